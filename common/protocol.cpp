@@ -1,0 +1,401 @@
+#include "common/protocol.hpp"
+
+#include <array>
+#include <climits>
+#include <utility>
+
+#include "common/signals.hpp"
+
+namespace supd::protocol {
+using json = nlohmann::json;
+
+namespace {
+
+constexpr std::array<std::pair<ErrorCode, std::string_view>, 13> kErrorCodes{{
+    {ErrorCode::BadRequest, "bad_request"},
+    {ErrorCode::UnknownMethod, "unknown_method"},
+    {ErrorCode::UnknownJob, "unknown_job"},
+    {ErrorCode::InvalidName, "invalid_name"},
+    {ErrorCode::InvalidSignal, "invalid_signal"},
+    {ErrorCode::NotRunning, "not_running"},
+    {ErrorCode::StartFailed, "start_failed"},
+    {ErrorCode::StopFailed, "stop_failed"},
+    {ErrorCode::PermissionDenied, "permission_denied"},
+    {ErrorCode::VersionMismatch, "version_mismatch"},
+    {ErrorCode::TooLarge, "too_large"},
+    {ErrorCode::ShuttingDown, "shutting_down"},
+    {ErrorCode::Internal, "internal"},
+}};
+
+// In Command's alternative order, so command.index() picks the name.
+constexpr std::array<std::string_view, 8> kMethodNames{
+    "hello", "status", "start", "stop", "restart", "signal", "pid", "shutdown"};
+static_assert(std::variant_size_v<Command> == kMethodNames.size());
+
+// nlohmann's parser recurses once per nesting level, so `[[[[...` 10000 deep could blow
+// the stack. No real request nests more than a few levels; refuse deep ones before parsing.
+constexpr std::size_t kMaxDepth = 64;
+
+bool nested_too_deep(std::string_view line) {
+  std::size_t depth = 0;
+  bool in_string = false, escaped = false;
+  for (const char c : line) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      if (++depth > kMaxDepth) return true;
+    } else if ((c == ']' || c == '}') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
+}
+
+// One line of JSON; invalid UTF-8 (job output, file names) becomes U+FFFD instead of throwing.
+std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+// Thrown only inside decode_request and caught there: the first bad field ends decoding.
+struct FieldError {
+  std::string message;
+};
+
+const json* field(const json& object, const char* key) {
+  const auto it = object.find(key);
+  return it == object.end() ? nullptr : &*it;
+}
+
+std::string checked_string(const json& v, const std::string& name) {
+  if (!v.is_string()) throw FieldError{name + " must be a string"};
+  auto s = v.get<std::string>();
+  // A C API further down would silently cut "amsa\0x" to "amsa"; refuse it whole.
+  if (s.find('\0') != std::string::npos) throw FieldError{name + " must not contain NUL bytes"};
+  return s;
+}
+
+std::string required_string(const json& params, const char* key) {
+  const json* v = field(params, key);
+  if (!v) throw FieldError{std::string("params.") + key + " is required"};
+  return checked_string(*v, std::string("params.") + key);
+}
+
+bool optional_bool(const json& params, const char* key, bool fallback) {
+  const json* v = field(params, key);
+  if (!v) return fallback;
+  if (!v->is_boolean()) throw FieldError{std::string("params.") + key + " must be true or false"};
+  return v->get<bool>();
+}
+
+std::vector<std::string> job_list(const json& params, bool required) {
+  const json* v = field(params, "jobs");
+  if (!v) {
+    if (required) throw FieldError{"params.jobs is required (a non-empty array of job names)"};
+    return {};
+  }
+  if (!v->is_array()) throw FieldError{"params.jobs must be an array of strings"};
+  if (required && v->empty()) throw FieldError{"params.jobs must name at least one job"};
+  std::vector<std::string> jobs;
+  for (const auto& item : *v) {
+    if (!item.is_string()) throw FieldError{"params.jobs must be an array of strings"};
+    jobs.push_back(checked_string(item, "params.jobs"));
+  }
+  return jobs;
+}
+
+// The signal travels as text ("USR1", "10"); a JSON integer is accepted as its digits.
+std::string signal_text(const json& params) {
+  const json* v = field(params, "signal");
+  if (!v) throw FieldError{"params.signal is required"};
+  if (v->is_number_unsigned()) return std::to_string(v->get<std::uint64_t>());
+  if (v->is_number_integer()) return std::to_string(v->get<std::int64_t>());
+  if (!v->is_string()) throw FieldError{"params.signal must be a string or an integer"};
+  return checked_string(*v, "params.signal");
+}
+
+int protocol_version(const json& params) {
+  const json* v = field(params, "protocol");
+  if (!v) return kProtocolVersion;
+  if (v->is_number_unsigned() && v->get<std::uint64_t>() <= INT_MAX)
+    return static_cast<int>(v->get<std::uint64_t>());
+  if (v->is_number_integer() && !v->is_number_unsigned() && v->get<std::int64_t>() >= INT_MIN)
+    return static_cast<int>(v->get<std::int64_t>());
+  throw FieldError{"params.protocol must be an integer"};
+}
+
+Command decode_command(std::size_t method, const json& p) {
+  switch (method) {
+  case 0: return Hello{protocol_version(p)};
+  case 1: return Status{job_list(p, false)};
+  case 2: return Start{job_list(p, true), optional_bool(p, "wait", true)};
+  case 3: return Stop{job_list(p, true), optional_bool(p, "wait", true)};
+  case 4: return Restart{job_list(p, true), optional_bool(p, "wait", true)};
+  case 5: {
+    auto job = required_string(p, "job");
+    auto sig = signal_text(p);
+    return SignalJob{std::move(job), std::move(sig), optional_bool(p, "group", false)};
+  }
+  case 6: return Pid{required_string(p, "job")};
+  default: return Shutdown{};
+  }
+}
+
+json params_of(const Hello& c) { return {{"protocol", c.protocol}}; }
+json params_of(const Status& c) { return {{"jobs", c.jobs}}; }
+json params_of(const Start& c) { return {{"jobs", c.jobs}, {"wait", c.wait}}; }
+json params_of(const Stop& c) { return {{"jobs", c.jobs}, {"wait", c.wait}}; }
+json params_of(const Restart& c) { return {{"jobs", c.jobs}, {"wait", c.wait}}; }
+json params_of(const SignalJob& c) { return {{"job", c.job}, {"signal", c.signal}, {"group", c.group}}; }
+json params_of(const Pid& c) { return {{"job", c.job}}; }
+json params_of(const Shutdown&) { return json::object(); }
+
+// Echoing a hostile method name back is fine (the encoder escapes it), but keep it short.
+std::string quoted_excerpt(std::string_view s) {
+  constexpr std::size_t kMax = 64;
+  std::string out = "'" + std::string(s.substr(0, kMax));
+  if (s.size() > kMax) out += "...";
+  return out + "'";
+}
+
+RequestError bad_request(std::optional<std::uint64_t> id, std::string message) {
+  return {id, {ErrorCode::BadRequest, std::move(message)}};
+}
+
+// Body of decode_request; FieldError and anything nlohmann throws are caught by the caller.
+std::variant<Request, RequestError> decode_request_unchecked(std::string_view line) {
+  if (line.size() > kMaxLineBytes)
+    return RequestError{std::nullopt, {ErrorCode::TooLarge, "request line is over " +
+                                                                std::to_string(kMaxLineBytes) + " bytes"}};
+  if (line.find_first_not_of(" \t\r") == std::string_view::npos)
+    return bad_request(std::nullopt, "empty request: send one JSON object per line");
+  if (nested_too_deep(line))
+    return bad_request(std::nullopt, "request nests deeper than " + std::to_string(kMaxDepth) + " levels");
+  const json doc = json::parse(line, nullptr, /*allow_exceptions=*/false);
+  if (doc.is_discarded()) return bad_request(std::nullopt, "request is not valid JSON");
+  if (!doc.is_object()) return bad_request(std::nullopt, "request must be a JSON object");
+
+  const json* id = field(doc, "id");
+  if (!id) return bad_request(std::nullopt, "request has no \"id\" (a non-negative integer)");
+  if (!id->is_number_unsigned()) return bad_request(std::nullopt, "\"id\" must be a non-negative integer");
+  const auto request_id = id->get<std::uint64_t>();
+
+  const json* method = field(doc, "method");
+  if (!method || !method->is_string()) return bad_request(request_id, "\"method\" must be a string");
+  const auto name = method->get<std::string>();
+  std::size_t index = 0;
+  while (index < kMethodNames.size() && kMethodNames[index] != name) ++index;
+  if (index == kMethodNames.size())
+    return RequestError{request_id, {ErrorCode::UnknownMethod, "unknown method " + quoted_excerpt(name)}};
+
+  static const json kNoParams = json::object();
+  const json* params = field(doc, "params");
+  if (params && !params->is_object()) return bad_request(request_id, "\"params\" must be an object");
+  try {
+    return Request{request_id, decode_command(index, params ? *params : kNoParams)};
+  } catch (const FieldError& e) {
+    return bad_request(request_id, e.message);
+  }
+}
+
+std::optional<int> as_int(const json& v) {
+  if (v.is_number_unsigned()) {
+    const auto u = v.get<std::uint64_t>();
+    if (u <= INT_MAX) return static_cast<int>(u);
+  } else if (v.is_number_integer()) {
+    const auto i = v.get<std::int64_t>();
+    if (i >= INT_MIN && i <= INT_MAX) return static_cast<int>(i);
+  }
+  return std::nullopt;
+}
+
+json exit_to_json(const common::ExitStatus& e) {
+  json j = json::object();
+  j["code"] = e.signaled ? json(nullptr) : json(e.code);
+  if (e.signaled) {
+    const auto name = common::signal_name(e.signal);
+    j["signal"] = name.empty() ? std::to_string(e.signal) : name;  // digits still parse back
+  } else {
+    j["signal"] = nullptr;
+  }
+  j["core_dumped"] = e.core_dumped;
+  j["description"] = common::describe(e);
+  return j;
+}
+
+std::optional<common::ExitStatus> exit_from_json(const json& j) {
+  if (!j.is_object()) return std::nullopt;
+  bool core = false;
+  if (const json* c = field(j, "core_dumped"); c && !c->is_null()) {
+    if (!c->is_boolean()) return std::nullopt;
+    core = c->get<bool>();
+  }
+  if (const json* s = field(j, "signal"); s && !s->is_null()) {
+    if (!s->is_string()) return std::nullopt;
+    const auto signo = common::parse_signal(s->get<std::string>());
+    if (!signo) return std::nullopt;
+    return common::ExitStatus::killed(*signo, core);
+  }
+  const json* code = field(j, "code");
+  if (!code) return std::nullopt;
+  const auto value = as_int(*code);
+  if (!value) return std::nullopt;
+  return common::ExitStatus::exited(*value);
+}
+
+}  // namespace
+
+std::string_view wire_name(ErrorCode code) {
+  for (const auto& [c, name] : kErrorCodes)
+    if (c == code) return name;
+  return "internal";
+}
+
+std::optional<ErrorCode> error_code_from_wire(std::string_view name) {
+  for (const auto& [c, n] : kErrorCodes)
+    if (n == name) return c;
+  return std::nullopt;
+}
+
+std::string_view method_name(const Command& command) { return kMethodNames.at(command.index()); }
+
+std::variant<Request, RequestError> decode_request(std::string_view line) noexcept {
+  try {
+    return decode_request_unchecked(line);
+  } catch (...) {  // bad_alloc or a surprise from the parser: still an answer, never a throw
+    return RequestError{std::nullopt, {ErrorCode::Internal, "could not decode the request"}};
+  }
+}
+
+std::string encode_request(const Request& request) {
+  const json params = std::visit([](const auto& c) { return params_of(c); }, request.command);
+  return "{\"id\":" + std::to_string(request.id) + ",\"method\":\"" +
+         std::string(method_name(request.command)) + "\",\"params\":" + dump(params) + "}\n";
+}
+
+// The envelope is written by hand so "id" comes first, as a human reading socat expects.
+std::string encode_response(const Response& response) {
+  if (const auto* error = std::get_if<Error>(&response.body)) return encode_error(response.id, *error);
+  return "{\"id\":" + std::to_string(response.id) + ",\"ok\":true,\"result\":" +
+         dump(std::get<json>(response.body)) + "}\n";
+}
+
+std::string encode_error(std::optional<std::uint64_t> id, const Error& error) {
+  const json body = {{"code", wire_name(error.code)}, {"message", error.message}};
+  return "{\"id\":" + (id ? std::to_string(*id) : std::string("null")) + ",\"ok\":false,\"error\":" +
+         dump(body) + "}\n";
+}
+
+std::variant<Response, Error> decode_response(std::string_view line) noexcept {
+  try {
+    const Error malformed{ErrorCode::BadRequest, "malformed response from supd"};
+    if (nested_too_deep(line)) return malformed;
+    const json doc = json::parse(line, nullptr, false);
+    if (doc.is_discarded() || !doc.is_object()) return malformed;
+    const json* ok = field(doc, "ok");
+    const json* id = field(doc, "id");
+    if (!ok || !ok->is_boolean() || !id) return malformed;
+    if (ok->get<bool>()) {
+      const json* result = field(doc, "result");
+      if (!id->is_number_unsigned() || !result) return malformed;
+      return Response{id->get<std::uint64_t>(), *result};
+    }
+    const json* err = field(doc, "error");
+    if (!err || !err->is_object()) return malformed;
+    const json* code = field(*err, "code");
+    const json* message = field(*err, "message");
+    if (!code || !code->is_string() || (message && !message->is_string())) return malformed;
+    // A newer supd may know codes we don't: keep its message, call it internal.
+    Error e{error_code_from_wire(code->get<std::string>()).value_or(ErrorCode::Internal),
+            message ? message->get<std::string>() : std::string()};
+    // "id": null answers a request supd could not read: hand the client the error itself.
+    if (id->is_null()) return e;
+    if (!id->is_number_unsigned()) return malformed;
+    return Response{id->get<std::uint64_t>(), std::move(e)};
+  } catch (...) {
+    return Error{ErrorCode::Internal, "could not decode the response"};
+  }
+}
+
+json to_json(const JobStatus& job) {
+  json j = json::object();
+  j["name"] = job.name;
+  j["state"] = job.state;
+  j["pid"] = job.pid ? json(*job.pid) : json(nullptr);
+  j["uptime_s"] = job.uptime_s ? json(*job.uptime_s) : json(nullptr);
+  j["restarts"] = job.restarts;
+  j["last_exit"] = job.last_exit ? exit_to_json(*job.last_exit) : json(nullptr);
+  j["error"] = job.error ? json(*job.error) : json(nullptr);
+  return j;
+}
+
+std::optional<JobStatus> job_status_from_json(const json& j) noexcept {
+  try {
+    if (!j.is_object()) return std::nullopt;
+    JobStatus s;
+    const json* name = field(j, "name");
+    const json* state = field(j, "state");
+    if (!name || !name->is_string() || !state || !state->is_string()) return std::nullopt;
+    s.name = name->get<std::string>();
+    s.state = state->get<std::string>();
+    if (const json* v = field(j, "pid"); v && !v->is_null()) {
+      if (!(s.pid = as_int(*v))) return std::nullopt;
+    }
+    if (const json* v = field(j, "uptime_s"); v && !v->is_null()) {
+      if (!v->is_number()) return std::nullopt;
+      s.uptime_s = v->get<double>();
+    }
+    if (const json* v = field(j, "restarts"); v && !v->is_null()) {
+      const auto n = as_int(*v);
+      if (!n) return std::nullopt;
+      s.restarts = *n;
+    }
+    if (const json* v = field(j, "last_exit"); v && !v->is_null()) {
+      if (!(s.last_exit = exit_from_json(*v))) return std::nullopt;
+    }
+    if (const json* v = field(j, "error"); v && !v->is_null()) {
+      if (!v->is_string()) return std::nullopt;
+      s.error = v->get<std::string>();
+    }
+    return s;
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
+json jobs_result(const std::vector<JobStatus>& jobs) {
+  json list = json::array();
+  for (const auto& job : jobs) list.push_back(to_json(job));
+  return {{"jobs", std::move(list)}};
+}
+
+std::optional<std::vector<JobStatus>> parse_jobs_result(const json& result) noexcept {
+  try {
+    if (!result.is_object()) return std::nullopt;
+    const json* list = field(result, "jobs");
+    if (!list || !list->is_array()) return std::nullopt;
+    std::vector<JobStatus> out;
+    for (const auto& item : *list) {
+      auto job = job_status_from_json(item);
+      if (!job) return std::nullopt;
+      out.push_back(std::move(*job));
+    }
+    return out;
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
+bool is_valid_job_name(std::string_view name) {
+  if (name.empty() || name.size() > 64 || name == "." || name == ".." || name.front() == '-')
+    return false;
+  for (const char c : name) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                    c == '_' || c == '.' || c == '-';
+    if (!ok) return false;
+  }
+  return true;
+}
+
+}  // namespace supd::protocol

@@ -1,0 +1,123 @@
+// The control protocol: typed requests and responses, their JSON wire form, and a codec
+// that never throws. One request object per line, one response object per line.
+//
+//   request:  {"id": 7, "method": "signal", "params": {"job": "amsa", "signal": "USR1"}}
+//   response: {"id": 7, "ok": true, "result": {...}}
+//             {"id": 7, "ok": false, "error": {"code": "unknown_job", "message": "..."}}
+#pragma once
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/exit_status.hpp"
+
+namespace supd::protocol {
+
+inline constexpr int kProtocolVersion = 1;             // bump when any message changes shape
+inline constexpr std::size_t kMaxLineBytes = 1 << 20;  // 1 MiB per request or response line
+
+// Stable wire names ("unknown_job"): never renamed, never reused.
+enum class ErrorCode {
+  BadRequest,        // "bad_request": not JSON, not an object, missing/mistyped field
+  UnknownMethod,     // "unknown_method"
+  UnknownJob,        // "unknown_job"
+  InvalidName,       // "invalid_name": a job name that can never exist ("a/b", "..", "")
+  InvalidSignal,     // "invalid_signal"
+  NotRunning,        // "not_running": pid/signal on a job without a process
+  StartFailed,       // "start_failed": the job went fatal or exited while starting
+  StopFailed,        // "stop_failed"
+  PermissionDenied,  // "permission_denied": peer uid differs
+  VersionMismatch,   // "version_mismatch"
+  TooLarge,          // "too_large": request line over kMaxLineBytes
+  ShuttingDown,      // "shutting_down": supd is stopping and takes no new work
+  Internal,          // "internal"
+};
+std::string_view wire_name(ErrorCode code);
+std::optional<ErrorCode> error_code_from_wire(std::string_view name);
+
+struct Error {
+  ErrorCode code = ErrorCode::Internal;
+  std::string message;  // one line a human can act on
+  bool operator==(const Error&) const = default;
+};
+
+// ---- requests ------------------------------------------------------------------------
+// Job lists: empty or ["all"] on start/stop/restart means every job; empty on status means all.
+struct Hello     { int protocol = kProtocolVersion; bool operator==(const Hello&) const = default; };
+struct Status    { std::vector<std::string> jobs; bool operator==(const Status&) const = default; };
+struct Start     { std::vector<std::string> jobs; bool wait = true; bool operator==(const Start&) const = default; };
+struct Stop      { std::vector<std::string> jobs; bool wait = true; bool operator==(const Stop&) const = default; };
+struct Restart   { std::vector<std::string> jobs; bool wait = true; bool operator==(const Restart&) const = default; };
+struct SignalJob { std::string job; std::string signal; bool group = false; bool operator==(const SignalJob&) const = default; };
+struct Pid       { std::string job; bool operator==(const Pid&) const = default; };
+struct Shutdown  { bool operator==(const Shutdown&) const = default; };
+
+using Command = std::variant<Hello, Status, Start, Stop, Restart, SignalJob, Pid, Shutdown>;
+
+// "hello", "status", "start", "stop", "restart", "signal", "pid", "shutdown".
+std::string_view method_name(const Command& command);
+
+struct Request {
+  std::uint64_t id = 0;
+  Command command;
+  bool operator==(const Request&) const = default;
+};
+
+// What a request line that cannot be served becomes; id is set when it could be read.
+struct RequestError {
+  std::optional<std::uint64_t> id;
+  Error error;
+};
+
+// Never throws. Unknown fields are ignored; unknown methods give UnknownMethod; wrong types
+// give BadRequest naming the field. "method" must match exactly (case-sensitive).
+std::variant<Request, RequestError> decode_request(std::string_view line) noexcept;
+std::string encode_request(const Request& request);  // one line, '\n'-terminated
+
+// ---- responses -----------------------------------------------------------------------
+struct Response {
+  std::uint64_t id = 0;
+  std::variant<nlohmann::json, Error> body;  // result, or error
+  bool ok() const { return body.index() == 0; }
+};
+
+std::string encode_response(const Response& response);  // one line, '\n'-terminated
+// An error reply whose request id could not be read carries "id": null.
+std::string encode_error(std::optional<std::uint64_t> id, const Error& error);
+// Never throws; a line that is not a well-formed response gives an Error (BadRequest).
+// An error reply with "id": null (supd could not read the request) also gives its Error.
+std::variant<Response, Error> decode_response(std::string_view line) noexcept;
+
+// ---- typed results -------------------------------------------------------------------
+// One row of `status` (also the result of start/stop/restart, one per job they touched).
+//   {"name": "amsa", "state": "running", "pid": 4242, "uptime_s": 12.5, "restarts": 0,
+//    "last_exit": {"code": 3, "signal": null, "core_dumped": false, "description": "exited 3"} | null,
+//    "error": "exec amsa.py: No such file or directory" | null}
+struct JobStatus {
+  std::string name;
+  std::string state;  // lower case: stopped starting running backoff stopping exited fatal
+  std::optional<int> pid;
+  std::optional<double> uptime_s;  // while a process exists
+  int restarts = 0;
+  std::optional<common::ExitStatus> last_exit;
+  std::optional<std::string> error;  // why it is fatal/backoff (spawn error), else null
+  bool operator==(const JobStatus&) const = default;
+};
+
+nlohmann::json to_json(const JobStatus& job);
+std::optional<JobStatus> job_status_from_json(const nlohmann::json& j) noexcept;
+
+// {"jobs": [JobStatus...]}
+nlohmann::json jobs_result(const std::vector<JobStatus>& jobs);
+std::optional<std::vector<JobStatus>> parse_jobs_result(const nlohmann::json& result) noexcept;
+
+// Valid job names: [A-Za-z0-9_.-]+, at most 64 bytes, not "." or "..", not starting with '-'.
+bool is_valid_job_name(std::string_view name);
+
+}  // namespace supd::protocol

@@ -1,0 +1,330 @@
+// Reads a job table (or [defaults]) key by key and merges defaults -> job -> JobSpec.
+#include "config/job_fields.hpp"
+
+#include <algorithm>
+#include <csignal>
+#include <system_error>
+
+#include <fmt/format.h>
+
+#include "common/paths.hpp"
+#include "common/signals.hpp"
+#include "config/command_line.hpp"
+
+namespace supd::config::detail {
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr std::string_view kPolicyHint = R"("always", "on-failure" or "never")";
+
+fs::path normalize(const fs::path& p) {
+  fs::path out = p.lexically_normal();
+  if (out.has_relative_path() && !out.has_filename()) out = out.parent_path();  // "/a/b/" -> "/a/b"
+  return out;
+}
+
+std::optional<RestartPolicy> read_restart(const toml::node& node, Errors& errors) {
+  const auto* s = node.as_string();
+  if (!s) {
+    errors.add(node, fmt::format("restart: expected {}, got {}", kPolicyHint, type_name(node)));
+    return std::nullopt;
+  }
+  const std::string& v = s->get();
+  if (v == "always") return RestartPolicy::Always;
+  if (v == "on-failure") return RestartPolicy::OnFailure;
+  if (v == "never") return RestartPolicy::Never;
+  errors.add(node, fmt::format("restart: unknown policy {} (use {})", quote(v), kPolicyHint));
+  return std::nullopt;
+}
+
+std::optional<CommandValue> read_command(const toml::node& node, Errors& errors) {
+  if (const auto* s = node.as_string()) {
+    auto text = read_string(node, "command", errors);
+    if (!text) return std::nullopt;
+    return CommandValue{std::move(*text), pos_of(*s)};
+  }
+  const auto* a = node.as_array();
+  if (!a) {
+    errors.add(node, fmt::format("command: expected an array of strings or a string, got {}", type_name(node)));
+    return std::nullopt;
+  }
+  if (a->empty()) {
+    errors.add(node, "command: must not be empty");
+    return std::nullopt;
+  }
+  std::vector<std::string> argv;
+  bool ok = true;
+  for (const auto& element : *a) {
+    auto word = read_string(element, "command", errors);
+    if (!word) {
+      ok = false;
+      continue;
+    }
+    argv.push_back(std::move(*word));
+  }
+  if (!ok) return std::nullopt;
+  if (argv.front().empty()) {
+    errors.add(a->front(), "command: the program name must not be empty");
+    return std::nullopt;
+  }
+  return CommandValue{std::move(argv), pos_of(node)};
+}
+
+std::optional<std::map<std::string, std::string>> read_environment(const toml::node& node, Errors& errors) {
+  const auto* t = node.as_table();
+  if (!t) {
+    errors.add(node, fmt::format("environment: expected a table of strings ({{ NAME = \"value\" }}), got {}",
+                                 type_name(node)));
+    return std::nullopt;
+  }
+  std::map<std::string, std::string> env;
+  bool ok = true;
+  for (const auto& [key, value] : *t) {
+    const std::string name(key.str());
+    if (name.empty() || name.find('=') != std::string::npos || name.find('\0') != std::string::npos) {
+      errors.add(pos_of(key), fmt::format("environment: invalid variable name {} (it may not be empty or "
+                                          "contain '=')", quote(name)));
+      ok = false;
+      continue;
+    }
+    auto text = read_string(value, fmt::format("environment.{}", name), errors);
+    if (!text) {
+      ok = false;
+      continue;
+    }
+    env.emplace(name, std::move(*text));
+  }
+  if (!ok) return std::nullopt;
+  return env;
+}
+
+// Signals a job may not list, and why.
+std::optional<std::string_view> refuse_signal(std::string_view key, int signo) {
+  if (key == "ignore_signals") {
+    if (signo == SIGKILL || signo == SIGSTOP) return "cannot be ignored";
+    return std::nullopt;
+  }
+  if (signo == SIGKILL || signo == SIGSTOP) return "cannot be caught by supd, so it cannot be forwarded";
+  if (signo == SIGTERM || signo == SIGINT) return "is supd's own signal (it stops supd), so it cannot be forwarded";
+  if (signo == SIGHUP) return "is supd's own signal (it reloads the config), so it cannot be forwarded";
+  if (signo == SIGCHLD) return "is supd's own signal (it reaps jobs), so it cannot be forwarded";
+  return std::nullopt;
+}
+
+std::optional<std::vector<int>> read_signal_list(const toml::node& node, std::string_view key, Errors& errors) {
+  const auto* a = node.as_array();
+  if (!a) {
+    errors.add(node, fmt::format("{}: expected an array of signals ([\"HUP\"]), got {}", key, type_name(node)));
+    return std::nullopt;
+  }
+  std::vector<int> out;
+  bool ok = true;
+  for (const auto& element : *a) {
+    const auto signo = read_signal(element, key, errors);
+    if (!signo) {
+      ok = false;
+      continue;
+    }
+    if (const auto why = refuse_signal(key, *signo)) {
+      errors.add(element, fmt::format("{}: {} {}", key, common::signal_name(*signo), *why));
+      ok = false;
+      continue;
+    }
+    if (std::find(out.begin(), out.end(), *signo) == out.end()) out.push_back(*signo);
+  }
+  if (!ok) return std::nullopt;
+  return out;
+}
+
+std::optional<OutputName> read_output(const toml::node& node, std::string_view key, Errors& errors) {
+  auto text = read_string(node, key, errors);
+  if (!text) return std::nullopt;
+  if (text->empty()) {
+    errors.add(node, fmt::format("{}: must not be empty", key));
+    return std::nullopt;
+  }
+  const fs::path p(*text);
+  if (p.is_absolute()) {
+    errors.add(node, fmt::format("{}: must be a file name relative to log_dir, got {}", key, quote(*text)));
+    return std::nullopt;
+  }
+  for (const auto& part : p) {
+    if (part == "..") {
+      errors.add(node, fmt::format("{}: must stay inside log_dir (no \"..\"), got {}", key, quote(*text)));
+      return std::nullopt;
+    }
+  }
+  const fs::path normal = p.lexically_normal();
+  if (!normal.has_filename() || normal.filename() == "." || normal.empty()) {
+    errors.add(node, fmt::format("{}: must name a file, got {}", key, quote(*text)));
+    return std::nullopt;
+  }
+  return OutputName{normal.string(), pos_of(node)};
+}
+
+template <class T>
+void take(std::optional<T>& into, const std::optional<T>& from) {
+  if (from) into = *from;
+}
+
+}  // namespace
+
+std::optional<fs::path> read_directory(const toml::node& node, std::string_view key, ReadContext& ctx) {
+  auto text = read_string(node, key, ctx.errors);
+  if (!text) return std::nullopt;
+  if (text->empty()) {
+    ctx.errors.add(node, fmt::format("{}: must not be empty", key));
+    return std::nullopt;
+  }
+  fs::path p;
+  if ((*text)[0] == '~') {
+    if (*text != "~" && (*text)[1] != '/') {
+      ctx.errors.add(node, fmt::format("{}: {} is not supported; write the full path (\"~\" and \"~/...\" "
+                                       "are)", key, quote(text->substr(0, text->find('/')))));
+      return std::nullopt;
+    }
+    p = common::expand_home(*text, ctx.env);  // HOME, else the passwd entry
+    if (!p.empty() && p.native()[0] == '~') {
+      ctx.errors.add(node, fmt::format("{}: cannot expand \"~\": HOME is not set", key));
+      return std::nullopt;
+    }
+  } else {
+    p = *text;
+  }
+  if (p.is_relative()) p = ctx.base_dir / p;
+  return normalize(p);
+}
+
+JobFields read_job_fields(const toml::table& table, ReadContext& ctx) {
+  Errors& errors = ctx.errors;
+  check_known_keys(table, kJobKeys, errors);
+  JobFields f;
+  for (const auto& [k, node] : table) {
+    const std::string_view key = k.str();
+    if (key == "command") {
+      f.command_present = true;
+      f.command = read_command(node, errors);
+    } else if (key == "shell") {
+      f.shell = read_bool(node, key, errors);
+    } else if (key == "directory") {
+      f.directory = read_directory(node, key, ctx);
+    } else if (key == "environment") {
+      f.environment = read_environment(node, errors);
+    } else if (key == "autostart") {
+      f.autostart = read_bool(node, key, errors);
+    } else if (key == "restart") {
+      f.restart = read_restart(node, errors);
+    } else if (key == "start_secs") {
+      f.start_secs = read_duration(node, key, errors);
+    } else if (key == "start_retries") {
+      if (const auto v = read_int(node, key, 0, 1'000'000, errors)) f.start_retries = static_cast<int>(*v);
+    } else if (key == "backoff_initial") {
+      f.backoff_initial = read_duration(node, key, errors);
+    } else if (key == "backoff_max") {
+      f.backoff_max = read_duration(node, key, errors);
+    } else if (key == "stop_signal") {
+      f.stop_signal = read_signal(node, key, errors);
+    } else if (key == "stop_timeout") {
+      f.stop_timeout = read_duration(node, key, errors);
+    } else if (key == "ignore_signals" || key == "forward_signals") {
+      (key == "ignore_signals" ? f.ignore_signals : f.forward_signals) = read_signal_list(node, key, errors);
+    } else if (key == "stdout" || key == "stderr") {
+      (key == "stdout" ? f.stdout_file : f.stderr_file) = read_output(node, key, errors);
+    } else if (key == "log_max_size") {
+      f.log_max_size = read_size(node, key, errors);
+    } else if (key == "log_keep") {
+      if (const auto v = read_int(node, key, 0, 1000, errors)) f.log_keep = static_cast<int>(*v);
+    }
+  }
+  return f;
+}
+
+BuiltJob build_job(std::string name, Pos job_pos, const JobFields& defaults, const JobFields& job,
+                   ReadContext& ctx) {
+  JobFields m = defaults;  // merged: the job's keys win
+  m.command_present = defaults.command_present || job.command_present;
+  if (job.command_present) m.command = job.command;  // an invalid job command must not fall back
+  take(m.shell, job.shell);
+  take(m.directory, job.directory);
+  if (job.environment) {  // per variable: [defaults] TZ and the job's own variables combine
+    if (!m.environment) m.environment.emplace();
+    for (const auto& [k, v] : *job.environment) (*m.environment)[k] = v;
+  }
+  take(m.autostart, job.autostart);
+  take(m.restart, job.restart);
+  take(m.start_secs, job.start_secs);
+  take(m.start_retries, job.start_retries);
+  take(m.backoff_initial, job.backoff_initial);
+  take(m.backoff_max, job.backoff_max);
+  take(m.stop_signal, job.stop_signal);
+  take(m.stop_timeout, job.stop_timeout);
+  take(m.ignore_signals, job.ignore_signals);
+  take(m.forward_signals, job.forward_signals);
+  take(m.stdout_file, job.stdout_file);
+  take(m.stderr_file, job.stderr_file);
+  take(m.log_max_size, job.log_max_size);
+  take(m.log_keep, job.log_keep);
+
+  BuiltJob out;
+  JobSpec& s = out.spec;
+  s.name = std::move(name);
+  s.shell = m.shell.value_or(s.shell);
+  if (!m.command_present) {
+    ctx.errors.add(job_pos, fmt::format("job {}: command is required", quote(s.name)));
+  } else if (m.command) {
+    const auto& [value, pos] = *m.command;
+    if (s.shell) {
+      std::string text;
+      if (const auto* str = std::get_if<std::string>(&value)) {
+        text = *str;
+      } else {
+        const auto& words = std::get<std::vector<std::string>>(value);
+        for (std::size_t i = 0; i < words.size(); ++i) text += (i ? " " : "") + words[i];
+      }
+      if (text.find_first_not_of(" \t\r\n") == std::string::npos)
+        ctx.errors.add(pos, "command: must not be empty");
+      else
+        s.argv = {"/bin/sh", "-c", std::move(text)};
+    } else if (const auto* str = std::get_if<std::string>(&value)) {
+      std::string why;
+      if (auto argv = split_command(*str, why); !argv)
+        ctx.errors.add(pos, fmt::format("command: {}", why));
+      else if (argv->front().empty())
+        ctx.errors.add(pos, "command: the program name must not be empty");
+      else
+        s.argv = std::move(*argv);
+    } else {
+      s.argv = std::get<std::vector<std::string>>(value);
+    }
+  }
+  s.directory = m.directory.value_or(ctx.base_dir);
+  if (m.environment) s.environment = *m.environment;
+  s.autostart = m.autostart.value_or(s.autostart);
+  s.restart = m.restart.value_or(s.restart);
+  s.start_secs = m.start_secs.value_or(s.start_secs);
+  s.start_retries = m.start_retries.value_or(s.start_retries);
+  s.backoff_initial = m.backoff_initial.value_or(s.backoff_initial);
+  s.backoff_max = m.backoff_max.value_or(s.backoff_max);
+  s.stop_signal = m.stop_signal.value_or(s.stop_signal);
+  s.stop_timeout = m.stop_timeout.value_or(s.stop_timeout);
+  if (m.ignore_signals) s.ignore_signals = *m.ignore_signals;
+  if (m.forward_signals) s.forward_signals = *m.forward_signals;
+  s.log_max_size = m.log_max_size.value_or(s.log_max_size);
+  s.log_keep = m.log_keep.value_or(s.log_keep);
+
+  out.stdout_pos = out.stderr_pos = job_pos;
+  if (m.stdout_file) {
+    s.stdout_file = m.stdout_file->file;
+    out.stdout_pos = m.stdout_file->pos;
+  } else {
+    s.stdout_file = s.name + ".out";
+  }
+  if (m.stderr_file && m.stderr_file->file != s.stdout_file) {  // the same file is just "merged"
+    s.stderr_file = m.stderr_file->file;
+    out.stderr_pos = m.stderr_file->pos;
+  }
+  return out;
+}
+
+}  // namespace supd::config::detail

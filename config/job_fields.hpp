@@ -1,0 +1,76 @@
+// Internal to config/: one job table (or [defaults]) read into optional fields, and the
+// merge defaults -> job -> JobSpec. Keys that are absent stay nullopt so [defaults] and the
+// JobSpec defaults show through.
+#pragma once
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <variant>
+#include <vector>
+
+#include <toml++/toml.h>
+
+#include "config/job_spec.hpp"
+#include "config/load.hpp"
+#include "config/toml_reader.hpp"
+
+namespace supd::config::detail {
+
+inline constexpr std::string_view kJobKeys[] = {
+    "command",       "shell",          "directory",       "environment", "autostart",   "restart",
+    "start_secs",    "start_retries",  "backoff_initial", "backoff_max", "stop_signal", "stop_timeout",
+    "ignore_signals", "forward_signals", "stdout",        "stderr",      "log_max_size", "log_keep",
+};
+
+struct ReadContext {
+  std::filesystem::path base_dir;  // absolute; relative paths resolve here
+  const common::Getenv& env;       // for "~"
+  Errors& errors;
+};
+
+struct CommandValue {
+  std::variant<std::string, std::vector<std::string>> value;  // as written
+  Pos pos;
+};
+
+struct OutputName {
+  std::string file;  // normalized, relative to log_dir
+  Pos pos;
+};
+
+struct JobFields {
+  bool command_present = false;  // even when its value was invalid: no "command is required"
+  std::optional<CommandValue> command;
+  std::optional<bool> shell;
+  std::optional<std::filesystem::path> directory;
+  std::optional<std::map<std::string, std::string>> environment;
+  std::optional<bool> autostart;
+  std::optional<RestartPolicy> restart;
+  std::optional<std::chrono::milliseconds> start_secs, backoff_initial, backoff_max, stop_timeout;
+  std::optional<int> start_retries, stop_signal, log_keep;
+  std::optional<std::vector<int>> ignore_signals, forward_signals;
+  std::optional<OutputName> stdout_file, stderr_file;
+  std::optional<std::uint64_t> log_max_size;
+};
+
+// Reads every key of a job table or of [defaults]; unknown keys and bad values become errors.
+JobFields read_job_fields(const toml::table& table, ReadContext& ctx);
+
+// "~", "~/x", absolute, or relative to ctx.base_dir; returned absolute and normalized.
+std::optional<std::filesystem::path> read_directory(const toml::node& node, std::string_view key,
+                                                    ReadContext& ctx);
+
+struct BuiltJob {
+  JobSpec spec;
+  Pos stdout_pos;  // where stdout_file came from (the job table when defaulted)
+  Pos stderr_pos;
+};
+
+// JobSpec defaults, then [defaults], then the job's own keys. Reports what only the merged
+// view can tell (a command string that does not split, a missing command) at job_pos or at
+// the command's own position.
+BuiltJob build_job(std::string name, Pos job_pos, const JobFields& defaults, const JobFields& job,
+                   ReadContext& ctx);
+
+}  // namespace supd::config::detail

@@ -1,0 +1,15 @@
+// Names of the plain job-spec enums, as config files and `supctl` spell them.
+#include "config/job_spec.hpp"
+
+namespace supd::config {
+
+std::string_view to_string(RestartPolicy policy) {
+  switch (policy) {
+  case RestartPolicy::Always: return "always";
+  case RestartPolicy::OnFailure: return "on-failure";
+  case RestartPolicy::Never: return "never";
+  }
+  return "on-failure";  // unreachable: every enumerator is handled above
+}
+
+}  // namespace supd::config

@@ -1,0 +1,61 @@
+// Plain, validated job specs: what a config file means once every key has been checked.
+#pragma once
+#include <chrono>
+#include <csignal>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace supd::config {
+
+using namespace std::chrono_literals;
+
+enum class RestartPolicy { Always, OnFailure, Never };
+
+struct JobSpec {
+  std::string name;
+  std::vector<std::string> argv;       // what execvp gets; with shell = true: {"/bin/sh", "-c", text}
+  bool shell = false;
+  std::filesystem::path directory;     // absolute; default: the config file's directory
+  std::map<std::string, std::string> environment;  // added to supd's environment
+  bool autostart = true;
+  RestartPolicy restart = RestartPolicy::OnFailure;
+  std::chrono::milliseconds start_secs = 1s;   // up this long = started
+  int start_retries = 3;                       // first spawn + 3 retries, then fatal
+  std::chrono::milliseconds backoff_initial = 1s;  // delay after the first failed start
+  std::chrono::milliseconds backoff_max = 60s;     // the doubling stops here
+  int stop_signal = SIGTERM;
+  std::chrono::milliseconds stop_timeout = 10s;  // then SIGKILL to the group
+  std::vector<int> ignore_signals = {SIGHUP};    // the nohup guarantee
+  std::vector<int> forward_signals;
+  std::string stdout_file;                     // relative to log_dir; default "<name>.out"
+  std::optional<std::string> stderr_file;      // nullopt: merged into stdout_file
+  std::uint64_t log_max_size = 50ull << 20;    // rotation (output issue); 0 = never rotate
+  int log_keep = 5;
+
+  bool operator==(const JobSpec&) const = default;
+};
+
+struct DaemonSettings {
+  std::optional<std::filesystem::path> log_dir;  // [supd] log_dir, absolute, ~ expanded
+  bool operator==(const DaemonSettings&) const = default;
+};
+
+struct Config {
+  DaemonSettings supd;
+  std::vector<JobSpec> jobs;  // in the order the file defines them
+
+  const JobSpec* find(std::string_view name) const {
+    for (const auto& j : jobs)
+      if (j.name == name) return &j;
+    return nullptr;
+  }
+  bool operator==(const Config&) const = default;
+};
+
+std::string_view to_string(RestartPolicy policy);  // "always", "on-failure", "never"
+
+}  // namespace supd::config

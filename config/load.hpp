@@ -1,0 +1,41 @@
+// TOML -> Config, collecting every problem as "file:line:col: message".
+#pragma once
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/paths.hpp"
+#include "config/job_spec.hpp"
+
+namespace supd::config {
+
+struct ConfigError {
+  std::string file;
+  int line = 0;    // 1-based; 0 when the problem has no position (unreadable file)
+  int column = 0;
+  std::string message;
+  bool operator==(const ConfigError&) const = default;
+};
+
+// "supd.toml:4:15: stop_signal: unknown signal \"TREM\"" (or "supd.toml: message" without position).
+std::string to_string(const ConfigError& error);
+
+struct LoadResult {
+  std::optional<Config> config;     // set only when errors is empty
+  std::vector<ConfigError> errors;  // all of them, in file order
+};
+
+struct LoadOptions {
+  std::filesystem::path base_dir;  // relative `directory` values resolve here (the config's dir)
+  common::Getenv env = common::system_getenv;  // for "~" expansion
+};
+
+LoadResult parse_config(std::string_view text, std::string_view file_name, const LoadOptions& options);
+
+// Reads the file (refusing FIFOs, directories, devices and files over 16 MiB with a clear
+// error, never hanging) and parses it with base_dir = the file's directory.
+LoadResult load_config(const std::filesystem::path& file, common::Getenv env = common::system_getenv);
+
+}  // namespace supd::config

@@ -1,0 +1,154 @@
+#include "ctl/cli.hpp"
+
+#include <algorithm>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "common/duration.hpp"
+#include "ctl/render.hpp"
+
+namespace supd::ctl {
+namespace {
+
+constexpr std::string_view kGlobalUsage =
+    "supctl [--socket PATH] [--json] [--timeout DURATION] COMMAND [ARGS...]";
+
+// --help from the table: our usage lines and command list instead of CLI11's generic ones.
+class HelpFormatter : public CLI::Formatter {
+public:
+  std::string make_usage(const CLI::App* app, std::string) const override {
+    const Subcommand* sub = app->get_parent() ? find_subcommand(app->get_name()) : nullptr;
+    return fmt::format("Usage: {}\n", sub ? usage_line(*sub) : std::string(kGlobalUsage));
+  }
+  std::string make_subcommands(const CLI::App* app, CLI::AppFormatMode) const override {
+    if (app->get_parent()) return {};
+    std::string out = "\nCommands:\n";
+    for (const auto& s : subcommands()) {
+      std::string left = usage_line(s).substr(7);  // without "supctl "
+      if (!s.alias.empty()) left += fmt::format(" (or {})", s.alias);
+      out += fmt::format("  {:<28}{}\n", left, s.help);
+    }
+    return out;
+  }
+};
+
+constexpr std::string_view kFooter =
+    "Global options may also follow the command or its arguments; `--` ends options.\n"
+    "Exit codes: 0 done; 1 supd refused or the action failed; 2 usage error;\n"
+    "3 supd not reachable. See docs/supctl.md.";
+
+std::string unknown_command_message(std::string_view word) {
+  if (find_subcommand(word))  // `supctl -- status`
+    return fmt::format("'--' ends options, so '{}' was not read as a command; put '--' after the "
+                       "command, as in: supctl stop -- JOB",
+                       word);
+  const auto guess = suggest_subcommand(word);
+  if (!guess.empty())
+    return fmt::format("unknown command '{}'; did you mean '{}'? see: supctl --help", printable(word),
+                       guess);
+  return fmt::format("unknown command '{}'; see: supctl --help", printable(word));
+}
+
+}  // namespace
+
+ParsedCli parse_cli(std::span<const std::string> args) {
+  CLI::App app{"supctl: talk to supd, the process supervisor.", "supctl"};
+  app.set_help_flag("-h,--help", "print this help and exit");
+  app.set_version_flag("--version", std::string("supctl ") + SUPD_VERSION, "print the version and exit");
+  app.formatter(std::make_shared<HelpFormatter>());  // before add_subcommand: they inherit it
+  app.footer(std::string(kFooter));
+  app.require_subcommand(0, 1);  // at most one, so a job named "stop" stays a job name
+  app.fallthrough();             // global options after the command reach the main app
+  app.allow_extras();            // unknown options are reported by us, on one line
+
+  std::optional<std::string> socket;
+  bool json = false;
+  std::string timeout_text;
+  app.add_option("--socket", socket, "supd's socket (default: $SUPD_SOCKET, else $XDG_RUNTIME_DIR/supd/supd.sock)")
+      ->type_name("PATH")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.add_flag("--json", json, "print results as JSON, one document")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  app.add_option("--timeout", timeout_text,
+                 "limit for reaching supd and for each answer (default 10s; commands that wait for "
+                 "jobs to settle have no limit unless this is given; 0 = no limit)")
+      ->type_name("DURATION")
+      ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  std::vector<std::string> stray;  // words before any command: an unknown command
+  app.add_option("stray", stray)->group("");
+
+  const auto table = subcommands();
+  std::vector<std::vector<std::string>> positionals(table.size());
+  std::vector<SubcommandFlags> flags(table.size());
+  std::vector<CLI::App*> apps;
+  for (std::size_t i = 0; i < table.size(); ++i) {
+    const auto& row = table[i];
+    auto* sc = app.add_subcommand(std::string(row.name), std::string(row.help));
+    if (!row.alias.empty()) sc->alias(std::string(row.alias));
+    sc->set_help_flag("-h,--help", "print this help and exit");
+    // Every command takes any number of words here, so the table's counts give the messages
+    // and a stray word never falls through to the main app as a "command".
+    sc->add_option("args", positionals[i])->group("");
+    if (row.options & kOptNoWait)
+      sc->add_flag("--no-wait", flags[i].no_wait, "return at once instead of waiting for the jobs to settle")
+          ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+    if (row.options & kOptGroup)
+      sc->add_flag("--group", flags[i].group, "send to the job's whole process group")
+          ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+    apps.push_back(sc);
+  }
+
+  ParsedCli out;
+  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 eats from the back
+  try {
+    app.parse(reversed);
+  } catch (const CLI::CallForHelp&) {
+    out.action = ParsedCli::Action::Print;
+    out.text = app.help();
+    return out;
+  } catch (const CLI::CallForVersion& e) {
+    out.action = ParsedCli::Action::Print;
+    out.text = std::string(e.what()) + "\n";
+    return out;
+  } catch (const CLI::ParseError& e) {
+    throw UsageError(fmt::format("{}; see: supctl --help", one_line(e.what())));
+  }
+
+  const auto chosen = std::find_if(apps.begin(), apps.end(), [](const CLI::App* a) { return a->parsed(); });
+  if (!stray.empty()) throw UsageError(unknown_command_message(stray.front()));
+  auto extras = app.remaining(true);
+  // CLI11 keeps the `--` that ended a command's options among the extras; it did its job.
+  if (const auto mark = std::find(extras.begin(), extras.end(), "--"); mark != extras.end())
+    extras.erase(mark);
+  if (!extras.empty()) {
+    const std::string& word = extras.front();
+    if (word.size() > 1 && word[0] == '-') {
+      const std::string where = chosen == apps.end() ? "supctl" : "supctl " + (*chosen)->get_name();
+      throw UsageError(fmt::format("unknown option '{}'; see: {} --help", printable(word), where));
+    }
+    if (chosen == apps.end()) throw UsageError(unknown_command_message(word));
+    throw UsageError(fmt::format("unexpected argument '{}'; see: supctl {} --help", printable(word),
+                                 (*chosen)->get_name()));
+  }
+  if (chosen == apps.end())
+    throw UsageError(fmt::format("no command given; usage: {}; see: supctl --help", kGlobalUsage));
+
+  out.options.socket = socket;
+  out.options.json = json;
+  if (!timeout_text.empty() || app.count("--timeout") > 0) {
+    const auto t = common::parse_duration(timeout_text);
+    if (!t)
+      throw UsageError(fmt::format("invalid --timeout '{}'; use a duration like 10s, 500ms or 2m",
+                                   printable(timeout_text)));
+    out.options.timeout = *t;
+  }
+
+  const auto index = static_cast<std::size_t>(chosen - apps.begin());
+  out.sub = &table[index];
+  out.command = build_command(*out.sub, positionals[index], flags[index]);
+  return out;
+}
+
+}  // namespace supd::ctl

@@ -1,0 +1,251 @@
+#include "ctl/client.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+#include <fmt/format.h>
+
+#include "common/duration.hpp"
+#include "common/sys_error.hpp"
+
+namespace supd::ctl {
+namespace {
+
+namespace proto = supd::protocol;
+using Clock = std::chrono::steady_clock;
+using Kind = ClientFailure::Kind;
+
+std::optional<Clock::time_point> deadline_after(Timeout timeout) {
+  if (!timeout) return std::nullopt;
+  return Clock::now() + *timeout;
+}
+
+std::string not_answering(const std::filesystem::path& socket, Timeout timeout) {
+  return fmt::format(
+      "supd at {} did not answer within {}; check that it is running and not stopped "
+      "(kill -CONT), or pass a longer --timeout",
+      socket.string(), describe_timeout(timeout));
+}
+
+// {"id": null, "ok": false, "error": {...}}: supd's answer to a line it could not read.
+bool is_error_without_id(std::string_view line) {
+  const auto doc = nlohmann::json::parse(line, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) return false;
+  const auto id = doc.find("id"), ok = doc.find("ok"), error = doc.find("error");
+  return id != doc.end() && id->is_null() && ok != doc.end() && *ok == false && error != doc.end() &&
+         error->is_object();
+}
+
+}  // namespace
+
+std::string describe_timeout(Timeout timeout) {
+  if (!timeout) return "no limit";
+  return common::format_duration(*timeout);
+}
+
+Client::Client(common::UniqueFd fd, std::filesystem::path socket)
+    : fd_(std::move(fd)), socket_(std::move(socket)) {}
+
+Client Client::connect(const std::filesystem::path& socket, Timeout timeout,
+                       const std::string& start_hint) {
+  const std::string path = socket.string();
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  if (path.empty() || path.size() >= sizeof addr.sun_path)
+    throw ClientFailure(Kind::Unreachable,
+                        fmt::format("cannot reach supd at {} (socket path is empty or longer than {} "
+                                    "bytes); use a shorter --socket or SUPD_SOCKET",
+                                    path, sizeof addr.sun_path - 1));
+  std::memcpy(addr.sun_path, path.data(), path.size());
+
+  common::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
+  if (!fd)
+    throw ClientFailure(Kind::Unreachable,
+                        fmt::format("cannot create a socket ({})", common::errno_message(errno)));
+
+  // A Unix-socket connect blocks only while the listener's backlog is full (a stopped supd);
+  // SO_SNDTIMEO bounds that wait.
+  if (timeout && timeout->count() > 0) {
+    timeval tv{};
+    tv.tv_sec = static_cast<time_t>(timeout->count() / 1000);
+    tv.tv_usec = static_cast<suseconds_t>(timeout->count() % 1000 * 1000);
+    ::setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  }
+  const auto deadline = deadline_after(timeout);
+  int rc;
+  do {
+    rc = ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
+  } while (rc != 0 && errno == EINTR);
+  if (rc != 0) {
+    const int err = errno;
+    if (err == EAGAIN || err == EINPROGRESS || err == ETIMEDOUT)
+      throw ClientFailure(Kind::Unreachable, not_answering(socket, timeout));
+    if (err == EACCES || err == EPERM)
+      throw ClientFailure(Kind::Unreachable,
+                          fmt::format("cannot reach supd at {} ({}); run supctl as the user that runs "
+                                      "supd, or pass --socket",
+                                      path, common::errno_message(err)));
+    throw ClientFailure(Kind::Unreachable, fmt::format("cannot reach supd at {} ({}); start it with: {}",
+                                                       path, common::errno_message(err), start_hint));
+  }
+  const int fl = ::fcntl(fd.get(), F_GETFL);
+  ::fcntl(fd.get(), F_SETFL, fl | O_NONBLOCK);
+
+  Client client(std::move(fd), socket);
+  Reply hello;
+  try {
+    hello = client.exchange(proto::Hello{}, deadline);
+  } catch (const ClientFailure& e) {
+    if (e.kind() == Kind::TimedOut) throw ClientFailure(Kind::Unreachable, not_answering(socket, timeout));
+    throw;
+  }
+  if (const auto* err = std::get_if<proto::Error>(&hello.response.body)) {
+    if (err->code == proto::ErrorCode::VersionMismatch)
+      throw ClientFailure(Kind::Refused,
+                          fmt::format("{}; use the supctl that came with this supd", err->message));
+    throw ClientFailure(Kind::Refused, fmt::format("supd refused the hello: {}", err->message));
+  }
+  const auto& result = std::get<nlohmann::json>(hello.response.body);
+  const auto protocol = result.is_object() ? result.find("protocol") : result.end();
+  if (protocol == result.end() || !protocol->is_number_integer() ||
+      protocol->get<long long>() != proto::kProtocolVersion)
+    throw ClientFailure(Kind::Refused,
+                        fmt::format("supd at {} speaks protocol {}, this supctl speaks {}; use the "
+                                    "supctl that came with this supd",
+                                    path, protocol == result.end() ? "?" : protocol->dump(),
+                                    proto::kProtocolVersion));
+  if (const auto v = result.find("version"); v != result.end() && v->is_string())
+    client.server_version_ = v->get<std::string>();
+  return client;
+}
+
+Reply Client::call(const protocol::Command& command, Timeout timeout) {
+  try {
+    return exchange(command, deadline_after(timeout));
+  } catch (const ClientFailure& e) {
+    if (e.kind() != Kind::TimedOut) throw;
+    throw ClientFailure(Kind::TimedOut,
+                        fmt::format("no answer from supd within {}; the {} may still complete; see: "
+                                    "supctl status",
+                                    describe_timeout(timeout), proto::method_name(command)));
+  }
+}
+
+Reply Client::exchange(const protocol::Command& command, Deadline deadline) {
+  const std::uint64_t id = next_id_++;
+  send_all(proto::encode_request({id, command}), deadline);
+
+  std::string line;
+  switch (read_line(line, deadline)) {
+  case ReadStatus::Line: break;
+  case ReadStatus::TimedOut: throw ClientFailure(Kind::TimedOut, "timed out");
+  case ReadStatus::TooLong:
+    throw ClientFailure(Kind::BadReply, "supd sent an answer longer than 1 MiB; see: supctl --version");
+  case ReadStatus::Eof:
+    throw ClientFailure(Kind::Unreachable,
+                        fmt::format("supd at {} closed the connection before answering; check that it "
+                                    "is still running, and its log",
+                                    socket_.string()));
+  }
+  auto decoded = proto::decode_response(line);
+  if (const auto* err = std::get_if<proto::Error>(&decoded)) {
+    // decode_response hands back supd's own error when it answered with "id": null (a
+    // request it could not read); only a line that is no response at all is a bad reply.
+    if (is_error_without_id(line)) return {proto::Response{id, *err}, std::move(line)};
+    throw ClientFailure(Kind::BadReply,
+                        fmt::format("supd sent an answer supctl cannot read ({}); use the supctl that "
+                                    "came with this supd",
+                                    err->message));
+  }
+  auto& response = std::get<proto::Response>(decoded);
+  // An error for a request supd could not read carries id null; anything else must match.
+  if (response.ok() && response.id != id)
+    throw ClientFailure(Kind::BadReply,
+                        fmt::format("supd answered request {} when {} was asked; use the supctl that "
+                                    "came with this supd",
+                                    response.id, id));
+  return {std::move(response), std::move(line)};
+}
+
+void Client::wait_for_close(Timeout timeout) {
+  const auto deadline = deadline_after(timeout);
+  for (std::string line;;) {
+    switch (read_line(line, deadline)) {
+    case ReadStatus::Eof: return;
+    case ReadStatus::Line:
+    case ReadStatus::TooLong: continue;  // nothing more is expected; ignore it
+    case ReadStatus::TimedOut:
+      throw ClientFailure(Kind::TimedOut,
+                          fmt::format("supd answered but did not exit within {}; see: supctl status",
+                                      describe_timeout(timeout)));
+    }
+  }
+}
+
+void Client::send_all(const std::string& bytes, Deadline deadline) {
+  std::size_t sent = 0;
+  while (sent < bytes.size()) {
+    const ssize_t n = ::send(fd_.get(), bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n >= 0) {
+      sent += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      if (!wait(POLLOUT, deadline)) throw ClientFailure(Kind::TimedOut, "timed out");
+      continue;
+    }
+    throw ClientFailure(Kind::Unreachable,
+                        fmt::format("supd at {} closed the connection ({}); check that it is still "
+                                    "running, and its log",
+                                    socket_.string(), common::errno_message(errno)));
+  }
+}
+
+Client::ReadStatus Client::read_line(std::string& line, Deadline deadline) {
+  char buf[64 * 1024];
+  for (;;) {
+    switch (reader_.next(line)) {
+    case common::LineReader::Status::Line: return ReadStatus::Line;
+    case common::LineReader::Status::TooLong: return ReadStatus::TooLong;
+    case common::LineReader::Status::NeedMore: break;
+    }
+    const ssize_t n = ::recv(fd_.get(), buf, sizeof buf, 0);
+    if (n > 0) {
+      reader_.feed({buf, static_cast<std::size_t>(n)});
+      continue;
+    }
+    if (n == 0) return ReadStatus::Eof;
+    if (errno == EINTR) continue;
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      if (!wait(POLLIN, deadline)) return ReadStatus::TimedOut;
+      continue;
+    }
+    return ReadStatus::Eof;  // ECONNRESET and the like: supd is gone
+  }
+}
+
+bool Client::wait(short events, Deadline deadline) {
+  for (;;) {
+    int wait_ms = -1;
+    if (deadline) {
+      const auto left = std::chrono::ceil<std::chrono::milliseconds>(*deadline - Clock::now());
+      if (left.count() <= 0) return false;
+      wait_ms = left.count() > 1'000'000'000 ? 1'000'000'000 : static_cast<int>(left.count());
+    }
+    pollfd p{fd_.get(), events, 0};
+    const int rc = ::poll(&p, 1, wait_ms);
+    if (rc > 0) return true;  // ready, or POLLHUP/POLLERR: the next call reports it
+    if (rc < 0 && errno != EINTR) return true;
+  }
+}
+
+}  // namespace supd::ctl

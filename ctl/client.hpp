@@ -1,0 +1,80 @@
+// A blocking control-socket client for supctl: connect, `hello`, one request at a time,
+// each answer read with poll() under a deadline. No Asio, no threads (sway's ipc-client).
+#pragma once
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <stdexcept>
+#include <string>
+
+#include "common/fd.hpp"
+#include "common/line_reader.hpp"
+#include "common/protocol.hpp"
+
+namespace supd::ctl {
+
+// std::nullopt means no limit.
+using Timeout = std::optional<std::chrono::milliseconds>;
+
+// Why talking to supd failed. The message is one line, without the "supctl: " prefix.
+class ClientFailure : public std::runtime_error {
+public:
+  enum class Kind {
+    Unreachable,  // no socket, refused, hung up, or hello unanswered in time
+    TimedOut,     // connected and greeted, but the request was not answered in time
+    Refused,      // supd answered hello with an error or another protocol version
+    BadReply,     // an answer supctl cannot read
+  };
+  ClientFailure(Kind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
+  Kind kind() const { return kind_; }
+
+private:
+  Kind kind_;
+};
+
+// One answer, with the raw line kept so results can be printed as the server wrote them.
+struct Reply {
+  protocol::Response response;
+  std::string line;
+};
+
+class Client {
+public:
+  // Connects and exchanges hello, both within `timeout`. Throws ClientFailure.
+  // `start_hint` is the command that would start this supd ("supd --detach"), for messages.
+  static Client connect(const std::filesystem::path& socket, Timeout timeout,
+                        const std::string& start_hint = "supd --detach");
+
+  // Sends one request and reads its answer within `timeout`. Throws ClientFailure
+  // (Unreachable if supd hangs up first, TimedOut if the deadline passes).
+  Reply call(const protocol::Command& command, Timeout timeout);
+
+  // Reads until supd closes the connection (after `shutdown`). Throws ClientFailure.
+  void wait_for_close(Timeout timeout);
+
+  const std::string& server_version() const { return server_version_; }
+  const std::filesystem::path& socket() const { return socket_; }
+
+private:
+  using Deadline = std::optional<std::chrono::steady_clock::time_point>;
+  Client(common::UniqueFd fd, std::filesystem::path socket);
+
+  Reply exchange(const protocol::Command& command, Deadline deadline);
+  void send_all(const std::string& bytes, Deadline deadline);
+  enum class ReadStatus { Line, Eof, TimedOut, TooLong };
+  ReadStatus read_line(std::string& line, Deadline deadline);
+  // Waits for `events` on the socket; false when the deadline passed.
+  bool wait(short events, Deadline deadline);
+
+  common::UniqueFd fd_;
+  std::filesystem::path socket_;
+  common::LineReader reader_{protocol::kMaxLineBytes};
+  std::uint64_t next_id_ = 1;
+  std::string server_version_;
+};
+
+// "10s", "1m30s": how a Timeout reads in a message ("no limit" when unset).
+std::string describe_timeout(Timeout timeout);
+
+}  // namespace supd::ctl

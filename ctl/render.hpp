@@ -1,0 +1,40 @@
+// What supctl prints: the status table, one line per job for start/stop/restart, the
+// signal/pid/shutdown results, --json documents, and the one stderr line for an error.
+// Pure: values in, text out.
+#pragma once
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "common/protocol.hpp"
+
+namespace supd::ctl {
+
+// LAST-EXIT: the job's error if set, else describe(last_exit), else "-".
+std::string last_exit_text(const protocol::JobStatus& job);
+
+// "NAME STATE PID UPTIME RESTARTS LAST-EXIT" and one aligned row per job, states upper case.
+std::string render_status_table(const std::vector<protocol::JobStatus>& jobs);
+
+// start/stop/restart: "amsa: RUNNING (pid 4242)", "amsa: STOPPED", "amsa: FATAL (exec ...)".
+std::string render_job_lines(const std::vector<protocol::JobStatus>& jobs);
+
+// The human text for a command's result; nullopt when the result lacks what it should have.
+// `shutdown` is rendered here too (printed once supd has closed the connection).
+std::optional<std::string> render_result(const protocol::Command& command, const nlohmann::json& result);
+
+// The --json document: the "result" of the raw response line, byte for byte as supd ordered
+// it, followed by '\n'. nullopt if the line has no result.
+std::optional<std::string> render_json_result(std::string_view response_line);
+
+// The stderr line (without "supctl: ") for an error response: supd's message plus a hint
+// of what to do next (unless the message has its own "; ..." clause), on one line.
+std::string error_text(const protocol::Error& error);
+
+// Text from supd, made safe for one line: line breaks and control bytes replaced.
+std::string one_line(std::string_view text);
+
+}  // namespace supd::ctl

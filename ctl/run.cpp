@@ -1,0 +1,72 @@
+#include "ctl/run.hpp"
+
+#include <fmt/format.h>
+
+#include "ctl/exit_codes.hpp"
+#include "ctl/render.hpp"
+
+namespace supd::ctl {
+namespace {
+
+namespace proto = supd::protocol;
+
+int fail(std::ostream& err, int code, const std::string& message) {
+  err << "supctl: " << one_line(message) << '\n';
+  err.flush();
+  return code;
+}
+
+int exit_code_for(const ClientFailure& e, bool waiting) {
+  switch (e.kind()) {
+  case ClientFailure::Kind::Unreachable: return kUnreachable;
+  case ClientFailure::Kind::TimedOut: return waiting ? kFailed : kUnreachable;
+  case ClientFailure::Kind::Refused:
+  case ClientFailure::Kind::BadReply: return kFailed;
+  }
+  return kFailed;
+}
+
+}  // namespace
+
+Limits limits_for(const GlobalOptions& options, const protocol::Command& command) {
+  Timeout given = kDefaultTimeout;
+  if (options.timeout) given = options.timeout->count() > 0 ? Timeout(*options.timeout) : std::nullopt;
+  const bool unlimited = waits_for_jobs(command) && !options.timeout;
+  return {given, unlimited ? std::nullopt : given};
+}
+
+int run(const ParsedCli& cli, std::ostream& out, std::ostream& err, const common::Getenv& env) {
+  common::PathFlags flags;
+  flags.socket = cli.options.socket;
+  const auto paths = common::resolve_paths(flags, env);
+  const auto limits = limits_for(cli.options, cli.command);
+  const bool waiting = waits_for_jobs(cli.command);
+  const std::string start_hint =
+      cli.options.socket ? fmt::format("supd --detach --socket {}", paths.socket.string()) : "supd --detach";
+
+  Reply reply;
+  try {
+    auto client = Client::connect(paths.socket, limits.connect, start_hint);
+    reply = client.call(cli.command, limits.request);
+    if (reply.response.ok() && std::holds_alternative<proto::Shutdown>(cli.command))
+      client.wait_for_close(limits.request);  // returns once supd is gone
+  } catch (const ClientFailure& e) {
+    return fail(err, exit_code_for(e, waiting), e.what());
+  }
+
+  if (const auto* error = std::get_if<proto::Error>(&reply.response.body))
+    return fail(err, kFailed, error_text(*error));
+
+  const auto text = cli.options.json ? render_json_result(reply.line)
+                                     : render_result(cli.command, std::get<nlohmann::json>(reply.response.body));
+  if (!text)
+    return fail(err, kFailed,
+                fmt::format("supd sent a {} result supctl cannot read; use the supctl that came with this supd",
+                            proto::method_name(cli.command)));
+  out << *text;
+  out.flush();
+  if (!out) return fail(err, kFailed, "cannot write to standard output");
+  return kOk;
+}
+
+}  // namespace supd::ctl

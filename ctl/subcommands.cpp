@@ -1,0 +1,184 @@
+#include "ctl/subcommands.hpp"
+
+#include <algorithm>
+#include <array>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "common/signals.hpp"
+
+namespace supd::ctl {
+namespace {
+
+namespace proto = supd::protocol;
+
+void check_job_name(const std::string& name) {
+  if (proto::is_valid_job_name(name)) return;
+  throw UsageError(fmt::format(
+      "invalid job name '{}'; job names use letters, digits, '_', '.' and '-', do not start "
+      "with '-', and are at most 64 bytes",
+      printable(name)));
+}
+
+// A list of job names where `all` stands for every job (sent as ["all"]).
+std::vector<std::string> job_list(std::span<const std::string> args) {
+  for (const auto& a : args) check_job_name(a);
+  if (std::find(args.begin(), args.end(), "all") != args.end()) return {"all"};
+  return {args.begin(), args.end()};
+}
+
+proto::Command build_status(std::span<const std::string> args, const SubcommandFlags&) {
+  auto jobs = job_list(args);
+  if (jobs == std::vector<std::string>{"all"}) jobs.clear();  // empty = every job
+  return proto::Status{std::move(jobs)};
+}
+
+proto::Command build_start(std::span<const std::string> args, const SubcommandFlags& f) {
+  return proto::Start{job_list(args), !f.no_wait};
+}
+
+proto::Command build_stop(std::span<const std::string> args, const SubcommandFlags& f) {
+  return proto::Stop{job_list(args), !f.no_wait};
+}
+
+proto::Command build_restart(std::span<const std::string> args, const SubcommandFlags& f) {
+  return proto::Restart{job_list(args), !f.no_wait};
+}
+
+proto::Command build_signal(std::span<const std::string> args, const SubcommandFlags& f) {
+  check_job_name(args[0]);
+  const auto signo = common::parse_signal(args[1]);
+  if (!signo)
+    throw UsageError(fmt::format("unknown signal '{}'; use {}", printable(args[1]),
+                                 common::accepted_signal_forms()));
+  // The canonical name goes on the wire; supd parses and checks it again.
+  return proto::SignalJob{args[0], common::signal_name(*signo), f.group};
+}
+
+proto::Command build_pid(std::span<const std::string> args, const SubcommandFlags&) {
+  check_job_name(args[0]);
+  return proto::Pid{args[0]};
+}
+
+proto::Command build_shutdown(std::span<const std::string>, const SubcommandFlags&) {
+  return proto::Shutdown{};
+}
+
+constexpr std::array<Subcommand, 7> kSubcommands{{
+    {"status", "list", "[JOB...]", "show every job (or the named ones): state, pid, uptime, restarts, last exit",
+     0, kMany, kOptNone, build_status},
+    {"start", "", "JOB... [--no-wait]", "start jobs ('all' = every job) and wait until they settle",
+     1, kMany, kOptNoWait, build_start},
+    {"stop", "", "JOB... [--no-wait]", "stop jobs ('all' = every job) and wait until their processes are gone",
+     1, kMany, kOptNoWait, build_stop},
+    {"restart", "", "JOB... [--no-wait]", "stop, then start jobs ('all' = every job)",
+     1, kMany, kOptNoWait, build_restart},
+    {"signal", "", "JOB SIG [--group]", "send SIG (USR1, SIGUSR1, usr1, 10, RTMIN+2) to the job's process",
+     2, 2, kOptGroup, build_signal},
+    {"pid", "", "JOB", "print the job's main PID and nothing else",
+     1, 1, kOptNone, build_pid},
+    {"shutdown", "", "", "stop every job, then supd itself; returns once supd has exited",
+     0, 0, kOptNone, build_shutdown},
+}};
+
+std::size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<std::size_t> row(b.size() + 1);
+  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (std::size_t i = 1; i <= a.size(); ++i) {
+    std::size_t diag = row[0];
+    row[0] = i;
+    for (std::size_t j = 1; j <= b.size(); ++j) {
+      const std::size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diag = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// The argument words of a synopsis: "JOB... [--no-wait]" -> {"JOB"}.
+std::vector<std::string_view> argument_words(std::string_view synopsis) {
+  std::vector<std::string_view> out;
+  while (!synopsis.empty()) {
+    const auto sp = synopsis.find(' ');
+    std::string_view word = synopsis.substr(0, sp);
+    synopsis = sp == std::string_view::npos ? std::string_view{} : synopsis.substr(sp + 1);
+    if (word.empty() || word.front() == '[') continue;
+    if (word.ends_with("...")) word.remove_suffix(3);
+    out.push_back(word);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::span<const Subcommand> subcommands() { return kSubcommands; }
+
+const Subcommand* find_subcommand(std::string_view name) {
+  for (const auto& s : kSubcommands)
+    if (s.name == name || (!s.alias.empty() && s.alias == name)) return &s;
+  return nullptr;
+}
+
+std::string_view suggest_subcommand(std::string_view name) {
+  std::string_view best;
+  std::size_t best_distance = 3;  // at most two edits away
+  for (const auto& s : kSubcommands) {
+    for (const auto candidate : {s.name, s.alias}) {
+      if (candidate.empty()) continue;
+      const auto d = edit_distance(name, candidate);
+      if (d < best_distance && d < candidate.size()) {
+        best = s.name;
+        best_distance = d;
+      }
+    }
+  }
+  return best;
+}
+
+std::string usage_line(const Subcommand& sub) {
+  if (sub.synopsis.empty()) return fmt::format("supctl {}", sub.name);
+  return fmt::format("supctl {} {}", sub.name, sub.synopsis);
+}
+
+std::string missing_argument_name(const Subcommand& sub, std::size_t given) {
+  const auto words = argument_words(sub.synopsis);
+  if (words.empty()) return "an argument";
+  return std::string(words[std::min(given, words.size() - 1)]);
+}
+
+proto::Command build_command(const Subcommand& sub, std::span<const std::string> args,
+                             const SubcommandFlags& flags) {
+  if (args.size() < sub.min_args)
+    throw UsageError(fmt::format("missing argument {} for {}; usage: {}",
+                                 missing_argument_name(sub, args.size()), sub.name, usage_line(sub)));
+  if (args.size() > sub.max_args)
+    throw UsageError(fmt::format("unexpected argument '{}' for {}; usage: {}",
+                                 printable(args[sub.max_args]), sub.name, usage_line(sub)));
+  return sub.build(args, flags);
+}
+
+std::string printable(std::string_view text, std::size_t max) {
+  std::string out;
+  const bool cut = text.size() > max;
+  if (cut) text = text.substr(0, max);
+  for (const char c : text) {
+    const auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u == 0x7f)
+      out += fmt::format("\\x{:02x}", u);
+    else
+      out += c;
+  }
+  if (cut) out += "...";
+  return out;
+}
+
+bool waits_for_jobs(const protocol::Command& command) {
+  if (const auto* c = std::get_if<proto::Start>(&command)) return c->wait;
+  if (const auto* c = std::get_if<proto::Stop>(&command)) return c->wait;
+  if (const auto* c = std::get_if<proto::Restart>(&command)) return c->wait;
+  return std::holds_alternative<proto::Shutdown>(command);
+}
+
+}  // namespace supd::ctl

@@ -1,0 +1,75 @@
+// supctl's commands as one table: each row names a command, documents it, and builds exactly
+// one protocol request from its arguments (tmux's cmd_entry, ninja's kTools[]).
+// A new command is one row plus one builder; --help and the argument checks come from here.
+#pragma once
+#include <cstddef>
+#include <limits>
+#include <span>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+
+#include "common/protocol.hpp"
+
+namespace supd::ctl {
+
+// A bad command line: supctl prints "supctl: <what>" on one line and exits kUsage (2).
+class UsageError : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+inline constexpr std::size_t kMany = std::numeric_limits<std::size_t>::max();
+
+// Per-command options, parsed by the CLI layer and handed to the builder.
+enum SubcommandOption : unsigned {
+  kOptNone = 0,
+  kOptNoWait = 1u << 0,  // --no-wait: start/stop/restart return without waiting to settle
+  kOptGroup = 1u << 1,   // --group: signal the job's whole process group
+};
+
+struct SubcommandFlags {
+  bool no_wait = false;
+  bool group = false;
+};
+
+struct Subcommand {
+  std::string_view name;
+  std::string_view alias;     // "" when none
+  std::string_view synopsis;  // arguments and options, after the name: "JOB SIG [--group]"
+  std::string_view help;      // one line
+  std::size_t min_args;
+  std::size_t max_args;       // kMany: no limit
+  unsigned options;           // SubcommandOption bits it accepts
+  // Builds the request; throws UsageError. Called with a checked argument count.
+  protocol::Command (*build)(std::span<const std::string> args, const SubcommandFlags& flags);
+};
+
+// Every command, in --help order.
+std::span<const Subcommand> subcommands();
+
+// Exact match on name or alias; nullptr when there is none.
+const Subcommand* find_subcommand(std::string_view name);
+
+// The closest command name to a misspelt one ("stpo" -> "stop"), or "" when none is close.
+std::string_view suggest_subcommand(std::string_view name);
+
+// "supctl signal JOB SIG [--group]".
+std::string usage_line(const Subcommand& sub);
+
+// The argument names of a synopsis, options and brackets left out: "JOB SIG" -> {JOB, SIG}.
+// "JOB..." gives "JOB". Used to name a missing argument.
+std::string missing_argument_name(const Subcommand& sub, std::size_t given);
+
+// Checks the argument count against the row, then calls its builder. Throws UsageError.
+protocol::Command build_command(const Subcommand& sub, std::span<const std::string> args,
+                                const SubcommandFlags& flags = {});
+
+// A user- or server-supplied string made safe for a one-line message: control bytes shown
+// as \xNN (so a name with '\n' or NUL cannot split the line), cut at `max` bytes with "...".
+std::string printable(std::string_view text, std::size_t max = 64);
+
+// Whether this command waits for jobs to settle, so it has no time limit by default.
+bool waits_for_jobs(const protocol::Command& command);
+
+}  // namespace supd::ctl

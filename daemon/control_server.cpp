@@ -1,0 +1,220 @@
+#include "daemon/control_server.hpp"
+
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <deque>
+
+#include <asio/post.hpp>
+#include <asio/write.hpp>
+#include <spdlog/spdlog.h>
+
+#include "common/line_reader.hpp"
+#include "common/protocol.hpp"
+
+namespace supd::daemon {
+
+using asio::local::stream_protocol;
+
+namespace {
+constexpr std::size_t kMaxOutbox = 8u << 20;  // a status of thousands of jobs fits; a stuck reader doesn't
+}
+
+class Session : public std::enable_shared_from_this<Session> {
+public:
+  Session(ControlServer& server, stream_protocol::socket socket)
+      : server_(server), socket_(std::move(socket)), lines_(protocol::kMaxLineBytes) {}
+
+  void start() {
+    if (!read_peer()) return;
+    read();
+  }
+
+  // Flush what is queued, then close; a shutdown caller's fd stays open until supd exits.
+  void finish() {
+    if (closed_) return;
+    finishing_ = true;
+    std::error_code ec;
+    socket_.cancel(ec);  // the pending read ends; writes are re-issued below if any
+    if (outbox_.empty()) close();
+  }
+
+  void abort() {
+    outbox_.clear();
+    close();
+  }
+
+private:
+  bool read_peer() {
+    ucred cred{};
+    socklen_t len = sizeof cred;
+    if (::getsockopt(socket_.native_handle(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+      close();
+      return false;
+    }
+    peer_ = {cred.uid, cred.pid};
+    if (cred.uid != ::getuid() && cred.uid != 0) {  // root may manage anyone's supd
+      spdlog::warn("refused a client with uid {} pid {}: supd serves only uid {}", cred.uid, cred.pid, ::getuid());
+      send(protocol::encode_error(std::nullopt, {protocol::ErrorCode::PermissionDenied,
+                                                 "permission denied: this supd belongs to another user"}));
+      finishing_ = true;
+      return false;
+    }
+    return true;
+  }
+
+  void read() {
+    if (reading_ || busy_ || finishing_ || outbox_bytes_ > kMaxOutbox / 2) return;
+    reading_ = true;
+    socket_.async_read_some(asio::buffer(chunk_), [self = shared_from_this()](std::error_code ec, std::size_t n) {
+      self->reading_ = false;
+      if (ec) {  // EOF, reset or cancelled: a half-read request is never executed
+        if (!self->busy_ && self->outbox_.empty()) self->close();
+        else self->peer_closed_ = true;
+        return;
+      }
+      self->lines_.feed({self->chunk_.data(), n});
+      self->process();
+    });
+  }
+
+  // Answers buffered lines one at a time; a waiting command pauses the rest until it answers.
+  void process() {
+    while (!busy_ && !finishing_) {
+      std::string line;
+      const auto st = lines_.next(line);
+      if (st == common::LineReader::Status::NeedMore) break;
+      if (st == common::LineReader::Status::TooLong) {
+        send(protocol::encode_error(std::nullopt, {protocol::ErrorCode::TooLarge,
+                                                   "request line over 1 MiB; send smaller requests"}));
+        continue;
+      }
+      busy_ = true;
+      answered_ = false;
+      handling_ = true;
+      std::weak_ptr<Session> weak = shared_from_this();
+      server_.handlers_.handle(line, peer_, [weak](std::string reply) {
+        if (auto self = weak.lock()) self->on_reply(std::move(reply));
+      });
+      handling_ = false;
+      server_.after_request_();
+      if (!answered_) break;  // deferred: on_reply resumes
+    }
+    if (peer_closed_ && !busy_) {
+      if (outbox_.empty()) close();
+      return;
+    }
+    read();
+  }
+
+  void on_reply(std::string reply) {
+    answered_ = true;
+    busy_ = false;
+    send(std::move(reply));
+    // A deferred answer arrives from the loop's after_event: resume later, never re-entrantly.
+    if (!handling_) asio::post(socket_.get_executor(), [self = shared_from_this()] { self->process(); });
+  }
+
+  void send(std::string bytes) {
+    if (closed_) return;
+    if (outbox_bytes_ + bytes.size() > kMaxOutbox) {  // a client that never reads
+      spdlog::warn("client pid {}: {} bytes of unread replies; disconnecting it", peer_.pid, outbox_bytes_);
+      close();
+      return;
+    }
+    outbox_bytes_ += bytes.size();
+    outbox_.push_back(std::move(bytes));
+    if (outbox_.size() == 1) write();
+  }
+
+  void write() {
+    asio::async_write(socket_, asio::buffer(outbox_.front()),
+                      [self = shared_from_this()](std::error_code ec, std::size_t) {
+                        if (ec) {
+                          self->close();
+                          return;
+                        }
+                        self->outbox_bytes_ -= self->outbox_.front().size();
+                        self->outbox_.pop_front();
+                        if (!self->outbox_.empty()) return self->write();
+                        if (self->finishing_ || (self->peer_closed_ && !self->busy_)) return self->close();
+                        self->read();  // reading may have paused on a full outbox
+                      });
+  }
+
+  void close() {
+    if (closed_) return;
+    closed_ = true;
+    std::error_code ec;
+    if (server_.finishing_) {
+      // supd is exiting: the kernel closes this fd when it does, so a client waiting for EOF
+      // (`supctl shutdown`) returns only once supd is gone.
+      [[maybe_unused]] int kept = socket_.release(ec);
+    } else {
+      socket_.close(ec);
+    }
+    server_.forget(shared_from_this());
+  }
+
+  ControlServer& server_;
+  stream_protocol::socket socket_;
+  common::LineReader lines_;
+  std::array<char, 16384> chunk_{};
+  std::deque<std::string> outbox_;
+  std::size_t outbox_bytes_ = 0;
+  Peer peer_;
+  bool reading_ = false;
+  bool busy_ = false;        // a request is being answered
+  bool answered_ = false;
+  bool handling_ = false;    // inside handlers_.handle(): a reply now is synchronous
+  bool finishing_ = false;
+  bool peer_closed_ = false;
+  bool closed_ = false;
+};
+
+ControlServer::ControlServer(asio::io_context& io, int listen_fd, Handlers& handlers,
+                             std::function<void()> after_request)
+    : io_(io), acceptor_(io, stream_protocol(), listen_fd), finish_timer_(io), handlers_(handlers),
+      after_request_(std::move(after_request)) {}
+
+ControlServer::~ControlServer() = default;
+
+void ControlServer::start() { accept(); }
+
+void ControlServer::accept() {
+  acceptor_.async_accept([this](std::error_code ec, stream_protocol::socket socket) {
+    if (ec == asio::error::operation_aborted || finishing_) return;
+    if (!ec) {
+      auto session = std::make_shared<Session>(*this, std::move(socket));
+      sessions_.insert(session);
+      session->start();
+    } else {
+      spdlog::warn("accept: {}", ec.message());  // EMFILE: keep serving the clients we have
+    }
+    accept();
+  });
+}
+
+void ControlServer::forget(const std::shared_ptr<Session>& session) {
+  sessions_.erase(session);
+  if (finishing_ && sessions_.empty()) finish_timer_.cancel();
+}
+
+void ControlServer::finish() {
+  finishing_ = true;
+  std::error_code ec;
+  acceptor_.close(ec);
+  auto all = sessions_;  // finish() may forget sessions while we iterate
+  for (const auto& s : all) s->finish();
+  if (sessions_.empty()) return;
+  // A client that does not read its last reply must not keep supd alive.
+  finish_timer_.expires_after(std::chrono::seconds(2));
+  finish_timer_.async_wait([this](std::error_code wait_ec) {
+    if (wait_ec) return;
+    auto rest = sessions_;
+    for (const auto& s : rest) s->abort();
+  });
+}
+
+}  // namespace supd::daemon

@@ -1,0 +1,44 @@
+// The control socket: accepts clients, checks their uid with SO_PEERCRED, frames NDJSON with a
+// cap, answers one request at a time per connection, and bounds each client's outbox so a
+// slow reader cannot grow supd. Never throws into the loop.
+#pragma once
+#include <asio/io_context.hpp>
+#include <asio/local/stream_protocol.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <memory>
+#include <set>
+
+#include "daemon/handlers.hpp"
+
+namespace supd::daemon {
+
+class Session;
+
+class ControlServer {
+public:
+  // `listen_fd`: a bound, listening AF_UNIX socket (ownership moves in).
+  ControlServer(asio::io_context& io, int listen_fd, Handlers& handlers, std::function<void()> after_request);
+  ~ControlServer();
+
+  void start();
+  // Stop accepting; every session flushes what it has queued and closes. Sessions waiting for
+  // `shutdown` keep their fd open until supd exits, so their client sees EOF only then.
+  void finish();
+  std::size_t sessions() const { return sessions_.size(); }
+
+private:
+  friend class Session;
+  void accept();
+  void forget(const std::shared_ptr<Session>& session);
+
+  asio::io_context& io_;
+  asio::local::stream_protocol::acceptor acceptor_;
+  asio::steady_timer finish_timer_;
+  Handlers& handlers_;
+  std::function<void()> after_request_;  // the loop re-arms its timer and answers waiters
+  std::set<std::shared_ptr<Session>> sessions_;
+  bool finishing_ = false;
+};
+
+}  // namespace supd::daemon

@@ -1,0 +1,29 @@
+// Claiming the control socket: a safe directory, one supd per socket (an flock'ed lock file
+// beside it), a stale socket replaced, a live one never. Start-up code: throws one-line errors.
+#pragma once
+#include <filesystem>
+#include <stdexcept>
+
+#include "common/fd.hpp"
+
+namespace supd::daemon {
+
+struct StartupError : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+struct ControlSocket {
+  common::UniqueFd listen_fd;  // bound and listening, close-on-exec
+  common::UniqueFd lock_fd;    // held for supd's lifetime
+  std::filesystem::path path;
+};
+
+// `dir_is_supds_own`: the directory is supd's default runtime dir, which must be 0700 and
+// ours; a directory the user chose must be ours (or root's) and not writable by others
+// unless sticky, like /tmp.
+ControlSocket claim_control_socket(const std::filesystem::path& socket_path, bool dir_is_supds_own);
+
+// Creates `dir` (and parents) with mode 0700 where missing.
+void make_private_dirs(const std::filesystem::path& dir);
+
+}  // namespace supd::daemon

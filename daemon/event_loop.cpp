@@ -1,0 +1,85 @@
+#include "daemon/event_loop.hpp"
+
+#include <csignal>
+
+#include <spdlog/spdlog.h>
+
+#include "common/signals.hpp"
+#include "daemon/process.hpp"
+
+namespace supd::daemon {
+
+EventLoop::EventLoop(asio::io_context& io, Supervisor& sup, Handlers& handlers, OutputCapture& output)
+    : io_(io), sup_(sup), handlers_(handlers), output_(output), signals_(io, SIGCHLD, SIGTERM, SIGINT), timer_(io) {
+  signals_.add(SIGHUP);
+  for (const auto& job : sup_.jobs())
+    for (int sig : job.spec.forward_signals) {
+      std::error_code ec;
+      signals_.add(sig, ec);  // a signal already in the set is fine
+    }
+  wait_for_signal();
+}
+
+void EventLoop::wait_for_signal() {
+  signals_.async_wait([this](std::error_code ec, int signo) {
+    if (ec) return;  // cancelled at shutdown
+    on_signal(signo);
+    after_event();
+    if (!finished_) wait_for_signal();
+  });
+}
+
+void EventLoop::on_signal(int signo) {
+  const auto now = Clock::now();
+  switch (signo) {
+  case SIGCHLD:
+    for (const auto& r : reap_all()) sup_.on_reaped(r.pid, r.status, now);
+    break;
+  case SIGTERM:
+  case SIGINT:
+    spdlog::info("received SIG{}: stopping every job, then exiting", common::signal_name(signo));
+    sup_.begin_shutdown(now);
+    break;
+  case SIGHUP:
+    spdlog::info("received SIGHUP: reloading the config is not implemented yet; nothing changed");
+    sup_.forward(signo);
+    break;
+  default:
+    spdlog::info("received SIG{}", common::signal_name(signo));
+    sup_.forward(signo);  // to the jobs that list it in forward_signals
+    break;
+  }
+}
+
+void EventLoop::after_event() {
+  if (finished_) return;
+  const auto now = Clock::now();
+  handlers_.after_event(now);
+  if (sup_.shutdown_complete()) {
+    finished_ = true;
+    spdlog::info("every job stopped; supd exits");
+    handlers_.on_shutdown_complete();
+    std::error_code ec;
+    signals_.cancel(ec);
+    timer_.cancel();
+    output_.close_all();
+    if (server_ != nullptr) server_->finish();
+    return;
+  }
+  const auto next = sup_.next_deadline();
+  if (next == armed_) return;  // no re-arm, no syscall, when nothing changed
+  armed_ = next;
+  if (!next) {
+    timer_.cancel();
+    return;
+  }
+  timer_.expires_at(*next);  // cancels the previous wait
+  timer_.async_wait([this](std::error_code ec) {
+    if (ec == asio::error::operation_aborted) return;
+    armed_.reset();
+    sup_.on_deadline(Clock::now());
+    after_event();
+  });
+}
+
+}  // namespace supd::daemon

@@ -1,0 +1,41 @@
+// The only file that knows both Asio and the Supervisor: it turns signals, the one timer and
+// finished requests into supervisor calls, and re-arms after every event. Shutting down
+// closes everything so that io_context::run() returns by itself.
+#pragma once
+#include <asio/io_context.hpp>
+#include <asio/signal_set.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <functional>
+
+#include "daemon/control_server.hpp"
+#include "daemon/handlers.hpp"
+#include "daemon/output.hpp"
+#include "daemon/supervisor.hpp"
+
+namespace supd::daemon {
+
+class EventLoop {
+public:
+  EventLoop(asio::io_context& io, Supervisor& sup, Handlers& handlers, OutputCapture& output);
+
+  // Signals are caught from construction on, so no SIGCHLD of a first job can be missed.
+  void attach(ControlServer& server) { server_ = &server; }
+  void after_event();  // re-arm the timer, answer waiters, end the loop after shutdown
+
+private:
+  void wait_for_signal();
+  void on_signal(int signo);
+
+  asio::io_context& io_;
+  Supervisor& sup_;
+  Handlers& handlers_;
+  OutputCapture& output_;
+  ControlServer* server_ = nullptr;
+  asio::signal_set signals_;
+  asio::steady_timer timer_;
+  std::optional<TimePoint> armed_;
+  bool finished_ = false;
+};
+
+}  // namespace supd::daemon

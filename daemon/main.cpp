@@ -1,0 +1,155 @@
+// supd: flags, --check, --detach, then the event loop. Start-up errors are one line and exit 1.
+#include <fcntl.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+#include <asio/io_context.hpp>
+#include <spdlog/sinks/stdout_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include "common/paths.hpp"
+#include "common/sys_error.hpp"
+#include "config/load.hpp"
+#include "daemon/control_server.hpp"
+#include "daemon/control_socket.hpp"
+#include "daemon/daemonize.hpp"
+#include "daemon/event_loop.hpp"
+#include "daemon/handlers.hpp"
+#include "daemon/output.hpp"
+#include "daemon/process.hpp"
+#include "daemon/supervisor.hpp"
+
+namespace {
+
+using namespace supd;
+
+struct Options {
+  common::PathFlags paths;
+  bool detach = false;
+  bool check = false;
+};
+
+// Pipes and sockets must never land on 0-2 and then be clobbered by a child's dup2.
+void ensure_standard_fds() {
+  for (int fd = 0; fd < 3; ++fd)
+    if (::fcntl(fd, F_GETFD) < 0) ::open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+}
+
+void setup_logging() {
+  auto logger = spdlog::stderr_logger_st("supd");
+  // Under journald the journal adds its own time stamp.
+  logger->set_pattern(common::system_getenv("JOURNAL_STREAM") ? "%l: %v" : "%Y-%m-%d %H:%M:%S.%e supd[%P] %l: %v");
+  logger->flush_on(spdlog::level::trace);
+  spdlog::set_default_logger(logger);
+}
+
+// 1000 jobs hold a few thousand fds (pipes, pidfds, log files): take the hard limit.
+void raise_fd_limit() {
+  rlimit lim{};
+  if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
+    lim.rlim_cur = lim.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &lim);
+  }
+}
+
+config::LoadResult load(const common::Paths& paths) {
+  if (!paths.config_explicit && !std::filesystem::exists(paths.config)) {
+    config::LoadResult empty;
+    empty.config = config::Config{};
+    return empty;
+  }
+  return config::load_config(paths.config);
+}
+
+int run(const Options& opt) {
+  const auto paths = common::resolve_paths(opt.paths);
+  auto loaded = load(paths);
+  if (!loaded.errors.empty()) {
+    for (const auto& e : loaded.errors) std::cerr << config::to_string(e) << '\n';
+    if (!opt.check)
+      std::cerr << "supd: the config has " << loaded.errors.size()
+                << " error(s); fix them and start again (supd --check validates without starting)\n";
+    return 1;
+  }
+  auto config = std::move(*loaded.config);
+  if (opt.check) {
+    std::cout << paths.config.string() << ": ok, " << config.jobs.size() << " job(s)\n";
+    return 0;
+  }
+  const auto log_dir = paths.log_dir_explicit || !config.supd.log_dir ? paths.log_dir : *config.supd.log_dir;
+
+  common::UniqueFd ready;
+  if (opt.detach) ready = daemon::detach(paths.state_dir / "supd.log");
+  setup_logging();
+  try {
+    daemon::make_private_dirs(log_dir);
+    auto socket = daemon::claim_control_socket(paths.socket, paths.socket_dir_is_default);
+    ::prctl(PR_SET_CHILD_SUBREAPER, 1);  // orphans of our jobs are reaped here, not by init
+    raise_fd_limit();
+    std::signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not kill us
+
+    if (!paths.config_explicit && !std::filesystem::exists(paths.config))
+      spdlog::warn("no config at {}; running with no jobs", paths.config.string());
+    asio::io_context io(1);
+    daemon::OutputCapture output(io);
+    daemon::PosixProcessOps ops;
+    daemon::Supervisor sup(ops, output, std::move(config), log_dir);
+    daemon::Handlers handlers(sup);
+    daemon::EventLoop loop(io, sup, handlers, output);  // catches SIGCHLD before any spawn
+    daemon::ControlServer server(io, socket.listen_fd.release(), handlers, [&loop] { loop.after_event(); });
+    loop.attach(server);
+    server.start();
+
+    spdlog::info("supd {} listening on {}; config {}; logs in {}", SUPD_VERSION, socket.path.string(),
+                 paths.config.string(), log_dir.string());
+    sup.start_autostart_jobs(daemon::Clock::now());
+    loop.after_event();
+    daemon::report_ready(ready);
+    io.run();
+    ::unlink(socket.path.c_str());
+    spdlog::info("supd exited cleanly");
+    return 0;
+  } catch (const std::exception& e) {
+    if (opt.detach) spdlog::error("{}", e.what());  // into supd.log; the launcher prints it too
+    else std::cerr << "supd: " << e.what() << '\n';
+    daemon::report_failure(ready, e.what());
+    return 1;
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ensure_standard_fds();
+  Options opt;
+  CLI::App app{"supd: a process supervisor, nohup done right"};
+  app.set_version_flag("--version", SUPD_VERSION);
+  std::string config, socket, log_dir;
+  app.add_option("--config", config, "config file (default $XDG_CONFIG_HOME/supd/supd.toml; env SUPD_CONFIG)");
+  app.add_option("--socket", socket, "control socket (default $XDG_RUNTIME_DIR/supd/supd.sock; env SUPD_SOCKET)");
+  app.add_option("--log-dir", log_dir, "job output dir (default $XDG_STATE_HOME/supd/logs; env SUPD_LOG_DIR)");
+  app.add_flag("--detach", opt.detach, "leave the terminal; return once the daemon answers");
+  app.add_flag("--check", opt.check, "validate the config and exit 0 or 1");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    if (e.get_exit_code() == 0) return app.exit(e);
+    std::cerr << "supd: " << e.what() << "; see: supd --help\n";
+    return 2;
+  }
+  if (!config.empty()) opt.paths.config = config;
+  if (!socket.empty()) opt.paths.socket = socket;
+  if (!log_dir.empty()) opt.paths.log_dir = log_dir;
+  try {
+    return run(opt);
+  } catch (const std::exception& e) {
+    std::cerr << "supd: " << e.what() << '\n';
+    return 1;
+  }
+}

@@ -1,0 +1,39 @@
+// The seam between the supervisor and the kernel: spawn, signal, look at a process group.
+// PosixProcessOps does it for real; unit tests use a fake that records calls.
+#pragma once
+#include <filesystem>
+#include <string>
+#include <sys/types.h>
+#include <vector>
+
+#include "common/fd.hpp"
+#include "config/job_spec.hpp"
+
+namespace supd::daemon {
+
+// One output stream of a job: the read end of its pipe, and the log file it goes to.
+struct CaptureStream {
+  common::UniqueFd pipe;
+  common::UniqueFd file;
+  std::filesystem::path path;
+};
+
+struct SpawnResult {
+  pid_t pid = -1;                      // > 0 on success
+  common::UniqueFd pidfd;              // empty when the kernel has no pidfd_open
+  std::string error;                   // "exec amsa.py: No such file or directory" on failure
+  bool permanent = true;               // false for errors that may pass (fork EAGAIN, EMFILE)
+  std::vector<CaptureStream> output;   // stdout (merged with stderr), and stderr when apart
+};
+
+class ProcessOps {
+public:
+  virtual ~ProcessOps() = default;
+  virtual SpawnResult spawn(const config::JobSpec& spec, const std::filesystem::path& log_dir) = 0;
+  // 0 or an errno. Without `group`, goes through the pidfd when there is one, so it never
+  // reaches a recycled PID; with `group`, to the process group (whose id is the job's PID).
+  virtual int send_signal(pid_t pid, int pidfd, int signo, bool group) = 0;
+  virtual bool group_alive(pid_t pgid) = 0;
+};
+
+}  // namespace supd::daemon

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Installs the Debian packages supd needs to build and test, and only the missing ones.
+# Used by `make run`, `make test` and .ci/run; sudo is used when not root.
+set -euo pipefail
+packages=(g++ cmake ninja-build pkg-config libspdlog-dev libfmt-dev libtomlplusplus-dev libasio-dev
+          catch2 libcli11-dev nlohmann-json3-dev libsystemd-dev python3 procps util-linux)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+echo "supd: installing missing packages: ${missing[*]}" >&2
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -qq >&2 || true
+$sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2

@@ -1,0 +1,154 @@
+// load_config: what is not a regular, readable, reasonably sized file gets one clear error.
+#include <catch2/catch.hpp>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include "config/load.hpp"
+#include "config_test_util.hpp"
+
+using namespace supd::config;
+namespace fs = std::filesystem;
+
+namespace {
+
+class TempDir {
+public:
+  TempDir() {
+    std::string tmpl = (fs::temp_directory_path() / "supd-config-XXXXXX").string();
+    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
+    path_ = tmpl;
+  }
+  ~TempDir() {
+    std::error_code ec;
+    fs::remove_all(path_, ec);
+  }
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  const fs::path& path() const { return path_; }
+
+private:
+  fs::path path_;
+};
+
+void write_file(const fs::path& p, const std::string& text) {
+  std::ofstream out(p, std::ios::binary);
+  out << text;
+  REQUIRE(out.good());
+}
+
+std::vector<std::string> load_messages(const fs::path& p) {
+  const auto r = load_config(p, test::fake_env);
+  CHECK_FALSE(r.config);
+  return test::messages(r);
+}
+
+using Lines = std::vector<std::string>;
+
+}  // namespace
+
+TEST_CASE("a regular file loads, with base_dir = its directory", "[config][load_file]") {
+  TempDir dir;
+  const auto file = dir.path() / "supd.toml";
+  write_file(file, "[jobs.amsa]\ncommand = \"python3 amsa.py\"\n[jobs.sub]\ncommand = \"x\"\ndirectory = \"sub\"\n");
+  const auto r = load_config(file, test::fake_env);
+  INFO(Catch::Detail::stringify(test::messages(r)));
+  REQUIRE(r.config);
+  REQUIRE(r.config->jobs.size() == 2);
+  CHECK(r.config->jobs[0].directory == dir.path());
+  CHECK(r.config->jobs[1].directory == dir.path() / "sub");
+}
+
+TEST_CASE("a relative config path still gives an absolute base_dir", "[config][load_file]") {
+  TempDir dir;
+  write_file(dir.path() / "supd.toml", "[jobs.a]\ncommand = \"x\"\n");
+  const auto old = fs::current_path();
+  fs::current_path(dir.path());
+  const auto r = load_config("supd.toml", test::fake_env);
+  fs::current_path(old);
+  REQUIRE(r.config);
+  CHECK(r.config->jobs[0].directory == dir.path());
+}
+
+TEST_CASE("errors inside the file carry the path as given", "[config][load_file]") {
+  TempDir dir;
+  const auto file = dir.path() / "supd.toml";
+  write_file(file, "[jobs.a]\ncommand = \"x\"\nrestart = 5\n");
+  CHECK(load_messages(file) ==
+        Lines{file.string() + R"(:3:11: restart: expected "always", "on-failure" or "never", got integer)"});
+}
+
+TEST_CASE("R65: a missing file and a dangling symlink", "[config][load_file][R65]") {
+  TempDir dir;
+  const auto missing = dir.path() / "nope.toml";
+  CHECK(load_messages(missing) == Lines{missing.string() + ": No such file or directory"});
+  const auto link = dir.path() / "dangling.toml";
+  fs::create_symlink(dir.path() / "gone.toml", link);
+  CHECK(load_messages(link) == Lines{link.string() + ": No such file or directory"});
+}
+
+TEST_CASE("R65: a directory", "[config][load_file][R65]") {
+  TempDir dir;
+  CHECK(load_messages(dir.path()) == Lines{dir.path().string() + ": not a regular file"});
+}
+
+TEST_CASE("R65: a FIFO with no writer does not hang", "[config][load_file][R65]") {
+  TempDir dir;
+  const auto fifo = dir.path() / "fifo.toml";
+  REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
+  CHECK(load_messages(fifo) == Lines{fifo.string() + ": not a regular file"});
+}
+
+TEST_CASE("R65: a symlink to /dev/zero and a socket", "[config][load_file][R65]") {
+  TempDir dir;
+  const auto zero = dir.path() / "zero.toml";
+  fs::create_symlink("/dev/zero", zero);
+  CHECK(load_messages(zero) == Lines{zero.string() + ": not a regular file"});
+
+  const auto sock_path = dir.path() / "sock.toml";
+  const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_un addr{};
+  addr.sun_family = AF_UNIX;
+  REQUIRE(sock_path.string().size() < sizeof addr.sun_path);
+  std::copy_n(sock_path.c_str(), sock_path.string().size(), addr.sun_path);
+  REQUIRE(::bind(fd, reinterpret_cast<const sockaddr*>(&addr), sizeof addr) == 0);
+  CHECK(load_messages(sock_path) == Lines{sock_path.string() + ": not a regular file"});
+  ::close(fd);
+}
+
+TEST_CASE("R64: a file over 16 MiB is refused before parsing", "[config][load_file][R64]") {
+  TempDir dir;
+  const auto big = dir.path() / "big.toml";
+  {
+    std::ofstream out(big, std::ios::binary);
+    out << "# padding\n";
+  }
+  fs::resize_file(big, (16u << 20) + 1);  // sparse: cheap to make
+  CHECK(load_messages(big) == Lines{big.string() + ": config file is larger than 16 MiB"});
+}
+
+TEST_CASE("an unreadable file reports the errno words", "[config][load_file]") {
+  if (::geteuid() == 0) return;  // root reads anything
+  TempDir dir;
+  const auto file = dir.path() / "secret.toml";
+  write_file(file, "");
+  fs::permissions(file, fs::perms::none);
+  CHECK(load_messages(file) == Lines{file.string() + ": Permission denied"});
+}
+
+TEST_CASE("a file with bytes that are not UTF-8 is a parse error, not a crash", "[config][load_file]") {
+  TempDir dir;
+  const auto file = dir.path() / "bin.toml";
+  write_file(file, std::string("[jobs.a]\ncommand = \"\xff\xfe\"\n", 23));
+  const auto m = load_messages(file);
+  REQUIRE(m.size() == 1);
+  CHECK(m[0].rfind(file.string() + ":2:", 0) == 0);
+}

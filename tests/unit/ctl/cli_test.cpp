@@ -1,0 +1,243 @@
+// supctl's command line: each command's request, option placement, `--`, and every
+// usage error (exit 2) with its one-line message.
+#include <catch2/catch.hpp>
+
+#include <csignal>
+#include <string>
+#include <vector>
+
+#include "common/signals.hpp"
+#include "ctl/cli.hpp"
+#include "ctl/run.hpp"
+
+using namespace std::chrono_literals;
+using supd::ctl::ParsedCli;
+using supd::ctl::UsageError;
+namespace proto = supd::protocol;
+
+namespace {
+
+ParsedCli parse(std::vector<std::string> args) { return supd::ctl::parse_cli(args); }
+
+proto::Command command(std::vector<std::string> args) { return parse(std::move(args)).command; }
+
+// The UsageError message for a command line that must be refused.
+std::string usage_error(std::vector<std::string> args) {
+  try {
+    supd::ctl::parse_cli(args);
+  } catch (const UsageError& e) {
+    return e.what();
+  }
+  FAIL("expected a usage error");
+  return {};
+}
+
+bool one_line(const std::string& s) { return !s.empty() && s.find('\n') == std::string::npos; }
+
+}  // namespace
+
+TEST_CASE("status builds one status request and list is its alias and all means every job", "[ctl][cli]") {
+  CHECK(command({"status"}) == proto::Command{proto::Status{}});
+  CHECK(command({"list"}) == proto::Command{proto::Status{}});
+  CHECK(command({"status", "amsa", "web"}) == proto::Command{proto::Status{{"amsa", "web"}}});
+  CHECK(command({"status", "all"}) == proto::Command{proto::Status{}});
+  CHECK(parse({"list"}).sub->name == "status");
+}
+
+TEST_CASE("start, stop and restart take jobs, `all`, and --no-wait anywhere", "[ctl][cli]") {
+  CHECK(command({"start", "amsa"}) == proto::Command{proto::Start{{"amsa"}, true}});
+  CHECK(command({"stop", "a", "b"}) == proto::Command{proto::Stop{{"a", "b"}, true}});
+  CHECK(command({"restart", "amsa"}) == proto::Command{proto::Restart{{"amsa"}, true}});
+  CHECK(command({"restart", "all"}) == proto::Command{proto::Restart{{"all"}, true}});
+  CHECK(command({"stop", "a", "all"}) == proto::Command{proto::Stop{{"all"}, true}});
+  CHECK(command({"stop", "--no-wait", "amsa"}) == proto::Command{proto::Stop{{"amsa"}, false}});
+  CHECK(command({"stop", "amsa", "--no-wait"}) == proto::Command{proto::Stop{{"amsa"}, false}});
+  CHECK(command({"start", "a", "--no-wait", "b"}) == proto::Command{proto::Start{{"a", "b"}, false}});
+  CHECK(command({"restart", "--no-wait", "all"}) == proto::Command{proto::Restart{{"all"}, false}});
+}
+
+TEST_CASE("signal accepts every documented form and sends the canonical name", "[ctl][cli]") {
+  const auto [text, name] = GENERATE(table<std::string, std::string>({
+      {"USR1", "USR1"},
+      {"SIGUSR1", "USR1"},
+      {"usr1", "USR1"},
+      {"sigusr1", "USR1"},
+      {"10", "USR1"},
+      {"TERM", "TERM"},
+      {"9", "KILL"},
+      {"RTMIN+2", "RTMIN+2"},
+      {"SIGRTMIN+2", "RTMIN+2"},
+      {"rtmin", "RTMIN"},
+  }));
+  CAPTURE(text);
+  CHECK(command({"signal", "amsa", text}) == proto::Command{proto::SignalJob{"amsa", name, false}});
+}
+
+TEST_CASE("signal sends RTMIN+2 as the number the job will receive", "[ctl][cli]") {
+  const auto c = std::get<proto::SignalJob>(command({"signal", "amsa", "RTMIN+2"}));
+  CHECK(supd::common::parse_signal(c.signal) == SIGRTMIN + 2);
+}
+
+TEST_CASE("signal --group may come anywhere", "[ctl][cli]") {
+  const proto::Command grouped = proto::SignalJob{"amsa", "TERM", true};
+  CHECK(command({"signal", "--group", "amsa", "TERM"}) == grouped);
+  CHECK(command({"signal", "amsa", "--group", "TERM"}) == grouped);
+  CHECK(command({"signal", "amsa", "TERM", "--group"}) == grouped);
+  CHECK(command({"--json", "signal", "amsa", "TERM", "--group"}) == grouped);
+}
+
+TEST_CASE("signal refuses unknown signals client-side, listing the accepted forms", "[ctl][cli]") {
+  const std::string bad = GENERATE(as<std::string>{}, "SIGFOO", "0", "-1", "65", "RTMIN+99", "",
+                                   "+10", "10abc", "SIGTREM", "RTMAX+1");
+  CAPTURE(bad);
+  const auto message = usage_error({"signal", "amsa", bad});
+  CHECK(message.find("unknown signal '" + bad + "'") != std::string::npos);
+  CHECK(message.find(std::string(supd::common::accepted_signal_forms())) != std::string::npos);
+  CHECK(one_line(message));
+}
+
+TEST_CASE("the unknown-signal message reads as documented", "[ctl][cli]") {
+  CHECK(usage_error({"signal", "amsa", "SIGFOO"}) ==
+        "unknown signal 'SIGFOO'; use " + std::string(supd::common::accepted_signal_forms()));
+}
+
+TEST_CASE("pid and shutdown", "[ctl][cli]") {
+  CHECK(command({"pid", "amsa"}) == proto::Command{proto::Pid{"amsa"}});
+  CHECK(command({"shutdown"}) == proto::Command{proto::Shutdown{}});
+}
+
+TEST_CASE("global options go before the command, after it, or between its arguments", "[ctl][cli]") {
+  SECTION("--json") {
+    for (const auto& args : std::vector<std::vector<std::string>>{
+             {"--json", "status"}, {"status", "--json"}, {"status", "amsa", "--json"}, {"list", "--json", "amsa"}}) {
+      CAPTURE(args);
+      const auto p = parse(args);
+      CHECK(p.options.json);
+      CHECK(std::holds_alternative<proto::Status>(p.command));
+    }
+    CHECK_FALSE(parse({"status"}).options.json);
+  }
+  SECTION("--socket") {
+    CHECK(parse({"--socket", "/tmp/s.sock", "status"}).options.socket == "/tmp/s.sock");
+    CHECK(parse({"status", "--socket", "/tmp/s.sock"}).options.socket == "/tmp/s.sock");
+    CHECK(parse({"--socket=/tmp/s.sock", "pid", "amsa"}).options.socket == "/tmp/s.sock");
+    CHECK(parse({"stop", "amsa", "--socket", "/tmp/s.sock", "--no-wait"}).options.socket == "/tmp/s.sock");
+    CHECK_FALSE(parse({"status"}).options.socket);
+  }
+  SECTION("--timeout") {
+    CHECK(parse({"--timeout", "5s", "stop", "amsa"}).options.timeout == 5s);
+    CHECK(parse({"stop", "amsa", "--timeout", "500ms"}).options.timeout == 500ms);
+    CHECK(parse({"stop", "amsa", "--timeout=2m"}).options.timeout == 120s);
+    CHECK_FALSE(parse({"stop", "amsa"}).options.timeout);
+  }
+  SECTION("a repeated option keeps its last value") {
+    CHECK(parse({"--socket", "/a", "status", "--socket", "/b"}).options.socket == "/b");
+    CHECK(parse({"--json", "status", "--json"}).options.json);
+  }
+}
+
+TEST_CASE("`--` ends options: what follows is a job name", "[ctl][cli]") {
+  CHECK(command({"stop", "--", "amsa"}) == proto::Command{proto::Stop{{"amsa"}, true}});
+  CHECK(command({"stop", "--no-wait", "--", "amsa"}) == proto::Command{proto::Stop{{"amsa"}, false}});
+  // -x after `--` is a name, not an option; it is not a valid one.
+  const auto m = usage_error({"stop", "--", "-x"});
+  CHECK(m.find("invalid job name '-x'") != std::string::npos);
+  CHECK(usage_error({"status", "--", "--json"}).find("invalid job name '--json'") != std::string::npos);
+  // Without `--`, -x is an unknown option.
+  CHECK(usage_error({"stop", "-x"}) == "unknown option '-x'; see: supctl stop --help");
+  // A job may be named like a command.
+  CHECK(command({"status", "stop"}) == proto::Command{proto::Status{{"stop"}}});
+  CHECK(command({"stop", "--", "pid"}) == proto::Command{proto::Stop{{"pid"}, true}});
+}
+
+TEST_CASE("invalid job names are usage errors, shown safely on one line", "[ctl][cli]") {
+  const std::string name = GENERATE(as<std::string>{}, "a/b", ".", "..", "", std::string(10 * 1024, 'x'),
+                                    "a\nb", "a b", "caf\xc3\xa9");
+  const std::string cmd = GENERATE(as<std::string>{}, "status", "start", "stop", "restart", "pid");
+  CAPTURE(cmd, name);
+  const auto m = usage_error({cmd, "--", name});
+  CHECK(m.find("invalid job name") != std::string::npos);
+  CHECK(one_line(m));
+  CHECK(m.size() < 300);
+  CHECK(usage_error({"signal", "--", name, "USR1"}).find("invalid job name") != std::string::npos);
+}
+
+TEST_CASE("missing and extra arguments name what is wrong and show the usage", "[ctl][cli]") {
+  CHECK(usage_error({"signal", "amsa"}) == "missing argument SIG for signal; usage: supctl signal JOB SIG [--group]");
+  CHECK(usage_error({"signal"}) == "missing argument JOB for signal; usage: supctl signal JOB SIG [--group]");
+  CHECK(usage_error({"pid"}) == "missing argument JOB for pid; usage: supctl pid JOB");
+  CHECK(usage_error({"start"}) == "missing argument JOB for start; usage: supctl start JOB... [--no-wait]");
+  CHECK(usage_error({"stop", "--no-wait"}).find("missing argument JOB for stop") == 0);
+  CHECK(usage_error({"restart"}).find("missing argument JOB for restart") == 0);
+  CHECK(usage_error({"pid", "a", "b"}) == "unexpected argument 'b' for pid; usage: supctl pid JOB");
+  CHECK(usage_error({"signal", "a", "TERM", "x"}).find("unexpected argument 'x' for signal") == 0);
+  CHECK(usage_error({"shutdown", "now"}) == "unexpected argument 'now' for shutdown; usage: supctl shutdown");
+}
+
+TEST_CASE("no command, an unknown command, an unknown option", "[ctl][cli]") {
+  CHECK(usage_error({}).find("no command given; usage: supctl ") == 0);
+  CHECK(usage_error({"--json"}).find("no command given") == 0);
+  CHECK(usage_error({"frobnicate"}) == "unknown command 'frobnicate'; see: supctl --help");
+  CHECK(usage_error({"stpo", "amsa"}) == "unknown command 'stpo'; did you mean 'stop'? see: supctl --help");
+  CHECK(usage_error({"Status"}).find("did you mean 'status'?") != std::string::npos);
+  CHECK(usage_error({"lst"}).find("did you mean 'status'?") != std::string::npos);
+  CHECK(usage_error({"--bogus", "status"}).find("unknown option '--bogus'; see: supctl") == 0);
+  CHECK(usage_error({"--bogus"}) == "unknown option '--bogus'; see: supctl --help");
+  CHECK(usage_error({"status", "--bogus"}) == "unknown option '--bogus'; see: supctl status --help");
+  CHECK(usage_error({"status", "--group"}).find("unknown option '--group'") == 0);
+  CHECK(usage_error({"pid", "amsa", "--no-wait"}).find("unknown option '--no-wait'") == 0);
+  CHECK(usage_error({"--", "status"}).find("'--' ends options") == 0);
+}
+
+TEST_CASE("option values are checked", "[ctl][cli]") {
+  CHECK(usage_error({"--timeout", "soon", "status"}) ==
+        "invalid --timeout 'soon'; use a duration like 10s, 500ms or 2m");
+  CHECK(usage_error({"status", "--timeout", "-1s"}).find("invalid --timeout") == 0);
+  CHECK(one_line(usage_error({"status", "--socket"})));
+  CHECK(usage_error({"status", "--socket"}).find("--socket") != std::string::npos);
+}
+
+TEST_CASE("every usage error is one line", "[ctl][cli]") {
+  const std::vector<std::vector<std::string>> lines{
+      {}, {"x"}, {"status", "--socket"}, {"--timeout"}, {"signal"}, {"signal", "a", "b"},
+      {"pid", "a\nb"}, {"status", "-"}};
+  for (const auto& args : lines) {
+    CAPTURE(args);
+    CHECK(one_line(usage_error(args)));
+  }
+}
+
+TEST_CASE("help and version flags print and succeed", "[ctl][cli]") {
+  auto p = parse({"--help"});
+  CHECK(p.action == ParsedCli::Action::Print);
+  CHECK(p.text.find("Usage: supctl [--socket PATH] [--json] [--timeout DURATION] COMMAND") != std::string::npos);
+  for (const auto& s : supd::ctl::subcommands()) CHECK(p.text.find(std::string(s.help)) != std::string::npos);
+  p = parse({"signal", "--help"});
+  CHECK(p.action == ParsedCli::Action::Print);
+  CHECK(p.text.find("Usage: supctl signal JOB SIG [--group]") != std::string::npos);
+  CHECK(parse({"status", "-h"}).action == ParsedCli::Action::Print);
+  p = parse({"--version"});
+  CHECK(p.action == ParsedCli::Action::Print);
+  CHECK(p.text.find("supctl ") == 0);
+}
+
+TEST_CASE("time limits: 10s by default, none for waiting commands unless --timeout", "[ctl][cli]") {
+  using supd::ctl::limits_for;
+  const auto limits = [](std::vector<std::string> args) {
+    const auto p = supd::ctl::parse_cli(args);
+    return limits_for(p.options, p.command);
+  };
+  CHECK(limits({"status"}).connect == 10s);
+  CHECK(limits({"status"}).request == 10s);
+  CHECK(limits({"pid", "a"}).request == 10s);
+  CHECK(limits({"stop", "a", "--no-wait"}).request == 10s);
+  CHECK(limits({"stop", "a"}).connect == 10s);
+  CHECK_FALSE(limits({"stop", "a"}).request);
+  CHECK_FALSE(limits({"start", "a"}).request);
+  CHECK_FALSE(limits({"restart", "all"}).request);
+  CHECK_FALSE(limits({"shutdown"}).request);
+  CHECK(limits({"stop", "a", "--timeout", "3s"}).request == 3s);
+  CHECK(limits({"--timeout", "3s", "status"}).connect == 3s);
+  CHECK_FALSE(limits({"--timeout", "0", "status"}).request);
+  CHECK_FALSE(limits({"--timeout", "0", "status"}).connect);
+}
