@@ -3,8 +3,8 @@
 # from a second terminal, then runs supd in the foreground on examples/supd.toml (the
 # lecture's ticking `amsa` job). Ctrl-C stops supd and its jobs.
 #
-# The socket and log paths printed here follow the resolution supd and supctl share
-# (common/paths.cpp; DESIGN.md, Paths): SUPD_SOCKET / SUPD_LOG_DIR when set, else XDG.
+# supd's first log line names the socket and the log dir it resolved (DESIGN.md, Paths);
+# supctl resolves the same socket by itself, so the commands below need no paths.
 set -euo pipefail
 
 if [ $# -ne 1 ]; then
@@ -21,46 +21,6 @@ for bin in supd supctl amsa; do
     exit 1
   fi
 done
-
-uid=$(id -u)
-home=${HOME:-}
-[ -n "$home" ] || home=$(getent passwd "$uid" | cut -d: -f6 || true)
-[ -n "$home" ] || home=/
-
-# A user-given path as supd sees it: "~" expanded, made absolute against the current directory.
-user_path() {
-  local p=$1
-  # shellcheck disable=SC2088  # a literal "~/" is what we match, not one to expand
-  case $p in
-    "~") p=$home ;;
-    "~/"*) p=$home/${p#"~/"} ;;
-  esac
-  realpath -m -s -- "$p"
-}
-
-# An XDG variable counts only when it is an absolute path (the XDG spec).
-xdg() {
-  local v=${!1:-}
-  case $v in /*) printf '%s' "$v" ;; *) ;; esac
-}
-
-if [ -n "${SUPD_SOCKET:-}" ]; then
-  socket=$(user_path "$SUPD_SOCKET")
-elif runtime=$(xdg XDG_RUNTIME_DIR) && [ -n "$runtime" ]; then
-  socket=$runtime/supd/supd.sock
-elif [ -d "/run/user/$uid" ]; then
-  socket=/run/user/$uid/supd/supd.sock
-else
-  socket=/tmp/supd-$uid/supd.sock
-fi
-
-if [ -n "${SUPD_LOG_DIR:-}" ]; then
-  log_dir=$(user_path "$SUPD_LOG_DIR")
-elif state=$(xdg XDG_STATE_HOME) && [ -n "$state" ]; then
-  log_dir=$state/supd/logs
-else
-  log_dir=$home/.local/state/supd/logs
-fi
 
 # examples/supd.toml runs "../build/amsa" from examples/. With another build dir, run a copy
 # that points at that tree's amsa instead.
@@ -79,18 +39,14 @@ fi
 q() { printf '%q' "$1"; }
 cat <<EOF
 supd: starting in the foreground with $(q "$config") (Ctrl-C stops it and its jobs).
-  socket: $(q "$socket")
-  logs:   $(q "$log_dir")
+Its first log line below names the socket and the log dir ("logs in DIR").
 
 From a second terminal, in $(q "$repo"):
   $(q "$build/supctl") status                 # ps aux | grep amsa
   $(q "$build/supctl") signal amsa USR1       # kill -USR1 PID: "Hello world" in the log
-  tail -f $(q "$log_dir/amsa.out")
+  tail -f DIR/amsa.out   # nohup.out; DIR is the log dir supd prints below
   $(q "$build/supctl") shutdown               # stop amsa and supd
 EOF
-if [ -n "${SUPD_SOCKET:-}" ]; then
-  echo "  (SUPD_SOCKET is set here: export SUPD_SOCKET=$(q "$socket") there too)"
-fi
 echo
 
 exec "$build/supd" --config "$config"
