@@ -92,6 +92,8 @@ Response Handlers::dispatch(std::uint64_t id, const protocol::Command& command, 
     return {id, json{{"pid", jobs.front()->pid}}};
   }
   // Shutdown: answered once every job has stopped, just before supd exits.
+  if (!shutdown_requested_)
+    for (const auto& job : sup_.jobs()) stopped_at_shutdown_ += job.rt.main_alive ? 1 : 0;
   shutdown_requested_ = true;
   sup_.begin_shutdown(now);
   shutdown_waiters_.emplace_back(id, std::move(reply));
@@ -187,8 +189,8 @@ void Handlers::on_shutdown_complete() {
   for (auto& w : waiters_)
     w.reply(protocol::encode_error(w.id, {ErrorCode::ShuttingDown, "supd shut down before the jobs settled"}));
   waiters_.clear();
-  std::size_t stopped = sup_.jobs().size();
-  for (auto& [id, reply] : shutdown_waiters_) reply(protocol::encode_response({id, json{{"stopped", stopped}}}));
+  for (auto& [id, reply] : shutdown_waiters_)
+    reply(protocol::encode_response({id, json{{"stopped", stopped_at_shutdown_}}}));
   shutdown_waiters_.clear();
 }
 

@@ -58,6 +58,7 @@ private:
   std::vector<Waiter> waiters_;
   std::vector<std::pair<std::uint64_t, Reply>> shutdown_waiters_;
   bool shutdown_requested_ = false;
+  int stopped_at_shutdown_ = 0;  // jobs with a process when `shutdown` came
 };
 
 }  // namespace supd::daemon

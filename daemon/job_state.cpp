@@ -81,10 +81,10 @@ Step from_starting(const JobRuntime& job, const config::JobSpec& spec, const Job
   JobRuntime next = job;
   if (std::holds_alternative<Spawned>(ev)) {
     next.main_alive = true;
-    if (spec.start_secs.count() == 0) {  // start_secs = 0: running as soon as exec succeeded
-      next.quick_exits = 0;
-      return enter(std::move(next), JobState::Running, std::nullopt, "started");
-    }
+    next.spawned_at = now;
+    if (spec.start_secs.count() == 0)  // running as soon as exec succeeded; the retry
+      return enter(std::move(next), JobState::Running, std::nullopt, "started");  // budget resets at the exit
+
     return enter(std::move(next), JobState::Starting, now + spec.start_secs, job.reason);
   }
   if (const auto* e = std::get_if<SpawnFailed>(&ev)) {
@@ -120,8 +120,12 @@ Step from_running(const JobRuntime& job, const config::JobSpec& spec, const JobE
   if (const auto* e = std::get_if<ProcessExited>(&ev)) {
     next.main_alive = false;
     const auto what = common::describe(e->status);
-    if (wants_restart(spec.restart, e->status))  // RUNNING -> STARTING, at once (it was up)
-      return {spawn(std::move(next), what).next, {KillLeftovers{}, SpawnProcess{}}};
+    if (wants_restart(spec.restart, e->status)) {
+      if (now - job.spawned_at < kMinUptimeForInstantRestart)  // barely up: a failed start
+        return failed_start(std::move(next), spec, now, what + " right after starting", {KillLeftovers{}});
+      next.quick_exits = 0;  // it was up: a fresh retry budget
+      return {spawn(std::move(next), what).next, {KillLeftovers{}, SpawnProcess{}}};  // RUNNING -> STARTING
+    }
     next.want_up = false;
     return enter(std::move(next), JobState::Exited, std::nullopt, what, {KillLeftovers{}});
   }

@@ -5,6 +5,8 @@
 //   stopped --start--> starting --start_secs--> running --exit--> (restart: starting | exited)
 //   starting --early exit/retriable spawn error--> backoff --deadline--> starting
 //   starting --too many early exits / exec error--> fatal
+//   starting --exit under restart = never--> exited
+//   backoff --stop--> stopped;  exited|fatal --start--> starting, --stop--> stopped
 //   starting|running --stop--> stopping --group empty--> stopped (or starting, when wanted up)
 //   stopping --stop_timeout--> SIGKILL to the group
 #pragma once
@@ -64,6 +66,7 @@ struct JobRuntime {
   bool main_alive = false;     // the main process exists (spawned, not yet reaped)
   bool kill_sent = false;      // stopping: SIGKILL already sent to the group
   int quick_exits = 0;         // failed starts in a row
+  TimePoint spawned_at{};      // when the current process's exec succeeded
   std::optional<TimePoint> deadline;
   std::string reason;          // why the last transition happened: "exited 1", "stop requested"
   bool operator==(const JobRuntime&) const = default;
@@ -76,6 +79,9 @@ struct Step {
 
 // How long a stop waits after SIGKILL for the group to empty before giving up on it.
 inline constexpr milliseconds kKillGrace{5000};
+// A running job that dies sooner than this after its exec is restarted through the backoff
+// (a failed start), so start_secs = 0 cannot make a tight crash loop.
+inline constexpr milliseconds kMinUptimeForInstantRestart{1000};
 
 Step step(const JobRuntime& job, const config::JobSpec& spec, const JobEvent& event, TimePoint now);
 
