@@ -21,6 +21,24 @@ int put_fd(int from, int to) noexcept {
   return ::dup2(from, to);
 }
 
+// glibc's sigaction() refuses the two real-time signals it keeps for itself (32 and 33), so
+// an ignored disposition inherited by supd would pass on to the job. The kernel call resets
+// them too. The layout is the generic kernel struct sigaction (x86-64, arm64, riscv).
+void reset_reserved_signal(int sig, bool ignore) noexcept {
+#if defined(__x86_64__) || defined(__aarch64__) || defined(__riscv)
+  struct {
+    void (*handler)(int);
+    unsigned long flags;
+    void (*restorer)();
+    unsigned long mask;
+  } ksa{ignore ? SIG_IGN : SIG_DFL, 0, nullptr, 0};
+  ::syscall(SYS_rt_sigaction, sig, &ksa, nullptr, sizeof ksa.mask);
+#else
+  (void)sig;
+  (void)ignore;
+#endif
+}
+
 }  // namespace
 
 void run_child(const ExecPlan& plan) noexcept {
@@ -34,7 +52,8 @@ void run_child(const ExecPlan& plan) noexcept {
   ign.sa_handler = SIG_IGN;
   for (int sig = 1; sig < NSIG; ++sig) {
     if (sig == SIGKILL || sig == SIGSTOP) continue;
-    ::sigaction(sig, sigismember(&plan.ignored, sig) == 1 ? &ign : &dfl, nullptr);
+    const bool ignore = sigismember(&plan.ignored, sig) == 1;
+    if (::sigaction(sig, ignore ? &ign : &dfl, nullptr) != 0) reset_reserved_signal(sig, ignore);
   }
   sigset_t none;
   ::sigemptyset(&none);
