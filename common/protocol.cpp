@@ -28,8 +28,8 @@ constexpr std::array<std::pair<ErrorCode, std::string_view>, 13> kErrorCodes{{
 }};
 
 // In Command's alternative order, so command.index() picks the name.
-constexpr std::array<std::string_view, 8> kMethodNames{
-    "hello", "status", "start", "stop", "restart", "signal", "pid", "shutdown"};
+constexpr std::array<std::string_view, 9> kMethodNames{
+    "hello", "status", "start", "stop", "restart", "signal", "pid", "shutdown", "logs"};
 static_assert(std::variant_size_v<Command> == kMethodNames.size());
 
 // nlohmann's parser recurses once per nesting level, so `[[[[...` 10000 deep could blow
@@ -89,6 +89,15 @@ bool optional_bool(const json& params, const char* key, bool fallback) {
   return v->get<bool>();
 }
 
+int optional_count(const json& params, const char* key, int fallback) {
+  const json* v = field(params, key);
+  if (!v) return fallback;
+  if (!v->is_number_integer() || (!v->is_number_unsigned() && v->get<std::int64_t>() < 0) ||
+      (v->is_number_unsigned() && v->get<std::uint64_t>() > INT_MAX))
+    throw FieldError{std::string("params.") + key + " must be an integer >= 0"};
+  return static_cast<int>(v->get<std::int64_t>());
+}
+
 std::vector<std::string> job_list(const json& params, bool required) {
   const json* v = field(params, "jobs");
   if (!v) {
@@ -138,7 +147,16 @@ Command decode_command(std::size_t method, const json& p) {
     return SignalJob{std::move(job), std::move(sig), optional_bool(p, "group", false)};
   }
   case 6: return Pid{required_string(p, "job")};
-  default: return Shutdown{};
+  case 7: return Shutdown{};
+  default: {
+    Logs logs;
+    logs.reopen = optional_bool(p, "reopen", false);
+    if (!logs.reopen || field(p, "job")) logs.job = required_string(p, "job");
+    logs.lines = optional_count(p, "lines", 10);
+    logs.follow = optional_bool(p, "follow", false);
+    logs.from_stderr = optional_bool(p, "stderr", false);
+    return logs;
+  }
   }
 }
 
@@ -150,6 +168,11 @@ json params_of(const Restart& c) { return {{"jobs", c.jobs}, {"wait", c.wait}}; 
 json params_of(const SignalJob& c) { return {{"job", c.job}, {"signal", c.signal}, {"group", c.group}}; }
 json params_of(const Pid& c) { return {{"job", c.job}}; }
 json params_of(const Shutdown&) { return json::object(); }
+json params_of(const Logs& c) {
+  json p = {{"lines", c.lines}, {"follow", c.follow}, {"stderr", c.from_stderr}, {"reopen", c.reopen}};
+  if (!c.reopen || !c.job.empty()) p["job"] = c.job;
+  return p;
+}
 
 // Echoing a hostile method name back is fine (the encoder escapes it), but keep it short.
 std::string quoted_excerpt(std::string_view s) {

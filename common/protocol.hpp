@@ -57,10 +57,21 @@ struct Restart   { std::vector<std::string> jobs; bool wait = true; bool operato
 struct SignalJob { std::string job; std::string signal; bool group = false; bool operator==(const SignalJob&) const = default; };
 struct Pid       { std::string job; bool operator==(const Pid&) const = default; };
 struct Shutdown  { bool operator==(const Shutdown&) const = default; };
+// `logs`: the last `lines` lines of the job's log (its stderr file with from_stderr), then
+// with `follow` its new output as supd writes it. With `reopen` (no job): reopen every log
+// file. Wire params: {"job", "lines", "follow", "stderr", "reopen"}.
+struct Logs {
+  std::string job;
+  int lines = 10;
+  bool follow = false;
+  bool from_stderr = false;
+  bool reopen = false;
+  bool operator==(const Logs&) const = default;
+};
 
-using Command = std::variant<Hello, Status, Start, Stop, Restart, SignalJob, Pid, Shutdown>;
+using Command = std::variant<Hello, Status, Start, Stop, Restart, SignalJob, Pid, Shutdown, Logs>;
 
-// "hello", "status", "start", "stop", "restart", "signal", "pid", "shutdown".
+// "hello", "status", "start", "stop", "restart", "signal", "pid", "shutdown", "logs".
 std::string_view method_name(const Command& command);
 
 struct Request {

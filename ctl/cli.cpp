@@ -97,6 +97,17 @@ ParsedCli parse_cli(std::span<const std::string> args) {
     if (row.options & kOptGroup)
       sc->add_flag("--group", flags[i].group, "send to the job's whole process group")
           ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+    if (row.options & kOptLogs) {
+      sc->add_option("-n,--lines", flags[i].lines, "how many lines (default 10; 0: none)")
+          ->type_name("N")
+          ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+      sc->add_flag("-f,--follow", flags[i].follow, "then print new output as it comes, until supd exits or Ctrl-C")
+          ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+      sc->add_flag("--stderr", flags[i].from_stderr, "the job's separate stderr file instead")
+          ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+      sc->add_flag("--reopen", flags[i].reopen, "reopen every log file (after logrotate moved them); no JOB")
+          ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+    }
     apps.push_back(sc);
   }
 

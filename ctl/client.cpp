@@ -175,6 +175,25 @@ Reply Client::exchange(const protocol::Command& command, Deadline deadline) {
   return {std::move(response), std::move(line)};
 }
 
+std::optional<Reply> Client::next(Timeout timeout) {
+  std::string line;
+  switch (read_line(line, deadline_after(timeout))) {
+  case ReadStatus::Line: break;
+  case ReadStatus::Eof: return std::nullopt;
+  case ReadStatus::TimedOut: throw ClientFailure(Kind::TimedOut, "timed out");
+  case ReadStatus::TooLong:
+    throw ClientFailure(Kind::BadReply, "supd sent an answer longer than 1 MiB; see: supctl --version");
+  }
+  auto decoded = proto::decode_response(line);
+  if (const auto* err = std::get_if<proto::Error>(&decoded))
+    throw ClientFailure(Kind::BadReply, fmt::format("supd sent an answer supctl cannot read ({})", err->message));
+  auto& response = std::get<proto::Response>(decoded);
+  if (response.id + 1 != next_id_)
+    throw ClientFailure(Kind::BadReply, fmt::format("supd answered request {} in a stream for {}", response.id,
+                                                    next_id_ - 1));
+  return Reply{std::move(response), std::move(line)};
+}
+
 void Client::wait_for_close(Timeout timeout) {
   const auto deadline = deadline_after(timeout);
   for (std::string line;;) {

@@ -50,6 +50,10 @@ public:
   // (Unreachable if supd hangs up first, TimedOut if the deadline passes).
   Reply call(const protocol::Command& command, Timeout timeout);
 
+  // The next line of a streamed answer (`logs`) to the last call; nullopt when supd closed
+  // the connection. Throws ClientFailure.
+  std::optional<Reply> next(Timeout timeout);
+
   // Reads until supd closes the connection (after `shutdown`). Throws ClientFailure.
   void wait_for_close(Timeout timeout);
 

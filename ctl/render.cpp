@@ -156,6 +156,13 @@ std::optional<std::string> render_result(const proto::Command& command, const nl
     if (!stopped) return std::nullopt;
     return fmt::format("supd stopped {} job{} and exited\n", *stopped, *stopped == 1 ? "" : "s");
   }
+  if (std::holds_alternative<proto::Logs>(command)) {
+    // One piece of a log: printed raw, as the job wrote it (no newline added).
+    if (const auto it = result.find("text"); it != result.end() && it->is_string()) return it->get<std::string>();
+    if (const auto n = int_field(result, "reopened")) return fmt::format("reopened {} log file{}\n", *n, *n == 1 ? "" : "s");
+    if (result.contains("eof")) return std::string();
+    return std::nullopt;
+  }
   if (result.is_object() || result.is_array()) return result.dump() + "\n";
   return std::nullopt;
 }

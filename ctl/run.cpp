@@ -26,6 +26,41 @@ int exit_code_for(const ClientFailure& e, bool waiting) {
   return kFailed;
 }
 
+bool has_more(const Reply& reply) {
+  const auto* result = std::get_if<nlohmann::json>(&reply.response.body);
+  if (result == nullptr || !result->is_object()) return false;
+  const auto it = result->find("more");
+  return it != result->end() && it->is_boolean() && it->get<bool>();
+}
+
+// `logs`: print each piece as it arrives (raw text, or one JSON document per line with
+// --json) until the one without "more": true, or until supd goes away (exit 0 then: a
+// follow ends with supd).
+int stream_logs(Client& client, Reply reply, const ParsedCli& cli, std::ostream& out, std::ostream& err) {
+  const auto& logs = std::get<proto::Logs>(cli.command);
+  for (;;) {
+    if (const auto* error = std::get_if<proto::Error>(&reply.response.body))
+      return fail(err, kFailed, error_text(*error));
+    const auto text = cli.options.json ? render_json_result(reply.line)
+                                       : render_result(cli.command, std::get<nlohmann::json>(reply.response.body));
+    if (!text) return fail(err, kFailed, "supd sent a logs result supctl cannot read; use the supctl that came with this supd");
+    out << *text;
+    out.flush();
+    if (!out) return fail(err, kFailed, "cannot write to standard output");
+    if (!has_more(reply)) return kOk;
+    // A follow waits as long as it takes; a plain tail comes at once.
+    auto next = client.next(logs.follow ? Timeout{} : Timeout{kDefaultTimeout});
+    if (!next) {
+      if (!logs.follow) return fail(err, kFailed, "supd closed the connection in the middle of the log");
+      // No {"eof": true}: supd died, or cut this follower off for falling 8 MiB behind.
+      err << "supctl: the log stream ended without supd's end mark (supd exited, or this follower fell too far behind)\n";
+      err.flush();
+      return kOk;
+    }
+    reply = std::move(*next);
+  }
+}
+
 }  // namespace
 
 Limits limits_for(const GlobalOptions& options, const protocol::Command& command) {
@@ -48,6 +83,7 @@ int run(const ParsedCli& cli, std::ostream& out, std::ostream& err, const common
   try {
     auto client = Client::connect(paths.socket, limits.connect, start_hint);
     reply = client.call(cli.command, limits.request);
+    if (std::holds_alternative<proto::Logs>(cli.command)) return stream_logs(client, std::move(reply), cli, out, err);
     if (reply.response.ok() && std::holds_alternative<proto::Shutdown>(cli.command))
       client.wait_for_close(limits.request);  // returns once supd is gone
   } catch (const ClientFailure& e) {

@@ -65,7 +65,27 @@ proto::Command build_shutdown(std::span<const std::string>, const SubcommandFlag
   return proto::Shutdown{};
 }
 
-constexpr std::array<Subcommand, 7> kSubcommands{{
+proto::Command build_logs(std::span<const std::string> args, const SubcommandFlags& f) {
+  proto::Logs logs;
+  if (f.reopen) {
+    if (!args.empty() || f.follow || f.lines || f.from_stderr)
+      throw UsageError("logs --reopen takes no job and no other option; usage: supctl logs --reopen");
+    logs.reopen = true;
+    return logs;
+  }
+  if (args.empty())
+    throw UsageError("missing argument JOB for logs; usage: supctl logs JOB [-n N] [-f] [--stderr] | --reopen");
+  check_job_name(args[0]);
+  if (f.lines && *f.lines < 0)
+    throw UsageError(fmt::format("invalid -n {}: give a number of lines >= 0", *f.lines));
+  logs.job = args[0];
+  logs.lines = f.lines.value_or(10);
+  logs.follow = f.follow;
+  logs.from_stderr = f.from_stderr;
+  return logs;
+}
+
+constexpr std::array<Subcommand, 8> kSubcommands{{
     {"status", "list", "[JOB...]", "show every job (or the named ones): state, pid, uptime, restarts, last exit",
      0, kMany, kOptNone, build_status},
     {"start", "", "JOB... [--no-wait]", "start jobs ('all' = every job) and wait until they settle",
@@ -80,6 +100,8 @@ constexpr std::array<Subcommand, 7> kSubcommands{{
      1, 1, kOptNone, build_pid},
     {"shutdown", "", "", "stop every job, then supd itself; returns once supd has exited",
      0, 0, kOptNone, build_shutdown},
+    {"logs", "", "JOB [-n N] [-f] [--stderr]", "print the job's last N lines (10), across rotated files; -f follows; --reopen reopens every log file",
+     0, 1, kOptLogs, build_logs},
 }};
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstddef>
 #include <limits>
+#include <optional>
 #include <span>
 #include <stdexcept>
 #include <string>
@@ -26,11 +27,16 @@ enum SubcommandOption : unsigned {
   kOptNone = 0,
   kOptNoWait = 1u << 0,  // --no-wait: start/stop/restart return without waiting to settle
   kOptGroup = 1u << 1,   // --group: signal the job's whole process group
+  kOptLogs = 1u << 2,    // logs: -n N, -f/--follow, --stderr, --reopen
 };
 
 struct SubcommandFlags {
   bool no_wait = false;
   bool group = false;
+  std::optional<int> lines;  // -n N
+  bool follow = false;       // -f
+  bool from_stderr = false;  // --stderr
+  bool reopen = false;       // --reopen
 };
 
 struct Subcommand {

@@ -65,15 +65,20 @@ private:
   }
 
   void read() {
-    if (reading_ || busy_ || finishing_ || outbox_bytes_ > kMaxOutbox / 2) return;
+    // While a stream is answered, reading goes on only to notice the client hanging up.
+    if (reading_ || (busy_ && !streaming_) || finishing_ || outbox_bytes_ > kMaxOutbox / 2) return;
     reading_ = true;
     socket_.async_read_some(asio::buffer(chunk_), [self = shared_from_this()](std::error_code ec, std::size_t n) {
       self->reading_ = false;
       if (ec) {  // EOF, reset or cancelled: a half-read request is never executed
+        if (self->streaming_ && ec != asio::error::operation_aborted) return self->close();
         if (!self->busy_ && self->outbox_.empty()) self->close();
         else self->peer_closed_ = true;
         return;
       }
+      // A follow takes the connection until it ends: what the client sends meanwhile is
+      // dropped, so it cannot pile up unread.
+      if (self->streaming_) return self->read();
       self->lines_.feed({self->chunk_.data(), n});
       self->process();
     });
@@ -94,9 +99,11 @@ private:
       answered_ = false;
       handling_ = true;
       std::weak_ptr<Session> weak = shared_from_this();
-      server_.handlers_.handle(line, peer_, [weak](std::string reply) {
-        if (auto self = weak.lock()) self->on_reply(std::move(reply));
-      });
+      cancel_ = std::make_shared<std::function<void()>>();
+      server_.handlers_.handle(line, peer_, Reply([weak](std::string reply, bool last) {
+        auto self = weak.lock();
+        return self && self->on_reply(std::move(reply), last);
+      }, cancel_));
       handling_ = false;
       server_.after_request_();
       if (!answered_) break;  // deferred: on_reply resumes
@@ -108,12 +115,23 @@ private:
     read();
   }
 
-  void on_reply(std::string reply) {
+  // false once the session is closed (a stream's producer then stops).
+  bool on_reply(std::string reply, bool last) {
+    if (closed_) return false;
+    if (!last) {  // a stream: more lines for this request will come
+      streaming_ = true;
+      send(std::move(reply));
+      if (!closed_ && !handling_) read();  // keep watching for the client hanging up
+      return !closed_;
+    }
+    streaming_ = false;
+    cancel_.reset();
     answered_ = true;
     busy_ = false;
     send(std::move(reply));
     // A deferred answer arrives from the loop's after_event: resume later, never re-entrantly.
     if (!handling_) asio::post(socket_.get_executor(), [self = shared_from_this()] { self->process(); });
+    return !closed_;
   }
 
   void send(std::string bytes) {
@@ -146,6 +164,11 @@ private:
   void close() {
     if (closed_) return;
     closed_ = true;
+    if (cancel_ && *cancel_) {  // a stream ends early: its producer lets go
+      auto cancel = std::move(*cancel_);
+      cancel_.reset();
+      cancel();
+    }
     std::error_code ec;
     if (server_.finishing_) {
       // supd is exiting: the kernel closes this fd when it does, so a client waiting for EOF
@@ -166,6 +189,8 @@ private:
   Peer peer_;
   bool reading_ = false;
   bool busy_ = false;        // a request is being answered
+  bool streaming_ = false;   // ... by several lines; the last one is still to come
+  std::shared_ptr<std::function<void()>> cancel_;  // the request's Reply::on_cancel
   bool answered_ = false;
   bool handling_ = false;    // inside handlers_.handle(): a reply now is synchronous
   bool finishing_ = false;

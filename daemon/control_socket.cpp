@@ -7,6 +7,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cstddef>
 #include <cstring>
 #include <string>
 
@@ -119,6 +120,26 @@ ControlSocket claim_control_socket(const std::filesystem::path& socket_path, boo
   ::chmod(socket_path.c_str(), 0600);
   if (::listen(out.listen_fd.get(), SOMAXCONN) != 0)
     throw StartupError(fmt::format("listen {}: {}", socket_path.string(), errno_message(errno)));
+  return out;
+}
+
+ControlSocket adopt_control_socket(int fd) {
+  ControlSocket out;
+  out.listen_fd = UniqueFd(fd);
+  out.adopted = true;
+  int type = 0, listening = 0;
+  socklen_t optlen = sizeof type;
+  sockaddr_un addr{};
+  socklen_t addrlen = sizeof addr;
+  if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &optlen) != 0 || type != SOCK_STREAM ||
+      ::getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &(optlen = sizeof listening)) != 0 || !listening ||
+      ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &addrlen) != 0 || addr.sun_family != AF_UNIX ||
+      addrlen <= offsetof(sockaddr_un, sun_path) || addr.sun_path[0] == '\0')
+    throw StartupError("the socket systemd passed is not a listening Unix stream socket with a path; "
+                       "supd.socket needs one ListenStream=%t/supd/supd.sock");
+  out.path = std::string(addr.sun_path, ::strnlen(addr.sun_path, addrlen - offsetof(sockaddr_un, sun_path)));
+  ::fcntl(fd, F_SETFD, FD_CLOEXEC);
+  out.lock_fd = take_lock(out.path);
   return out;
 }
 

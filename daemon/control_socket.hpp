@@ -16,12 +16,18 @@ struct ControlSocket {
   common::UniqueFd listen_fd;  // bound and listening, close-on-exec
   common::UniqueFd lock_fd;    // held for supd's lifetime
   std::filesystem::path path;
+  bool adopted = false;        // systemd's socket (LISTEN_FDS): systemd removes it, not supd
 };
 
 // `dir_is_supds_own`: the directory is supd's default runtime dir, which must be 0700 and
 // ours; a directory the user chose must be ours (or root's) and not writable by others
 // unless sticky, like /tmp.
 ControlSocket claim_control_socket(const std::filesystem::path& socket_path, bool dir_is_supds_own);
+
+// Socket activation: takes the listening socket systemd passed as `fd` (a bound, listening
+// AF_UNIX stream socket, or StartupError) and the same `<socket>.lock`, the path being the
+// socket's own address.
+ControlSocket adopt_control_socket(int fd);
 
 // Creates `dir` (and parents) with mode 0700 where missing.
 void make_private_dirs(const std::filesystem::path& dir);

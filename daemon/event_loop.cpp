@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/signals.hpp"
+#include "daemon/notify.hpp"
 #include "daemon/process.hpp"
 
 namespace supd::daemon {
@@ -12,6 +13,8 @@ namespace supd::daemon {
 EventLoop::EventLoop(asio::io_context& io, Supervisor& sup, Handlers& handlers, OutputCapture& output)
     : io_(io), sup_(sup), handlers_(handlers), output_(output), signals_(io, SIGCHLD, SIGTERM, SIGINT), timer_(io) {
   signals_.add(SIGHUP);
+  signals_.add(SIGUSR2);  // reopen every log file (logrotate)
+  handlers_.set_logs(&output_);
   for (const auto& job : sup_.jobs())
     for (int sig : job.spec.forward_signals) {
       std::error_code ec;
@@ -40,9 +43,16 @@ void EventLoop::on_signal(int signo) {
     spdlog::info("received SIG{}: stopping every job, then exiting", common::signal_name(signo));
     sup_.begin_shutdown(now);
     break;
+  case SIGUSR2:
+    spdlog::info("received SIGUSR2: reopening every log file");
+    output_.reopen_all();
+    sup_.forward(signo);  // and to the jobs that list it in forward_signals
+    break;
   case SIGHUP:
+    if (notifier_ != nullptr) notifier_->reloading();  // READY=1 below completes `systemctl reload`
     spdlog::info("received SIGHUP: reloading the config is not implemented yet; nothing changed");
     sup_.forward(signo);
+    if (notifier_ != nullptr) notifier_->ready(sup_.summary());
     break;
   default:
     spdlog::info("received SIG{}", common::signal_name(signo));
@@ -55,6 +65,7 @@ void EventLoop::after_event() {
   if (finished_) return;
   const auto now = Clock::now();
   handlers_.after_event(now);
+  if (notifier_ != nullptr && notifier_->enabled()) notifier_->update(sup_.summary(), sup_.shutting_down());
   if (sup_.shutdown_complete()) {
     finished_ = true;
     spdlog::info("every job stopped; supd exits");

@@ -15,12 +15,15 @@
 
 namespace supd::daemon {
 
+class Notifier;
+
 class EventLoop {
 public:
   EventLoop(asio::io_context& io, Supervisor& sup, Handlers& handlers, OutputCapture& output);
 
   // Signals are caught from construction on, so no SIGCHLD of a first job can be missed.
   void attach(ControlServer& server) { server_ = &server; }
+  void attach(Notifier& notifier) { notifier_ = &notifier; }  // STATUS/STOPPING/RELOADING to systemd
   void after_event();  // re-arm the timer, answer waiters, end the loop after shutdown
 
 private:
@@ -32,6 +35,7 @@ private:
   Handlers& handlers_;
   OutputCapture& output_;
   ControlServer* server_ = nullptr;
+  Notifier* notifier_ = nullptr;
   asio::signal_set signals_;
   asio::steady_timer timer_;
   std::optional<TimePoint> armed_;

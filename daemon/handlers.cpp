@@ -4,6 +4,7 @@
 
 #include "common/signals.hpp"
 #include "common/sys_error.hpp"
+#include "daemon/log_file.hpp"
 
 namespace supd::daemon {
 namespace {
@@ -12,6 +13,9 @@ using protocol::Error;
 using protocol::ErrorCode;
 using protocol::Response;
 using json = nlohmann::json;
+
+constexpr std::size_t kMaxTailBytes = 1 << 20;     // what `logs -n N` returns at most
+constexpr std::size_t kTailPieceBytes = 128 << 10;  // per response line
 
 Response fail(std::uint64_t id, ErrorCode code, std::string message) { return {id, Error{code, std::move(message)}}; }
 
@@ -91,6 +95,7 @@ Response Handlers::dispatch(std::uint64_t id, const protocol::Command& command, 
     if (!jobs.front()->rt.main_alive) return {id, not_running(*jobs.front())};
     return {id, json{{"pid", jobs.front()->pid}}};
   }
+  if (const auto* c = std::get_if<protocol::Logs>(&command)) return logs(id, *c, reply, deferred);
   // Shutdown: answered once every job has stopped, just before supd exits.
   if (!shutdown_requested_)
     for (const auto& job : sup_.jobs()) stopped_at_shutdown_ += job.rt.main_alive ? 1 : 0;
@@ -171,6 +176,52 @@ Response Handlers::settled_response(std::uint64_t id, WaitKind kind, const std::
   }
   if (!failures.empty()) return fail(id, ErrorCode::StartFailed, failures + "; see: supctl status");
   return {id, protocol::jobs_result(rows)};
+}
+
+Response Handlers::logs(std::uint64_t id, const protocol::Logs& c, Reply& reply, bool& deferred) {
+  if (c.reopen) {
+    if (logs_ == nullptr) return fail(id, ErrorCode::Internal, "this supd cannot reopen log files");
+    return {id, json{{"reopened", logs_->reopen_all()}}};
+  }
+  std::vector<Job*> jobs;
+  if (auto err = resolve({c.job}, false, jobs)) return {id, *err};
+  const Job& job = *jobs.front();
+  if (c.from_stderr && !job.spec.stderr_file)
+    return fail(id, ErrorCode::BadRequest,
+                fmt::format("job '{}' has no stderr file of its own; its stderr goes to {}; drop --stderr",
+                            job.spec.name, job.spec.stdout_file));
+  const auto path = sup_.log_dir() / (c.from_stderr ? *job.spec.stderr_file : job.spec.stdout_file);
+  if (c.follow && logs_ == nullptr) return fail(id, ErrorCode::Internal, "this supd cannot follow log files");
+
+  // The tail, in pieces that keep every response line well under the 1 MiB cap even when
+  // each byte needs a 6-byte JSON escape. All but the last say "more": true.
+  const std::string tail = read_tail(path, job.spec.log_keep, static_cast<std::size_t>(c.lines), kMaxTailBytes);
+  std::string_view rest = tail;
+  while (rest.size() > kTailPieceBytes) {
+    if (!reply(protocol::encode_response({id, json{{"text", std::string(rest.substr(0, kTailPieceBytes))},
+                                                   {"more", true}}}),
+               false))
+      return {id, json::object()};  // the client is gone; this answer goes nowhere
+    rest.remove_prefix(kTailPieceBytes);
+  }
+  if (!c.follow) return {id, json{{"text", std::string(rest)}}};
+
+  // Follow: every chunk supd copies from the job's pipe into this file, as it writes it, so
+  // rotation makes no gap and no repeat. Ends with {"eof": true} when supd shuts down.
+  deferred = true;
+  if (!reply(protocol::encode_response({id, json{{"text", std::string(rest)}, {"more", true}}}), false))
+    return {id, json::object()};
+  const auto token = logs_->follow(
+      path, LogFollower{[reply, id](std::string_view chunk) {
+                          return reply(protocol::encode_response(
+                                           {id, json{{"text", std::string(chunk)}, {"more", true}}}),
+                                       false);
+                        },
+                        [reply, id] { reply(protocol::encode_response({id, json{{"eof", true}}}), true); }});
+  reply.on_cancel([this, token] {
+    if (logs_ != nullptr) logs_->unfollow(token);
+  });
+  return {id, json::object()};
 }
 
 void Handlers::after_event(TimePoint now) {

@@ -4,6 +4,8 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <type_traits>
 #include <string>
 #include <string_view>
 #include <sys/types.h>
@@ -11,6 +13,7 @@
 
 #include "common/protocol.hpp"
 #include "daemon/clock.hpp"
+#include "daemon/log_service.hpp"
 #include "daemon/supervisor.hpp"
 
 namespace supd::daemon {
@@ -20,12 +23,41 @@ struct Peer {
   pid_t pid = 0;
 };
 
-// Sends one response line (with its '\n') to the client that asked.
-using Reply = std::function<void(std::string line)>;
+// Sends response lines (each with its '\n') to the client that asked. Most requests get one;
+// a stream (`logs`) sends several with last = false, then one with last = true, and the
+// session reads no further request until then. Returns false once the client is gone.
+class Reply {
+public:
+  using Send = std::function<bool(std::string line, bool last)>;
+  using CancelSlot = std::shared_ptr<std::function<void()>>;
+
+  Reply() = default;
+  explicit Reply(Send send, CancelSlot cancel = {}) : send_(std::move(send)), cancel_(std::move(cancel)) {}
+  // A one-argument callable (tests, simple callers): every line is accepted.
+  template <class F>
+    requires std::is_invocable_v<F&, std::string> && (!std::is_invocable_v<F&, std::string, bool>)
+  Reply(F f)  // NOLINT(google-explicit-constructor): lambdas convert as they did before
+      : send_([f = std::move(f)](std::string line, bool) mutable {
+          f(std::move(line));
+          return true;
+        }) {}
+
+  bool operator()(std::string line, bool last = true) const { return send_ && send_(std::move(line), last); }
+  // Runs `fn` if the client goes away before the last line (a stream ends early).
+  void on_cancel(std::function<void()> fn) const {
+    if (cancel_) *cancel_ = std::move(fn);
+  }
+
+private:
+  Send send_;
+  CancelSlot cancel_;
+};
 
 class Handlers {
 public:
   explicit Handlers(Supervisor& sup) : sup_(sup) {}
+  // Where `logs -f` and `logs --reopen` go (the output capture); without it they fail.
+  void set_logs(LogService* logs) { logs_ = logs; }
 
   // Answers at once or later (waiting commands); the session sends nothing else meanwhile.
   void handle(std::string_view line, const Peer& peer, Reply reply);
@@ -53,8 +85,10 @@ private:
   protocol::Response settled_response(std::uint64_t id, WaitKind kind, const std::vector<std::string>& jobs,
                                       TimePoint now);
   bool settled(const std::vector<std::string>& jobs);
+  protocol::Response logs(std::uint64_t id, const protocol::Logs& c, Reply& reply, bool& deferred);
 
   Supervisor& sup_;
+  LogService* logs_ = nullptr;
   std::vector<Waiter> waiters_;
   std::vector<std::pair<std::uint64_t, Reply>> shutdown_waiters_;
   bool shutdown_requested_ = false;

@@ -12,6 +12,7 @@
 #include <asio/io_context.hpp>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
+#include <systemd/sd-daemon.h>
 
 #include "common/paths.hpp"
 #include "common/sys_error.hpp"
@@ -21,6 +22,7 @@
 #include "daemon/daemonize.hpp"
 #include "daemon/event_loop.hpp"
 #include "daemon/handlers.hpp"
+#include "daemon/notify.hpp"
 #include "daemon/output.hpp"
 #include "daemon/process.hpp"
 #include "daemon/supervisor.hpp"
@@ -67,7 +69,23 @@ config::LoadResult load(const common::Paths& paths) {
   return config::load_config(paths.config);
 }
 
+// The listening socket: the one systemd passed (supd.socket), else our own, bound here.
+daemon::ControlSocket open_control_socket(const common::Paths& paths, int listen_fds) {
+  if (listen_fds > 1)
+    throw daemon::StartupError(fmt::format("systemd passed {} sockets; supd.socket must have exactly one ListenStream",
+                                           listen_fds));
+  if (listen_fds == 0) return daemon::claim_control_socket(paths.socket, paths.socket_dir_is_default);
+  auto socket = daemon::adopt_control_socket(SD_LISTEN_FDS_START);
+  if (socket.path != paths.socket)
+    spdlog::warn("systemd's socket is {}, not {}; supctl needs --socket {}", socket.path.string(),
+                 paths.socket.string(), socket.path.string());
+  return socket;
+}
+
 int run(const Options& opt) {
+  // Read once and removed from our environment, so no job or helper inherits them.
+  auto systemd = daemon::take_systemd_environment();
+  if (opt.detach) systemd = {};  // the detached daemon is not the process systemd started
   const auto paths = common::resolve_paths(opt.paths);
   auto loaded = load(paths);
   if (!loaded.errors.empty()) {
@@ -89,7 +107,7 @@ int run(const Options& opt) {
   setup_logging();
   try {
     daemon::make_private_dirs(log_dir);
-    auto socket = daemon::claim_control_socket(paths.socket, paths.socket_dir_is_default);
+    auto socket = open_control_socket(paths, systemd.listen_fds);
     ::prctl(PR_SET_CHILD_SUBREAPER, 1);  // orphans of our jobs are reaped here, not by init
     raise_fd_limit();
     std::signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not kill us
@@ -104,15 +122,18 @@ int run(const Options& opt) {
     daemon::EventLoop loop(io, sup, handlers, output);  // catches SIGCHLD before any spawn
     daemon::ControlServer server(io, socket.listen_fd.release(), handlers, [&loop] { loop.after_event(); });
     loop.attach(server);
+    daemon::Notifier notifier(io, systemd);
+    loop.attach(notifier);
     server.start();
 
-    spdlog::info("supd {} listening on {}; config {}; logs in {}", SUPD_VERSION, socket.path.string(),
-                 paths.config.string(), log_dir.string());
+    spdlog::info("supd {} listening on {}{}; config {}; logs in {}", SUPD_VERSION, socket.path.string(),
+                 socket.adopted ? " (socket from systemd)" : "", paths.config.string(), log_dir.string());
     sup.start_autostart_jobs(daemon::Clock::now());
     loop.after_event();
     daemon::report_ready(ready);
+    notifier.ready(sup.summary());  // READY=1: the socket listens and autostart jobs were launched
     io.run();
-    ::unlink(socket.path.c_str());
+    if (!socket.adopted) ::unlink(socket.path.c_str());  // systemd's socket stays for the next activation
     spdlog::info("supd exited cleanly");
     return 0;
   } catch (const std::exception& e) {

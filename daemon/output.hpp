@@ -9,33 +9,44 @@
 #include <map>
 #include <memory>
 
+#include "daemon/log_file.hpp"
+#include "daemon/log_service.hpp"
 #include "daemon/output_sink.hpp"
 
 namespace supd::daemon {
 
-class OutputCapture final : public OutputSink {
+class OutputCapture final : public OutputSink, public LogService {
 public:
   explicit OutputCapture(asio::io_context& io) : io_(io) {}
   ~OutputCapture() override;
 
   void attach(const std::string& job, std::vector<CaptureStream> streams) override;
   void drain(const std::string& job) override;
-  void close_all();  // at exit: copy what is left, then stop reading
+  void close_all();  // at exit: copy what is left, then stop reading; followers get their end
+
+  std::uint64_t follow(const std::filesystem::path& file, LogFollower follower) override;
+  void unfollow(std::uint64_t token) override;
+  std::size_t reopen_all() override;
   std::size_t open_streams() const { return readers_.size(); }
 
 private:
   struct Reader {
     std::string job;
     asio::posix::stream_descriptor pipe;
-    CaptureStream stream;
+    std::shared_ptr<LogFile> file;  // shared with other readers of the same path
+    std::filesystem::path path;
     bool write_failed = false;  // logged once, not per chunk
   };
   void wait(const std::shared_ptr<Reader>& reader);
   bool copy_available(Reader& reader);  // false at EOF or on a read error
   void close(const std::shared_ptr<Reader>& reader);
+  std::shared_ptr<LogFile>& file_for(const std::filesystem::path& path);
 
   asio::io_context& io_;
   std::multimap<std::string, std::shared_ptr<Reader>> readers_;
+  std::map<std::filesystem::path, std::shared_ptr<LogFile>> files_;  // by path, kept for followers
+  std::map<std::uint64_t, std::pair<std::shared_ptr<LogFile>, std::function<void()>>> followers_;  // token -> file, on_end
+  std::uint64_t next_token_ = 1;
   std::array<char, 1 << 16> buffer_{};  // shared: the loop copies one chunk at a time
 };
 

@@ -15,6 +15,7 @@
 
 #include "common/sys_error.hpp"
 #include "daemon/child.hpp"
+#include "daemon/log_file.hpp"
 
 extern char** environ;
 
@@ -85,13 +86,6 @@ std::string resolve_program(const std::string& name, const std::string& path_val
   return name;
 }
 
-// Log files: never through a symlink, never group- or world-writable, appended.
-UniqueFd open_log(const std::filesystem::path& path, std::string& error) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640);
-  if (fd < 0) error = fmt::format("open {}: {}", path.string(), common::errno_message(errno));
-  return UniqueFd(fd);
-}
-
 std::string describe_failure(const ChildFailure& f, const config::JobSpec& spec) {
   const auto msg = common::errno_message(f.error);
   switch (static_cast<ChildStage>(f.stage)) {
@@ -122,13 +116,13 @@ SpawnResult PosixProcessOps::spawn(const config::JobSpec& spec, const std::files
   }
   // Every allocation and every fd happens before fork.
   const auto out_path = log_dir / spec.stdout_file;
-  UniqueFd out_file = open_log(out_path, result.error);
+  UniqueFd out_file = open_log_file(out_path, result.error);
   if (!out_file) return result;
   UniqueFd err_file;
   std::filesystem::path err_path;
   if (spec.stderr_file) {
     err_path = log_dir / *spec.stderr_file;
-    err_file = open_log(err_path, result.error);
+    err_file = open_log_file(err_path, result.error);
     if (!err_file) return result;
   }
   std::error_code ec;
@@ -196,8 +190,9 @@ SpawnResult PosixProcessOps::spawn(const config::JobSpec& spec, const std::files
   }
   // EOF: the close-on-exec pipe closed, so execve succeeded.
   result.pid = pid;
-  result.output.push_back({std::move(out_pipe.read), std::move(out_file), out_path});
-  if (spec.stderr_file) result.output.push_back({std::move(err_pipe.read), std::move(err_file), err_path});
+  result.output.push_back({std::move(out_pipe.read), std::move(out_file), out_path, spec.log_max_size, spec.log_keep});
+  if (spec.stderr_file)
+    result.output.push_back({std::move(err_pipe.read), std::move(err_file), err_path, spec.log_max_size, spec.log_keep});
   return result;
 }
 

@@ -1,6 +1,7 @@
 // The seam between the supervisor and the kernel: spawn, signal, look at a process group.
 // PosixProcessOps does it for real; unit tests use a fake that records calls.
 #pragma once
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <sys/types.h>
@@ -16,6 +17,8 @@ struct CaptureStream {
   common::UniqueFd pipe;
   common::UniqueFd file;
   std::filesystem::path path;
+  std::uint64_t max_size = 0;  // rotation: the job's log_max_size (0 = never) and log_keep
+  int keep = 0;
 };
 
 struct SpawnResult {

@@ -26,6 +26,9 @@ std::size_t line_count(const fs::path& file) { return split_lines(read_file(file
 
 TEST_CASE("exec failure is fatal at once with a clear error", "[integration][restart]") {
   TestDaemon d(R"(
+[defaults]
+backoff_initial = "30s"  # were an exec failure retried, the job would sit in backoff
+
 [jobs.ghost]
 command = ["/nonexistent/prog"]
 autostart = false

@@ -49,6 +49,10 @@ TEST_CASE("every command round-trips through encode_request and decode_request",
       SignalJob{"amsa", "RTMIN+2", true},
       Pid{"amsa"},
       Shutdown{},
+      Logs{"amsa"},
+      Logs{"amsa", 0, true, true, false},
+      Logs{"web.1", 500, false, false, false},
+      Logs{"", 10, false, false, true},
   };
   std::uint64_t id = 0;
   for (const auto& command : commands) {
@@ -386,4 +390,20 @@ TEST_CASE("job names are [A-Za-z0-9_.-]+, at most 64 bytes", "[protocol]") {
                                  std::string("a/b"), std::string("a b"), std::string(65, 'x'),
                                  std::string("am\0sa", 5), std::string("caf\xc3\xa9"), std::string("a\n")})
     CHECK_FALSE(is_valid_job_name(name));
+}
+
+TEST_CASE("logs: defaults, reopen without a job, and checked line counts", "[protocol]") {
+  CHECK(decode_ok(R"({"id":1,"method":"logs","params":{"job":"amsa"}})").command == Command{Logs{"amsa", 10}});
+  CHECK(decode_ok(R"({"id":1,"method":"logs","params":{"reopen":true}})").command ==
+        Command{Logs{"", 10, false, false, true}});
+  CHECK(decode_ok(R"({"id":1,"method":"logs","params":{"job":"a","lines":3,"follow":true,"stderr":true}})")
+            .command == Command{Logs{"a", 3, true, true, false}});
+  CHECK(method_name(Logs{}) == "logs");
+  CHECK(decode_error(R"({"id":1,"method":"logs","params":{}})").error.code == ErrorCode::BadRequest);
+  CHECK(mentions(decode_error(R"({"id":1,"method":"logs","params":{"job":"a","lines":-1}})").error.message,
+                 "params.lines"));
+  CHECK(decode_error(R"({"id":1,"method":"logs","params":{"job":"a","lines":"5"}})").error.code ==
+        ErrorCode::BadRequest);
+  CHECK(decode_error(R"({"id":1,"method":"logs","params":{"job":"a","lines":99999999999}})").error.code ==
+        ErrorCode::BadRequest);
 }

@@ -241,3 +241,17 @@ TEST_CASE("time limits: 10s by default, none for waiting commands unless --timeo
   CHECK_FALSE(limits({"--timeout", "0", "status"}).request);
   CHECK_FALSE(limits({"--timeout", "0", "status"}).connect);
 }
+
+TEST_CASE("logs builds its request from JOB, -n, -f, --stderr and --reopen", "[ctl][cli]") {
+  CHECK(command({"logs", "amsa"}) == proto::Command{proto::Logs{"amsa", 10, false, false, false}});
+  CHECK(command({"logs", "amsa", "-n", "5"}) == proto::Command{proto::Logs{"amsa", 5, false, false, false}});
+  CHECK(command({"logs", "-f", "amsa", "-n", "0"}) == proto::Command{proto::Logs{"amsa", 0, true, false, false}});
+  CHECK(command({"logs", "amsa", "--lines", "7", "--follow", "--stderr"}) ==
+        proto::Command{proto::Logs{"amsa", 7, true, true, false}});
+  CHECK(command({"logs", "--reopen"}) == proto::Command{proto::Logs{"", 10, false, false, true}});
+  CHECK(one_line(usage_error({"logs"})));
+  CHECK(one_line(usage_error({"logs", "amsa", "-n", "-3"})));
+  CHECK(one_line(usage_error({"logs", "amsa", "-n", "many"})));
+  CHECK(one_line(usage_error({"logs", "amsa", "--reopen"})));
+  CHECK(one_line(usage_error({"logs", "a", "b"})));
+}

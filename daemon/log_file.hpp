@@ -1,0 +1,66 @@
+// One log file of a job (<log_dir>/<job>.out, or its stderr file): appending, size-based
+// rotation at line boundaries (daemon/rotation.hpp), reopening for logrotate users, and the
+// followers (`supctl logs -f`) that see every chunk as it is written. No Asio.
+//
+// Files are opened O_WRONLY|O_APPEND|O_NOFOLLOW|O_CLOEXEC, mode 0640: never through a
+// symlink, and an external truncate cannot leave a hole. Rotation renames in the file's
+// directory: <name>.<keep-1> -> <name>.<keep> ... <name> -> <name>.1, then a new <name>.
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+
+#include "common/fd.hpp"
+#include "daemon/rotation.hpp"
+
+namespace supd::daemon {
+
+// Opens (creating) a log file for appending; on failure `error` says "open PATH: why".
+common::UniqueFd open_log_file(const std::filesystem::path& path, std::string& error);
+
+// Sees each chunk written to a file; returns false to be removed (its client went away).
+using FollowFn = std::function<bool(std::string_view chunk)>;
+
+class LogFile {
+public:
+  explicit LogFile(std::filesystem::path path) : path_(std::move(path)) {}
+
+  // Takes a freshly opened fd (from the spawn) and the job's rotation settings.
+  void adopt(common::UniqueFd fd, std::uint64_t max_size, int keep);
+  void close() { fd_.reset(); }
+  bool is_open() const { return static_cast<bool>(fd_); }
+  const std::filesystem::path& path() const { return path_; }
+
+  // Writes all of `chunk`, rotating where the policy says; one write(2) per piece between
+  // rotation points. Followers see the chunk too. False on a write error (errno set).
+  bool write(std::string_view chunk);
+  // Closes and opens the path again (creating it): after an external rename or delete.
+  bool reopen(std::string& error);
+
+  void add_follower(std::uint64_t token, FollowFn fn) { followers_.emplace(token, std::move(fn)); }
+  void remove_follower(std::uint64_t token) { followers_.erase(token); }
+  bool has_followers() const { return !followers_.empty(); }
+
+private:
+  void sync_from_fd();                 // size and last byte from the open file
+  bool rotate();                       // false (logged) when a rename or the new open failed
+  bool reopen_if_unlinked();           // R38: st_nlink == 0 means someone deleted or renamed it
+  void tell_followers(std::string_view chunk);
+
+  std::filesystem::path path_;
+  common::UniqueFd fd_;
+  RotationPolicy policy_;
+  int keep_ = 0;
+  bool rotate_failed_ = false;  // logged once until a rotation works again
+  std::map<std::uint64_t, FollowFn> followers_;
+};
+
+// The last `lines` lines of a log and its rotated files (<path>.1 ... <path>.<keep>), as
+// one text: reads backwards from the end, across files, at most `max_bytes` (then from the
+// first line start within them). A last line without '\n' counts as a line.
+std::string read_tail(const std::filesystem::path& path, int keep, std::size_t lines, std::size_t max_bytes);
+
+}  // namespace supd::daemon

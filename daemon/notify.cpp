@@ -1,0 +1,115 @@
+#include "daemon/notify.hpp"
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <cstring>
+
+#include <spdlog/spdlog.h>
+#include <systemd/sd-daemon.h>
+
+#include "common/sys_error.hpp"
+
+namespace supd::daemon {
+namespace {
+
+// NOTIFY_SOCKET is a path, or an abstract name written with a leading '@'.
+bool make_address(const std::string& name, sockaddr_un& addr, socklen_t& len) {
+  addr = sockaddr_un{};
+  addr.sun_family = AF_UNIX;
+  if (name.empty() || (name[0] != '/' && name[0] != '@') || name.size() >= sizeof addr.sun_path) return false;
+  std::memcpy(addr.sun_path, name.data(), name.size());
+  if (name[0] == '@') addr.sun_path[0] = '\0';
+  len = static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + name.size());
+  return true;
+}
+
+}  // namespace
+
+SystemdEnvironment take_systemd_environment() {
+  SystemdEnvironment env;
+  if (const char* s = std::getenv("NOTIFY_SOCKET")) env.notify_socket = s;
+  std::uint64_t usec = 0;
+  if (::sd_watchdog_enabled(/*unset_environment=*/1, &usec) > 0 && usec > 0)
+    env.watchdog = std::chrono::microseconds(usec);
+  const int n = ::sd_listen_fds(/*unset_environment=*/1);  // also marks them close-on-exec
+  env.listen_fds = n > 0 ? n : 0;
+  for (const char* name : {"NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID",
+                           "LISTEN_FDNAMES"})
+    ::unsetenv(name);
+  return env;
+}
+
+Notifier::Notifier(asio::io_context& io, const SystemdEnvironment& env)
+    : address_(env.notify_socket), watchdog_(env.watchdog), timer_(io) {
+  if (address_.empty()) return;
+  sockaddr_un addr{};
+  socklen_t len = 0;
+  if (!make_address(address_, addr, len)) {
+    spdlog::warn("ignoring NOTIFY_SOCKET={}: not a path or an abstract socket name", address_);
+    return;
+  }
+  sock_ = common::UniqueFd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0));
+  if (!sock_) {
+    spdlog::warn("cannot talk to systemd: socket: {}", common::errno_message(errno));
+    return;
+  }
+  if (watchdog_) {
+    spdlog::info("systemd watchdog every {} ms; pinging at half of it", watchdog_->count() / 1000);
+    send("WATCHDOG=1");
+    arm_watchdog();
+  }
+}
+
+bool Notifier::send(std::string_view message) {
+  if (!sock_) return false;
+  sockaddr_un addr{};
+  socklen_t len = 0;
+  if (!make_address(address_, addr, len)) return false;
+  const auto n = ::sendto(sock_.get(), message.data(), message.size(), MSG_NOSIGNAL,
+                          reinterpret_cast<const sockaddr*>(&addr), len);
+  if (n == static_cast<ssize_t>(message.size())) return true;
+  if (!send_failed_logged_) {  // once: a manager that went away must not flood the log
+    send_failed_logged_ = true;
+    spdlog::warn("cannot notify systemd at {}: {}", address_, common::errno_message(errno));
+  }
+  return false;
+}
+
+void Notifier::ready(std::string_view status) {
+  if (!sock_) return;
+  last_status_ = std::string(status);
+  send(fmt::format("READY=1\nSTATUS={}", status));
+}
+
+void Notifier::update(std::string_view status, bool shutting_down) {
+  if (!sock_) return;
+  if (shutting_down) stopping();
+  if (status == last_status_) return;
+  last_status_ = std::string(status);
+  send(fmt::format("STATUS={}", status));
+}
+
+void Notifier::reloading() {
+  if (sock_) send("RELOADING=1\nSTATUS=reloading");
+}
+
+void Notifier::stopping() {
+  if (!sock_ || stopping_sent_) return;
+  stopping_sent_ = true;
+  send("STOPPING=1");
+  timer_.cancel();  // systemd stops watching; a pending timer would keep the loop alive
+}
+
+void Notifier::arm_watchdog() {
+  timer_.expires_after(*watchdog_ / 2);
+  timer_.async_wait([this](std::error_code ec) {
+    if (ec || stopping_sent_) return;
+    send("WATCHDOG=1");
+    arm_watchdog();
+  });
+}
+
+}  // namespace supd::daemon

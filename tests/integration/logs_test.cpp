@@ -1,0 +1,264 @@
+// Output capture, rotation and `supctl logs`: what is in the files is exactly what the job
+// wrote, rotation never splits a line, and the tail/follow views match the files.
+#include <fstream>
+#include <sstream>
+
+#include "tests/support/harness.hpp"
+
+using namespace supd::test;
+
+namespace {
+
+// The live file and its rotated ones, oldest first, concatenated.
+std::string all_logs(const fs::path& live, int keep) {
+  std::string text;
+  for (int k = keep; k >= 1; --k) text += read_file(live.string() + "." + std::to_string(k));
+  return text + read_file(live);
+}
+
+// "" when `text` is the lines "<first> x..." .. "<last> x..." in order, each whole, each
+// `len` bytes with its '\n' (0: any length); else what is wrong.
+std::string check_sequence(std::string_view text, long long first, long long last, std::size_t len = 0) {
+  long long want = first;
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    const auto nl = text.find('\n', pos);
+    if (nl == std::string_view::npos) return "a partial line at the end: " + std::string(text.substr(pos, 40));
+    const auto line = text.substr(pos, nl - pos);
+    const auto sp = line.find(' ');
+    long long got = -1;
+    try {
+      got = std::stoll(std::string(line.substr(0, sp)));
+    } catch (...) {
+    }
+    if (got != want) return "expected line " + std::to_string(want) + ", got: " + std::string(line.substr(0, 40));
+    if (len != 0 && line.size() + 1 != len) return "line " + std::to_string(want) + " has the wrong length";
+    ++want;
+    pos = nl + 1;
+  }
+  if (want != last + 1) return "the text ends at line " + std::to_string(want - 1) + ", not " + std::to_string(last);
+  return "";
+}
+
+bool ends_with_newline(const fs::path& file) {
+  const auto text = read_file(file);
+  return !text.empty() && text.back() == '\n';
+}
+
+std::string spew(long long count, int len, const std::string& tail = "") {
+  std::string cmd = "[\"" + helper("seqspew") + "\", \"" + std::to_string(count) + "\", \"" + std::to_string(len) + "\"";
+  if (!tail.empty()) cmd += ", \"" + tail + "\"";
+  return cmd + "]";
+}
+
+// `supctl logs JOB -f ...` in the background, stdout into `out`. Not tagged as the test's
+// (the harness would count it as a stray of supd's); killed at the end of the scope.
+class Follower {
+public:
+  Follower(const TestDaemon& d, const std::vector<std::string>& args, const fs::path& out) {
+    std::vector<std::string> argv{SUPCTL_BIN, "--socket", d.socket().string(), "logs"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    std::vector<std::string> env;
+    for (const auto& kv : d.env())
+      if (!kv.starts_with("SUPD_TEST_TAG=")) env.push_back(kv);
+    pid_ = spawn_process(argv, SpawnOptions{env, out.string(), false, {}, {}, {}});
+  }
+  ~Follower() {
+    if (pid_ > 0) {
+      ::kill(pid_, SIGKILL);
+      wait_exit(pid_, 10s);
+    }
+  }
+  Follower(const Follower&) = delete;
+  Follower& operator=(const Follower&) = delete;
+  // The wait status once it exited by itself, else nullopt.
+  std::optional<int> wait(Millis deadline) {
+    auto st = wait_exit(pid_, deadline);
+    if (st) pid_ = 0;
+    return st;
+  }
+
+private:
+  pid_t pid_ = 0;
+};
+
+}  // namespace
+
+TEST_CASE("logs: rotation keeps log_keep files, each ending in a whole line, with no gap", "[integration][logs]") {
+  TestDaemon d("[jobs.s]\ncommand = " + spew(20000, 100) +
+               "\nrestart = \"never\"\nlog_max_size = \"64KiB\"\nlog_keep = 3\n");
+  REQUIRE(d.wait_state("s", "exited", 60s));
+  const auto live = d.log_file("s");
+  CHECK(fs::exists(live.string() + ".3"));
+  CHECK_FALSE(fs::exists(live.string() + ".4"));
+  for (const auto& f : {live, fs::path(live.string() + ".1"), fs::path(live.string() + ".2"),
+                        fs::path(live.string() + ".3")}) {
+    INFO(f);
+    CHECK(ends_with_newline(f));
+    CHECK(fs::file_size(f) <= 64 * 1024 + 99);  // past the limit by the rest of a partial line at most
+  }
+  for (const auto& f : {fs::path(live.string() + ".1"), fs::path(live.string() + ".2")})
+    CHECK(fs::file_size(f) > 64 * 1024 - 100);  // rotated only when the next line did not fit
+  const auto text = all_logs(live, 3);
+  const long long first = 20000 - static_cast<long long>(text.size() / 100) + 1;
+  CHECK(text.size() % 100 == 0);
+  CHECK(check_sequence(text, first, 20000, 100) == "");
+  d.finish();
+}
+
+TEST_CASE("logs: a line longer than log_max_size is kept whole and a partial last line is written", "[integration][logs]") {
+  TestDaemon d(R"(
+[jobs.long]
+command = ["sh", "-c", "head -c 5000 /dev/zero | tr '\\0' a; echo; echo after"]
+restart = "never"
+log_max_size = "1KiB"
+log_keep = 2
+[jobs.part]
+command = )" + spew(5, 300, "partial-tail") + R"(
+restart = "never"
+log_max_size = "1KiB"
+log_keep = 5
+)");
+  REQUIRE(d.wait_state("long", "exited"));
+  REQUIRE(d.wait_state("part", "exited"));
+  const auto lng = d.log_file("long");
+  CHECK(read_file(lng.string() + ".1") == std::string(5000, 'a') + "\n");
+  CHECK(d.read_log("long") == "after\n");
+  const auto part = d.log_file("part");
+  // 300-byte lines, 1 KiB files: three lines per file, the tail after the last.
+  CHECK(check_sequence(read_file(part.string() + ".1"), 1, 3, 300) == "");
+  const auto last = d.read_log("part");
+  CHECK(last.ends_with("partial-tail"));
+  CHECK(check_sequence(last.substr(0, last.size() - 12), 4, 5, 300) == "");
+  d.finish();
+}
+
+TEST_CASE("logs -n N returns the last N lines across a rotation", "[integration][logs]") {
+  // 100-byte lines, 1 KiB files of ten lines: lines 1001-1003 live, 991-1000 in .1.
+  TestDaemon d("[jobs.t]\ncommand = " + spew(1003, 100) +
+               "\nrestart = \"never\"\nlog_max_size = \"1KiB\"\nlog_keep = 5\n");
+  REQUIRE(d.wait_state("t", "exited"));
+  d.record_fd_baseline();
+  auto r = d.ctl({"logs", "t", "-n", "5"});
+  INFO(r.err);
+  CHECK(r.exit_code == kOk);
+  CHECK(check_sequence(r.out, 999, 1003, 100) == "");
+  r = d.ctl({"logs", "-n", "0", "t"});
+  CHECK(r.exit_code == kOk);
+  CHECK(r.out.empty());
+  r = d.ctl({"logs", "t"});  // 10 by default
+  CHECK(check_sequence(r.out, 994, 1003, 100) == "");
+  r = d.ctl({"logs", "t", "-n", "100000"});  // everything that is kept
+  CHECK(check_sequence(r.out, 951, 1003, 100) == "");  // 3 live + 5 files of 10
+  r = d.ctl({"--json", "logs", "t", "-n", "1"});
+  CHECK(r.out == "{\"text\":\"1003 " + std::string(94, 'x') + "\\n\"}\n");
+  d.finish();
+}
+
+TEST_CASE("logs on an unknown job, or --stderr without a stderr file, exits 1 with one line", "[integration][logs]") {
+  TestDaemon d("[jobs.a]\ncommand = [\"sleep\", \"1000\"]\n");
+  REQUIRE(d.wait_running("a") > 0);
+  auto r = d.ctl({"logs", "nosuch"});
+  CHECK(r.exit_code == kRefused);
+  CHECK(is_one_line(r.err));
+  CHECK(contains(r.err, "nosuch"));
+  r = d.ctl({"logs", "a", "--stderr"});
+  CHECK(r.exit_code == kRefused);
+  CHECK(is_one_line(r.err));
+  r = d.ctl({"logs"});
+  CHECK(r.exit_code == kUsage);
+  d.finish();
+}
+
+TEST_CASE("logs --stderr reads the job's own stderr file", "[integration][logs]") {
+  TestDaemon d(R"(
+[jobs.e]
+command = ["sh", "-c", "echo out; echo err >&2"]
+restart = "never"
+stderr = "e.err"
+)");
+  REQUIRE(d.wait_state("e", "exited"));
+  CHECK(d.ctl({"logs", "e"}).out == "out\n");
+  CHECK(d.ctl({"logs", "e", "--stderr"}).out == "err\n");
+  d.finish();
+}
+
+TEST_CASE("logs -f started before the output sees every line once, across rotations", "[integration][logs]") {
+  TestDaemon d("[jobs.f]\ncommand = " + spew(3000, 100) +
+               "\nrestart = \"never\"\nautostart = false\nlog_max_size = \"4KiB\"\nlog_keep = 2\n");
+  write_file(d.log_file("f"), "start\n", fs::perms(0640));
+  const auto out = d.dir() / "follow.out";
+  Follower follower(d, {"f", "-f", "-n", "1"}, out);
+  // The tail comes first: once it is there, the follower is registered.
+  REQUIRE(eventually([&] { return read_file(out) == "start\n"; }));
+  REQUIRE(d.ctl({"start", "f"}).exit_code == kOk);
+  REQUIRE(eventually([&] { return contains(read_file(out), "\n3000 "); }, 30s));
+  REQUIRE(eventually([&] { return read_file(out).size() == 6 + 3000 * 100; }));
+  const auto text = read_file(out);
+  CHECK(check_sequence(std::string_view(text).substr(6), 1, 3000, 100) == "");
+  d.finish();
+}
+
+TEST_CASE("logs -f ends with exit 0 when supd shuts down", "[integration][logs]") {
+  TestDaemon d("[jobs.a]\ncommand = [\"sh\", \"-c\", \"echo hello; exec sleep 1000\"]\n");
+  REQUIRE(d.wait_running("a") > 0);
+  const auto out = d.dir() / "follow.out";
+  Follower follower(d, {"a", "-f"}, out);
+  REQUIRE(eventually([&] { return read_file(out) == "hello\n"; }));
+  d.finish();
+  const auto st = follower.wait(15s);
+  REQUIRE(st.has_value());
+  CHECK(exit_code_of(*st) == 0);
+}
+
+TEST_CASE("logs --reopen and SIGUSR2 re-create a log file renamed away", "[integration][logs]") {
+  TestDaemon d(R"(
+[jobs.r]
+command = ["sh", "-c", "i=0; while :; do i=$((i+1)); echo $i; sleep 0.02; done"]
+)");
+  REQUIRE(d.wait_running("r") > 0);
+  const auto live = d.log_file("r");
+  REQUIRE(eventually([&] { return fs::exists(live) && fs::file_size(live) > 0; }));
+  const fs::path moved1 = live.string() + ".moved1", moved2 = live.string() + ".moved2";
+  fs::rename(live, moved1);
+  const auto r = d.ctl({"logs", "--reopen"});
+  CHECK(r.exit_code == kOk);
+  CHECK(contains(r.out, "reopened"));
+  REQUIRE(eventually([&] { return fs::exists(live) && fs::file_size(live) > 0; }));
+  fs::rename(live, moved2);
+  d.kill_daemon(SIGUSR2);
+  REQUIRE(eventually([&] { return fs::exists(live) && fs::file_size(live) > 0; }));
+  REQUIRE(d.ctl({"stop", "r"}).exit_code == kOk);
+  const auto text = read_file(moved1) + read_file(moved2) + read_file(live);
+  const auto lines = split_lines(text);
+  REQUIRE(!lines.empty());
+  CHECK(check_sequence(text, 1, static_cast<long long>(lines.size())) == "");
+  d.finish();
+}
+
+TEST_CASE("logs: 200 MiB of numbered lines through rotation: every line once, in order", "[integration][logs][stress]") {
+  // 2,097,152 lines of 100 bytes, 1 MiB files: about 200 of them, all kept.
+  constexpr long long kLines = 2'097'152;
+  TestDaemon d("[jobs.big]\ncommand = " + spew(kLines, 100) +
+               "\nrestart = \"never\"\nautostart = false\nlog_max_size = \"1MiB\"\nlog_keep = 1000\n");
+  const auto out = d.dir() / "follow.out";
+  write_file(d.log_file("big"), "start\n", fs::perms(0640));
+  Follower follower(d, {"big", "-f", "-n", "1"}, out);
+  REQUIRE(eventually([&] { return read_file(out) == "start\n"; }));
+  REQUIRE(d.ctl({"start", "big"}).exit_code == kOk);
+  REQUIRE(d.wait_state("big", "exited", 300s));
+  const auto text = all_logs(d.log_file("big"), 1000);
+  REQUIRE(text.starts_with("start\n"));
+  CHECK(check_sequence(std::string_view(text).substr(6), 1, kLines, 100) == "");
+  // A follower more than 8 MiB behind is cut off (by design: it must not hold supd back).
+  // Whatever it got is the sequence from the start, with no gap and no repeat.
+  const auto want = static_cast<std::uintmax_t>(kLines) * 100 + 6;
+  bool gone = false;
+  REQUIRE(eventually([&] { return fs::file_size(out) >= want || (gone = gone || follower.wait(0ms).has_value()); }, 120s));
+  auto seen = read_file(out);
+  REQUIRE(seen.starts_with("start\n"));
+  seen.erase(seen.rfind('\n') + 1);
+  CHECK(check_sequence(std::string_view(seen).substr(6), 1, static_cast<long long>((seen.size() - 6) / 100), 100) == "");
+  if (!gone) CHECK(fs::file_size(out) == want);
+  d.finish();
+}

@@ -1,0 +1,174 @@
+#!/bin/bash
+# user_service_test.sh SUPD SUPCTL SOURCE_DIR: supd's user units under a real, private
+# `systemd --user` (sandbox.sh). Installs nothing system-wide: the units, pointing at the
+# build tree's supd, go into the sandbox's $XDG_CONFIG_HOME/systemd/user.
+# Checks: `systemd-analyze --user verify` is silent; start -> active with our STATUS text;
+# supctl through the socket; reload -> same MainPID, still active; kill -9 of supd ->
+# systemd kills what is left in the cgroup (KillMode=mixed) and restarts supd; the watchdog
+# is fed; stop -> every job and grandchild gone; socket activation by a `supctl status`;
+# afterwards no process, cgroup or mount is left. Exit 77 (SKIP) where it cannot run.
+set -u
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+
+if [ "${1:-}" = --in-sandbox ]; then
+  shift
+  SUPD=$1 SUPCTL=$2 SRC=$3 W=$4 TAG=$5
+  U=$XDG_CONFIG_HOME/systemd/user
+  SOCK=$XDG_RUNTIME_DIR/supd/supd.sock
+  step() { echo "--- $*"; }
+  fail() {
+    echo "FAIL: $*"
+    systemctl --user --no-pager status supd.service supd.socket 2>&1 | sed 's/^/  status: /'
+    sed 's/^/  supd: /' "$W/supd.out" 2>/dev/null
+    sed 's/^/  manager: /' "$W/manager.log" 2>/dev/null | tail -n 30
+    exit 1
+  }
+  prop() { systemctl --user show -p "$1" --value "${2:-supd.service}"; }
+  eventually() {  # eventually SECONDS CMD...: polls CMD every 50 ms
+    local end=$((SECONDS + $1)); shift
+    until "$@"; do [ $SECONDS -ge $end ] && return 1; sleep 0.05; done
+  }
+  tagged() { pgrep -fx "sleep $TAG" | sort -n | tr '\n' ' '; }
+  ntagged() { pgrep -cfx "sleep $TAG"; }
+  is() { [ "$(prop "$1" "${3:-supd.service}")" = "$2" ]; }
+
+  step "systemd-analyze --user verify prints nothing"
+  sed "s|@CMAKE_INSTALL_FULL_BINDIR@|$(dirname "$SUPD")|" "$SRC/systemd/supd.service.in" >"$U/supd.service"
+  cp "$SRC/systemd/supd.socket" "$U/supd.socket"
+  out=$(systemd-analyze --user verify "$U/supd.service" "$U/supd.socket" 2>&1) || fail "verify failed: $out"
+  [ -z "$out" ] || fail "verify warned: $out"
+
+  # No journald in the sandbox: supd's own log goes to a file. A watchdog that supd must feed.
+  mkdir -p "$U/supd.service.d" "$XDG_CONFIG_HOME/supd"
+  printf '[Service]\nStandardOutput=append:%s\nStandardError=inherit\nWatchdogSec=3s\nRestartSec=100ms\n' \
+    "$W/supd.out" >"$U/supd.service.d/test.conf"
+  # one: a plain job; forker: leaves an orphaned grandchild in its group; escaper: leaves one
+  # in a session of its own, which supd's group stop does not reach and KillMode=mixed does.
+  cat >"$XDG_CONFIG_HOME/supd/supd.toml" <<TOML
+[jobs.one]
+command = ["sleep", "$TAG"]
+[jobs.forker]
+command = ["/bin/sh", "-c", "(sleep $TAG &); exec sleep $TAG"]
+[jobs.escaper]
+command = ["/bin/sh", "-c", "setsid sleep $TAG & exec sleep $TAG"]
+TOML
+  systemctl --user daemon-reload || fail "daemon-reload"
+
+  step "start: active, READY with our STATUS"
+  systemctl --user start supd.service || fail "systemctl --user start supd"
+  is ActiveState active || fail "ActiveState=$(prop ActiveState) after start"
+  pid1=$(prop MainPID)
+  [ "$pid1" -gt 0 ] || fail "no MainPID"
+  eventually 10 is StatusText "3 running" || fail "StatusText='$(prop StatusText)', wanted '3 running'"
+  eventually 5 test "$(ntagged)" -eq 5 || fail "$(ntagged) tagged processes, wanted 5: $(tagged)"
+  for p in $(pgrep -fx "sleep $TAG"); do
+    grep -q '/supd.service$' "/proc/$p/cgroup" || fail "job process $p is not in supd.service's cgroup"
+  done
+
+  step "supctl status through the unit's socket"
+  [ -S "$SOCK" ] || fail "no socket at $SOCK"
+  st=$("$SUPCTL" status) || fail "supctl status failed: $st"
+  echo "$st"
+  for j in one forker escaper; do
+    echo "$st" | grep -Eq "^$j +RUNNING" || fail "supctl status does not show $j RUNNING"
+  done
+
+  step "jobs inherit none of NOTIFY_SOCKET, WATCHDOG_*, LISTEN_*"
+  for j in one forker escaper; do
+    p=$("$SUPCTL" pid "$j") || fail "supctl pid $j"
+    if tr '\0' '\n' <"/proc/$p/environ" | grep -E '^(NOTIFY_SOCKET|WATCHDOG_|LISTEN_)'; then
+      fail "job $j (pid $p) inherited systemd's variables"
+    fi
+  done
+
+  step "reload: same MainPID, still active"
+  systemctl --user reload supd.service || fail "systemctl --user reload supd"
+  is ActiveState active || fail "ActiveState=$(prop ActiveState) after reload"
+  [ "$(prop MainPID)" = "$pid1" ] || fail "MainPID changed on reload: $pid1 -> $(prop MainPID)"
+  grep -q "received SIGHUP" "$W/supd.out" || fail "supd did not log the SIGHUP"
+  eventually 5 is StatusText "3 running" || fail "StatusText='$(prop StatusText)' after reload"
+
+  step "watchdog: supd feeds it (WatchdogSec=3s)"
+  sleep 3.5  # longer than WatchdogSec: a supd that does not ping is killed by now
+  is ActiveState active || fail "ActiveState=$(prop ActiveState) after WatchdogSec"
+  [ "$(prop MainPID)" = "$pid1" ] || fail "supd was restarted (watchdog?): Result=$(prop Result)"
+  [ "$(prop WatchdogTimestampMonotonic)" != 0 ] || fail "no WATCHDOG=1 seen by systemd"
+
+  step "kill -9 of supd: the rest of the cgroup is killed, supd restarted"
+  old=$(tagged)
+  kill -9 "$pid1"
+  eventually 10 is NRestarts 1 || fail "NRestarts=$(prop NRestarts)"
+  eventually 10 is ActiveState active || fail "ActiveState=$(prop ActiveState) after the restart"
+  pid2=$(prop MainPID)
+  [ "$pid2" != "$pid1" ] && [ "$pid2" -gt 0 ] || fail "MainPID $pid1 -> $pid2"
+  for p in $old; do
+    ! kill -0 "$p" 2>/dev/null || fail "old job process $p survived the restart"
+  done
+  eventually 10 is StatusText "3 running" || fail "StatusText='$(prop StatusText)' after the restart"
+  eventually 5 test "$(ntagged)" -eq 5 || fail "$(ntagged) tagged processes after the restart: $(tagged)"
+
+  step "stop: every job and grandchild gone, supd stopped them itself"
+  systemctl --user stop supd.service || fail "systemctl --user stop supd"
+  is ActiveState inactive || fail "ActiveState=$(prop ActiveState) after stop"
+  is Result success || fail "Result=$(prop Result) after stop"
+  [ "$(ntagged)" -eq 0 ] || fail "left after stop: $(tagged)"
+  [ "$(grep -c 'every job stopped' "$W/supd.out")" -ge 1 ] || fail "supd did not stop its jobs itself"
+  [ ! -e "$SOCK" ] || fail "supd left its socket behind"
+
+  step "socket activation: supctl starts supd through supd.socket"
+  systemctl --user start supd.socket || fail "systemctl --user start supd.socket"
+  is ActiveState inactive || fail "supd.service started with the socket"
+  st=$("$SUPCTL" status) || fail "supctl status through supd.socket failed: $st"
+  echo "$st" | grep -Eq "^one +" || fail "supctl status through supd.socket: $st"
+  is ActiveState active || fail "supd.service not activated by the socket"
+  grep -q "(socket from systemd)" "$W/supd.out" || fail "supd did not take systemd's socket"
+  "$SUPCTL" shutdown || fail "supctl shutdown"
+  eventually 10 is ActiveState inactive || fail "ActiveState=$(prop ActiveState) after supctl shutdown"
+  is ActiveState active supd.socket || fail "supd.socket went away with supd"
+  [ -S "$SOCK" ] || fail "supd removed systemd's socket"
+  [ "$(ntagged)" -eq 0 ] || fail "left after supctl shutdown: $(tagged)"
+  "$SUPCTL" status >/dev/null || fail "the second activation failed"
+  is ActiveState active || fail "supd.service not activated a second time"
+  systemctl --user stop supd.socket supd.service || fail "systemctl --user stop supd.socket supd.service"
+  [ "$(ntagged)" -eq 0 ] || fail "left after the last stop: $(tagged)"
+  echo "PASS (inside the sandbox)"
+  exit 0
+fi
+
+skip() { echo "SKIP: $*"; exit 77; }
+[ $# -eq 3 ] || { echo "usage: $0 SUPD SUPCTL SOURCE_DIR" >&2; exit 2; }
+SUPD=$(realpath "$1") SUPCTL=$(realpath "$2") SRC=$(realpath "$3")
+[ "$(id -u)" -eq 0 ] || skip "needs root for a private systemd --user in its own cgroup and namespaces"
+[ -x /lib/systemd/systemd ] || skip "no /lib/systemd/systemd (apt-get install systemd)"
+for tool in systemctl systemd-analyze unshare pgrep realpath; do
+  command -v $tool >/dev/null || skip "no $tool"
+done
+ROOT=/sys/fs/cgroup/unified; [ -d $ROOT ] || ROOT=/sys/fs/cgroup
+[ "$(stat -f -c %T $ROOT 2>/dev/null)" = cgroup2fs ] || skip "no cgroup v2 hierarchy at $ROOT"
+probe=$ROOT/supd-probe.$$
+mkdir "$probe" 2>/dev/null && rmdir "$probe" || skip "cannot create a cgroup under $ROOT"
+unshare --mount --cgroup --propagation private true 2>/dev/null || skip "unshare of mount+cgroup namespaces refused"
+[ -d /run/systemd ] || skip "no /run/systemd to mount over"
+
+W=$(mktemp -d /tmp/supd-sd.XXXXXX)
+TAG=$((100000 + $$))
+# SUPD_SD_TEST_KEEP=1 keeps the work dir (supd.out, manager.log) for a look afterwards.
+if [ -n "${SUPD_SD_TEST_KEEP:-}" ]; then echo "work dir: $W"; else trap 'rm -rf "$W"' EXIT; fi
+mounts_before=$(grep -c . /proc/self/mountinfo)
+cgroups_before=$(ls -d "$ROOT"/supd-sandbox.* 2>/dev/null)
+had_system=$([ -e /run/systemd/system ] && echo yes || echo no)
+
+bash "$HERE/sandbox.sh" "$W" bash "$HERE/user_service_test.sh" --in-sandbox "$SUPD" "$SUPCTL" "$SRC" "$W" "$TAG"
+rc=$?
+
+# After the sandbox: nothing of it may be left on the host.
+left=$(pgrep -fx "sleep $TAG")
+[ -z "$left" ] || { echo "FAIL: processes left after the sandbox: $left"; kill -9 $left; rc=1; }
+cgroups_after=$(ls -d "$ROOT"/supd-sandbox.* 2>/dev/null)
+new_cgroups=$(comm -13 <(echo "$cgroups_before") <(echo "$cgroups_after"))
+[ -z "$new_cgroups" ] || { echo "FAIL: cgroup left: $new_cgroups"; rc=1; }
+if grep -q "$W" /proc/self/mountinfo; then echo "FAIL: a mount under $W is left"; rc=1; fi
+[ "$(grep -c . /proc/self/mountinfo)" -eq "$mounts_before" ] || { echo "FAIL: the host's mount count changed"; rc=1; }
+[ "$had_system" = yes ] || [ ! -e /run/systemd/system ] || { echo "FAIL: /run/systemd/system appeared on the host"; rc=1; }
+[ $rc -eq 0 ] && echo "PASS"
+exit $rc
