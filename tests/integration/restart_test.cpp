@@ -71,6 +71,11 @@ TEST_CASE("a crash loop backs off and goes fatal after start_retries", "[integra
 command = ["sh", "-c", "echo x >> @DIR@/spawns; exit 1"]
 backoff_initial = "100ms"
 start_retries = 2
+
+[jobs.loop3]
+command = ["sh", "-c", "echo x >> @DIR@/spawns3; exit 1"]
+backoff_initial = "50ms"
+backoff_max = "200ms"
 )");
   REQUIRE(d.wait_state("loop", "fatal", 20s));
   CHECK(line_count(d.dir() / "spawns") == 3);  // first spawn + 2 retries
@@ -87,6 +92,13 @@ start_retries = 2
   INFO(table.out);
   CHECK(std::find(row.begin(), row.end(), "FATAL") != row.end());
   CHECK(contains(table_line(table.out, "loop"), "exited 1"));
+
+  // With the default start_retries (3): four spawns, then fatal.
+  REQUIRE(d.wait_state("loop3", "fatal", 20s));
+  CHECK(line_count(d.dir() / "spawns3") == 4);
+  const auto j3 = d.job("loop3");
+  REQUIRE(j3);
+  CHECK((*j3)["restarts"] == 3);
 
   // Starting a fatal job runs the cycle again, and reports the failure.
   const auto r = d.ctl({"start", "loop"});
