@@ -1,11 +1,12 @@
 // supd itself: reachability, a second instance, a stale socket, --check, --detach, modes
 // (TESTPLAN R24, R25, R28, R29, R59, R71).
-#include <regex>
 
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
+
+#include <cctype>
 
 #include "tests/support/harness.hpp"
 
@@ -135,10 +136,22 @@ TEST_CASE("R28 supd --check accepts a valid config and reports every error as fi
   const auto bad = d.run_supd({"--check", "--config", bad_path.string()});
   INFO(bad.out << bad.err);
   CHECK(bad.exit_code == 1);
-  const std::regex located(R"(bad\.toml:\d+:\d+: \S.*)");
+  // "bad.toml:LINE:COL: message" (no <regex>: g++ 12 warns falsely on it under the sanitizers)
+  const auto located = [](const std::string& line) {
+    const auto at = line.find("bad.toml:");
+    if (at == std::string::npos) return false;
+    std::size_t i = at + 9;
+    for (int field = 0; field < 2; ++field) {
+      const std::size_t digits = i;
+      while (i < line.size() && std::isdigit(static_cast<unsigned char>(line[i]))) ++i;
+      if (i == digits || i >= line.size() || line[i] != ':') return false;
+      ++i;
+    }
+    return line.compare(i, 1, " ") == 0 && i + 1 < line.size();
+  };
   std::size_t located_lines = 0;
   for (const auto& line : split_lines(bad.err + bad.out))
-    if (std::regex_search(line, located)) ++located_lines;
+    if (located(line)) ++located_lines;
   CHECK(located_lines >= 2);  // both problems, in one pass
   CHECK(contains(bad.err + bad.out, "bad.toml:3:"));
   CHECK(contains(bad.err + bad.out, "bad.toml:4:"));
