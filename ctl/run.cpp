@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "ctl/doctor.hpp"
 #include "ctl/exit_codes.hpp"
 #include "ctl/render.hpp"
 
@@ -71,6 +72,7 @@ Limits limits_for(const GlobalOptions& options, const protocol::Command& command
 }
 
 int run(const ParsedCli& cli, std::ostream& out, std::ostream& err, const common::Getenv& env) {
+  if (cli.sub != nullptr && cli.sub->name == "doctor") return run_doctor(cli, out, err, env);
   common::PathFlags flags;
   flags.socket = cli.options.socket;
   const auto paths = common::resolve_paths(flags, env);

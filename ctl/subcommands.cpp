@@ -85,7 +85,13 @@ proto::Command build_logs(std::span<const std::string> args, const SubcommandFla
   return logs;
 }
 
-constexpr std::array<Subcommand, 8> kSubcommands{{
+// doctor runs its checks client-side (ctl/doctor.cpp); the one request it sends, after hello,
+// is a status, which run() leaves to run_doctor.
+proto::Command build_doctor(std::span<const std::string>, const SubcommandFlags&) {
+  return proto::Status{};
+}
+
+constexpr std::array<Subcommand, 9> kSubcommands{{
     {"status", "list", "[JOB...]", "show every job (or the named ones): state, pid, uptime, restarts, last exit",
      0, kMany, kOptNone, build_status},
     {"start", "", "JOB... [--no-wait]", "start jobs ('all' = every job) and wait until they settle",
@@ -102,6 +108,8 @@ constexpr std::array<Subcommand, 8> kSubcommands{{
      0, 0, kOptNone, build_shutdown},
     {"logs", "", "JOB [-n N] [-f] [--stderr]", "print the job's last N lines (10), across rotated files; -f follows; --reopen reopens every log file",
      0, 1, kOptLogs, build_logs},
+    {"doctor", "", "", "check what breaks supervised jobs (socket, systemd, linger, log dir, config, buffering); one line each",
+     0, 0, kOptNone, build_doctor},
 }};
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {

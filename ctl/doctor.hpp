@@ -1,0 +1,131 @@
+// `supctl doctor`: what breaks supervised jobs for real users, checked and explained one
+// line each (socket, systemd, linger, log dir, config, buffering).
+//
+// Two layers, so the judgement is testable without a machine in a given state:
+//   gather_facts()    the syscalls: stat, connect, SO_PEERCRED, /proc, statvfs, hello+status;
+//   evaluate(facts)   pure: facts in, one Check (ok / warn / fail, message with the fix) out
+//                     per check, in a fixed order.
+// Client-side only: common/ and the client in ctl/, no new protocol method.
+#pragma once
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <sys/types.h>
+
+#include "common/paths.hpp"
+#include "ctl/cli.hpp"
+
+namespace supd::ctl {
+
+enum class CheckStatus { Ok, Warn, Fail };
+std::string_view check_status_name(CheckStatus status);  // "ok", "warn", "fail"
+
+struct Check {
+  std::string name;  // socket, systemd, linger, log-dir, config, buffering
+  CheckStatus status = CheckStatus::Ok;
+  std::string message;  // one line: what was found, and the fix when it is not ok
+  bool operator==(const Check&) const = default;
+};
+
+struct SocketFacts {
+  enum class State {
+    Missing,     // nothing at the path
+    NotSocket,   // something else is there
+    Stale,       // a socket nobody listens on (connect: ECONNREFUSED)
+    Unreachable, // connect failed otherwise (EACCES, ...): `error` says why
+    NoAnswer,    // connected, but hello or status failed: `error` is the client's message
+    Answers,     // hello and status answered
+  };
+  std::filesystem::path path;
+  State state = State::Missing;
+  std::string error;
+  std::string start_hint = "supd --detach";  // with --socket when it was given
+  std::string version;                       // supd's, when it answers
+};
+
+struct SupdFacts {
+  std::optional<pid_t> pid;           // SO_PEERCRED, else the pid in <socket>.lock
+  std::optional<std::string> cgroup;  // /proc/PID/cgroup, when readable
+};
+
+struct LingerFacts {
+  std::string user;  // login name ("" when the uid has none)
+  bool lingering = false;  // /var/lib/systemd/linger/<user> exists
+};
+
+struct LogDirFacts {
+  std::filesystem::path path;
+  bool exists = false;
+  bool is_dir = false;
+  bool writable = false;  // access(W_OK | X_OK)
+  std::optional<std::uint64_t> total_bytes;  // statvfs, when it worked
+  std::optional<std::uint64_t> free_bytes;   // available to unprivileged users
+};
+
+struct FileFacts {
+  mode_t mode = 0;  // st_mode
+  uid_t uid = 0;
+};
+
+struct ConfigFacts {
+  std::filesystem::path path;
+  std::optional<FileFacts> file;  // nullopt: missing
+  std::optional<FileFacts> dir;   // its directory, when stat worked
+  uid_t my_uid = 0;
+};
+
+struct JobProcessFacts {
+  std::string job;
+  pid_t pid = 0;
+  std::optional<std::vector<std::string>> argv;     // /proc/PID/cmdline
+  std::optional<std::vector<std::string>> environ;  // /proc/PID/environ, "K=V" each
+};
+
+struct DoctorFacts {
+  SocketFacts socket;
+  SupdFacts supd;
+  LingerFacts linger;
+  LogDirFacts log_dir;
+  ConfigFacts config;
+  std::vector<JobProcessFacts> jobs;  // running jobs (only known when supd answers)
+};
+
+// ---- the pure part
+Check check_socket(const SocketFacts& socket, const SupdFacts& supd);
+Check check_systemd(const SocketFacts& socket, const SupdFacts& supd);
+Check check_linger(const LingerFacts& linger);
+Check check_log_dir(const LogDirFacts& log_dir);
+Check check_config(const ConfigFacts& config);
+// One line per job that looks output-buffered; one ok line when none does.
+std::vector<Check> check_buffering(const SocketFacts& socket, const std::vector<JobProcessFacts>& jobs);
+// Every check, in order: socket, systemd, linger, log-dir, config, buffering.
+std::vector<Check> evaluate(const DoctorFacts& facts);
+
+// Whether a /proc/PID/cgroup text shows a process in a systemd service: a "supd.service"
+// component, or a ".service" below a "user@UID.service" (the user manager's own units).
+// Returns the unit name, or nullopt.
+std::optional<std::string> systemd_unit_of(std::string_view cgroup_text);
+
+// A python interpreter (basename of argv[0] starts with "python") run without -u and
+// without PYTHONUNBUFFERED set to a non-empty value.
+bool looks_output_buffered(const std::vector<std::string>& argv, const std::vector<std::string>& environ);
+
+// "ok    socket      supd answers ..." lines, and {"checks":[...],"ok":bool}.
+std::string render_checks(const std::vector<Check>& checks);
+std::string render_checks_json(const std::vector<Check>& checks);
+bool all_ok(const std::vector<Check>& checks);
+
+// ---- the gathering layer, and the command
+DoctorFacts gather_facts(const common::Paths& paths, const GlobalOptions& options);
+
+// Runs every check and prints them; 0 when every check is ok, 1 otherwise. Never 3: an
+// unreachable supd is a failed check, reported like the others.
+int run_doctor(const ParsedCli& cli, std::ostream& out, std::ostream& err,
+               const common::Getenv& env = common::system_getenv);
+
+}  // namespace supd::ctl
