@@ -19,15 +19,16 @@ namespace {
 
 using common::UniqueFd;
 
-bool write_all(int fd, const char* data, std::size_t size) {
-  while (size > 0) {
-    const ssize_t n = ::write(fd, data, size);
+// Writes what it can; `done` counts the bytes that went in, also on failure.
+bool write_all(int fd, const char* data, std::size_t size, std::size_t& done) {
+  done = 0;
+  while (done < size) {
+    const ssize_t n = ::write(fd, data + done, size - done);
     if (n < 0) {
       if (errno == EINTR) continue;
       return false;
     }
-    data += n;
-    size -= static_cast<std::size_t>(n);
+    done += static_cast<std::size_t>(n);
   }
   return true;
 }
@@ -114,8 +115,9 @@ bool LogFile::rotate() {
   return true;
 }
 
-bool LogFile::write(std::string_view chunk) {
-  tell_followers(chunk);
+bool LogFile::write(std::string_view chunk, std::size_t* written) {
+  std::size_t total = 0;
+  if (written) *written = 0;
   if (!fd_) {
     errno = EBADF;
     return false;
@@ -135,8 +137,17 @@ bool LogFile::write(std::string_view chunk) {
       else continue;
     }
     const auto piece = chunk.substr(0, cut == RotationPolicy::npos ? chunk.size() : cut);
-    if (!write_all(fd_.get(), piece.data(), piece.size())) return false;
-    policy_.wrote(piece);
+    std::size_t done = 0;
+    const bool ok = write_all(fd_.get(), piece.data(), piece.size(), done);
+    const int saved = errno;
+    policy_.wrote(piece.substr(0, done));
+    tell_followers(piece.substr(0, done));  // followers see exactly what is in the file
+    total += done;
+    if (written) *written = total;
+    if (!ok) {
+      errno = saved;
+      return false;
+    }
     chunk.remove_prefix(piece.size());
   }
   return true;

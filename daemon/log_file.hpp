@@ -35,8 +35,10 @@ public:
   const std::filesystem::path& path() const { return path_; }
 
   // Writes all of `chunk`, rotating where the policy says; one write(2) per piece between
-  // rotation points. Followers see the chunk too. False on a write error (errno set).
-  bool write(std::string_view chunk);
+  // rotation points. Followers see what was written. False on a write error (errno set, e.g.
+  // ENOSPC); `written` then tells how much of the chunk is in the file, so the caller can
+  // hold the rest back and offer it again later (nothing lost, nothing doubled).
+  bool write(std::string_view chunk, std::size_t* written = nullptr);
   // Closes and opens the path again (creating it): after an external rename or delete.
   bool reopen(std::string& error);
 

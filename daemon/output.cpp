@@ -16,7 +16,8 @@ void OutputCapture::attach(const std::string& job, std::vector<CaptureStream> st
     auto& file = file_for(s.path);
     file->adopt(std::move(s.file), s.max_size, s.keep);  // a new fd: re-created if it was deleted
     const int fd = s.pipe.release();
-    auto reader = std::make_shared<Reader>(Reader{job, asio::posix::stream_descriptor(io_, fd), file, s.path, false});
+    auto reader = std::make_shared<Reader>(
+        Reader{job, asio::posix::stream_descriptor(io_, fd), file, s.path, {}, asio::steady_timer(io_), false});
     std::error_code ec;
     reader->pipe.non_blocking(true, ec);
     readers_.emplace(job, reader);
@@ -25,27 +26,30 @@ void OutputCapture::attach(const std::string& job, std::vector<CaptureStream> st
 }
 
 void OutputCapture::wait(const std::shared_ptr<Reader>& reader) {
+  if (reader->waiting) return;
+  reader->waiting = true;
   reader->pipe.async_wait(asio::posix::stream_descriptor::wait_read, [this, reader](std::error_code ec) {
+    reader->waiting = false;
     if (ec) return;  // cancelled: closed by close_all()
-    if (copy_available(*reader))
-      wait(reader);
-    else
+    if (!copy_available(reader))
       close(reader);
+    else if (reader->pending.empty())
+      wait(reader);
+    // else: held back; the retry timer reads on once the bytes are written
   });
 }
 
-bool OutputCapture::copy_available(Reader& r) {
+bool OutputCapture::copy_available(const std::shared_ptr<Reader>& reader) {
+  Reader& r = *reader;
+  if (!r.pending.empty() && !flush_pending(r)) return true;
   for (;;) {
     const ssize_t n = ::read(r.pipe.native_handle(), buffer_.data(), buffer_.size());
     if (n > 0) {
-      const bool ok = r.file->write({buffer_.data(), static_cast<std::size_t>(n)});
-      if (!ok && !r.write_failed) {
-        r.write_failed = true;  // back-pressure on a full disk comes later; for now: say it once
-        spdlog::error("job {}: writing {} failed: {}; output is being dropped", r.job, r.path.string(),
-                      common::errno_message(errno));
-      } else if (ok && r.write_failed) {
-        r.write_failed = false;
-        spdlog::info("job {}: writing {} works again", r.job, r.path.string());
+      const std::string_view chunk(buffer_.data(), static_cast<std::size_t>(n));
+      std::size_t written = 0;
+      if (!r.file->write(chunk, &written)) {
+        hold_back(reader, chunk.substr(written));
+        return true;
       }
       continue;
     }
@@ -53,6 +57,37 @@ bool OutputCapture::copy_available(Reader& r) {
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
     return false;  // EOF: every writer (the job and its descendants) closed the pipe
   }
+}
+
+void OutputCapture::hold_back(const std::shared_ptr<Reader>& reader, std::string_view rest) {
+  const int err = errno;
+  reader->pending.assign(rest);
+  if (held_back_++ == 0 || err != ENOSPC)
+    spdlog::error("job {}: writing {} failed: {}; holding its output back (the job blocks once its pipe is "
+                  "full, nothing is dropped) and retrying every second",
+                  reader->job, reader->path.string(), common::errno_message(err));
+  retry_later(reader);
+}
+
+bool OutputCapture::flush_pending(Reader& r) {
+  std::size_t written = 0;
+  const bool ok = r.file->write(r.pending, &written);
+  r.pending.erase(0, written);
+  if (!ok) return false;
+  if (held_back_ > 0) --held_back_;
+  spdlog::info("job {}: writing {} works again; the output held back is written", r.job, r.path.string());
+  return true;
+}
+
+void OutputCapture::retry_later(const std::shared_ptr<Reader>& reader) {
+  reader->retry.expires_after(std::chrono::seconds(1));
+  reader->retry.async_wait([this, reader](std::error_code ec) {
+    if (ec || reader->pending.empty()) return;  // cancelled, or written meanwhile by a drain
+    if (flush_pending(*reader))
+      wait(reader);  // read on; the pipe's waiting writers wake up
+    else
+      retry_later(reader);
+  });
 }
 
 void OutputCapture::close(const std::shared_ptr<Reader>& reader) {
@@ -63,6 +98,7 @@ void OutputCapture::close(const std::shared_ptr<Reader>& reader) {
     }
   }
   std::error_code ec;
+  reader->retry.cancel();
   reader->pipe.close(ec);
   // The last reader of a file closes it (fds as before); the object stays for followers.
   bool shared = false;
@@ -71,13 +107,17 @@ void OutputCapture::close(const std::shared_ptr<Reader>& reader) {
 }
 
 void OutputCapture::drain(const std::string& job) {
-  for (auto [it, end] = readers_.equal_range(job); it != end; ++it) copy_available(*it->second);
+  for (auto [it, end] = readers_.equal_range(job); it != end; ++it) copy_available(it->second);
 }
 
 void OutputCapture::close_all() {
   for (auto& [job, reader] : readers_) {
-    copy_available(*reader);
+    copy_available(reader);
+    if (!reader->pending.empty())
+      spdlog::error("job {}: {} byte(s) of output could not be written to {} before supd exited", job,
+                    reader->pending.size(), reader->path.string());
     std::error_code ec;
+    reader->retry.cancel();
     reader->pipe.close(ec);
     reader->file->close();
   }

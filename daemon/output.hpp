@@ -4,6 +4,7 @@
 #pragma once
 #include <asio/io_context.hpp>
 #include <asio/posix/stream_descriptor.hpp>
+#include <asio/steady_timer.hpp>
 
 #include <array>
 #include <map>
@@ -35,10 +36,20 @@ private:
     asio::posix::stream_descriptor pipe;
     std::shared_ptr<LogFile> file;  // shared with other readers of the same path
     std::filesystem::path path;
-    bool write_failed = false;  // logged once, not per chunk
+    // Disk full (or any write error): the bytes read but not yet written wait here, the pipe
+    // is not read meanwhile (so the job blocks once its pipe is full: back-pressure, nothing
+    // dropped), and a timer offers them to the file again.
+    std::string pending;
+    asio::steady_timer retry;
+    bool waiting = false;  // an async_wait on the pipe is outstanding (never two)
   };
   void wait(const std::shared_ptr<Reader>& reader);
-  bool copy_available(Reader& reader);  // false at EOF or on a read error
+  // Reads and writes until the pipe is empty (true), at EOF or a read error (false), or
+  // until a write fails (true, with reader.pending set and the retry timer armed).
+  bool copy_available(const std::shared_ptr<Reader>& reader);
+  bool flush_pending(Reader& reader);  // true when nothing is left pending
+  void hold_back(const std::shared_ptr<Reader>& reader, std::string_view rest);
+  void retry_later(const std::shared_ptr<Reader>& reader);
   void close(const std::shared_ptr<Reader>& reader);
   std::shared_ptr<LogFile>& file_for(const std::filesystem::path& path);
 
@@ -48,6 +59,7 @@ private:
   std::map<std::uint64_t, std::pair<std::shared_ptr<LogFile>, std::function<void()>>> followers_;  // token -> file, on_end
   std::uint64_t next_token_ = 1;
   std::array<char, 1 << 16> buffer_{};  // shared: the loop copies one chunk at a time
+  std::size_t held_back_ = 0;           // readers with pending bytes, for the one log line
 };
 
 }  // namespace supd::daemon

@@ -22,6 +22,8 @@ extern char** environ;
 namespace supd::daemon {
 namespace {
 
+constexpr int kOutputPipeBytes = 1 << 20;  // F_SETPIPE_SZ for each output pipe
+
 using common::UniqueFd;
 
 // glibc 2.36's <sys/pidfd.h> lacks extern "C"; the raw syscalls need no header.
@@ -130,6 +132,11 @@ SpawnResult PosixProcessOps::spawn(const config::JobSpec& spec, const std::files
   common::Pipe err_pipe;
   if (!ec && spec.stderr_file) err_pipe = common::make_pipe(ec);
   auto status_pipe = ec ? common::Pipe{} : common::make_pipe(ec);
+  // A large pipe lets a fast writer run ahead of the loop (and holds a burst while the disk
+  // is full or supd is busy). Best effort: over the per-user pipe budget the kernel refuses,
+  // and the default 64 KiB pipe still works.
+  for (const auto* p : {&out_pipe, &err_pipe})
+    if (p->read) (void)::fcntl(p->read.get(), F_SETPIPE_SZ, kOutputPipeBytes);
   UniqueFd devnull(ec ? -1 : ::open("/dev/null", O_RDONLY | O_CLOEXEC));
   if (ec || !devnull) {
     const int err = ec ? ec.value() : errno;
