@@ -155,6 +155,11 @@ Command decode_command(std::size_t method, const json& p) {
     logs.lines = optional_count(p, "lines", 10);
     logs.follow = optional_bool(p, "follow", false);
     logs.from_stderr = optional_bool(p, "stderr", false);
+    logs.timestamps = optional_bool(p, "timestamps", false);
+    if (const json* since = field(p, "since"); since && !since->is_null()) {
+      if (!since->is_number_integer()) throw FieldError{"params.since must be a time in unix milliseconds"};
+      logs.since_ms = since->get<std::int64_t>();
+    }
     return logs;
   }
   }
@@ -171,6 +176,8 @@ json params_of(const Shutdown&) { return json::object(); }
 json params_of(const Logs& c) {
   json p = {{"lines", c.lines}, {"follow", c.follow}, {"stderr", c.from_stderr}, {"reopen", c.reopen}};
   if (!c.reopen || !c.job.empty()) p["job"] = c.job;
+  if (c.timestamps) p["timestamps"] = true;
+  if (c.since_ms) p["since"] = *c.since_ms;
   return p;
 }
 

@@ -59,13 +59,17 @@ struct Pid       { std::string job; bool operator==(const Pid&) const = default;
 struct Shutdown  { bool operator==(const Shutdown&) const = default; };
 // `logs`: the last `lines` lines of the job's log (its stderr file with from_stderr), then
 // with `follow` its new output as supd writes it. With `reopen` (no job): reopen every log
-// file. Wire params: {"job", "lines", "follow", "stderr", "reopen"}.
+// file. `timestamps` prefixes each line with its time (from the side index); `since_ms`
+// keeps only lines written at or after that time (unix ms), then the last `lines` of them.
+// Wire params: {"job", "lines", "follow", "stderr", "reopen", "timestamps", "since"}.
 struct Logs {
   std::string job;
   int lines = 10;
   bool follow = false;
   bool from_stderr = false;
   bool reopen = false;
+  bool timestamps = false;
+  std::optional<std::int64_t> since_ms = std::nullopt;
   bool operator==(const Logs&) const = default;
 };
 

@@ -38,6 +38,21 @@ std::optional<RestartPolicy> read_restart(const toml::node& node, Errors& errors
   return std::nullopt;
 }
 
+std::optional<Timestamps> read_timestamps(const toml::node& node, Errors& errors) {
+  constexpr std::string_view kHint = "\"index\", \"prefix\" or \"none\"";
+  const auto* s = node.as_string();
+  if (!s) {
+    errors.add(node, fmt::format("timestamps: expected {}, got {}", kHint, type_name(node)));
+    return std::nullopt;
+  }
+  const std::string& v = s->get();
+  if (v == "index") return Timestamps::Index;
+  if (v == "prefix") return Timestamps::Prefix;
+  if (v == "none") return Timestamps::None;
+  errors.add(node, fmt::format("timestamps: unknown mode {} (use {})", quote(v), kHint));
+  return std::nullopt;
+}
+
 std::optional<CommandValue> read_command(const toml::node& node, Errors& errors) {
   if (const auto* s = node.as_string()) {
     auto text = read_string(node, "command", errors);
@@ -235,6 +250,8 @@ JobFields read_job_fields(const toml::table& table, ReadContext& ctx) {
       f.log_max_size = read_size(node, key, errors);
     } else if (key == "log_keep") {
       if (const auto v = read_int(node, key, 0, 1000, errors)) f.log_keep = static_cast<int>(*v);
+    } else if (key == "timestamps") {
+      f.timestamps = read_timestamps(node, errors);
     }
   }
   return f;
@@ -265,6 +282,7 @@ BuiltJob build_job(std::string name, Pos job_pos, const JobFields& defaults, con
   take(m.stderr_file, job.stderr_file);
   take(m.log_max_size, job.log_max_size);
   take(m.log_keep, job.log_keep);
+  take(m.timestamps, job.timestamps);
 
   BuiltJob out;
   JobSpec& s = out.spec;
@@ -312,6 +330,7 @@ BuiltJob build_job(std::string name, Pos job_pos, const JobFields& defaults, con
   if (m.forward_signals) s.forward_signals = *m.forward_signals;
   s.log_max_size = m.log_max_size.value_or(s.log_max_size);
   s.log_keep = m.log_keep.value_or(s.log_keep);
+  s.timestamps = m.timestamps.value_or(s.timestamps);
 
   out.stdout_pos = out.stderr_pos = job_pos;
   if (m.stdout_file) {

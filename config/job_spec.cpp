@@ -12,4 +12,13 @@ std::string_view to_string(RestartPolicy policy) {
   return "on-failure";  // unreachable: every enumerator is handled above
 }
 
+std::string_view to_string(Timestamps mode) {
+  switch (mode) {
+  case Timestamps::Index: return "index";
+  case Timestamps::Prefix: return "prefix";
+  case Timestamps::None: return "none";
+  }
+  return "index";  // unreachable
+}
+
 }  // namespace supd::config

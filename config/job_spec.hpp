@@ -15,6 +15,10 @@ using namespace std::chrono_literals;
 
 enum class RestartPolicy { Always, OnFailure, Never };
 
+// How a job's output lines get their times: in a side index beside the byte-exact log file
+// (the default), as an ISO-8601 prefix written into the file, or not at all.
+enum class Timestamps { Index, Prefix, None };
+
 struct JobSpec {
   std::string name;
   std::vector<std::string> argv;       // what execvp gets; with shell = true: {"/bin/sh", "-c", text}
@@ -35,6 +39,7 @@ struct JobSpec {
   std::optional<std::string> stderr_file;      // nullopt: merged into stdout_file
   std::uint64_t log_max_size = 50ull << 20;    // rotation (output issue); 0 = never rotate
   int log_keep = 5;
+  Timestamps timestamps = Timestamps::Index;
 
   bool operator==(const JobSpec&) const = default;
 };
@@ -57,5 +62,6 @@ struct Config {
 };
 
 std::string_view to_string(RestartPolicy policy);  // "always", "on-failure", "never"
+std::string_view to_string(Timestamps mode);       // "index", "prefix", "none"
 
 }  // namespace supd::config

@@ -107,6 +107,11 @@ ParsedCli parse_cli(std::span<const std::string> args) {
           ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
       sc->add_flag("--reopen", flags[i].reopen, "reopen every log file (after logrotate moved them); no JOB")
           ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+      sc->add_flag("-t,--timestamps", flags[i].timestamps, "prefix each line with the time it was written (UTC)")
+          ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+      sc->add_option("--since", flags[i].since, "only lines written in the last T (10m, 2h, 1d)")
+          ->type_name("T")
+          ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     }
     apps.push_back(sc);
   }

@@ -6,7 +6,9 @@
 
 #include <fmt/format.h>
 
+#include "common/duration.hpp"
 #include "common/signals.hpp"
+#include "common/time_format.hpp"
 
 namespace supd::ctl {
 namespace {
@@ -68,7 +70,7 @@ proto::Command build_shutdown(std::span<const std::string>, const SubcommandFlag
 proto::Command build_logs(std::span<const std::string> args, const SubcommandFlags& f) {
   proto::Logs logs;
   if (f.reopen) {
-    if (!args.empty() || f.follow || f.lines || f.from_stderr)
+    if (!args.empty() || f.follow || f.lines || f.from_stderr || f.timestamps || f.since)
       throw UsageError("logs --reopen takes no job and no other option; usage: supctl logs --reopen");
     logs.reopen = true;
     return logs;
@@ -79,7 +81,16 @@ proto::Command build_logs(std::span<const std::string> args, const SubcommandFla
   if (f.lines && *f.lines < 0)
     throw UsageError(fmt::format("invalid -n {}: give a number of lines >= 0", *f.lines));
   logs.job = args[0];
-  logs.lines = f.lines.value_or(10);
+  // --since without -n: every line since then (supd still bounds how far back it reads).
+  logs.lines = f.lines.value_or(f.since ? std::numeric_limits<int>::max() : 10);
+  logs.timestamps = f.timestamps;
+  if (f.since) {
+    const auto back = common::parse_duration(*f.since);
+    if (!back)
+      throw UsageError(fmt::format("invalid --since '{}'; give a duration back from now, e.g. 10m, 2h, 1d",
+                                   printable(*f.since)));
+    logs.since_ms = common::unix_ms_now() - back->count();
+  }
   logs.follow = f.follow;
   logs.from_stderr = f.from_stderr;
   return logs;
@@ -106,7 +117,7 @@ constexpr std::array<Subcommand, 9> kSubcommands{{
      1, 1, kOptNone, build_pid},
     {"shutdown", "", "", "stop every job, then supd itself; returns once supd has exited",
      0, 0, kOptNone, build_shutdown},
-    {"logs", "", "JOB [-n N] [-f] [--stderr]", "print the job's last N lines (10), across rotated files; -f follows; --reopen reopens every log file",
+    {"logs", "", "JOB [-n N] [-f] [--stderr] [-t] [--since T]", "print the job's last N lines (10), across rotated files; -f follows; -t adds times; --reopen reopens every log file",
      0, 1, kOptLogs, build_logs},
     {"doctor", "", "", "check what breaks supervised jobs (socket, systemd, linger, log dir, config, buffering); one line each",
      0, 0, kOptNone, build_doctor},

@@ -37,6 +37,8 @@ struct SubcommandFlags {
   bool follow = false;       // -f
   bool from_stderr = false;  // --stderr
   bool reopen = false;       // --reopen
+  bool timestamps = false;   // -t/--timestamps
+  std::optional<std::string> since;  // --since T (a duration back from now)
 };
 
 struct Subcommand {

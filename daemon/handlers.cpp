@@ -4,7 +4,10 @@
 
 #include "common/signals.hpp"
 #include "common/sys_error.hpp"
+#include "common/time_format.hpp"
+#include "daemon/line_stamper.hpp"
 #include "daemon/log_file.hpp"
+#include "daemon/log_times.hpp"
 
 namespace supd::daemon {
 namespace {
@@ -16,6 +19,7 @@ using json = nlohmann::json;
 
 constexpr std::size_t kMaxTailBytes = 1 << 20;     // what `logs -n N` returns at most
 constexpr std::size_t kTailPieceBytes = 128 << 10;  // per response line
+constexpr std::size_t kMaxSinceBytes = 16 << 20;    // how far back `logs --since` reads
 
 Response fail(std::uint64_t id, ErrorCode code, std::string message) { return {id, Error{code, std::move(message)}}; }
 
@@ -195,7 +199,13 @@ Response Handlers::logs(std::uint64_t id, const protocol::Logs& c, Reply& reply,
 
   // The tail, in pieces that keep every response line well under the 1 MiB cap even when
   // each byte needs a 6-byte JSON escape. All but the last say "more": true.
-  const std::string tail = read_tail(path, job.spec.log_keep, static_cast<std::size_t>(c.lines), kMaxTailBytes);
+  const bool prefixed = job.spec.timestamps == config::Timestamps::Prefix;
+  const std::string tail =
+      c.timestamps || c.since_ms
+          ? timed_tail(path, job.spec.log_keep,
+                       {static_cast<std::size_t>(c.lines), c.since_ms ? kMaxSinceBytes : kMaxTailBytes,
+                        c.timestamps, c.since_ms, prefixed})
+          : read_tail(path, job.spec.log_keep, static_cast<std::size_t>(c.lines), kMaxTailBytes);
   std::string_view rest = tail;
   while (rest.size() > kTailPieceBytes) {
     if (!reply(protocol::encode_response({id, json{{"text", std::string(rest.substr(0, kTailPieceBytes))},
@@ -211,10 +221,15 @@ Response Handlers::logs(std::uint64_t id, const protocol::Logs& c, Reply& reply,
   deferred = true;
   if (!reply(protocol::encode_response({id, json{{"text", std::string(rest)}, {"more", true}}}), false))
     return {id, json::object()};
+  // With --timestamps each followed line gets the time it reached supd (what the index
+  // would say), unless the file's lines carry their own.
+  auto stamper = c.timestamps && !prefixed ? std::make_shared<LineStamper>() : nullptr;
   const auto token = logs_->follow(
-      path, LogFollower{[reply, id](std::string_view chunk) {
-                          return reply(protocol::encode_response(
-                                           {id, json{{"text", std::string(chunk)}, {"more", true}}}),
+      path, LogFollower{[reply, id, stamper](std::string_view chunk) {
+                          std::string text = stamper ? stamper->stamp(chunk, common::iso8601_utc_ms(
+                                                                                 common::unix_ms_now()) + " ")
+                                                     : std::string(chunk);
+                          return reply(protocol::encode_response({id, json{{"text", std::move(text)}, {"more", true}}}),
                                        false);
                         },
                         [reply, id] { reply(protocol::encode_response({id, json{{"eof", true}}}), true); }});

@@ -13,6 +13,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/sys_error.hpp"
+#include "common/time_format.hpp"
 
 namespace supd::daemon {
 namespace {
@@ -33,11 +34,11 @@ bool write_all(int fd, const char* data, std::size_t size, std::size_t& done) {
   return true;
 }
 
-std::filesystem::path numbered(const std::filesystem::path& path, int n) {
-  return path.string() + "." + std::to_string(n);
-}
-
 }  // namespace
+
+std::filesystem::path rotated_path(const std::filesystem::path& path, int k) {
+  return k == 0 ? path : std::filesystem::path(path.string() + "." + std::to_string(k));
+}
 
 UniqueFd open_log_file(const std::filesystem::path& path, std::string& error) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640);
@@ -45,11 +46,16 @@ UniqueFd open_log_file(const std::filesystem::path& path, std::string& error) {
   return UniqueFd(fd);
 }
 
-void LogFile::adopt(UniqueFd fd, std::uint64_t max_size, int keep) {
+void LogFile::adopt(UniqueFd fd, std::uint64_t max_size, int keep, bool indexed) {
   fd_ = std::move(fd);
   keep_ = std::max(keep, 0);
   policy_.set_max_size(max_size);
   sync_from_fd();
+  indexed_ = indexed;
+  if (indexed_)
+    index_.open(path_, policy_.size() == 0);  // a new (or emptied) log starts a new index
+  else
+    index_.close();
 }
 
 void LogFile::sync_from_fd() {
@@ -69,6 +75,7 @@ bool LogFile::reopen(std::string& error) {
   if (!fd) return false;
   fd_ = std::move(fd);
   sync_from_fd();
+  if (indexed_) index_.open(path_, policy_.size() == 0);
   return true;
 }
 
@@ -78,6 +85,18 @@ bool LogFile::reopen_if_unlinked() {
   std::string error;
   if (!reopen(error)) spdlog::error("{}: the log file was deleted and re-creating it failed: {}", path_.string(), error);
   return true;
+}
+
+// The side indexes follow their files (.NAME.k-1.idx -> .NAME.k.idx ...); best effort, and
+// done even when the job keeps no index now, so stale ones never describe the wrong file.
+void LogFile::rotate_indexes(int dirfd, const std::string& name) const {
+  auto idx = [&](int k) { return index_path(rotated_path(name, k)).string(); };
+  if (keep_ == 0) {
+    (void)::unlinkat(dirfd, idx(0).c_str(), 0);
+    return;
+  }
+  (void)::unlinkat(dirfd, idx(keep_).c_str(), 0);
+  for (int k = keep_; k >= 1; --k) (void)::renameat(dirfd, idx(k - 1).c_str(), dirfd, idx(k).c_str());
 }
 
 bool LogFile::rotate() {
@@ -92,6 +111,7 @@ bool LogFile::rotate() {
     return false;
   };
   if (!dirfd) return fail("open " + dir.string());
+  rotate_indexes(dirfd.get(), name);
   if (keep_ == 0) {
     if (::unlinkat(dirfd.get(), name.c_str(), 0) != 0 && errno != ENOENT) return fail("unlink " + name);
   } else {
@@ -137,6 +157,7 @@ bool LogFile::write(std::string_view chunk, std::size_t* written) {
       else continue;
     }
     const auto piece = chunk.substr(0, cut == RotationPolicy::npos ? chunk.size() : cut);
+    if (indexed_) index_.note(policy_.size(), common::unix_ms_now());
     std::size_t done = 0;
     const bool ok = write_all(fd_.get(), piece.data(), piece.size(), done);
     const int saved = errno;
@@ -165,16 +186,17 @@ void LogFile::tell_followers(std::string_view chunk) {
   }
 }
 
-std::string read_tail(const std::filesystem::path& path, int keep, std::size_t lines, std::size_t max_bytes) {
-  if (lines == 0 || max_bytes == 0) return {};
-  std::vector<std::string> pieces;  // newest first
+std::vector<TailPiece> read_tail_pieces(const std::filesystem::path& path, int keep, std::size_t lines,
+                                        std::size_t max_bytes) {
+  std::vector<TailPiece> pieces;  // newest first while reading
+  if (lines == 0 || max_bytes == 0) return pieces;
   std::size_t total = 0, newlines = 0;
   bool at_end = true;   // no byte seen yet: a final '\n' ends the last line, it starts none
   bool finished = false;
   bool trim = false;    // stopped at max_bytes: drop the leading partial line
   std::array<char, 1 << 16> buf{};
   for (int k = 0; k <= std::max(keep, 0) && !finished; ++k) {
-    UniqueFd fd(::open((k == 0 ? path : numbered(path, k)).c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    UniqueFd fd(::open(rotated_path(path, k).c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
     if (!fd) {
       if (k == 0) continue;  // renamed away just now: the rotated ones still count
       break;
@@ -200,17 +222,32 @@ std::string read_tail(const std::filesystem::path& path, int keep, std::size_t l
           break;
         }
       }
-      pieces.emplace_back(buf.data() + from, n - from);
+      const std::string_view got(buf.data() + from, n - from);
+      if (!pieces.empty() && pieces.back().file == k) {  // contiguous: one piece per file
+        pieces.back().text.insert(0, got);
+        pieces.back().offset = off + from;
+      } else {
+        pieces.push_back({k, off + from, std::string(got)});
+      }
       total += n - from;
     }
   }
-  std::string out;
-  out.reserve(total);
-  for (auto it = pieces.rbegin(); it != pieces.rend(); ++it) out += *it;
-  if (trim) {
-    const auto nl = out.find('\n');
-    if (nl != std::string::npos && nl + 1 < out.size()) out.erase(0, nl + 1);
+  std::reverse(pieces.begin(), pieces.end());
+  if (trim && !pieces.empty()) {
+    auto& first = pieces.front();
+    const auto nl = first.text.find('\n');
+    if (nl != std::string::npos && !(pieces.size() == 1 && nl + 1 == first.text.size())) {
+      first.text.erase(0, nl + 1);
+      first.offset += nl + 1;
+    }
   }
+  std::erase_if(pieces, [](const TailPiece& p) { return p.text.empty(); });
+  return pieces;
+}
+
+std::string read_tail(const std::filesystem::path& path, int keep, std::size_t lines, std::size_t max_bytes) {
+  std::string out;
+  for (auto& piece : read_tail_pieces(path, keep, lines, max_bytes)) out += piece.text;
   return out;
 }
 

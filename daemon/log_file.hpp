@@ -12,8 +12,10 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/fd.hpp"
+#include "daemon/log_index.hpp"
 #include "daemon/rotation.hpp"
 
 namespace supd::daemon {
@@ -28,9 +30,13 @@ class LogFile {
 public:
   explicit LogFile(std::filesystem::path path) : path_(std::move(path)) {}
 
-  // Takes a freshly opened fd (from the spawn) and the job's rotation settings.
-  void adopt(common::UniqueFd fd, std::uint64_t max_size, int keep);
-  void close() { fd_.reset(); }
+  // Takes a freshly opened fd (from the spawn) and the job's rotation settings; `indexed`
+  // keeps the timestamp side index (daemon/log_index.hpp) beside the file.
+  void adopt(common::UniqueFd fd, std::uint64_t max_size, int keep, bool indexed = false);
+  void close() {
+    fd_.reset();
+    index_.close();
+  }
   bool is_open() const { return static_cast<bool>(fd_); }
   const std::filesystem::path& path() const { return path_; }
 
@@ -49,6 +55,7 @@ public:
 private:
   void sync_from_fd();                 // size and last byte from the open file
   bool rotate();                       // false (logged) when a rename or the new open failed
+  void rotate_indexes(int dirfd, const std::string& name) const;
   bool reopen_if_unlinked();           // R38: st_nlink == 0 means someone deleted or renamed it
   void tell_followers(std::string_view chunk);
 
@@ -56,6 +63,8 @@ private:
   common::UniqueFd fd_;
   RotationPolicy policy_;
   int keep_ = 0;
+  bool indexed_ = false;
+  IndexWriter index_;
   bool rotate_failed_ = false;  // logged once until a rotation works again
   std::map<std::uint64_t, FollowFn> followers_;
 };
@@ -64,5 +73,17 @@ private:
 // one text: reads backwards from the end, across files, at most `max_bytes` (then from the
 // first line start within them). A last line without '\n' counts as a line.
 std::string read_tail(const std::filesystem::path& path, int keep, std::size_t lines, std::size_t max_bytes);
+
+// The same text in pieces, oldest first, each naming where it came from (file k: 0 the live
+// file, k the rotated <path>.k; offset of its first byte), for timestamps from the index.
+// Each piece holds whole lines of one file (the last piece may end in a partial line).
+struct TailPiece {
+  int file = 0;
+  std::uint64_t offset = 0;
+  std::string text;
+};
+std::vector<TailPiece> read_tail_pieces(const std::filesystem::path& path, int keep, std::size_t lines,
+                                        std::size_t max_bytes);
+std::filesystem::path rotated_path(const std::filesystem::path& path, int k);  // k = 0: path itself
 
 }  // namespace supd::daemon

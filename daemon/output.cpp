@@ -6,6 +6,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/sys_error.hpp"
+#include "common/time_format.hpp"
 
 namespace supd::daemon {
 
@@ -14,10 +15,12 @@ OutputCapture::~OutputCapture() { close_all(); }
 void OutputCapture::attach(const std::string& job, std::vector<CaptureStream> streams) {
   for (auto& s : streams) {
     auto& file = file_for(s.path);
-    file->adopt(std::move(s.file), s.max_size, s.keep);  // a new fd: re-created if it was deleted
+    // A new fd: re-created if it was deleted.
+    file->adopt(std::move(s.file), s.max_size, s.keep, s.timestamps == config::Timestamps::Index);
     const int fd = s.pipe.release();
-    auto reader = std::make_shared<Reader>(
-        Reader{job, asio::posix::stream_descriptor(io_, fd), file, s.path, {}, asio::steady_timer(io_), false});
+    auto reader = std::make_shared<Reader>(Reader{job, asio::posix::stream_descriptor(io_, fd), file, s.path, {}, {},
+                                                  asio::steady_timer(io_), false});
+    if (s.timestamps == config::Timestamps::Prefix) reader->stamper.emplace();
     std::error_code ec;
     reader->pipe.non_blocking(true, ec);
     readers_.emplace(job, reader);
@@ -45,7 +48,12 @@ bool OutputCapture::copy_available(const std::shared_ptr<Reader>& reader) {
   for (;;) {
     const ssize_t n = ::read(r.pipe.native_handle(), buffer_.data(), buffer_.size());
     if (n > 0) {
-      const std::string_view chunk(buffer_.data(), static_cast<std::size_t>(n));
+      std::string_view chunk(buffer_.data(), static_cast<std::size_t>(n));
+      std::string stamped;
+      if (r.stamper) {  // every line of one chunk arrived at the same time
+        stamped = r.stamper->stamp(chunk, common::iso8601_utc_ms(common::unix_ms_now()) + " ");
+        chunk = stamped;
+      }
       std::size_t written = 0;
       if (!r.file->write(chunk, &written)) {
         hold_back(reader, chunk.substr(written));

@@ -9,7 +9,9 @@
 #include <array>
 #include <map>
 #include <memory>
+#include <optional>
 
+#include "daemon/line_stamper.hpp"
 #include "daemon/log_file.hpp"
 #include "daemon/log_service.hpp"
 #include "daemon/output_sink.hpp"
@@ -40,6 +42,7 @@ private:
     // is not read meanwhile (so the job blocks once its pipe is full: back-pressure, nothing
     // dropped), and a timer offers them to the file again.
     std::string pending;
+    std::optional<LineStamper> stamper;  // timestamps = "prefix"
     asio::steady_timer retry;
     bool waiting = false;  // an async_wait on the pipe is outstanding (never two)
   };

@@ -197,9 +197,11 @@ SpawnResult PosixProcessOps::spawn(const config::JobSpec& spec, const std::files
   }
   // EOF: the close-on-exec pipe closed, so execve succeeded.
   result.pid = pid;
-  result.output.push_back({std::move(out_pipe.read), std::move(out_file), out_path, spec.log_max_size, spec.log_keep});
+  result.output.push_back({std::move(out_pipe.read), std::move(out_file), out_path, spec.log_max_size, spec.log_keep,
+                           spec.timestamps});
   if (spec.stderr_file)
-    result.output.push_back({std::move(err_pipe.read), std::move(err_file), err_path, spec.log_max_size, spec.log_keep});
+    result.output.push_back({std::move(err_pipe.read), std::move(err_file), err_path, spec.log_max_size, spec.log_keep,
+                             spec.timestamps});
   return result;
 }
 

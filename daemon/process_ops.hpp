@@ -19,6 +19,7 @@ struct CaptureStream {
   std::filesystem::path path;
   std::uint64_t max_size = 0;  // rotation: the job's log_max_size (0 = never) and log_keep
   int keep = 0;
+  config::Timestamps timestamps = config::Timestamps::Index;
 };
 
 struct SpawnResult {

@@ -1,0 +1,33 @@
+// Puts a prefix (a timestamp) before every line of a byte stream that arrives in arbitrary
+// chunks: a line split across chunks gets one prefix, at its start. Pure, unit-tested; one
+// per stream (pipe), since each stream has its own line state.
+#pragma once
+#include <string>
+#include <string_view>
+
+namespace supd::daemon {
+
+class LineStamper {
+public:
+  // `chunk` with `prefix` inserted at each line start it contains.
+  std::string stamp(std::string_view chunk, std::string_view prefix) {
+    std::string out;
+    out.reserve(chunk.size() + prefix.size() * 2);
+    std::size_t pos = 0;
+    while (pos < chunk.size()) {
+      if (at_line_start_) out += prefix;
+      const auto nl = chunk.find('\n', pos);
+      const auto end = nl == std::string_view::npos ? chunk.size() : nl + 1;
+      out.append(chunk.substr(pos, end - pos));
+      at_line_start_ = nl != std::string_view::npos;
+      pos = end;
+    }
+    return out;
+  }
+  bool at_line_start() const { return at_line_start_; }
+
+private:
+  bool at_line_start_ = true;
+};
+
+}  // namespace supd::daemon
