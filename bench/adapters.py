@@ -11,6 +11,7 @@ An adapter class is built per daemon instance: Adapter(bench, sandbox, jobs), th
 and the class method missing() says why the peer cannot run here (None when it can).
 """
 import json
+import math
 import os
 import shutil
 import signal
@@ -138,7 +139,8 @@ class Supd:
 
 class Supervisord(Supd):
     """supervisord 4 through supervisorctl, set up as the peer benchmark did: startsecs=0,
-    autorestart, stopwaitsecs = stop_timeout, one stdout_logfile per job without rotation."""
+    autorestart, stopwaitsecs = stop_timeout (whole seconds: supervisord takes no fraction, so the
+    smoke run's 0.3 s becomes 1 s), one stdout_logfile per job without rotation."""
     name = "supervisord"
 
     @classmethod
@@ -164,7 +166,7 @@ class Supervisord(Supd):
             for j in jobs:
                 restart = {"always": "true", "never": "false"}.get(j.restart, "unexpected")
                 f.write(f"[program:{j.name}]\ncommand={' '.join(j.argv)}\nstartsecs=0\n"
-                        f"autorestart={restart}\nstopwaitsecs={j.stop_timeout or 10:g}\n"
+                        f"autorestart={restart}\nstopwaitsecs={math.ceil(j.stop_timeout or 10)}\n"
                         f"redirect_stderr=true\nstdout_logfile={self.log_path(j.name)}\n"
                         f"stdout_logfile_maxbytes=0\n")
         if os.geteuid() != 0:
