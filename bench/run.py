@@ -353,7 +353,8 @@ class Bench:
         """Gate opened -> all bytes in the file; rate = scale / seconds (MB/s or k lines/s)."""
         total = size * count
         base, value = [], []
-        for _ in range(runs):
+
+        def direct():
             with self.procs.sandbox("direct") as sb:
                 gate = make_gate(sb)
                 path = os.path.join(sb, "direct.out")
@@ -362,6 +363,8 @@ class Bench:
                 os.close(out)
                 base.append(scale / self.gate_and_wait(gate, path, total))
                 self.procs.wait(pid, 60)
+
+        def captured():
             with self.procs.sandbox(sup.name) as sb:
                 gate = make_gate(sb)
                 d = sup(self, sb, [Job("w", [self.gatewriter, gate, str(size), str(count)],
@@ -371,6 +374,11 @@ class Bench:
                     value.append(scale / self.gate_and_wait(gate, d.log_path("w"), total))
                 finally:
                     d.shutdown()
+
+        for run in range(runs):
+            # Alternate who goes first: the first writer of a run meets a colder page cache.
+            for step in ((direct, captured) if run % 2 == 0 else (captured, direct)):
+                step()
             self.log(f"{label}: direct {base[-1]:.0f} {unit}, {sup.name} {value[-1]:.0f} {unit}")
         return [Row(label, unit, "rate", target, base, value, "vs the writer writing the file")]
 
