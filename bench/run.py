@@ -559,6 +559,9 @@ def main():
     PR_SET_CHILD_SUBREAPER = 36
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
+    # SIGTERM (a timeout, a CI cancel) unwinds like Ctrl-C does: every daemon is shut down.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+
     started = datetime.datetime.now(datetime.timezone.utc)
     m = machine()
     bench = Bench(args, PROFILES[profile_name])
