@@ -7,7 +7,7 @@ BUILD ?= build
 CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc)
 
-.PHONY: all deps configure build run test clean
+.PHONY: all deps configure build run test bench clean
 
 all: build
 
@@ -28,6 +28,17 @@ run: build
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure --no-tests=error -j $(JOBS)
+
+# make bench [QUICK=1] [PEERS=supervisord,runit,s6]: supd against its baselines (bench/README.md),
+# built Release in its own tree; the table is printed and written under bench/results/.
+BENCH_BUILD ?= build-bench
+PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
+bench: deps
+	@bash bench/deps.sh "$(PEERS)"
+	@test -f $(BENCH_BUILD)/build.ninja || cmake -S . -B $(BENCH_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release
+	cmake --build $(BENCH_BUILD) -j $(JOBS) --target supd supctl benchjob gatewriter
+	$(PYTHON) bench/run.py --build-dir $(BENCH_BUILD) $(if $(filter-out 0,$(QUICK)),--quick) \
+	  $(if $(PEERS),--peers $(PEERS))
 
 clean:
 	rm -rf $(BUILD)
