@@ -11,7 +11,7 @@ using json = nlohmann::json;
 
 namespace {
 
-constexpr std::array<std::pair<ErrorCode, std::string_view>, 13> kErrorCodes{{
+constexpr std::array<std::pair<ErrorCode, std::string_view>, 15> kErrorCodes{{
     {ErrorCode::BadRequest, "bad_request"},
     {ErrorCode::UnknownMethod, "unknown_method"},
     {ErrorCode::UnknownJob, "unknown_job"},
@@ -25,11 +25,13 @@ constexpr std::array<std::pair<ErrorCode, std::string_view>, 13> kErrorCodes{{
     {ErrorCode::TooLarge, "too_large"},
     {ErrorCode::ShuttingDown, "shutting_down"},
     {ErrorCode::Internal, "internal"},
+    {ErrorCode::JobExists, "job_exists"},
+    {ErrorCode::ConfigError, "config_error"},
 }};
 
 // In Command's alternative order, so command.index() picks the name.
-constexpr std::array<std::string_view, 9> kMethodNames{
-    "hello", "status", "start", "stop", "restart", "signal", "pid", "shutdown", "logs"};
+constexpr std::array<std::string_view, 12> kMethodNames{
+    "hello", "status", "start", "stop", "restart", "signal", "pid", "shutdown", "logs", "reload", "run", "persist"};
 static_assert(std::variant_size_v<Command> == kMethodNames.size());
 
 // nlohmann's parser recurses once per nesting level, so `[[[[...` 10000 deep could blow
@@ -134,6 +136,34 @@ int protocol_version(const json& params) {
   throw FieldError{"params.protocol must be an integer"};
 }
 
+std::optional<std::string> optional_string(const json& params, const char* key) {
+  const json* v = field(params, key);
+  if (!v || v->is_null()) return std::nullopt;
+  return checked_string(*v, std::string("params.") + key);
+}
+
+Run decode_run(const json& p) {
+  Run r;
+  r.name = required_string(p, "name");
+  const json* cmd = field(p, "command");
+  if (!cmd || !cmd->is_array() || cmd->empty())
+    throw FieldError{"params.command must be a non-empty array of strings"};
+  for (const auto& word : *cmd) r.argv.push_back(checked_string(word, "params.command"));
+  r.directory = required_string(p, "directory");
+  if (const json* env = field(p, "environment"); env && !env->is_null()) {
+    if (!env->is_object()) throw FieldError{"params.environment must be an object of strings"};
+    for (const auto& [k, v] : env->items()) {
+      if (k.empty() || k.find('=') != std::string::npos || k.find('\0') != std::string::npos)
+        throw FieldError{"params.environment: a variable name must be non-empty, without '=' or NUL"};
+      r.environment[k] = checked_string(v, "params.environment." + k);
+    }
+  }
+  r.restart = optional_string(p, "restart");
+  r.stdout_file = optional_string(p, "stdout");
+  r.wait = optional_bool(p, "wait", true);
+  return r;
+}
+
 Command decode_command(std::size_t method, const json& p) {
   switch (method) {
   case 0: return Hello{protocol_version(p)};
@@ -148,6 +178,10 @@ Command decode_command(std::size_t method, const json& p) {
   }
   case 6: return Pid{required_string(p, "job")};
   case 7: return Shutdown{};
+  case 9: return Reload{optional_bool(p, "dry_run", false)};
+  case 10: return decode_run(p);
+  case 11: return Persist{required_string(p, "job")};
+  case 8:
   default: {
     Logs logs;
     logs.reopen = optional_bool(p, "reopen", false);
@@ -180,6 +214,16 @@ json params_of(const Logs& c) {
   if (c.since_ms) p["since"] = *c.since_ms;
   return p;
 }
+
+json params_of(const Reload& c) { return {{"dry_run", c.dry_run}}; }
+json params_of(const Run& c) {
+  json p = {{"name", c.name}, {"command", c.argv}, {"directory", c.directory},
+            {"environment", c.environment}, {"wait", c.wait}};
+  if (c.restart) p["restart"] = *c.restart;
+  if (c.stdout_file) p["stdout"] = *c.stdout_file;
+  return p;
+}
+json params_of(const Persist& c) { return {{"job", c.job}}; }
 
 // Echoing a hostile method name back is fine (the encoder escapes it), but keep it short.
 std::string quoted_excerpt(std::string_view s) {
@@ -357,6 +401,7 @@ json to_json(const JobStatus& job) {
   j["restarts"] = job.restarts;
   j["last_exit"] = job.last_exit ? exit_to_json(*job.last_exit) : json(nullptr);
   j["error"] = job.error ? json(*job.error) : json(nullptr);
+  if (job.origin) j["origin"] = *job.origin;
   return j;
 }
 
@@ -388,6 +433,7 @@ std::optional<JobStatus> job_status_from_json(const json& j) noexcept {
       if (!v->is_string()) return std::nullopt;
       s.error = v->get<std::string>();
     }
+    if (const json* v = field(j, "origin"); v && v->is_string()) s.origin = v->get<std::string>();
     return s;
   } catch (...) {
     return std::nullopt;

@@ -7,6 +7,7 @@
 #pragma once
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -37,6 +38,8 @@ enum class ErrorCode {
   TooLarge,          // "too_large": request line over kMaxLineBytes
   ShuttingDown,      // "shutting_down": supd is stopping and takes no new work
   Internal,          // "internal"
+  JobExists,         // "job_exists": `run` with a name already taken
+  ConfigError,       // "config_error": persist could not write or re-read the config file
 };
 std::string_view wire_name(ErrorCode code);
 std::optional<ErrorCode> error_code_from_wire(std::string_view name);
@@ -73,9 +76,29 @@ struct Logs {
   bool operator==(const Logs&) const = default;
 };
 
-using Command = std::variant<Hello, Status, Start, Stop, Restart, SignalJob, Pid, Shutdown, Logs>;
+// `reload`: re-read supd's config file, answer the diff, apply it unless dry_run.
+// Wire params: {"dry_run"}.
+struct Reload { bool dry_run = false; bool operator==(const Reload&) const = default; };
+// `run`: an ad-hoc job, started at once. Wire params: {"name", "command": [argv...],
+// "directory" (absolute), "environment": {K: V}, "restart", "stdout", "wait"}.
+struct Run {
+  std::string name;
+  std::vector<std::string> argv;
+  std::string directory;
+  std::map<std::string, std::string> environment;
+  std::optional<std::string> restart;      // "always" | "on-failure" | "never"
+  std::optional<std::string> stdout_file;  // relative to log_dir
+  bool wait = true;
+  bool operator==(const Run&) const = default;
+};
+// `persist`: append an ad-hoc job to the config file. Wire params: {"job"}.
+struct Persist { std::string job; bool operator==(const Persist&) const = default; };
 
-// "hello", "status", "start", "stop", "restart", "signal", "pid", "shutdown", "logs".
+using Command = std::variant<Hello, Status, Start, Stop, Restart, SignalJob, Pid, Shutdown, Logs, Reload, Run,
+                             Persist>;
+
+// "hello", "status", "start", "stop", "restart", "signal", "pid", "shutdown", "logs", "reload",
+// "run", "persist".
 std::string_view method_name(const Command& command);
 
 struct Request {
@@ -122,6 +145,9 @@ struct JobStatus {
   int restarts = 0;
   std::optional<common::ExitStatus> last_exit;
   std::optional<std::string> error;  // why it is fatal/backoff (spawn error), else null
+  // "config" or "run" (`supctl run`); absent from older supds. Default-initialised, so
+  // brace-initialised JobStatus values elsewhere need not name it.
+  std::optional<std::string> origin = std::nullopt;
   bool operator==(const JobStatus&) const = default;
 };
 

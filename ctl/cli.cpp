@@ -97,6 +97,24 @@ ParsedCli parse_cli(std::span<const std::string> args) {
     if (row.options & kOptGroup)
       sc->add_flag("--group", flags[i].group, "send to the job's whole process group")
           ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+    if (row.options & kOptDryRun)
+      sc->add_flag("--dry-run", flags[i].dry_run, "show what would change; change nothing")
+          ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+    if (row.options & kOptRun) {
+      sc->add_option("--restart", flags[i].restart, "always, on-failure (default) or never")
+          ->type_name("POLICY")
+          ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+      sc->add_option("--directory", flags[i].directory, "working directory (default: the current one)")
+          ->type_name("DIR")
+          ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+      sc->add_option("--env", flags[i].env, "an environment variable for the job, on top of supd's (repeatable)")
+          ->type_name("K=V")
+          ->expected(1)
+          ->take_all();
+      sc->add_option("--stdout", flags[i].stdout_file, "output file in the log dir (default NAME.out)")
+          ->type_name("FILE")
+          ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+    }
     if (row.options & kOptLogs) {
       sc->add_option("-n,--lines", flags[i].lines, "how many lines (default 10; 0: none)")
           ->type_name("N")
@@ -117,7 +135,11 @@ ParsedCli parse_cli(std::span<const std::string> args) {
   }
 
   ParsedCli out;
-  std::vector<std::string> reversed(args.rbegin(), args.rend());  // CLI11 eats from the back
+  // Everything after the first `--` is arguments, never options: the command of `run`, job
+  // names elsewhere. CLI11 sees only what comes before it.
+  const auto dashdash = std::find(args.begin(), args.end(), "--");
+  const std::vector<std::string> tail(dashdash == args.end() ? args.end() : dashdash + 1, args.end());
+  std::vector<std::string> reversed(std::make_reverse_iterator(dashdash), args.rend());  // CLI11 eats from the back
   try {
     app.parse(reversed);
   } catch (const CLI::CallForHelp&) {
@@ -134,6 +156,7 @@ ParsedCli parse_cli(std::span<const std::string> args) {
 
   const auto chosen = std::find_if(apps.begin(), apps.end(), [](const CLI::App* a) { return a->parsed(); });
   if (!stray.empty()) throw UsageError(unknown_command_message(stray.front()));
+  if (chosen == apps.end() && !tail.empty()) throw UsageError(unknown_command_message(tail.front()));
   auto extras = app.remaining(true);
   // CLI11 keeps the `--` that ended a command's options among the extras; it did its job.
   if (const auto mark = std::find(extras.begin(), extras.end(), "--"); mark != extras.end())
@@ -162,6 +185,10 @@ ParsedCli parse_cli(std::span<const std::string> args) {
   }
 
   const auto index = static_cast<std::size_t>(chosen - apps.begin());
+  if (table[index].options & kOptRun)
+    flags[index].command = tail;
+  else
+    positionals[index].insert(positionals[index].end(), tail.begin(), tail.end());
   out.sub = &table[index];
   out.command = build_command(*out.sub, positionals[index], flags[index]);
   return out;

@@ -64,6 +64,8 @@ std::string hint_for(proto::ErrorCode code) {
   case ErrorCode::BadRequest:
   case ErrorCode::UnknownMethod: return "use the supctl that came with this supd";
   case ErrorCode::Internal: return "see supd's log";
+  case ErrorCode::JobExists: return "pick another name, or use supctl stop/start";
+  case ErrorCode::ConfigError: return "fix the config file, then try again";
   }
   return "see supd's log";
 }
@@ -122,7 +124,69 @@ std::string render_job_lines(const std::vector<proto::JobStatus>& jobs) {
   return out;
 }
 
+std::vector<std::string> reload_errors(const nlohmann::json& result) {
+  std::vector<std::string> out;
+  if (!result.is_object()) return out;
+  const auto it = result.find("errors");
+  if (it == result.end() || !it->is_array()) return out;
+  for (const auto& e : *it)
+    if (e.is_string()) out.push_back(one_line(e.get<std::string>()));
+  return out;
+}
+
+std::optional<std::string> render_reload(const nlohmann::json& result) {
+  if (!result.is_object() || !result.contains("jobs") || !result["jobs"].is_array()) return std::nullopt;
+  if (!reload_errors(result).empty()) return std::string();  // refused: the errors go to stderr
+  const auto text = [](const nlohmann::json& j, const char* key) {
+    const auto it = j.find(key);
+    return it != j.end() && it->is_string() ? one_line(it->get<std::string>()) : std::string();
+  };
+  std::string out;
+  for (const auto& job : result["jobs"]) {
+    if (!job.is_object()) return std::nullopt;
+    const auto name = text(job, "name");
+    const auto change = text(job, "change");
+    if (change == "added") {
+      out += fmt::format("+ {}: added\n", name);
+    } else if (change == "removed") {
+      out += fmt::format("- {}: removed\n", name);
+    } else if (change == "changed") {
+      std::string fields;
+      bool restart = false;
+      if (const auto it = job.find("fields"); it != job.end() && it->is_array())
+        for (const auto& f : *it) {
+          if (!f.is_object()) continue;
+          fields += (fields.empty() ? "" : ", ") + text(f, "field");
+          restart = restart || f.value("restart", false);
+        }
+      out += fmt::format("{}: changed {} ({})\n", name, fields, restart ? "restart" : "in place");
+    }
+  }
+  if (const auto it = result.find("supd"); it != result.end() && it->is_array())
+    for (const auto& f : *it)
+      if (f.is_object())
+        out += fmt::format("[supd] {}: {} -> {}\n", text(f, "field"), text(f, "old"), text(f, "new"));
+  if (out.empty()) out = "no changes\n";
+  if (const auto it = result.find("warnings"); it != result.end() && it->is_array())
+    for (const auto& w : *it)
+      if (w.is_string()) out += fmt::format("note: {}\n", one_line(w.get<std::string>()));
+  if (result.value("dry_run", false)) out += "(dry run: nothing was changed)\n";
+  return out;
+}
+
 std::optional<std::string> render_result(const proto::Command& command, const nlohmann::json& result) {
+  if (std::holds_alternative<proto::Reload>(command)) return render_reload(result);
+  if (std::holds_alternative<proto::Run>(command)) {
+    const auto jobs = proto::parse_jobs_result(result);
+    if (!jobs) return std::nullopt;
+    return render_job_lines(*jobs);
+  }
+  if (std::holds_alternative<proto::Persist>(command)) {
+    if (!result.is_object() || !result.contains("job") || !result["job"].is_string()) return std::nullopt;
+    const auto where = result.value("config", std::string("the config file"));
+    return fmt::format("{}: added to {}{}\n", one_line(result["job"].get<std::string>()), one_line(where),
+                       result.value("created", false) ? " (created)" : "");
+  }
   if (std::holds_alternative<proto::Status>(command)) {
     const auto jobs = proto::parse_jobs_result(result);
     if (!jobs) return std::nullopt;

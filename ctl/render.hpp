@@ -22,6 +22,14 @@ std::string render_status_table(const std::vector<protocol::JobStatus>& jobs);
 // start/stop/restart: "amsa: RUNNING (pid 4242)", "amsa: STOPPED", "amsa: FATAL (exec ...)".
 std::string render_job_lines(const std::vector<protocol::JobStatus>& jobs);
 
+// reload: "+ web: added", "- old: removed", "amsa: changed command (restart)", one line per
+// job that changed (unchanged ones are left out), "no changes" when none, warnings as
+// "note: ...", and "(dry run: nothing was changed)" after a dry run. Errors are not here.
+std::optional<std::string> render_reload(const nlohmann::json& result);
+
+// reload: the config errors of a refused reload ("supd.toml:4:15: ..."), empty when none.
+std::vector<std::string> reload_errors(const nlohmann::json& result);
+
 // The human text for a command's result; nullopt when the result lacks what it should have.
 // `shutdown` is rendered here too (printed once supd has closed the connection).
 std::optional<std::string> render_result(const protocol::Command& command, const nlohmann::json& result);

@@ -104,6 +104,17 @@ int run(const ParsedCli& cli, std::ostream& out, std::ostream& err, const common
   out << *text;
   out.flush();
   if (!out) return fail(err, kFailed, "cannot write to standard output");
+  if (std::holds_alternative<proto::Reload>(cli.command)) {
+    // A refused reload: every config error on the one stderr line, exit 1.
+    const auto errors = reload_errors(std::get<nlohmann::json>(reply.response.body));
+    if (!errors.empty()) {
+      std::string all;
+      for (const auto& e : errors) all += (all.empty() ? "" : "; ") + e;
+      return fail(err, kFailed,
+                  fmt::format("reload refused, nothing changed: {} error(s) in the config: {}; fix them and reload again",
+                              errors.size(), all));
+    }
+  }
   return kOk;
 }
 

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <filesystem>
 #include <vector>
 
 #include <fmt/format.h>
@@ -102,7 +103,55 @@ proto::Command build_doctor(std::span<const std::string>, const SubcommandFlags&
   return proto::Status{};
 }
 
-constexpr std::array<Subcommand, 9> kSubcommands{{
+proto::Command build_reload(std::span<const std::string>, const SubcommandFlags& f) {
+  return proto::Reload{f.dry_run};
+}
+
+constexpr std::string_view kRunUsage = "supctl run NAME [--restart POLICY] [--directory DIR] [--env K=V]... "
+                                       "[--stdout FILE] [--no-wait] -- CMD [ARGS...]";
+
+// supctl sends argv (no shell) and an absolute directory: supd's cwd is not the user's.
+proto::Command build_run(std::span<const std::string> args, const SubcommandFlags& f) {
+  check_job_name(args[0]);
+  if (args.size() > 1)
+    throw UsageError(fmt::format("put '--' before the command, as in: supctl run {} -- {}; usage: {}",
+                                 printable(args[0]), printable(args[1]), kRunUsage));
+  if (f.command.empty() || f.command.front().empty())
+    throw UsageError(fmt::format("missing command for run; usage: {}", kRunUsage));
+  proto::Run run;
+  run.name = args[0];
+  run.argv = f.command;
+  std::error_code ec;
+  std::filesystem::path dir = f.directory.value_or(".");
+  if (dir.empty()) throw UsageError("--directory must not be empty; give a directory");
+  if (dir.is_relative()) {
+    const auto cwd = std::filesystem::current_path(ec);
+    if (ec) throw UsageError(fmt::format("cannot tell the current directory ({}); give --directory DIR", ec.message()));
+    dir = cwd / dir;
+  }
+  dir = dir.lexically_normal();
+  if (dir.has_relative_path() && !dir.has_filename()) dir = dir.parent_path();
+  run.directory = dir.string();
+  for (const auto& kv : f.env) {
+    const auto eq = kv.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw UsageError(fmt::format("invalid --env '{}'; write it as NAME=VALUE", printable(kv)));
+    run.environment[kv.substr(0, eq)] = kv.substr(eq + 1);
+  }
+  if (f.restart && *f.restart != "always" && *f.restart != "on-failure" && *f.restart != "never")
+    throw UsageError(fmt::format("invalid --restart '{}'; use always, on-failure or never", printable(*f.restart)));
+  run.restart = f.restart;
+  run.stdout_file = f.stdout_file;
+  run.wait = !f.no_wait;
+  return run;
+}
+
+proto::Command build_persist(std::span<const std::string> args, const SubcommandFlags&) {
+  check_job_name(args[0]);
+  return proto::Persist{args[0]};
+}
+
+constexpr std::array<Subcommand, 12> kSubcommands{{
     {"status", "list", "[JOB...]", "show every job (or the named ones): state, pid, uptime, restarts, last exit",
      0, kMany, kOptNone, build_status},
     {"start", "", "JOB... [--no-wait]", "start jobs ('all' = every job) and wait until they settle",
@@ -121,6 +170,13 @@ constexpr std::array<Subcommand, 9> kSubcommands{{
      0, 1, kOptLogs, build_logs},
     {"doctor", "", "", "check what breaks supervised jobs (socket, systemd, linger, log dir, config, buffering); one line each",
      0, 0, kOptNone, build_doctor},
+    {"reload", "", "[--dry-run]", "re-read the config file, show what changed per job, apply it (--dry-run: only show)",
+     0, 0, kOptDryRun, build_reload},
+    {"run", "", "NAME [--restart P] [--directory DIR] [--env K=V]... [--stdout FILE] -- CMD [ARGS...]",
+     "start an ad-hoc job now (the nohup CMD & replacement) and wait until it settles",
+     1, kMany, kOptRun | kOptNoWait, build_run},
+    {"persist", "", "NAME", "append an ad-hoc job (from supctl run) to the config file",
+     1, 1, kOptNone, build_persist},
 }};
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {
@@ -219,6 +275,7 @@ bool waits_for_jobs(const protocol::Command& command) {
   if (const auto* c = std::get_if<proto::Start>(&command)) return c->wait;
   if (const auto* c = std::get_if<proto::Stop>(&command)) return c->wait;
   if (const auto* c = std::get_if<proto::Restart>(&command)) return c->wait;
+  if (const auto* c = std::get_if<proto::Run>(&command)) return c->wait;
   return std::holds_alternative<proto::Shutdown>(command);
 }
 

@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/protocol.hpp"
 
@@ -28,6 +29,8 @@ enum SubcommandOption : unsigned {
   kOptNoWait = 1u << 0,  // --no-wait: start/stop/restart return without waiting to settle
   kOptGroup = 1u << 1,   // --group: signal the job's whole process group
   kOptLogs = 1u << 2,    // logs: -n N, -f/--follow, --stderr, --reopen
+  kOptDryRun = 1u << 3,  // reload --dry-run
+  kOptRun = 1u << 4,     // run: --restart, --directory, --env K=V, --stdout, then -- CMD ARGS...
 };
 
 struct SubcommandFlags {
@@ -39,6 +42,12 @@ struct SubcommandFlags {
   bool reopen = false;       // --reopen
   bool timestamps = false;   // -t/--timestamps
   std::optional<std::string> since;  // --since T (a duration back from now)
+  bool dry_run = false;      // --dry-run
+  std::optional<std::string> restart;    // run --restart POLICY
+  std::optional<std::string> directory;  // run --directory DIR (default: supctl's cwd)
+  std::vector<std::string> env;          // run --env K=V, repeatable
+  std::optional<std::string> stdout_file;  // run --stdout FILE
+  std::vector<std::string> command;      // run: the words after `--`
 };
 
 struct Subcommand {

@@ -7,6 +7,7 @@
 #include "common/signals.hpp"
 #include "daemon/notify.hpp"
 #include "daemon/process.hpp"
+#include "daemon/reloader.hpp"
 
 namespace supd::daemon {
 
@@ -15,12 +16,17 @@ EventLoop::EventLoop(asio::io_context& io, Supervisor& sup, Handlers& handlers, 
   signals_.add(SIGHUP);
   signals_.add(SIGUSR2);  // reopen every log file (logrotate)
   handlers_.set_logs(&output_);
+  watch_forward_signals();
+  wait_for_signal();
+}
+
+void EventLoop::watch_forward_signals() {
+  // Never removed again: a signal no job forwards any more is logged and otherwise ignored.
   for (const auto& job : sup_.jobs())
     for (int sig : job.spec.forward_signals) {
       std::error_code ec;
       signals_.add(sig, ec);  // a signal already in the set is fine
     }
-  wait_for_signal();
 }
 
 void EventLoop::wait_for_signal() {
@@ -49,10 +55,13 @@ void EventLoop::on_signal(int signo) {
     sup_.forward(signo);  // and to the jobs that list it in forward_signals
     break;
   case SIGHUP:
-    if (notifier_ != nullptr) notifier_->reloading();  // READY=1 below completes `systemctl reload`
-    spdlog::info("received SIGHUP: reloading the config is not implemented yet; nothing changed");
+    spdlog::info("received SIGHUP: reloading the config");
+    if (reloader_ != nullptr && !sup_.shutting_down()) {
+      // RELOADING=1 ... READY=1 come from the reloader; on errors nothing changed and supd
+      // tells systemd nothing, so `systemctl reload` does not wait for a READY=1.
+      reloader_->reload(false, now);
+    }
     sup_.forward(signo);
-    if (notifier_ != nullptr) notifier_->ready(sup_.summary());
     break;
   default:
     spdlog::info("received SIG{}", common::signal_name(signo));

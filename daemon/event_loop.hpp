@@ -16,6 +16,7 @@
 namespace supd::daemon {
 
 class Notifier;
+class Reloader;
 
 class EventLoop {
 public:
@@ -24,6 +25,8 @@ public:
   // Signals are caught from construction on, so no SIGCHLD of a first job can be missed.
   void attach(ControlServer& server) { server_ = &server; }
   void attach(Notifier& notifier) { notifier_ = &notifier; }  // STATUS/STOPPING/RELOADING to systemd
+  void attach(Reloader& reloader) { reloader_ = &reloader; }  // SIGHUP reloads the config
+  void watch_forward_signals();  // catch every job's forward_signals (again after a reload)
   void after_event();  // re-arm the timer, answer waiters, end the loop after shutdown
 
 private:
@@ -36,6 +39,7 @@ private:
   OutputCapture& output_;
   ControlServer* server_ = nullptr;
   Notifier* notifier_ = nullptr;
+  Reloader* reloader_ = nullptr;
   asio::signal_set signals_;
   asio::steady_timer timer_;
   std::optional<TimePoint> armed_;

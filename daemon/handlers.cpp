@@ -1,6 +1,8 @@
 #include "daemon/handlers.hpp"
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
+#include <spdlog/spdlog.h>
 
 #include "common/signals.hpp"
 #include "common/sys_error.hpp"
@@ -100,6 +102,22 @@ Response Handlers::dispatch(std::uint64_t id, const protocol::Command& command, 
     return {id, json{{"pid", jobs.front()->pid}}};
   }
   if (const auto* c = std::get_if<protocol::Logs>(&command)) return logs(id, *c, reply, deferred);
+  if (const auto* c = std::get_if<protocol::Reload>(&command)) {
+    if (reloader_ == nullptr) return fail(id, ErrorCode::Internal, "this supd cannot reload its config");
+    if (sup_.shutting_down() && !c->dry_run)
+      return fail(id, ErrorCode::ShuttingDown, "supd is shutting down and changes nothing; start supd again first");
+    spdlog::info("reload{} requested by {}", c->dry_run ? " --dry-run" : "", who.describe());
+    return {id, to_json(reloader_->reload(c->dry_run, now))};
+  }
+  if (const auto* c = std::get_if<protocol::Run>(&command)) return run(id, *c, peer, reply, deferred);
+  if (const auto* c = std::get_if<protocol::Persist>(&command)) {
+    if (reloader_ == nullptr) return fail(id, ErrorCode::Internal, "this supd has no config file to write to");
+    if (!protocol::is_valid_job_name(c->job))
+      return fail(id, ErrorCode::InvalidName, fmt::format("'{}' is not a valid job name", c->job));
+    auto r = reloader_->persist(c->job);
+    if (auto* e = std::get_if<Error>(&r)) return {id, std::move(*e)};
+    return {id, std::get<json>(std::move(r))};
+  }
   // Shutdown: answered once every job has stopped, just before supd exits.
   if (!shutdown_requested_)
     for (const auto& job : sup_.jobs()) stopped_at_shutdown_ += job.rt.main_alive ? 1 : 0;
@@ -236,6 +254,64 @@ Response Handlers::logs(std::uint64_t id, const protocol::Logs& c, Reply& reply,
   reply.on_cancel([this, token] {
     if (logs_ != nullptr) logs_->unfollow(token);
   });
+  return {id, json::object()};
+}
+
+Response Handlers::run(std::uint64_t id, const protocol::Run& c, const Peer& peer, Reply& reply, bool& deferred) {
+  if (sup_.shutting_down())
+    return fail(id, ErrorCode::ShuttingDown, "supd is shutting down and starts nothing; start supd again first");
+  if (!protocol::is_valid_job_name(c.name))
+    return fail(id, ErrorCode::InvalidName,
+                fmt::format("'{}' is not a valid job name (letters, digits, '_', '.', '-')", c.name));
+  if (const Job* old = sup_.find(c.name)) {
+    // An ad-hoc job that has finished (exited, fatal, stopped) makes room; anything else stays.
+    const bool idle = !old->rt.main_alive && old->pgid == 0 && is_settled(old->rt.state) &&
+                      old->rt.state != JobState::Running;
+    if (old->from_config() || old->removing || !idle)
+      return fail(id, ErrorCode::JobExists,
+                  fmt::format("job '{}' already exists; pick another name or supctl stop/start it", c.name));
+    sup_.erase_job(c.name);
+  }
+  if (c.argv.empty() || c.argv.front().empty())
+    return fail(id, ErrorCode::BadRequest, "run needs a command; usage: supctl run NAME -- CMD [ARGS...]");
+  const std::filesystem::path dir(c.directory);
+  if (!dir.is_absolute())
+    return fail(id, ErrorCode::BadRequest, fmt::format("directory '{}' must be an absolute path", c.directory));
+  config::JobSpec spec;
+  spec.name = c.name;
+  spec.argv = c.argv;
+  spec.directory = dir.lexically_normal();
+  if (spec.directory.has_relative_path() && !spec.directory.has_filename())
+    spec.directory = spec.directory.parent_path();  // "/a/b/" -> "/a/b", as the config reader does
+  spec.environment = c.environment;
+  if (c.restart) {
+    if (*c.restart == "always") spec.restart = config::RestartPolicy::Always;
+    else if (*c.restart == "on-failure") spec.restart = config::RestartPolicy::OnFailure;
+    else if (*c.restart == "never") spec.restart = config::RestartPolicy::Never;
+    else
+      return fail(id, ErrorCode::BadRequest,
+                  fmt::format("unknown restart policy '{}'; use always, on-failure or never", *c.restart));
+  }
+  spec.stdout_file = c.name + ".out";
+  if (c.stdout_file) {
+    const std::filesystem::path out = std::filesystem::path(*c.stdout_file).lexically_normal();
+    bool bad = c.stdout_file->empty() || out.is_absolute() || !out.has_filename() || out.filename() == ".";
+    for (const auto& part : out) bad = bad || part == "..";
+    if (bad)
+      return fail(id, ErrorCode::BadRequest,
+                  fmt::format("--stdout '{}' must be a file name inside the log dir (no '..', not absolute)",
+                              *c.stdout_file));
+    spec.stdout_file = out.string();
+  }
+  const auto now = Clock::now();
+  const Origin who = Origin::peer(peer.uid, peer.pid);
+  spdlog::info("run: ad-hoc job {} added by {}: {}", c.name, who.describe(), fmt::join(c.argv, " "));
+  Job& job = sup_.add_run_job(std::move(spec), c);
+  sup_.start(job, who, now);  // job may move with the next add: only its name is kept
+  const std::vector<std::string> names{c.name};
+  if (!c.wait || settled(names)) return settled_response(id, WaitKind::Start, names, now);
+  waiters_.push_back({id, WaitKind::Start, names, std::move(reply)});
+  deferred = true;
   return {id, json::object()};
 }
 

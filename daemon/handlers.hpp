@@ -14,6 +14,7 @@
 #include "common/protocol.hpp"
 #include "daemon/clock.hpp"
 #include "daemon/log_service.hpp"
+#include "daemon/reloader.hpp"
 #include "daemon/supervisor.hpp"
 
 namespace supd::daemon {
@@ -58,6 +59,8 @@ public:
   explicit Handlers(Supervisor& sup) : sup_(sup) {}
   // Where `logs -f` and `logs --reopen` go (the output capture); without it they fail.
   void set_logs(LogService* logs) { logs_ = logs; }
+  // Where `reload` and `persist` go (the config file); without it they fail.
+  void set_reloader(Reloader* reloader) { reloader_ = reloader; }
 
   // Answers at once or later (waiting commands); the session sends nothing else meanwhile.
   void handle(std::string_view line, const Peer& peer, Reply reply);
@@ -86,9 +89,11 @@ private:
                                       TimePoint now);
   bool settled(const std::vector<std::string>& jobs);
   protocol::Response logs(std::uint64_t id, const protocol::Logs& c, Reply& reply, bool& deferred);
+  protocol::Response run(std::uint64_t id, const protocol::Run& c, const Peer& peer, Reply& reply, bool& deferred);
 
   Supervisor& sup_;
   LogService* logs_ = nullptr;
+  Reloader* reloader_ = nullptr;
   std::vector<Waiter> waiters_;
   std::vector<std::pair<std::uint64_t, Reply>> shutdown_waiters_;
   bool shutdown_requested_ = false;

@@ -25,6 +25,7 @@
 #include "daemon/notify.hpp"
 #include "daemon/output.hpp"
 #include "daemon/process.hpp"
+#include "daemon/reloader.hpp"
 #include "daemon/supervisor.hpp"
 
 namespace {
@@ -124,6 +125,11 @@ int run(const Options& opt) {
     loop.attach(server);
     daemon::Notifier notifier(io, systemd);
     loop.attach(notifier);
+    daemon::Reloader reloader(sup, paths.config, paths.config_explicit);
+    reloader.set_notifier(&notifier);
+    reloader.on_applied([&loop] { loop.watch_forward_signals(); });
+    handlers.set_reloader(&reloader);
+    loop.attach(reloader);
     server.start();
 
     spdlog::info("supd {} listening on {}{}; config {}; logs in {}", SUPD_VERSION, socket.path.string(),

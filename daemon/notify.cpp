@@ -4,7 +4,9 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstdlib>
+#include <ctime>
 #include <cstring>
 
 #include <spdlog/spdlog.h>
@@ -92,8 +94,14 @@ void Notifier::update(std::string_view status, bool shutting_down) {
   send(fmt::format("STATUS={}", status));
 }
 
+// MONOTONIC_USEC lets Type=notify-reload match this RELOADING=1 to the SIGHUP it sent
+// (sd_notify(3)); Type=notify takes it as well.
 void Notifier::reloading() {
-  if (sock_) send("RELOADING=1\nSTATUS=reloading");
+  if (!sock_) return;
+  timespec ts{};
+  ::clock_gettime(CLOCK_MONOTONIC, &ts);
+  const auto usec = static_cast<std::uint64_t>(ts.tv_sec) * 1000000u + static_cast<std::uint64_t>(ts.tv_nsec) / 1000u;
+  send(fmt::format("RELOADING=1\nMONOTONIC_USEC={}\nSTATUS=reloading", usec));
 }
 
 void Notifier::stopping() {

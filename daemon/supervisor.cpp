@@ -19,7 +19,12 @@ bool is_idle(JobState s) { return s == JobState::Stopped || s == JobState::Exite
 Supervisor::Supervisor(ProcessOps& ops, OutputSink& output, config::Config config, std::filesystem::path log_dir)
     : ops_(ops), output_(output), config_(std::move(config)), log_dir_(std::move(log_dir)) {
   jobs_.reserve(config_.jobs.size());
-  for (const auto& spec : config_.jobs) jobs_.push_back(Job{spec, {}, 0, 0, {}, {}, 0, std::nullopt, {}});
+  for (const auto& spec : config_.jobs) {
+    Job job;
+    job.spec = spec;
+    jobs_.push_back(std::move(job));
+  }
+  config_.jobs.clear();  // jobs_ is the truth from now on; config_ keeps the [supd] settings
 }
 
 void Supervisor::start_autostart_jobs(TimePoint now) {
@@ -34,13 +39,13 @@ Job* Supervisor::find(std::string_view name) {
 }
 
 void Supervisor::start(Job& job, const Origin& who, TimePoint now) {
-  if (!shutting_down_) feed(job, StartRequested{}, now, who);
+  if (!shutting_down_ && !job.removing) feed(job, StartRequested{}, now, who);
 }
 
 void Supervisor::stop(Job& job, const Origin& who, TimePoint now) { feed(job, StopRequested{}, now, who); }
 
 void Supervisor::restart(Job& job, const Origin& who, TimePoint now) {
-  if (!shutting_down_) feed(job, RestartRequested{}, now, who);
+  if (!shutting_down_ && !job.removing) feed(job, RestartRequested{}, now, who);
 }
 
 int Supervisor::signal(Job& job, int signo, bool group, const Origin& who) {
@@ -80,6 +85,7 @@ void Supervisor::on_reaped(pid_t pid, const common::ExitStatus& status, TimePoin
     spdlog::info("job {}: pid {} {}{}", job.spec.name, pid, common::describe(status),
                  group_empty ? "" : " (other processes of its group remain)");
     feed(job, ProcessExited{status, group_empty}, now, Origin{Origin::Kind::Kernel, 0, 0});
+    prune_removed();  // `job` may be erased here: nothing touches it after
     return;
   }
   // An orphan from some job's group, reaped by us as sub-reaper: maybe the last of a group a
@@ -89,11 +95,13 @@ void Supervisor::on_reaped(pid_t pid, const common::ExitStatus& status, TimePoin
     job.pgid = 0;
     if (job.rt.state == JobState::Stopping) feed(job, GroupEmptied{}, now, Origin{Origin::Kind::Kernel, 0, 0});
   }
+  prune_removed();
 }
 
 void Supervisor::on_deadline(TimePoint now) {
   for (auto& job : jobs_)
     if (job.rt.deadline && *job.rt.deadline <= now) feed(job, DeadlineReached{}, now, Origin::supd());
+  prune_removed();
 }
 
 std::optional<TimePoint> Supervisor::next_deadline() const {
@@ -168,12 +176,13 @@ protocol::JobStatus Supervisor::status_of(const Job& job, TimePoint now) const {
   st.restarts = job.restarts();
   st.last_exit = job.last_exit;
   if (job.rt.state == JobState::Fatal || job.rt.state == JobState::Backoff) st.error = job.rt.reason;
+  st.origin = job.from_config() ? "config" : "run";
   return st;
 }
 
 std::string Supervisor::summary() const {
   std::map<JobState, int> counts;
-  for (const auto& job : jobs_) ++counts[job.rt.state];
+  for (const auto& job : jobs_) ++counts[job.rt.state];  // removed-but-stopping ones count too
   std::string out;
   for (const auto& [state, n] : counts) out += fmt::format("{}{} {}", out.empty() ? "" : ", ", n, to_string(state));
   return out.empty() ? "no jobs" : out;

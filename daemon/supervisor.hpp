@@ -10,6 +10,7 @@
 #include "common/exit_status.hpp"
 #include "common/fd.hpp"
 #include "common/protocol.hpp"
+#include "config/diff.hpp"
 #include "config/job_spec.hpp"
 #include "daemon/job_state.hpp"
 #include "daemon/origin.hpp"
@@ -28,7 +29,12 @@ struct Job {
   int spawns = 0;
   std::optional<common::ExitStatus> last_exit;
   std::string error;             // the last spawn error, shown while fatal/backoff
+  // Where the job came from: the config file, or `supctl run` (then `run` keeps the request,
+  // which `supctl persist` writes into the config file).
+  std::optional<protocol::Run> run_request = std::nullopt;
+  bool removing = false;         // dropped by a reload: stopping, erased once its group is empty
 
+  bool from_config() const { return !run_request; }
   int restarts() const { return spawns > 1 ? spawns - 1 : 0; }
 };
 
@@ -52,6 +58,21 @@ public:
 
   std::optional<TimePoint> next_deadline() const;
 
+  // ---- reload (config/diff.hpp) and ad-hoc jobs
+  // The diff from what runs to `next`: config jobs, plus ad-hoc jobs `next` now defines (the
+  // config takes those over); other ad-hoc jobs are left out and left alone.
+  config::ConfigDiff plan_reload(const config::Config& next) const;
+  // Applies a plan_reload(next) result: removed jobs stop and are erased once their group is
+  // empty; added autostart jobs start; changes needing a restart restart the job if it has a
+  // process or a pending restart; everything else is applied in place. [supd] settings are not.
+  void apply_reload(const config::Config& next, const config::ConfigDiff& diff, TimePoint now);
+  // A new ad-hoc job (not started yet). Any earlier job of that name must be gone (find()).
+  Job& add_run_job(config::JobSpec spec, protocol::Run request);
+  void erase_job(std::string_view name);  // an idle job, at once
+  // `persist` wrote the job into the config file: it is a config job from now on.
+  void adopt_into_config(Job& job, const config::JobSpec& spec);
+  const config::DaemonSettings& settings() const { return config_.supd; }
+
   void begin_shutdown(TimePoint now);
   bool shutting_down() const { return shutting_down_; }
   bool shutdown_complete() const;
@@ -69,12 +90,13 @@ private:
   void execute(Job& job, const JobAction& action, TimePoint now, const Origin& who);
   void do_spawn(Job& job, TimePoint now, const Origin& who);
   int deliver(Job& job, int signo, bool group, const Origin& who);
+  void prune_removed();  // erases removed jobs whose process group is empty
 
   ProcessOps& ops_;
   OutputSink& output_;
   config::Config config_;
   std::filesystem::path log_dir_;
-  std::vector<Job> jobs_;  // stable after construction (reload will rebuild carefully)
+  std::vector<Job> jobs_;  // grows and shrinks on reload/run: nobody keeps a Job* across events
   bool shutting_down_ = false;
 };
 

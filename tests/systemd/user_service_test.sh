@@ -3,7 +3,8 @@
 # `systemd --user` (sandbox.sh). Installs nothing system-wide: the units, pointing at the
 # build tree's supd, go into the sandbox's $XDG_CONFIG_HOME/systemd/user.
 # Checks: `systemd-analyze --user verify` is silent; start -> active with our STATUS text;
-# supctl through the socket; reload -> same MainPID, still active; kill -9 of supd ->
+# supctl through the socket; reload -> an added job runs, same MainPID, still active, and a
+# reload back removes it; kill -9 of supd ->
 # systemd kills what is left in the cgroup (KillMode=mixed) and restarts supd; the watchdog
 # is fed; stop -> every job and grandchild gone; socket activation by a `supctl status`;
 # afterwards no process, cgroup or mount is left. Exit 77 (SKIP) where it cannot run.
@@ -81,12 +82,23 @@ TOML
     fi
   done
 
-  step "reload: same MainPID, still active"
+  step "reload: a job added to the config runs; same MainPID, still active"
+  cp "$XDG_CONFIG_HOME/supd/supd.toml" "$W/supd.toml.orig"
+  printf '[jobs.added]\ncommand = ["sleep", "%s"]\n' "$TAG" >>"$XDG_CONFIG_HOME/supd/supd.toml"
   systemctl --user reload supd.service || fail "systemctl --user reload supd"
   is ActiveState active || fail "ActiveState=$(prop ActiveState) after reload"
   [ "$(prop MainPID)" = "$pid1" ] || fail "MainPID changed on reload: $pid1 -> $(prop MainPID)"
   grep -q "received SIGHUP" "$W/supd.out" || fail "supd did not log the SIGHUP"
-  eventually 5 is StatusText "3 running" || fail "StatusText='$(prop StatusText)' after reload"
+  eventually 5 sh -c "'$SUPCTL' status | grep -Eq '^added +RUNNING'" || fail "the added job is not RUNNING: $("$SUPCTL" status)"
+  eventually 5 is StatusText "4 running" || fail "StatusText='$(prop StatusText)' after reload"
+
+  step "reload back: the added job is stopped and gone"
+  cp "$W/supd.toml.orig" "$XDG_CONFIG_HOME/supd/supd.toml"
+  systemctl --user reload supd.service || fail "the second systemctl --user reload supd"
+  [ "$(prop MainPID)" = "$pid1" ] || fail "MainPID changed on the second reload"
+  eventually 10 sh -c "! '$SUPCTL' status | grep -q '^added '" || fail "the removed job is still listed"
+  eventually 5 is StatusText "3 running" || fail "StatusText='$(prop StatusText)' after the second reload"
+  eventually 5 test "$(ntagged)" -eq 5 || fail "$(ntagged) tagged processes after the second reload: $(tagged)"
 
   step "watchdog: supd feeds it (WatchdogSec=3s)"
   sleep 3.5  # longer than WatchdogSec: a supd that does not ping is killed by now

@@ -407,3 +407,42 @@ TEST_CASE("logs: defaults, reopen without a job, and checked line counts", "[pro
   CHECK(decode_error(R"({"id":1,"method":"logs","params":{"job":"a","lines":99999999999}})").error.code ==
         ErrorCode::BadRequest);
 }
+
+TEST_CASE("reload, run and persist round-trip and check their fields", "[protocol]") {
+  Run run{"web", {"python3", "-m", "http.server"}, "/srv/www", {{"A", "1"}, {"B", "x y"}}, "always", "web.log",
+          false};
+  const std::vector<Command> commands = {Reload{}, Reload{true}, run, Run{"x", {"true"}, "/", {}, {}, {}, true},
+                                         Persist{"web"}};
+  for (const auto& command : commands) {
+    const Request request{9, command};
+    const auto line = encode_request(request);
+    INFO(line);
+    CHECK(decode_ok(line) == request);
+  }
+  CHECK(method_name(Reload{}) == "reload");
+  CHECK(method_name(Run{}) == "run");
+  CHECK(method_name(Persist{}) == "persist");
+  CHECK(decode_ok(R"({"id":1,"method":"reload"})") == Request{1, Reload{false}});
+  CHECK(mentions(decode_error(R"({"id":1,"method":"run","params":{"name":"a","command":[],"directory":"/"}})")
+                     .error.message,
+                 "params.command"));
+  CHECK(mentions(decode_error(R"({"id":1,"method":"run","params":{"name":"a","command":["x"]}})").error.message,
+                 "params.directory"));
+  CHECK(mentions(decode_error(R"({"id":1,"method":"run","params":{"name":"a","command":["x"],"directory":"/",)"
+                              R"("environment":{"A=B":"1"}}})")
+                     .error.message,
+                 "params.environment"));
+  CHECK(mentions(decode_error(R"({"id":1,"method":"persist","params":{}})").error.message, "params.job"));
+  CHECK(wire_name(ErrorCode::JobExists) == "job_exists");
+  CHECK(error_code_from_wire("config_error") == ErrorCode::ConfigError);
+}
+
+TEST_CASE("JobStatus carries an optional origin", "[protocol]") {
+  JobStatus s;
+  s.name = "web";
+  s.state = "running";
+  CHECK_FALSE(to_json(s).contains("origin"));
+  s.origin = "run";
+  CHECK(to_json(s)["origin"] == "run");
+  CHECK(job_status_from_json(to_json(s)) == s);
+}

@@ -3,6 +3,8 @@
 #include <catch2/catch.hpp>
 
 #include <csignal>
+#include <filesystem>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -254,4 +256,43 @@ TEST_CASE("logs builds its request from JOB, -n, -f, --stderr and --reopen", "[c
   CHECK(one_line(usage_error({"logs", "amsa", "-n", "many"})));
   CHECK(one_line(usage_error({"logs", "amsa", "--reopen"})));
   CHECK(one_line(usage_error({"logs", "a", "b"})));
+}
+
+TEST_CASE("reload, run and persist build their requests", "[ctl][cli]") {
+  CHECK(command({"reload"}) == proto::Command{proto::Reload{false}});
+  CHECK(command({"reload", "--dry-run"}) == proto::Command{proto::Reload{true}});
+  CHECK(command({"persist", "web"}) == proto::Command{proto::Persist{"web"}});
+
+  // Options before `--` are run's; everything after it is the command, options included.
+  const auto c = command({"--json", "run", "web", "--restart", "always", "--env", "A=1", "--env", "B=x=y",
+                          "--directory", "/srv/www/", "--stdout", "w.log", "--no-wait", "--", "python3", "-m",
+                          "http.server", "--bind", "::1"});
+  const auto* run = std::get_if<proto::Run>(&c);
+  REQUIRE(run);
+  CHECK(run->name == "web");
+  CHECK(run->argv == std::vector<std::string>{"python3", "-m", "http.server", "--bind", "::1"});
+  CHECK(run->directory == "/srv/www");
+  CHECK(run->environment == std::map<std::string, std::string>{{"A", "1"}, {"B", "x=y"}});
+  CHECK(run->restart == "always");
+  CHECK(run->stdout_file == "w.log");
+  CHECK_FALSE(run->wait);
+  CHECK(supd::ctl::waits_for_jobs(command({"run", "x", "--", "true"})));
+
+  // The default directory is the cwd, absolute; a relative one is made absolute.
+  const auto d = std::get<proto::Run>(command({"run", "x", "--directory", "sub", "--", "true"}));
+  CHECK(d.directory == (std::filesystem::current_path() / "sub").string());
+  CHECK(std::get<proto::Run>(command({"run", "x", "--", "true"})).directory ==
+        std::filesystem::current_path().lexically_normal().string());
+}
+
+TEST_CASE("run's usage errors", "[ctl][cli]") {
+  CHECK(usage_error({"run", "x"}).find("missing command") != std::string::npos);
+  CHECK(usage_error({"run", "x", "--"}).find("missing command") != std::string::npos);
+  CHECK(usage_error({"run", "x", "sleep", "1"}).find("put '--' before the command") != std::string::npos);
+  CHECK(usage_error({"run", "--", "sleep"}).find("missing argument NAME") != std::string::npos);
+  CHECK(usage_error({"run", "a/b", "--", "true"}).find("invalid job name") != std::string::npos);
+  CHECK(usage_error({"run", "x", "--restart", "sometimes", "--", "true"}).find("--restart") != std::string::npos);
+  CHECK(usage_error({"run", "x", "--env", "NOEQUALS", "--", "true"}).find("--env") != std::string::npos);
+  CHECK(one_line(usage_error({"run", "x"})));
+  CHECK(usage_error({"reload", "extra"}).find("unexpected argument") != std::string::npos);
 }

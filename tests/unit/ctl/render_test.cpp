@@ -145,3 +145,23 @@ TEST_CASE("an error response becomes one line with a next step", "[ctl][render]"
   CHECK(multi.find('\n') == std::string::npos);
   CHECK(supd::ctl::error_text({ErrorCode::ShuttingDown, ""}).find("shutting_down") == 0);
 }
+
+TEST_CASE("reload renders one line per job that changed", "[ctl][render]") {
+  const auto result = nlohmann::json::parse(R"({"dry_run":false,"applied":true,"jobs":[
+    {"name":"amsa","change":"changed","restart":true,"fields":[{"field":"command","old":"a","new":"b","restart":true},
+                                                                {"field":"log_keep","old":"5","new":"2","restart":false}]},
+    {"name":"keep","change":"unchanged","restart":false,"fields":[]},
+    {"name":"web","change":"added","restart":false,"fields":[]},
+    {"name":"tune","change":"changed","restart":false,"fields":[{"field":"stop_timeout","old":"10s","new":"3s","restart":false}]},
+    {"name":"old","change":"removed","restart":false,"fields":[]}],"supd":[],"warnings":[],"errors":[]})");
+  CHECK(render_result(proto::Reload{}, result) ==
+        "amsa: changed command, log_keep (restart)\n+ web: added\ntune: changed stop_timeout (in place)\n- old: removed\n");
+  const auto none = nlohmann::json::parse(
+      R"({"dry_run":true,"applied":false,"jobs":[{"name":"keep","change":"unchanged","fields":[]}],"supd":[],"warnings":[],"errors":[]})");
+  CHECK(render_result(proto::Reload{true}, none) == "no changes\n(dry run: nothing was changed)\n");
+  const auto bad = nlohmann::json::parse(R"({"dry_run":false,"applied":false,"jobs":[],"errors":["supd.toml:3:1: x"]})");
+  CHECK(render_result(proto::Reload{}, bad) == "");
+  CHECK(supd::ctl::reload_errors(bad) == std::vector<std::string>{"supd.toml:3:1: x"});
+  CHECK(render_result(proto::Persist{"web"}, nlohmann::json{{"job", "web"}, {"config", "/c/supd.toml"}, {"created", true}}) ==
+        "web: added to /c/supd.toml (created)\n");
+}

@@ -1,0 +1,114 @@
+// The Supervisor's reload and ad-hoc job side: turning a config diff into starts, stops,
+// restarts and in-place spec updates, and adding/removing jobs from the job list.
+#include <algorithm>
+
+#include <spdlog/spdlog.h>
+
+#include "daemon/supervisor.hpp"
+
+namespace supd::daemon {
+namespace {
+
+bool is_idle(JobState s) { return s == JobState::Stopped || s == JobState::Exited || s == JobState::Fatal; }
+
+std::string field_list(const config::JobDiff& d) {
+  std::string out;
+  for (const auto& f : d.fields) out += (out.empty() ? "" : ", ") + f.field;
+  return out;
+}
+
+}  // namespace
+
+config::ConfigDiff Supervisor::plan_reload(const config::Config& next) const {
+  config::Config before;
+  before.supd = config_.supd;
+  for (const auto& job : jobs_)
+    if (!job.removing && (job.from_config() || next.find(job.spec.name) != nullptr)) before.jobs.push_back(job.spec);
+  return config::diff(before, next);
+}
+
+void Supervisor::apply_reload(const config::Config& next, const config::ConfigDiff& diff, TimePoint now) {
+  const Origin who = Origin::supd();
+  for (const auto& d : diff.jobs) {
+    const config::JobSpec* spec = next.find(d.name);
+    Job* job = find(d.name);
+    switch (d.change) {
+    case config::ChangeKind::Added: {
+      if (job == nullptr) {  // push_back may move every Job: no Job& is held across it
+        Job fresh;
+        fresh.spec = *spec;
+        jobs_.push_back(std::move(fresh));
+        job = &jobs_.back();
+      } else {  // removed by an earlier reload and still stopping: back in the config
+        job->removing = false;
+        job->run_request.reset();
+        job->spec = *spec;
+      }
+      const bool start = spec->autostart && !shutting_down_;
+      spdlog::info("reload: {} added{}", d.name, start ? "; starting" : " (autostart = false: not started)");
+      if (start) feed(*job, StartRequested{}, now, who);
+      break;
+    }
+    case config::ChangeKind::Removed:
+      spdlog::info("reload: {} removed; stopping it", d.name);
+      job->removing = true;
+      feed(*job, StopRequested{}, now, who);
+      break;
+    case config::ChangeKind::Changed: {
+      if (!job->from_config()) spdlog::info("reload: ad-hoc job {} is now defined by the config", d.name);
+      job->run_request.reset();
+      const JobState s = job->rt.state;
+      const bool has_process = s == JobState::Running || s == JobState::Starting;
+      const bool restart = d.needs_restart() && (has_process || s == JobState::Backoff) && !shutting_down_;
+      spdlog::info("reload: {} changed {}; {}", d.name, field_list(d),
+                   restart ? "restarting" : d.needs_restart() ? "takes effect at its next start" : "applied in place");
+      if (restart && has_process) {
+        feed(*job, RestartRequested{}, now, who);  // stopped the old way (its stop_signal, stop_timeout)
+        job->spec = *spec;                         // and spawned the new way once its group is empty
+      } else {
+        job->spec = *spec;
+        if (restart) feed(*job, RestartRequested{}, now, who);  // backoff: spawns at once, the new way
+      }
+      break;
+    }
+    case config::ChangeKind::Unchanged:
+      if (job != nullptr && !job->from_config()) {
+        spdlog::info("reload: ad-hoc job {} is now defined by the config (same settings)", d.name);
+        job->run_request.reset();
+      }
+      break;
+    }
+  }
+  prune_removed();
+}
+
+Job& Supervisor::add_run_job(config::JobSpec spec, protocol::Run request) {
+  Job job;
+  job.spec = std::move(spec);
+  job.run_request = std::move(request);
+  jobs_.push_back(std::move(job));
+  return jobs_.back();
+}
+
+void Supervisor::erase_job(std::string_view name) {
+  std::erase_if(jobs_, [&](const Job& j) { return j.spec.name == name && !j.rt.main_alive && is_idle(j.rt.state); });
+}
+
+void Supervisor::adopt_into_config(Job& job, const config::JobSpec& spec) {
+  const auto changed = config::diff_job(job.spec, spec);
+  for (const auto& f : changed)
+    spdlog::info("persist: {}: {} is {} in the config ({} before){}", job.spec.name, f.field, f.new_value,
+                 f.old_value, f.restart ? "; takes effect at its next start" : "");
+  job.spec = spec;
+  job.run_request.reset();
+}
+
+void Supervisor::prune_removed() {
+  std::erase_if(jobs_, [](const Job& j) {
+    const bool gone = j.removing && !j.rt.main_alive && j.pgid == 0 && is_idle(j.rt.state);
+    if (gone) spdlog::info("reload: {} stopped and removed", j.spec.name);
+    return gone;
+  });
+}
+
+}  // namespace supd::daemon
