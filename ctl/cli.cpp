@@ -28,7 +28,10 @@ public:
     for (const auto& s : subcommands()) {
       std::string left = usage_line(s).substr(7);  // without "supctl "
       if (!s.alias.empty()) left += fmt::format(" (or {})", s.alias);
-      out += fmt::format("  {:<28}{}\n", left, s.help);
+      if (left.size() >= 28)  // a long synopsis gets a line of its own
+        out += fmt::format("  {}\n  {:<28}{}\n", left, "", s.help);
+      else
+        out += fmt::format("  {:<28}{}\n", left, s.help);
     }
     return out;
   }
@@ -37,7 +40,7 @@ public:
 constexpr std::string_view kFooter =
     "Global options may also follow the command or its arguments; `--` ends options.\n"
     "Exit codes: 0 done; 1 supd refused or the action failed; 2 usage error;\n"
-    "3 supd not reachable. See docs/supctl.md.";
+    "3 supd not reachable; 4 signal --expect: nothing matched in time. See docs/supctl.md.";
 
 std::string unknown_command_message(std::string_view word) {
   if (find_subcommand(word))  // `supctl -- status`
@@ -131,6 +134,12 @@ ParsedCli parse_cli(std::span<const std::string> args) {
           ->type_name("T")
           ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     }
+    if (row.options & kOptExpect)
+      sc->add_option("--expect", flags[i].expect,
+                     "then wait until a new output line matches REGEX (ECMAScript, searched in each line): "
+                     "exit 0 and print it; 4 if none within --timeout (10s); 1 if the job exits first")
+          ->type_name("REGEX")
+          ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     apps.push_back(sc);
   }
 
@@ -191,6 +200,7 @@ ParsedCli parse_cli(std::span<const std::string> args) {
     positionals[index].insert(positionals[index].end(), tail.begin(), tail.end());
   out.sub = &table[index];
   out.command = build_command(*out.sub, positionals[index], flags[index]);
+  out.flags = flags[index];
   return out;
 }
 

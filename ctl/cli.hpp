@@ -27,6 +27,7 @@ struct ParsedCli {
   GlobalOptions options;
   const Subcommand* sub = nullptr;  // set when action == Run
   protocol::Command command;
+  SubcommandFlags flags;  // the command's own options, for what runs client-side (--expect)
 };
 
 // `args` is argv without argv[0]. Throws UsageError.

@@ -4,7 +4,9 @@
 
 #include "ctl/doctor.hpp"
 #include "ctl/exit_codes.hpp"
+#include "ctl/inspect.hpp"
 #include "ctl/render.hpp"
+#include "ctl/signal_expect.hpp"
 
 namespace supd::ctl {
 namespace {
@@ -84,6 +86,8 @@ int run(const ParsedCli& cli, std::ostream& out, std::ostream& err, const common
   Reply reply;
   try {
     auto client = Client::connect(paths.socket, limits.connect, start_hint);
+    if (cli.flags.expect && std::holds_alternative<proto::SignalJob>(cli.command))
+      return run_signal_expect(client, cli, limits.connect, limits.request, out, err);
     reply = client.call(cli.command, limits.request);
     if (std::holds_alternative<proto::Logs>(cli.command)) return stream_logs(client, std::move(reply), cli, out, err);
     if (reply.response.ok() && std::holds_alternative<proto::Shutdown>(cli.command))
@@ -95,6 +99,11 @@ int run(const ParsedCli& cli, std::ostream& out, std::ostream& err, const common
   if (const auto* error = std::get_if<proto::Error>(&reply.response.body))
     return fail(err, kFailed, error_text(*error));
 
+  if (cli.sub != nullptr && cli.sub->name == "inspect") {
+    const auto pid = std::get<nlohmann::json>(reply.response.body).value("pid", 0);
+    if (pid <= 0) return fail(err, kFailed, "supd sent a pid result supctl cannot read; use the supctl that came with this supd");
+    return print_inspect(std::get<proto::Pid>(cli.command).job, pid, cli.options.json, out, err);
+  }
   const auto text = cli.options.json ? render_json_result(reply.line)
                                      : render_result(cli.command, std::get<nlohmann::json>(reply.response.body));
   if (!text)

@@ -10,6 +10,7 @@
 #include "common/duration.hpp"
 #include "common/signals.hpp"
 #include "common/time_format.hpp"
+#include "ctl/expect.hpp"
 
 namespace supd::ctl {
 namespace {
@@ -55,11 +56,23 @@ proto::Command build_signal(std::span<const std::string> args, const SubcommandF
   if (!signo)
     throw UsageError(fmt::format("unknown signal '{}'; use {}", printable(args[1]),
                                  common::accepted_signal_forms()));
+  if (f.expect) {
+    std::string why;
+    if (!LineMatcher::compile(*f.expect, &why))
+      throw UsageError(fmt::format("invalid --expect regex '{}' ({}); use an ECMAScript regex like 'Hello w.*'",
+                                   printable(*f.expect), printable(why, 120)));
+  }
   // The canonical name goes on the wire; supd parses and checks it again.
   return proto::SignalJob{args[0], common::signal_name(*signo), f.group};
 }
 
 proto::Command build_pid(std::span<const std::string> args, const SubcommandFlags&) {
+  check_job_name(args[0]);
+  return proto::Pid{args[0]};
+}
+
+// inspect asks supd for the pid, then reads /proc itself (ctl/inspect.cpp).
+proto::Command build_inspect(std::span<const std::string> args, const SubcommandFlags&) {
   check_job_name(args[0]);
   return proto::Pid{args[0]};
 }
@@ -151,7 +164,7 @@ proto::Command build_persist(std::span<const std::string> args, const Subcommand
   return proto::Persist{args[0]};
 }
 
-constexpr std::array<Subcommand, 12> kSubcommands{{
+constexpr std::array<Subcommand, 13> kSubcommands{{
     {"status", "list", "[JOB...]", "show every job (or the named ones): state, pid, uptime, restarts, last exit",
      0, kMany, kOptNone, build_status},
     {"start", "", "JOB... [--no-wait]", "start jobs ('all' = every job) and wait until they settle",
@@ -160,8 +173,9 @@ constexpr std::array<Subcommand, 12> kSubcommands{{
      1, kMany, kOptNoWait, build_stop},
     {"restart", "", "JOB... [--no-wait]", "stop, then start jobs ('all' = every job)",
      1, kMany, kOptNoWait, build_restart},
-    {"signal", "", "JOB SIG [--group]", "send SIG (USR1, SIGUSR1, usr1, 10, RTMIN+2) to the job's process",
-     2, 2, kOptGroup, build_signal},
+    {"signal", "", "JOB SIG [--group] [--expect REGEX]",
+     "send SIG (USR1, SIGUSR1, usr1, 10, RTMIN+2) to the job's process; --expect waits for a new output line matching REGEX",
+     2, 2, kOptGroup | kOptExpect, build_signal},
     {"pid", "", "JOB", "print the job's main PID and nothing else",
      1, 1, kOptNone, build_pid},
     {"shutdown", "", "", "stop every job, then supd itself; returns once supd has exited",
@@ -177,6 +191,8 @@ constexpr std::array<Subcommand, 12> kSubcommands{{
      1, kMany, kOptRun | kOptNoWait, build_run},
     {"persist", "", "NAME", "append an ad-hoc job (from supctl run) to the config file",
      1, 1, kOptNone, build_persist},
+    {"inspect", "", "JOB", "the job's live process as /proc shows it: ids, state, command, cwd, fds, cpu, memory, signal dispositions, its group",
+     1, 1, kOptNone, build_inspect},
 }};
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {

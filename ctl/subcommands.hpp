@@ -31,6 +31,7 @@ enum SubcommandOption : unsigned {
   kOptLogs = 1u << 2,    // logs: -n N, -f/--follow, --stderr, --reopen
   kOptDryRun = 1u << 3,  // reload --dry-run
   kOptRun = 1u << 4,     // run: --restart, --directory, --env K=V, --stdout, then -- CMD ARGS...
+  kOptExpect = 1u << 7,  // signal --expect REGEX: wait for a new output line matching it
 };
 
 struct SubcommandFlags {
@@ -48,6 +49,7 @@ struct SubcommandFlags {
   std::vector<std::string> env;          // run --env K=V, repeatable
   std::optional<std::string> stdout_file;  // run --stdout FILE
   std::vector<std::string> command;      // run: the words after `--`
+  std::optional<std::string> expect;  // --expect REGEX (signal)
 };
 
 struct Subcommand {

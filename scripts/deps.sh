@@ -3,7 +3,8 @@
 # Used by `make run`, `make test` and .ci/run; sudo is used when not root.
 set -euo pipefail
 packages=(g++ cmake ninja-build pkg-config libspdlog-dev libfmt-dev libtomlplusplus-dev libasio-dev
-          catch2 libcli11-dev nlohmann-json3-dev libsystemd-dev python3 procps util-linux)
+          catch2 libcli11-dev nlohmann-json3-dev libsystemd-dev python3 procps util-linux
+          groff-base)  # groff: tests/scripts/man_test.sh checks the man pages
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -165,8 +165,8 @@ TEST_CASE("invalid job names are usage errors, shown safely on one line", "[ctl]
 }
 
 TEST_CASE("missing and extra arguments name what is wrong and show the usage", "[ctl][cli]") {
-  CHECK(usage_error({"signal", "amsa"}) == "missing argument SIG for signal; usage: supctl signal JOB SIG [--group]");
-  CHECK(usage_error({"signal"}) == "missing argument JOB for signal; usage: supctl signal JOB SIG [--group]");
+  CHECK(usage_error({"signal", "amsa"}) == "missing argument SIG for signal; usage: supctl signal JOB SIG [--group] [--expect REGEX]");
+  CHECK(usage_error({"signal"}) == "missing argument JOB for signal; usage: supctl signal JOB SIG [--group] [--expect REGEX]");
   CHECK(usage_error({"pid"}) == "missing argument JOB for pid; usage: supctl pid JOB");
   CHECK(usage_error({"start"}) == "missing argument JOB for start; usage: supctl start JOB... [--no-wait]");
   CHECK(usage_error({"stop", "--no-wait"}).find("missing argument JOB for stop") == 0);
