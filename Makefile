@@ -1,13 +1,16 @@
 # A thin layer over CMake (as neovim does it): `make run` and `make test` do all the set-up.
 #   make run     check/install Debian packages, configure $(BUILD) once, build, run the demo
 #   make test    the same set-up, then the whole test suite under ctest
+#   make fuzz    libFuzzer on the protocol, config and signal parsers (clang, build-fuzz/),
+#                FUZZ_SECONDS per target (600); make fuzz-smoke: 60 s each, as CI runs it
 # BUILD=dir picks another build tree; CMAKE_FLAGS apply when that tree is first configured,
 # e.g. make test BUILD=build-asan CMAKE_FLAGS=-DSUPD_SANITIZE=ON
 BUILD ?= build
 CMAKE_FLAGS ?=
 JOBS ?= $(shell nproc)
+FUZZ_BUILD ?= build-fuzz
 
-.PHONY: all deps configure build run test bench clean
+.PHONY: all deps configure build run test bench clean fuzz fuzz-smoke
 
 all: build
 
@@ -39,6 +42,13 @@ bench: deps
 	cmake --build $(BENCH_BUILD) -j $(JOBS) --target supd supctl benchjob gatewriter
 	$(PYTHON) bench/run.py --build-dir $(BENCH_BUILD) $(if $(filter-out 0,$(QUICK)),--quick) \
 	  $(if $(PEERS),--peers $(PEERS))
+
+# Its own tree, clang + libFuzzer + ASan + UBSan; scripts/deps.sh --fuzz installs clang.
+fuzz:
+	JOBS=$(JOBS) bash scripts/fuzz.sh $(FUZZ_BUILD) $(or $(FUZZ_SECONDS),600)
+
+fuzz-smoke:
+	JOBS=$(JOBS) bash scripts/fuzz.sh $(FUZZ_BUILD) $(or $(FUZZ_SECONDS),60)
 
 clean:
 	rm -rf $(BUILD)

@@ -30,7 +30,8 @@ ExitStatus ExitStatus::from_siginfo(int code, int status) {
 std::string describe(const ExitStatus& status) {
   if (!status.signaled) return fmt::format("exited {}", status.code);
   const std::string name = signal_name(status.signal);
-  std::string out = name.empty() ? fmt::format("killed by signal {}", status.signal)
+  const bool nameless = name.empty() || (name[0] >= '0' && name[0] <= '9');  // 32, 33: digits only
+  std::string out = nameless ? fmt::format("killed by signal {}", status.signal)
                                  : fmt::format("killed by SIG{}", name);
   if (status.core_dumped) out += " (core dumped)";
   return out;

@@ -19,7 +19,9 @@ std::span<const SignalName> known_signals();
 // Rejects 0, negatives, numbers above SIGRTMAX, unknown names and empty text.
 std::optional<int> parse_signal(std::string_view text);
 
-// Canonical name without "SIG": "USR1", "RTMIN+2". Unknown numbers give "" .
+// Canonical name without "SIG": "USR1", "RTMIN+2"; the number itself ("32") in glibc's reserved
+// gap between 31 and SIGRTMIN. Whatever it returns, parse_signal maps back to signo.
+// Numbers outside 1..SIGRTMAX give "".
 std::string signal_name(int signo);
 
 // One phrase listing what parse_signal accepts, for error messages.

@@ -201,7 +201,19 @@ LoadResult parse_config(std::string_view text, std::string_view file_name, const
   return out;
 }
 
-LoadResult load_config(const fs::path& file, common::Getenv env) {
+std::optional<std::string> insecure_file_problem(std::string_view file, unsigned mode, unsigned owner,
+                                                 unsigned supd_uid) {
+  constexpr std::string_view kOptOut = " (or start supd with --allow-insecure-config)";
+  if (owner != supd_uid && owner != 0)
+    return fmt::format("owned by uid {}, who could change the commands supd runs; fix it with: chown {} {}{}",
+                       owner, supd_uid, file, kOptOut);
+  if ((mode & (S_IWGRP | S_IWOTH)) != 0)
+    return fmt::format("writable by group or others (mode {:04o}), who could change the commands supd runs; "
+                       "fix it with: chmod go-w {}{}", mode & 07777, file, kOptOut);
+  return std::nullopt;
+}
+
+LoadResult load_config(const fs::path& file, common::Getenv env, ModeCheck check) {
   const std::string name = file.string();
   auto fail = [&](std::string message) {
     LoadResult r;
@@ -218,6 +230,13 @@ LoadResult load_config(const fs::path& file, common::Getenv env) {
   if (::fstat(fd.get(), &st) != 0) return fail(common::errno_message(errno));
   if (!S_ISREG(st.st_mode)) return fail("not a regular file");  // swapped since the stat
   if (static_cast<std::uint64_t>(st.st_size) > kMaxConfigBytes) return fail("config file is larger than 16 MiB");
+  if (check == ModeCheck::Refuse) {  // the opened file's own mode: no race with a chmod
+    if (auto problem = insecure_file_problem(name, st.st_mode, st.st_uid, ::geteuid())) {
+      LoadResult r;
+      r.errors.push_back({name, 0, 0, std::move(*problem)});
+      return r;
+    }
+  }
 
   std::string text;
   text.resize(static_cast<std::size_t>(st.st_size));

@@ -34,8 +34,21 @@ struct LoadOptions {
 
 LoadResult parse_config(std::string_view text, std::string_view file_name, const LoadOptions& options);
 
+// A config names the commands supd runs: one that others can write is a way to run code as
+// supd's user. Refuse means a file writable by group or others, or owned by a user other than
+// supd's own or root, is an error; Allow is the explicit opt-out (supd --allow-insecure-config).
+// Root is not exempt by itself.
+enum class ModeCheck { Refuse, Allow };
+
+// Why a config file with this owner and mode must not be trusted, as one line that names the
+// fix (printed after "FILE: " like every ConfigError); nullopt when it is fine. Pure, for the tests: load_config passes what fstat says.
+std::optional<std::string> insecure_file_problem(std::string_view file, unsigned mode, unsigned owner,
+                                                 unsigned supd_uid);
+
 // Reads the file (refusing FIFOs, directories, devices and files over 16 MiB with a clear
-// error, never hanging) and parses it with base_dir = the file's directory.
-LoadResult load_config(const std::filesystem::path& file, common::Getenv env = common::system_getenv);
+// error, never hanging; and with ModeCheck::Refuse a file others may write) and parses it with
+// base_dir = the file's directory.
+LoadResult load_config(const std::filesystem::path& file, common::Getenv env = common::system_getenv,
+                       ModeCheck check = ModeCheck::Refuse);
 
 }  // namespace supd::config

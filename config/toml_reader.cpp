@@ -45,8 +45,21 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
 Pos pos_of(const toml::node& node) { return to_pos(node.source().begin); }
 Pos pos_of(const toml::key& key) { return to_pos(key.source().begin); }
 
+// Every error prints as one line (supd --check, supctl doctor): toml++'s own messages quote the
+// character they stopped at, which may be a newline or another control character (found by
+// fuzz_config).
 void Errors::add(Pos pos, std::string message) {
-  errors_.push_back({file_, pos.line, pos.column, std::move(message)});
+  std::string line;
+  line.reserve(message.size());
+  for (const char c : message) {
+    const auto u = static_cast<unsigned char>(c);
+    if (c == '\n') line += "\\n";
+    else if (c == '\r') line += "\\r";
+    else if (c == '\t') line += "\\t";
+    else if (u < 0x20 || u == 0x7f) line += fmt::format("\\x{:02x}", u);
+    else line += c;
+  }
+  errors_.push_back({file_, pos.line, pos.column, std::move(line)});
 }
 
 std::vector<ConfigError> Errors::take() {

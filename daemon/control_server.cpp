@@ -19,12 +19,19 @@ using asio::local::stream_protocol;
 
 namespace {
 constexpr std::size_t kMaxOutbox = 8u << 20;  // a status of thousands of jobs fits; a stuck reader doesn't
+// Requests answered per session before the loop serves everyone else (round robin): a client
+// that pipelines thousands of requests cannot starve the others.
+constexpr int kRequestsPerTurn = 16;
+// A client whose unread replies passed kMaxOutbox / 2 is read no more; if it then reads nothing
+// for this long, it is dropped (it holds memory and an fd for nothing).
+constexpr auto kStallTimeout = std::chrono::seconds(10);
 }
 
 class Session : public std::enable_shared_from_this<Session> {
 public:
   Session(ControlServer& server, stream_protocol::socket socket)
-      : server_(server), socket_(std::move(socket)), lines_(protocol::kMaxLineBytes) {}
+      : server_(server), socket_(std::move(socket)), stall_timer_(socket_.get_executor()),
+        lines_(protocol::kMaxLineBytes) {}
 
   void start() {
     if (!read_peer()) return;
@@ -66,7 +73,8 @@ private:
 
   void read() {
     // While a stream is answered, reading goes on only to notice the client hanging up.
-    if (reading_ || (busy_ && !streaming_) || finishing_ || outbox_bytes_ > kMaxOutbox / 2) return;
+    if (reading_ || yielded_ || (busy_ && !streaming_) || finishing_ || closed_) return;
+    if (outbox_bytes_ > kMaxOutbox / 2) return watch_stall();
     reading_ = true;
     socket_.async_read_some(asio::buffer(chunk_), [self = shared_from_this()](std::error_code ec, std::size_t n) {
       self->reading_ = false;
@@ -85,8 +93,18 @@ private:
   }
 
   // Answers buffered lines one at a time; a waiting command pauses the rest until it answers.
+  // After kRequestsPerTurn it yields to the loop and resumes behind every other ready client.
   void process() {
-    while (!busy_ && !finishing_) {
+    int answered_this_turn = 0;
+    while (!busy_ && !finishing_ && !closed_) {
+      if (answered_this_turn == kRequestsPerTurn) {
+        yielded_ = true;
+        asio::post(socket_.get_executor(), [self = shared_from_this()] {
+          self->yielded_ = false;
+          self->process();
+        });
+        return;
+      }
       std::string line;
       const auto st = lines_.next(line);
       if (st == common::LineReader::Status::NeedMore) break;
@@ -95,6 +113,7 @@ private:
                                                    "request line over 1 MiB; send smaller requests"}));
         continue;
       }
+      ++answered_this_turn;
       busy_ = true;
       answered_ = false;
       handling_ = true;
@@ -155,15 +174,41 @@ private:
                         }
                         self->outbox_bytes_ -= self->outbox_.front().size();
                         self->outbox_.pop_front();
+                        self->stall_progress();
                         if (!self->outbox_.empty()) return self->write();
                         if (self->finishing_ || (self->peer_closed_ && !self->busy_)) return self->close();
                         self->read();  // reading may have paused on a full outbox
                       });
   }
 
+  // Reading has paused on a full outbox; a client that still reads nothing is dropped.
+  void watch_stall() {
+    if (stall_armed_ || closed_) return;
+    stall_armed_ = true;
+    stall_timer_.expires_after(kStallTimeout);
+    stall_timer_.async_wait([self = shared_from_this(), generation = stall_generation_](std::error_code ec) {
+      if (ec || generation != self->stall_generation_ || self->closed_) return;
+      spdlog::warn("client pid {}: read none of its {} bytes of replies for {} s; disconnecting it",
+                   self->peer_.pid, self->outbox_bytes_, kStallTimeout.count());
+      self->close();
+    });
+  }
+
+  // The client read something: the stall clock starts over (a generation, because a timer that
+  // already fired may still be queued).
+  void stall_progress() {
+    if (!stall_armed_) return;
+    stall_armed_ = false;
+    ++stall_generation_;
+    stall_timer_.cancel();
+    if (outbox_bytes_ > kMaxOutbox / 2) watch_stall();
+  }
+
   void close() {
     if (closed_) return;
     closed_ = true;
+    ++stall_generation_;
+    stall_timer_.cancel();
     if (cancel_ && *cancel_) {  // a stream ends early: its producer lets go
       auto cancel = std::move(*cancel_);
       cancel_.reset();
@@ -182,12 +227,16 @@ private:
 
   ControlServer& server_;
   stream_protocol::socket socket_;
+  asio::steady_timer stall_timer_;
   common::LineReader lines_;
   std::array<char, 16384> chunk_{};
   std::deque<std::string> outbox_;
   std::size_t outbox_bytes_ = 0;
   Peer peer_;
   bool reading_ = false;
+  bool yielded_ = false;     // a process() is posted: the rest of the buffered lines wait for it
+  bool stall_armed_ = false;
+  unsigned stall_generation_ = 0;
   bool busy_ = false;        // a request is being answered
   bool streaming_ = false;   // ... by several lines; the last one is still to come
   std::shared_ptr<std::function<void()>> cancel_;  // the request's Reply::on_cancel

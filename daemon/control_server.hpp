@@ -1,5 +1,6 @@
 // The control socket: accepts clients, checks their uid with SO_PEERCRED, frames NDJSON with a
-// cap, answers one request at a time per connection, and bounds each client's outbox so a
+// cap, answers one request at a time per connection (at most 16 per loop turn, round robin),
+// and bounds each client's outbox so a
 // slow reader cannot grow supd. Never throws into the loop.
 #pragma once
 #include <asio/io_context.hpp>

@@ -36,6 +36,9 @@ struct Options {
   common::PathFlags paths;
   bool detach = false;
   bool check = false;
+  // A config writable by group/others (or owned by another user) is refused, root included;
+  // this flag is the explicit opt-out. A reload must pass the same ModeCheck.
+  bool allow_insecure_config = false;
 };
 
 // Pipes and sockets must never land on 0-2 and then be clobbered by a child's dup2.
@@ -61,13 +64,14 @@ void raise_fd_limit() {
   }
 }
 
-config::LoadResult load(const common::Paths& paths) {
+config::LoadResult load(const common::Paths& paths, const Options& opt) {
   if (!paths.config_explicit && !std::filesystem::exists(paths.config)) {
     config::LoadResult empty;
     empty.config = config::Config{};
     return empty;
   }
-  return config::load_config(paths.config);
+  return config::load_config(paths.config, common::system_getenv,
+                             opt.allow_insecure_config ? config::ModeCheck::Allow : config::ModeCheck::Refuse);
 }
 
 // The listening socket: the one systemd passed (supd.socket), else our own, bound here.
@@ -88,7 +92,7 @@ int run(const Options& opt) {
   auto systemd = daemon::take_systemd_environment();
   if (opt.detach) systemd = {};  // the detached daemon is not the process systemd started
   const auto paths = common::resolve_paths(opt.paths);
-  auto loaded = load(paths);
+  auto loaded = load(paths, opt);
   if (!loaded.errors.empty()) {
     for (const auto& e : loaded.errors) std::cerr << config::to_string(e) << '\n';
     if (!opt.check)
@@ -163,6 +167,8 @@ int main(int argc, char** argv) {
   app.add_option("--log-dir", log_dir, "job output dir (default $XDG_STATE_HOME/supd/logs; env SUPD_LOG_DIR)");
   app.add_flag("--detach", opt.detach, "leave the terminal; return once the daemon answers");
   app.add_flag("--check", opt.check, "validate the config and exit 0 or 1");
+  app.add_flag("--allow-insecure-config", opt.allow_insecure_config,
+               "accept a config file that group or others may write (refused by default, even for root)");
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,10 +1,14 @@
 #!/usr/bin/env bash
 # Installs the Debian packages supd needs to build and test, and only the missing ones.
 # Used by `make run`, `make test` and .ci/run; sudo is used when not root.
+#   scripts/deps.sh          what the build and the tests need (g++)
+#   scripts/deps.sh --fuzz   the same plus clang and libFuzzer, for `make fuzz` only
 set -euo pipefail
 packages=(g++ cmake ninja-build pkg-config libspdlog-dev libfmt-dev libtomlplusplus-dev libasio-dev
           catch2 libcli11-dev nlohmann-json3-dev libsystemd-dev python3 procps util-linux
           groff-base)  # groff: tests/scripts/man_test.sh checks the man pages
+# clang 14 on Debian 12; libFuzzer's runtime (libclang_rt.fuzzer) is in libclang-rt-14-dev.
+[ "${1:-}" = "--fuzz" ] && packages+=(clang libclang-rt-14-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

@@ -36,6 +36,10 @@ if [ "$(realpath -m -- "$build")" != "$(realpath -m -- build)" ]; then
   } >"$config"
 fi
 
+# supd refuses a config that group or others may write; a checkout made under umask 002 has
+# examples/supd.toml group-writable.
+chmod go-w -- "$config"
+
 q() { printf '%q' "$1"; }
 cat <<EOF
 supd: starting in the foreground with $(q "$config") (Ctrl-C stops it and its jobs).

@@ -53,6 +53,7 @@ command = ["/bin/sh", "-c", "(sleep $TAG &); exec sleep $TAG"]
 [jobs.escaper]
 command = ["/bin/sh", "-c", "setsid sleep $TAG & exec sleep $TAG"]
 TOML
+  chmod 600 "$XDG_CONFIG_HOME/supd/supd.toml"  # supd refuses a config others may write
   systemctl --user daemon-reload || fail "daemon-reload"
 
   step "start: active, READY with our STATUS"

@@ -32,6 +32,7 @@ TEST_CASE("describe() uses the words users read", "[exit_status]") {
   CHECK(describe(ExitStatus::killed(SIGSEGV, true)) == "killed by SIGSEGV (core dumped)");
   CHECK(describe(ExitStatus::killed(SIGRTMIN + 2)) == "killed by SIGRTMIN+2");
   CHECK(describe(ExitStatus::killed(99)) == "killed by signal 99");
+  CHECK(describe(ExitStatus::killed(32)) == "killed by signal 32");  // glibc's gap: named "32"
 }
 
 TEST_CASE("success() is exit 0 only", "[exit_status]") {

@@ -437,3 +437,19 @@ TEST_CASE("R64: 100000 jobs load", "[config][R64]") {
   CHECK(r.config->jobs.size() == 100000);
   CHECK(r.config->jobs[99999].name == "j99999");
 }
+
+// Found by fuzz_config: toml++ quotes the character it stopped at, here the newline after `f`,
+// and the error came out as two lines.
+TEST_CASE("every error is one line, even when toml++ quotes a newline or a control character", "[config]") {
+  for (const std::string& text : {std::string("[jobs.a]\nautostart = f\ncommand = \"x\"\n"),
+                                 std::string("[jobs.a]\nautostart = f\r\n"),
+                                 std::string("[jobs.a]\nautostart = f\x01\n")}) {
+    const auto r = parse(text);
+    REQUIRE_FALSE(r.errors.empty());
+    for (const auto& line : messages(r)) {
+      INFO(line);
+      CHECK(line.find_first_of("\n\r\x01") == std::string::npos);
+      CHECK(line.rfind("supd.toml:2:", 0) == 0);
+    }
+  }
+}

@@ -38,10 +38,14 @@ private:
   fs::path path_;
 };
 
+// 0644 whatever the umask: load_config refuses a config others may write.
 void write_file(const fs::path& p, const std::string& text) {
-  std::ofstream out(p, std::ios::binary);
-  out << text;
-  REQUIRE(out.good());
+  {
+    std::ofstream out(p, std::ios::binary);
+    out << text;
+    REQUIRE(out.good());
+  }
+  fs::permissions(p, fs::perms(0644));
 }
 
 std::vector<std::string> load_messages(const fs::path& p) {
@@ -151,4 +155,34 @@ TEST_CASE("a file with bytes that are not UTF-8 is a parse error, not a crash", 
   const auto m = load_messages(file);
   REQUIRE(m.size() == 1);
   CHECK(m[0].rfind(file.string() + ":2:", 0) == 0);
+}
+
+TEST_CASE("insecure_file_problem: group or other write, or a stranger's file, is refused", "[config][load_file]") {
+  CHECK_FALSE(insecure_file_problem("/c/supd.toml", S_IFREG | 0644, 1000, 1000));
+  CHECK_FALSE(insecure_file_problem("/c/supd.toml", S_IFREG | 0600, 1000, 1000));
+  CHECK_FALSE(insecure_file_problem("/c/supd.toml", S_IFREG | 0444, 0, 1000));  // root's file: fine
+  CHECK_FALSE(insecure_file_problem("/c/supd.toml", S_IFREG | 0755, 1000, 1000));
+  CHECK(insecure_file_problem("/c/supd.toml", S_IFREG | 0664, 1000, 1000) ==
+        "writable by group or others (mode 0664), who could change the commands supd runs; "
+        "fix it with: chmod go-w /c/supd.toml (or start supd with --allow-insecure-config)");
+  CHECK(insecure_file_problem("/c/supd.toml", S_IFREG | 0602, 1000, 1000));
+  // Root is not exempt: a root supd running a world-writable config runs anyone's commands.
+  CHECK(insecure_file_problem("/c/supd.toml", S_IFREG | 0666, 0, 0));
+  CHECK(insecure_file_problem("/c/supd.toml", S_IFREG | 0600, 1234, 1000) ==
+        "owned by uid 1234, who could change the commands supd runs; "
+        "fix it with: chown 1000 /c/supd.toml (or start supd with --allow-insecure-config)");
+}
+
+TEST_CASE("load_config refuses a config others may write, unless told to allow it", "[config][load_file]") {
+  TempDir dir;
+  const auto file = dir.path() / "supd.toml";
+  write_file(file, "[jobs.a]\ncommand = \"x\"\n");
+  fs::permissions(file, fs::perms(0666));
+  const auto messages = load_messages(file);
+  REQUIRE(messages.size() == 1);
+  CHECK(messages[0].rfind(file.string() + ": writable by group or others (mode 0666)", 0) == 0);
+  CHECK(messages[0].find("chmod go-w " + file.string()) != std::string::npos);
+  CHECK(load_config(file, test::fake_env, ModeCheck::Allow).config);
+  fs::permissions(file, fs::perms(0644));
+  CHECK(load_config(file, test::fake_env).config);
 }
