@@ -129,7 +129,8 @@ int run(const Options& opt) {
     loop.attach(server);
     daemon::Notifier notifier(io, systemd);
     loop.attach(notifier);
-    daemon::Reloader reloader(sup, paths.config, paths.config_explicit);
+    daemon::Reloader reloader(sup, paths.config, paths.config_explicit,
+                              opt.allow_insecure_config ? config::ModeCheck::Allow : config::ModeCheck::Refuse);
     reloader.set_notifier(&notifier);
     reloader.on_applied([&loop] { loop.watch_forward_signals(); });
     handlers.set_reloader(&reloader);

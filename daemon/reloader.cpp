@@ -57,7 +57,7 @@ ReloadOutcome Reloader::reload(bool dry_run, TimePoint now) {
   if (!explicit_ && !std::filesystem::exists(path_)) {
     loaded.config = config::Config{};  // as at start-up: no default config file, no jobs
   } else {
-    loaded = config::load_config(path_);
+    loaded = config::load_config(path_, common::system_getenv, mode_check_);
   }
   if (!loaded.errors.empty()) {
     out.errors = error_lines(loaded);

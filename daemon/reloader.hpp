@@ -12,6 +12,7 @@
 
 #include "common/protocol.hpp"
 #include "config/diff.hpp"
+#include "config/load.hpp"
 #include "daemon/supervisor.hpp"
 
 namespace supd::daemon {
@@ -34,8 +35,9 @@ class Reloader {
 public:
   // `config_explicit`: supd was given the path (then a missing file is an error); else a
   // missing default file means "no jobs", as at start-up.
-  Reloader(Supervisor& sup, std::filesystem::path config_path, bool config_explicit)
-      : sup_(sup), path_(std::move(config_path)), explicit_(config_explicit) {}
+  Reloader(Supervisor& sup, std::filesystem::path config_path, bool config_explicit,
+           config::ModeCheck mode_check = config::ModeCheck::Refuse)
+      : sup_(sup), path_(std::move(config_path)), explicit_(config_explicit), mode_check_(mode_check) {}
   void set_notifier(Notifier* notifier) { notifier_ = notifier; }
   void on_applied(std::function<void()> fn) { on_applied_ = std::move(fn); }  // e.g. new forward_signals
 
@@ -51,6 +53,7 @@ private:
   Supervisor& sup_;
   std::filesystem::path path_;
   bool explicit_;
+  config::ModeCheck mode_check_;  // supd --allow-insecure-config applies to reloads too
   Notifier* notifier_ = nullptr;
   std::function<void()> on_applied_;
 };
