@@ -69,9 +69,21 @@ struct Logs {
   bool operator==(const Logs&) const = default;
 };
 
-using Command = std::variant<Hello, Status, Start, Stop, Restart, SignalJob, Pid, Shutdown, Logs>;
+// `events`: the event history (one job's, or every job's and supd's merged in time order),
+// its last `limit` events (all kept when unset), then with `follow` new events as they happen.
+// Wire params: {"job": "amsa" (optional), "follow", "limit" (optional)}.
+struct Events {
+  std::optional<std::string> job;
+  bool follow = false;
+  std::optional<int> limit;
+  bool operator==(const Events&) const = default;
+};
+// `why`: post-mortem of the job's last exit. Wire params: {"job"}.
+struct Why { std::string job; bool operator==(const Why&) const = default; };
 
-// "hello", "status", "start", "stop", "restart", "signal", "pid", "shutdown", "logs".
+using Command = std::variant<Hello, Status, Start, Stop, Restart, SignalJob, Pid, Shutdown, Logs, Events, Why>;
+
+// "hello", "status", "start", "stop", "restart", "signal", "pid", "shutdown", "logs", "events", "why".
 std::string_view method_name(const Command& command);
 
 struct Request {
@@ -109,7 +121,7 @@ std::variant<Response, Error> decode_response(std::string_view line) noexcept;
 // One row of `status` (also the result of start/stop/restart, one per job they touched).
 //   {"name": "amsa", "state": "running", "pid": 4242, "uptime_s": 12.5, "restarts": 0,
 //    "last_exit": {"code": 3, "signal": null, "core_dumped": false, "description": "exited 3"} | null,
-//    "error": "exec amsa.py: No such file or directory" | null}
+//    "error": "exec amsa.py: No such file or directory" | null, "next_try_s": 240.0 | null}
 struct JobStatus {
   std::string name;
   std::string state;  // lower case: stopped starting running backoff stopping exited fatal
@@ -118,8 +130,15 @@ struct JobStatus {
   int restarts = 0;
   std::optional<common::ExitStatus> last_exit;
   std::optional<std::string> error;  // why it is fatal/backoff (spawn error), else null
+  std::optional<double> next_try_s = {};  // backoff/fatal with a retry deadline: seconds until it (the
+                                          // initializer keeps positional {...} of the fields above valid)
   bool operator==(const JobStatus&) const = default;
 };
+
+// The exit object of JobStatus.last_exit (also in events and `why`):
+//   {"code": 3 | null, "signal": "KILL" | null, "core_dumped": false, "description": "exited 3"}
+nlohmann::json exit_to_json(const common::ExitStatus& e);
+std::optional<common::ExitStatus> exit_from_json(const nlohmann::json& j) noexcept;
 
 nlohmann::json to_json(const JobStatus& job);
 std::optional<JobStatus> job_status_from_json(const nlohmann::json& j) noexcept;

@@ -108,6 +108,13 @@ ParsedCli parse_cli(std::span<const std::string> args) {
       sc->add_flag("--reopen", flags[i].reopen, "reopen every log file (after logrotate moved them); no JOB")
           ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     }
+    if (row.options & kOptEvents) {
+      sc->add_option("-n,--lines", flags[i].lines, "only the last N events of the history")
+          ->type_name("N")
+          ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+      sc->add_flag("-f,--follow", flags[i].follow, "then print new events as they happen, until supd exits or Ctrl-C")
+          ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+    }
     apps.push_back(sc);
   }
 

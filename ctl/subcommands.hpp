@@ -28,6 +28,7 @@ enum SubcommandOption : unsigned {
   kOptNoWait = 1u << 0,  // --no-wait: start/stop/restart return without waiting to settle
   kOptGroup = 1u << 1,   // --group: signal the job's whole process group
   kOptLogs = 1u << 2,    // logs: -n N, -f/--follow, --stderr, --reopen
+  kOptEvents = 1u << 3,  // events: -n N, -f/--follow
 };
 
 struct SubcommandFlags {

@@ -40,22 +40,22 @@ void EventLoop::on_signal(int signo) {
     break;
   case SIGTERM:
   case SIGINT:
-    spdlog::info("received SIG{}: stopping every job, then exiting", common::signal_name(signo));
+    sup_.record(nullptr, "signal", fmt::format("received SIG{}: stopping every job, then exiting", common::signal_name(signo)), Origin::kernel());
     sup_.begin_shutdown(now);
     break;
   case SIGUSR2:
-    spdlog::info("received SIGUSR2: reopening every log file");
+    sup_.record(nullptr, "signal", "received SIGUSR2: reopening every log file", Origin::kernel());
     output_.reopen_all();
     sup_.forward(signo);  // and to the jobs that list it in forward_signals
     break;
   case SIGHUP:
     if (notifier_ != nullptr) notifier_->reloading();  // READY=1 below completes `systemctl reload`
-    spdlog::info("received SIGHUP: reloading the config is not implemented yet; nothing changed");
+    sup_.record(nullptr, "signal", "received SIGHUP: reloading the config is not implemented yet; nothing changed", Origin::kernel());
     sup_.forward(signo);
     if (notifier_ != nullptr) notifier_->ready(sup_.summary());
     break;
   default:
-    spdlog::info("received SIG{}", common::signal_name(signo));
+    sup_.record(nullptr, "signal", fmt::format("received SIG{}", common::signal_name(signo)), Origin::kernel());
     sup_.forward(signo);  // to the jobs that list it in forward_signals
     break;
   }
