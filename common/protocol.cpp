@@ -30,8 +30,9 @@ constexpr std::array<std::pair<ErrorCode, std::string_view>, 15> kErrorCodes{{
 }};
 
 // In Command's alternative order, so command.index() picks the name.
-constexpr std::array<std::string_view, 12> kMethodNames{
-    "hello", "status", "start", "stop", "restart", "signal", "pid", "shutdown", "logs", "reload", "run", "persist"};
+constexpr std::array<std::string_view, 14> kMethodNames{
+    "hello", "status", "start", "stop", "restart", "signal", "pid", "shutdown", "logs", "reload", "run", "persist",
+    "events", "why"};
 static_assert(std::variant_size_v<Command> == kMethodNames.size());
 
 // nlohmann's parser recurses once per nesting level, so `[[[[...` 10000 deep could blow
@@ -181,8 +182,15 @@ Command decode_command(std::size_t method, const json& p) {
   case 9: return Reload{optional_bool(p, "dry_run", false)};
   case 10: return decode_run(p);
   case 11: return Persist{required_string(p, "job")};
-  case 8:
-  default: {
+  case 12: {
+    Events ev;
+    if (field(p, "job") && !field(p, "job")->is_null()) ev.job = required_string(p, "job");
+    ev.follow = optional_bool(p, "follow", false);
+    if (field(p, "limit") && !field(p, "limit")->is_null()) ev.limit = optional_count(p, "limit", 0);
+    return ev;
+  }
+  case 13: return Why{required_string(p, "job")};
+  case 8: {
     Logs logs;
     logs.reopen = optional_bool(p, "reopen", false);
     if (!logs.reopen || field(p, "job")) logs.job = required_string(p, "job");
@@ -197,6 +205,7 @@ Command decode_command(std::size_t method, const json& p) {
     return logs;
   }
   }
+  throw FieldError{"unknown method"};  // unreachable: the index comes from kMethodNames
 }
 
 json params_of(const Hello& c) { return {{"protocol", c.protocol}}; }
@@ -224,6 +233,13 @@ json params_of(const Run& c) {
   return p;
 }
 json params_of(const Persist& c) { return {{"job", c.job}}; }
+json params_of(const Events& c) {
+  json p = {{"follow", c.follow}};
+  if (c.job) p["job"] = *c.job;
+  if (c.limit) p["limit"] = *c.limit;
+  return p;
+}
+json params_of(const Why& c) { return {{"job", c.job}}; }
 
 // Echoing a hostile method name back is fine (the encoder escapes it), but keep it short.
 std::string quoted_excerpt(std::string_view s) {
@@ -282,40 +298,6 @@ std::optional<int> as_int(const json& v) {
     if (i >= INT_MIN && i <= INT_MAX) return static_cast<int>(i);
   }
   return std::nullopt;
-}
-
-json exit_to_json(const common::ExitStatus& e) {
-  json j = json::object();
-  j["code"] = e.signaled ? json(nullptr) : json(e.code);
-  if (e.signaled) {
-    const auto name = common::signal_name(e.signal);
-    j["signal"] = name.empty() ? std::to_string(e.signal) : name;  // digits still parse back
-  } else {
-    j["signal"] = nullptr;
-  }
-  j["core_dumped"] = e.core_dumped;
-  j["description"] = common::describe(e);
-  return j;
-}
-
-std::optional<common::ExitStatus> exit_from_json(const json& j) {
-  if (!j.is_object()) return std::nullopt;
-  bool core = false;
-  if (const json* c = field(j, "core_dumped"); c && !c->is_null()) {
-    if (!c->is_boolean()) return std::nullopt;
-    core = c->get<bool>();
-  }
-  if (const json* s = field(j, "signal"); s && !s->is_null()) {
-    if (!s->is_string()) return std::nullopt;
-    const auto signo = common::parse_signal(s->get<std::string>());
-    if (!signo) return std::nullopt;
-    return common::ExitStatus::killed(*signo, core);
-  }
-  const json* code = field(j, "code");
-  if (!code) return std::nullopt;
-  const auto value = as_int(*code);
-  if (!value) return std::nullopt;
-  return common::ExitStatus::exited(*value);
 }
 
 }  // namespace
@@ -392,6 +374,44 @@ std::variant<Response, Error> decode_response(std::string_view line) noexcept {
   }
 }
 
+json exit_to_json(const common::ExitStatus& e) {
+  json j = json::object();
+  j["code"] = e.signaled ? json(nullptr) : json(e.code);
+  if (e.signaled) {
+    const auto name = common::signal_name(e.signal);
+    j["signal"] = name.empty() ? std::to_string(e.signal) : name;  // digits still parse back
+  } else {
+    j["signal"] = nullptr;
+  }
+  j["core_dumped"] = e.core_dumped;
+  j["description"] = common::describe(e);
+  return j;
+}
+
+std::optional<common::ExitStatus> exit_from_json(const json& j) noexcept {
+  try {
+  if (!j.is_object()) return std::nullopt;
+  bool core = false;
+  if (const json* c = field(j, "core_dumped"); c && !c->is_null()) {
+    if (!c->is_boolean()) return std::nullopt;
+    core = c->get<bool>();
+  }
+  if (const json* s = field(j, "signal"); s && !s->is_null()) {
+    if (!s->is_string()) return std::nullopt;
+    const auto signo = common::parse_signal(s->get<std::string>());
+    if (!signo) return std::nullopt;
+    return common::ExitStatus::killed(*signo, core);
+  }
+  const json* code = field(j, "code");
+  if (!code) return std::nullopt;
+  const auto value = as_int(*code);
+  if (!value) return std::nullopt;
+  return common::ExitStatus::exited(*value);
+  } catch (...) {
+    return std::nullopt;
+  }
+}
+
 json to_json(const JobStatus& job) {
   json j = json::object();
   j["name"] = job.name;
@@ -402,6 +422,7 @@ json to_json(const JobStatus& job) {
   j["last_exit"] = job.last_exit ? exit_to_json(*job.last_exit) : json(nullptr);
   j["error"] = job.error ? json(*job.error) : json(nullptr);
   if (job.origin) j["origin"] = *job.origin;
+  j["next_try_s"] = job.next_try_s ? json(*job.next_try_s) : json(nullptr);
   return j;
 }
 
@@ -434,6 +455,10 @@ std::optional<JobStatus> job_status_from_json(const json& j) noexcept {
       s.error = v->get<std::string>();
     }
     if (const json* v = field(j, "origin"); v && v->is_string()) s.origin = v->get<std::string>();
+    if (const json* v = field(j, "next_try_s"); v && !v->is_null()) {
+      if (!v->is_number()) return std::nullopt;
+      s.next_try_s = v->get<double>();
+    }
     return s;
   } catch (...) {
     return std::nullopt;

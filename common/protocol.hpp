@@ -94,11 +94,23 @@ struct Run {
 // `persist`: append an ad-hoc job to the config file. Wire params: {"job"}.
 struct Persist { std::string job; bool operator==(const Persist&) const = default; };
 
+// `events`: the event history (one job's, or every job's and supd's merged in time order),
+// its last `limit` events (all kept when unset), then with `follow` new events as they happen.
+// Wire params: {"job": "amsa" (optional), "follow", "limit" (optional)}.
+struct Events {
+  std::optional<std::string> job;
+  bool follow = false;
+  std::optional<int> limit;
+  bool operator==(const Events&) const = default;
+};
+// `why`: post-mortem of the job's last exit. Wire params: {"job"}.
+struct Why { std::string job; bool operator==(const Why&) const = default; };
+
 using Command = std::variant<Hello, Status, Start, Stop, Restart, SignalJob, Pid, Shutdown, Logs, Reload, Run,
-                             Persist>;
+                             Persist, Events, Why>;
 
 // "hello", "status", "start", "stop", "restart", "signal", "pid", "shutdown", "logs", "reload",
-// "run", "persist".
+// "run", "persist", "events", "why".
 std::string_view method_name(const Command& command);
 
 struct Request {
@@ -136,7 +148,7 @@ std::variant<Response, Error> decode_response(std::string_view line) noexcept;
 // One row of `status` (also the result of start/stop/restart, one per job they touched).
 //   {"name": "amsa", "state": "running", "pid": 4242, "uptime_s": 12.5, "restarts": 0,
 //    "last_exit": {"code": 3, "signal": null, "core_dumped": false, "description": "exited 3"} | null,
-//    "error": "exec amsa.py: No such file or directory" | null}
+//    "error": "exec amsa.py: No such file or directory" | null, "next_try_s": 240.0 | null}
 struct JobStatus {
   std::string name;
   std::string state;  // lower case: stopped starting running backoff stopping exited fatal
@@ -148,8 +160,15 @@ struct JobStatus {
   // "config" or "run" (`supctl run`); absent from older supds. Default-initialised, so
   // brace-initialised JobStatus values elsewhere need not name it.
   std::optional<std::string> origin = std::nullopt;
+  std::optional<double> next_try_s = {};  // backoff/fatal with a retry deadline: seconds until it (the
+                                          // initializer keeps positional {...} of the fields above valid)
   bool operator==(const JobStatus&) const = default;
 };
+
+// The exit object of JobStatus.last_exit (also in events and `why`):
+//   {"code": 3 | null, "signal": "KILL" | null, "core_dumped": false, "description": "exited 3"}
+nlohmann::json exit_to_json(const common::ExitStatus& e);
+std::optional<common::ExitStatus> exit_from_json(const nlohmann::json& j) noexcept;
 
 nlohmann::json to_json(const JobStatus& job);
 std::optional<JobStatus> job_status_from_json(const nlohmann::json& j) noexcept;

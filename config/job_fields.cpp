@@ -238,6 +238,12 @@ JobFields read_job_fields(const toml::table& table, ReadContext& ctx) {
       f.backoff_initial = read_duration(node, key, errors);
     } else if (key == "backoff_max") {
       f.backoff_max = read_duration(node, key, errors);
+    } else if (key == "fatal_retry_after") {
+      f.fatal_retry_after = read_duration(node, key, errors);
+      if (f.fatal_retry_after && f.fatal_retry_after->count() == 0) {  // 0 would be a crash loop
+        errors.add(node, "fatal_retry_after: must be more than 0; leave it out to stay fatal");
+        f.fatal_retry_after.reset();
+      }
     } else if (key == "stop_signal") {
       f.stop_signal = read_signal(node, key, errors);
     } else if (key == "stop_timeout") {
@@ -274,6 +280,7 @@ BuiltJob build_job(std::string name, Pos job_pos, const JobFields& defaults, con
   take(m.start_retries, job.start_retries);
   take(m.backoff_initial, job.backoff_initial);
   take(m.backoff_max, job.backoff_max);
+  take(m.fatal_retry_after, job.fatal_retry_after);
   take(m.stop_signal, job.stop_signal);
   take(m.stop_timeout, job.stop_timeout);
   take(m.ignore_signals, job.ignore_signals);
@@ -324,6 +331,7 @@ BuiltJob build_job(std::string name, Pos job_pos, const JobFields& defaults, con
   s.start_retries = m.start_retries.value_or(s.start_retries);
   s.backoff_initial = m.backoff_initial.value_or(s.backoff_initial);
   s.backoff_max = m.backoff_max.value_or(s.backoff_max);
+  if (m.fatal_retry_after) s.fatal_retry_after = *m.fatal_retry_after;
   s.stop_signal = m.stop_signal.value_or(s.stop_signal);
   s.stop_timeout = m.stop_timeout.value_or(s.stop_timeout);
   if (m.ignore_signals) s.ignore_signals = *m.ignore_signals;

@@ -22,6 +22,7 @@ inline constexpr std::string_view kJobKeys[] = {
     "start_secs",    "start_retries",  "backoff_initial", "backoff_max", "stop_signal", "stop_timeout",
     "ignore_signals", "forward_signals", "stdout",        "stderr",      "log_max_size", "log_keep",
     "timestamps",
+    "fatal_retry_after",
 };
 
 struct ReadContext {
@@ -49,6 +50,7 @@ struct JobFields {
   std::optional<bool> autostart;
   std::optional<RestartPolicy> restart;
   std::optional<std::chrono::milliseconds> start_secs, backoff_initial, backoff_max, stop_timeout;
+  std::optional<std::chrono::milliseconds> fatal_retry_after;
   std::optional<int> start_retries, stop_signal, log_keep;
   std::optional<std::vector<int>> ignore_signals, forward_signals;
   std::optional<OutputName> stdout_file, stderr_file;

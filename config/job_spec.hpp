@@ -31,6 +31,8 @@ struct JobSpec {
   int start_retries = 3;                       // first spawn + 3 retries, then fatal
   std::chrono::milliseconds backoff_initial = 1s;  // delay after the first failed start
   std::chrono::milliseconds backoff_max = 60s;     // the doubling stops here
+  // FATAL after too many failed starts: retried once this long after (nullopt: stays fatal).
+  std::optional<std::chrono::milliseconds> fatal_retry_after = {};
   int stop_signal = SIGTERM;
   std::chrono::milliseconds stop_timeout = 10s;  // then SIGKILL to the group
   std::vector<int> ignore_signals = {SIGHUP};    // the nohup guarantee

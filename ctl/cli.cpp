@@ -140,6 +140,13 @@ ParsedCli parse_cli(std::span<const std::string> args) {
                      "exit 0 and print it; 4 if none within --timeout (10s); 1 if the job exits first")
           ->type_name("REGEX")
           ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+    if (row.options & kOptEvents) {
+      sc->add_option("-n,--lines", flags[i].lines, "only the last N events of the history")
+          ->type_name("N")
+          ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+      sc->add_flag("-f,--follow", flags[i].follow, "then print new events as they happen, until supd exits or Ctrl-C")
+          ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+    }
     apps.push_back(sc);
   }
 

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "common/duration.hpp"
+#include "common/event.hpp"
 #include "common/exit_status.hpp"
 #include "common/signals.hpp"
 
@@ -87,10 +88,22 @@ std::string one_line(std::string_view text) {
   return out;
 }
 
+// "next try in 4m" for a backoff/fatal job with a retry deadline.
+// Coarse, as a person plans with it: seconds under a minute, whole minutes under an hour.
+std::string next_try_text(double seconds) {
+  if (!std::isfinite(seconds) || seconds < 0) seconds = 0;
+  seconds = std::min(std::ceil(seconds), 1e12);
+  if (seconds < 60) return fmt::format("next try in {}s", static_cast<int>(seconds));
+  if (seconds < 3600) return fmt::format("next try in {}m", static_cast<int>(std::lround(seconds / 60)));
+  return "next try in " + common::format_duration(std::chrono::milliseconds(static_cast<std::int64_t>(seconds * 1000)));
+}
+
 std::string last_exit_text(const proto::JobStatus& job) {
-  if (job.error && !job.error->empty()) return one_line(*job.error);
-  if (job.last_exit) return common::describe(*job.last_exit);
-  return "-";
+  std::string out = "-";
+  if (job.error && !job.error->empty()) out = one_line(*job.error);
+  else if (job.last_exit) out = common::describe(*job.last_exit);
+  if (job.next_try_s) out += "; " + next_try_text(*job.next_try_s);
+  return out;
 }
 
 std::string render_status_table(const std::vector<proto::JobStatus>& jobs) {
@@ -227,8 +240,86 @@ std::optional<std::string> render_result(const proto::Command& command, const nl
     if (result.contains("eof")) return std::string();
     return std::nullopt;
   }
+  if (std::holds_alternative<proto::Events>(command)) return render_events(result);
+  if (std::holds_alternative<proto::Why>(command)) return render_why(result);
   if (result.is_object() || result.is_array()) return result.dump() + "\n";
   return std::nullopt;
+}
+
+std::optional<std::string> render_events(const nlohmann::json& result) {
+  if (!result.is_object()) return std::nullopt;
+  if (result.contains("eof")) return std::string();
+  const auto it = result.find("events");
+  if (it == result.end() || !it->is_array()) return std::nullopt;
+  std::string out;
+  for (const auto& item : *it) {
+    const auto e = common::event_from_json(item);
+    if (!e) return std::nullopt;
+    out += common::format_local(e->time) + " " + one_line(common::describe(*e)) + "\n";
+  }
+  return out;
+}
+
+std::optional<std::string> render_events_json(std::string_view response_line) {
+  const auto doc = nlohmann::ordered_json::parse(response_line, nullptr, false);
+  if (doc.is_discarded() || !doc.is_object()) return std::nullopt;
+  const auto result = doc.find("result");
+  if (result == doc.end() || !result->is_object()) return std::nullopt;
+  if (result->contains("eof")) return std::string();
+  const auto events = result->find("events");
+  if (events == result->end() || !events->is_array()) return std::nullopt;
+  std::string out;
+  for (const auto& item : *events) out += item.dump() + "\n";
+  return out;
+}
+
+std::optional<std::string> render_why(const nlohmann::json& r) {
+  if (!r.is_object() || !r.contains("job") || !r["job"].is_string() || !r.contains("exited")) return std::nullopt;
+  const auto job = r["job"].get<std::string>();
+  const auto str = [&](const char* key) {
+    const auto it = r.find(key);
+    return it != r.end() && it->is_string() ? one_line(it->get<std::string>()) : std::string();
+  };
+  std::string out;
+  const auto label = [&](std::string_view name, const std::string& text) {
+    out += fmt::format("{:<12}{}\n", std::string(name) + ":", text);
+  };
+  const auto exit = r.contains("exit") ? proto::exit_from_json(r["exit"]) : std::nullopt;
+  if (r["exited"] == true && exit) {
+    out += fmt::format("{}: {}\n", job, common::describe(*exit));
+    const auto cause = r.find("cause");
+    if (cause != r.end() && cause->is_object() && (*cause)["text"].is_string())
+      label("cause", one_line((*cause)["text"].get<std::string>()));
+    if (exit->signaled) label("core dump", exit->core_dumped ? "yes" : "no");
+    std::string ran = "-";
+    if (const auto up = r.find("uptime_s"); up != r.end() && up->is_number())
+      ran = common::format_duration(std::chrono::milliseconds(static_cast<std::int64_t>(
+          std::min(std::max(up->get<double>(), 0.0) * 1000.0, 1e15))));
+    std::string detail;
+    if (const auto pid = int_field(r, "exit_pid")) detail = fmt::format("pid {}", *pid);
+    if (const auto at = common::parse_utc(str("exited_at")))
+      detail += (detail.empty() ? "" : ", ") + std::string("ended ") + common::format_local(*at);
+    label("ran for", detail.empty() ? ran : fmt::format("{} ({})", ran, detail));
+  } else if (!str("error").empty()) {
+    out += fmt::format("{} has not run since supd started: {}\n", job, str("error"));
+  } else {
+    out += fmt::format("{} has not exited since supd started it\n", job);
+  }
+  label("restarts", std::to_string(int_field(r, "restarts").value_or(0)));
+  std::string state = upper(str("state"));
+  if (const auto pid = int_field(r, "pid")) state += fmt::format(" (pid {})", *pid);
+  if (const auto it = r.find("next_try_s"); it != r.end() && it->is_number())
+    state += ", " + next_try_text(it->get<double>());
+  label("state", state);
+  const auto lines = r.find("last_lines");
+  if (lines != r.end() && lines->is_array() && !lines->empty()) {
+    out += "last lines:\n";
+    for (const auto& l : *lines)
+      if (l.is_string()) out += "  " + one_line(l.get<std::string>()) + "\n";
+  } else {
+    label("last lines", "(no output)");
+  }
+  return out;
 }
 
 std::optional<std::string> render_json_result(std::string_view response_line) {

@@ -34,6 +34,15 @@ std::vector<std::string> reload_errors(const nlohmann::json& result);
 // `shutdown` is rendered here too (printed once supd has closed the connection).
 std::optional<std::string> render_result(const protocol::Command& command, const nlohmann::json& result);
 
+// `events`: one line per event of a result's "events" array, "2026-11-25T17:20:01.123 amsa
+// running -> stopping: ..." (local time); nullopt when the result is not one.
+std::optional<std::string> render_events(const nlohmann::json& result);
+// `events --json`: each event of the raw response line as one JSON document per line.
+std::optional<std::string> render_events_json(std::string_view response_line);
+
+// `why`: a few labelled lines.
+std::optional<std::string> render_why(const nlohmann::json& result);
+
 // The --json document: the "result" of the raw response line, byte for byte as supd ordered
 // it, followed by '\n'. nullopt if the line has no result.
 std::optional<std::string> render_json_result(std::string_view response_line);

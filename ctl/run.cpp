@@ -64,6 +64,31 @@ int stream_logs(Client& client, Reply reply, const ParsedCli& cli, std::ostream&
   }
 }
 
+// `events`: every piece of the history as it arrives, then (with -f) each new event, until
+// the piece without "more" or supd's end mark; supd going away ends a follow with exit 0.
+int stream_events(Client& client, Reply reply, const ParsedCli& cli, std::ostream& out, std::ostream& err) {
+  const bool follow = std::get<proto::Events>(cli.command).follow;
+  for (;;) {
+    if (const auto* error = std::get_if<proto::Error>(&reply.response.body))
+      return fail(err, kFailed, error_text(*error));
+    const auto text = cli.options.json ? render_events_json(reply.line)
+                                       : render_events(std::get<nlohmann::json>(reply.response.body));
+    if (!text) return fail(err, kFailed, "supd sent an events result supctl cannot read; use the supctl that came with this supd");
+    out << *text;
+    out.flush();
+    if (!out) return fail(err, kFailed, "cannot write to standard output");
+    if (!has_more(reply)) return kOk;
+    auto next = client.next(follow ? Timeout{} : Timeout{kDefaultTimeout});
+    if (!next) {
+      if (!follow) return fail(err, kFailed, "supd closed the connection in the middle of the history");
+      err << "supctl: the event stream ended without supd's end mark (supd exited, or this follower fell too far behind)\n";
+      err.flush();
+      return kOk;
+    }
+    reply = std::move(*next);
+  }
+}
+
 }  // namespace
 
 Limits limits_for(const GlobalOptions& options, const protocol::Command& command) {
@@ -90,6 +115,7 @@ int run(const ParsedCli& cli, std::ostream& out, std::ostream& err, const common
       return run_signal_expect(client, cli, limits.connect, limits.request, out, err);
     reply = client.call(cli.command, limits.request);
     if (std::holds_alternative<proto::Logs>(cli.command)) return stream_logs(client, std::move(reply), cli, out, err);
+    if (std::holds_alternative<proto::Events>(cli.command)) return stream_events(client, std::move(reply), cli, out, err);
     if (reply.response.ok() && std::holds_alternative<proto::Shutdown>(cli.command))
       client.wait_for_close(limits.request);  // returns once supd is gone
   } catch (const ClientFailure& e) {

@@ -110,6 +110,24 @@ proto::Command build_logs(std::span<const std::string> args, const SubcommandFla
   return logs;
 }
 
+proto::Command build_events(std::span<const std::string> args, const SubcommandFlags& f) {
+  proto::Events ev;
+  if (!args.empty()) {
+    check_job_name(args[0]);
+    ev.job = args[0];
+  }
+  if (f.lines && *f.lines < 0)
+    throw UsageError(fmt::format("invalid -n {}: give a number of events >= 0", *f.lines));
+  ev.limit = f.lines;
+  ev.follow = f.follow;
+  return ev;
+}
+
+proto::Command build_why(std::span<const std::string> args, const SubcommandFlags&) {
+  check_job_name(args[0]);
+  return proto::Why{args[0]};
+}
+
 // doctor runs its checks client-side (ctl/doctor.cpp); the one request it sends, after hello,
 // is a status, which run() leaves to run_doctor.
 proto::Command build_doctor(std::span<const std::string>, const SubcommandFlags&) {
@@ -164,7 +182,7 @@ proto::Command build_persist(std::span<const std::string> args, const Subcommand
   return proto::Persist{args[0]};
 }
 
-constexpr std::array<Subcommand, 13> kSubcommands{{
+constexpr std::array<Subcommand, 15> kSubcommands{{
     {"status", "list", "[JOB...]", "show every job (or the named ones): state, pid, uptime, restarts, last exit",
      0, kMany, kOptNone, build_status},
     {"start", "", "JOB... [--no-wait]", "start jobs ('all' = every job) and wait until they settle",
@@ -182,6 +200,10 @@ constexpr std::array<Subcommand, 13> kSubcommands{{
      0, 0, kOptNone, build_shutdown},
     {"logs", "", "JOB [-n N] [-f] [--stderr] [-t] [--since T]", "print the job's last N lines (10), across rotated files; -f follows; -t adds times; --reopen reopens every log file",
      0, 1, kOptLogs, build_logs},
+    {"events", "", "[JOB] [-n N] [-f]", "the event history (transitions, signals, exits), all jobs merged or one; -f streams new ones",
+     0, 1, kOptEvents, build_events},
+    {"why", "", "JOB", "post-mortem of the job's last exit: code or signal, core, who caused it, last lines",
+     1, 1, kOptNone, build_why},
     {"doctor", "", "", "check what breaks supervised jobs (socket, systemd, linger, log dir, config, buffering); one line each",
      0, 0, kOptNone, build_doctor},
     {"reload", "", "[--dry-run]", "re-read the config file, show what changed per job, apply it (--dry-run: only show)",

@@ -32,6 +32,7 @@ enum SubcommandOption : unsigned {
   kOptDryRun = 1u << 3,  // reload --dry-run
   kOptRun = 1u << 4,     // run: --restart, --directory, --env K=V, --stdout, then -- CMD ARGS...
   kOptExpect = 1u << 7,  // signal --expect REGEX: wait for a new output line matching it
+  kOptEvents = 1u << 8,  // events: -n N, -f/--follow
 };
 
 struct SubcommandFlags {

@@ -46,16 +46,16 @@ void EventLoop::on_signal(int signo) {
     break;
   case SIGTERM:
   case SIGINT:
-    spdlog::info("received SIG{}: stopping every job, then exiting", common::signal_name(signo));
+    sup_.record(nullptr, "signal", fmt::format("received SIG{}: stopping every job, then exiting", common::signal_name(signo)), Origin::kernel());
     sup_.begin_shutdown(now);
     break;
   case SIGUSR2:
-    spdlog::info("received SIGUSR2: reopening every log file");
+    sup_.record(nullptr, "signal", "received SIGUSR2: reopening every log file", Origin::kernel());
     output_.reopen_all();
     sup_.forward(signo);  // and to the jobs that list it in forward_signals
     break;
   case SIGHUP:
-    spdlog::info("received SIGHUP: reloading the config");
+    sup_.record(nullptr, "signal", "received SIGHUP: reloading the config", Origin::kernel());
     if (reloader_ != nullptr && !sup_.shutting_down()) {
       // RELOADING=1 ... READY=1 come from the reloader; on errors nothing changed and supd
       // tells systemd nothing, so `systemctl reload` does not wait for a READY=1.
@@ -64,7 +64,7 @@ void EventLoop::on_signal(int signo) {
     sup_.forward(signo);
     break;
   default:
-    spdlog::info("received SIG{}", common::signal_name(signo));
+    sup_.record(nullptr, "signal", fmt::format("received SIG{}", common::signal_name(signo)), Origin::kernel());
     sup_.forward(signo);  // to the jobs that list it in forward_signals
     break;
   }

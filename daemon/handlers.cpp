@@ -1,5 +1,9 @@
 #include "daemon/handlers.hpp"
 
+#include <unistd.h>
+
+#include <algorithm>
+
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
@@ -22,6 +26,18 @@ using json = nlohmann::json;
 constexpr std::size_t kMaxTailBytes = 1 << 20;     // what `logs -n N` returns at most
 constexpr std::size_t kTailPieceBytes = 128 << 10;  // per response line
 constexpr std::size_t kMaxSinceBytes = 16 << 20;    // how far back `logs --since` reads
+constexpr std::size_t kEventsPerLine = 200;          // `events`: history in pieces this long
+constexpr std::size_t kMaxHistoryBytes = 4 << 20;    // ... and at most this much of it (outbox: 8 MiB)
+constexpr std::size_t kWhyLines = 20;
+
+// Who is asking: SO_PEERCRED's uid and pid, and the program, read now (it may have exited,
+// or be another user's under hidepid: then it is left out).
+Origin peer_origin(const Peer& peer) {
+  std::string exe(4096, '\0');
+  const auto n = ::readlink(fmt::format("/proc/{}/exe", peer.pid).c_str(), exe.data(), exe.size());
+  exe.resize(n > 0 ? static_cast<std::size_t>(n) : 0);
+  return Origin::peer(peer.uid, peer.pid, std::move(exe));
+}
 
 Response fail(std::uint64_t id, ErrorCode code, std::string message) { return {id, Error{code, std::move(message)}}; }
 
@@ -53,7 +69,6 @@ void Handlers::handle(std::string_view line, const Peer& peer, Reply reply) {
 Response Handlers::dispatch(std::uint64_t id, const protocol::Command& command, const Peer& peer, Reply& reply,
                             bool& deferred) {
   const auto now = Clock::now();
-  const Origin who = Origin::peer(peer.uid, peer.pid);
 
   if (const auto* c = std::get_if<protocol::Hello>(&command)) {
     if (c->protocol != protocol::kProtocolVersion)
@@ -86,7 +101,7 @@ Response Handlers::dispatch(std::uint64_t id, const protocol::Command& command, 
     Job& job = *jobs.front();
     if (!job.rt.main_alive) return {id, not_running(job)};
     const pid_t target = c->group ? job.pgid : job.pid;
-    if (const int err = sup_.signal(job, *signo, c->group, who); err != 0) {
+    if (const int err = sup_.signal(job, *signo, c->group, peer_origin(peer)); err != 0) {
       if (err == ESRCH) return {id, not_running(job)};
       return fail(id, ErrorCode::Internal, fmt::format("sending SIG{} to job '{}' failed: {}",
                                                        common::signal_name(*signo), job.spec.name,
@@ -106,7 +121,7 @@ Response Handlers::dispatch(std::uint64_t id, const protocol::Command& command, 
     if (reloader_ == nullptr) return fail(id, ErrorCode::Internal, "this supd cannot reload its config");
     if (sup_.shutting_down() && !c->dry_run)
       return fail(id, ErrorCode::ShuttingDown, "supd is shutting down and changes nothing; start supd again first");
-    spdlog::info("reload{} requested by {}", c->dry_run ? " --dry-run" : "", who.describe());
+    spdlog::info("reload{} requested by {}", c->dry_run ? " --dry-run" : "", peer_origin(peer).describe());
     return {id, to_json(reloader_->reload(c->dry_run, now))};
   }
   if (const auto* c = std::get_if<protocol::Run>(&command)) return run(id, *c, peer, reply, deferred);
@@ -118,6 +133,8 @@ Response Handlers::dispatch(std::uint64_t id, const protocol::Command& command, 
     if (auto* e = std::get_if<Error>(&r)) return {id, std::move(*e)};
     return {id, std::get<json>(std::move(r))};
   }
+  if (const auto* c = std::get_if<protocol::Events>(&command)) return events(id, *c, reply, deferred);
+  if (const auto* c = std::get_if<protocol::Why>(&command)) return why(id, *c, now);
   // Shutdown: answered once every job has stopped, just before supd exits.
   if (!shutdown_requested_)
     for (const auto& job : sup_.jobs()) stopped_at_shutdown_ += job.rt.main_alive ? 1 : 0;
@@ -135,7 +152,7 @@ Response Handlers::control(std::uint64_t id, WaitKind kind, const std::vector<st
   if (sup_.shutting_down() && kind != WaitKind::Stop)
     return fail(id, ErrorCode::ShuttingDown, "supd is shutting down and starts nothing; start supd again first");
   const auto now = Clock::now();
-  const Origin who = Origin::peer(peer.uid, peer.pid);
+  const Origin who = peer_origin(peer);
   std::vector<std::string> job_names;
   for (Job* job : jobs) {
     job_names.push_back(job->spec.name);
@@ -304,7 +321,7 @@ Response Handlers::run(std::uint64_t id, const protocol::Run& c, const Peer& pee
     spec.stdout_file = out.string();
   }
   const auto now = Clock::now();
-  const Origin who = Origin::peer(peer.uid, peer.pid);
+  const Origin who = peer_origin(peer);
   spdlog::info("run: ad-hoc job {} added by {}: {}", c.name, who.describe(), fmt::join(c.argv, " "));
   Job& job = sup_.add_run_job(std::move(spec), c);
   sup_.start(job, who, now);  // job may move with the next add: only its name is kept
@@ -313,6 +330,88 @@ Response Handlers::run(std::uint64_t id, const protocol::Run& c, const Peer& pee
   waiters_.push_back({id, WaitKind::Start, names, std::move(reply)});
   deferred = true;
   return {id, json::object()};
+}
+
+Response Handlers::events(std::uint64_t id, const protocol::Events& c, Reply& reply, bool& deferred) {
+  if (c.job) {
+    std::vector<Job*> jobs;
+    if (auto err = resolve({*c.job}, false, jobs)) return {id, *err};
+  }
+  const auto history =
+      sup_.events().history(c.job, c.limit ? std::optional<std::size_t>(static_cast<std::size_t>(*c.limit))
+                                           : std::nullopt);
+  // The newest events that fit in kMaxHistoryBytes, sent oldest first in pieces; all but the
+  // last piece (of a plain history) say "more": true, as `logs` does.
+  std::vector<json> docs;
+  std::size_t bytes = 0;
+  for (auto it = history.rbegin(); it != history.rend() && bytes < kMaxHistoryBytes; ++it) {
+    docs.push_back(common::to_json(*it));
+    bytes += docs.back().dump().size();
+  }
+  std::reverse(docs.begin(), docs.end());
+  json batch = json::array();
+  for (std::size_t i = 0; i < docs.size(); ++i) {
+    batch.push_back(std::move(docs[i]));
+    if (batch.size() == kEventsPerLine && i + 1 < docs.size()) {
+      if (!reply(protocol::encode_response({id, json{{"events", std::move(batch)}, {"more", true}}}), false))
+        return {id, json::object()};  // the client is gone
+      batch = json::array();
+    }
+  }
+  if (!c.follow) return {id, json{{"events", std::move(batch)}}};
+
+  // Follow: every new event as it is recorded, one per line, until supd exits ({"eof": true})
+  // or the client goes away (or falls 8 MiB behind: the session drops it).
+  deferred = true;
+  if (!reply(protocol::encode_response({id, json{{"events", std::move(batch)}, {"more", true}}}), false))
+    return {id, json::object()};
+  const auto token = sup_.events().subscribe(c.job, [reply, id](const common::Event& e) {
+    return reply(protocol::encode_response({id, json{{"events", json::array({common::to_json(e)})}, {"more", true}}}),
+                 false);
+  });
+  event_follows_.emplace(token, std::make_pair(id, reply));
+  reply.on_cancel([this, token] {
+    sup_.events().unsubscribe(token);
+    event_follows_.erase(token);
+  });
+  return {id, json::object()};
+}
+
+Response Handlers::why(std::uint64_t id, const protocol::Why& c, TimePoint now) {
+  std::vector<Job*> jobs;
+  if (auto err = resolve({c.job}, false, jobs)) return {id, *err};
+  const Job& job = *jobs.front();
+  json r = json::object();
+  r["job"] = job.spec.name;
+  r["exited"] = job.last_death.has_value();
+  const auto& d = job.last_death;
+  r["exit"] = d ? protocol::exit_to_json(d->status) : json(nullptr);
+  r["exit_pid"] = d ? json(d->pid) : json(nullptr);
+  r["exited_at"] = d ? json(common::format_utc(d->at)) : json(nullptr);
+  r["uptime_s"] = d ? json(d->uptime_s) : json(nullptr);
+  if (d) {
+    r["cause"] = {{"kind", d->cause.kind}, {"text", d->cause.text},
+                  {"who", d->cause.who ? common::to_json(d->cause.who->event_origin()) : json(nullptr)}};
+  } else {
+    r["cause"] = nullptr;
+  }
+  r["restarts"] = job.restarts();
+  r["state"] = std::string(to_string(job.rt.state));
+  r["pid"] = job.rt.main_alive ? json(job.pid) : json(nullptr);
+  r["reason"] = job.rt.reason;
+  r["error"] = job.error.empty() ? json(nullptr) : json(job.error);
+  const auto next = Supervisor::next_try_s(job, now);
+  r["next_try_s"] = next ? json(*next) : json(nullptr);
+  const std::string tail = read_tail(sup_.log_dir() / job.spec.stdout_file, job.spec.log_keep, kWhyLines, 64 << 10);
+  json lines = json::array();
+  std::string_view rest = tail;
+  while (!rest.empty()) {
+    const auto nl = rest.find('\n');
+    lines.push_back(std::string(rest.substr(0, nl)));
+    rest = nl == std::string_view::npos ? std::string_view{} : rest.substr(nl + 1);
+  }
+  r["last_lines"] = std::move(lines);
+  return {id, std::move(r)};
 }
 
 void Handlers::after_event(TimePoint now) {
@@ -334,6 +433,12 @@ void Handlers::on_shutdown_complete() {
   for (auto& [id, reply] : shutdown_waiters_)
     reply(protocol::encode_response({id, json{{"stopped", stopped_at_shutdown_}}}));
   shutdown_waiters_.clear();
+  auto follows = std::move(event_follows_);  // the end mark; on_cancel may erase meanwhile
+  event_follows_.clear();
+  for (auto& [token, follow] : follows) {
+    sup_.events().unsubscribe(token);
+    follow.second(protocol::encode_response({follow.first, json{{"eof", true}}}), true);
+  }
 }
 
 }  // namespace supd::daemon

@@ -4,6 +4,7 @@
 #pragma once
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <memory>
 #include <type_traits>
 #include <string>
@@ -90,6 +91,8 @@ private:
   bool settled(const std::vector<std::string>& jobs);
   protocol::Response logs(std::uint64_t id, const protocol::Logs& c, Reply& reply, bool& deferred);
   protocol::Response run(std::uint64_t id, const protocol::Run& c, const Peer& peer, Reply& reply, bool& deferred);
+  protocol::Response events(std::uint64_t id, const protocol::Events& c, Reply& reply, bool& deferred);
+  protocol::Response why(std::uint64_t id, const protocol::Why& c, TimePoint now);
 
   Supervisor& sup_;
   LogService* logs_ = nullptr;
@@ -98,6 +101,7 @@ private:
   std::vector<std::pair<std::uint64_t, Reply>> shutdown_waiters_;
   bool shutdown_requested_ = false;
   int stopped_at_shutdown_ = 0;  // jobs with a process when `shutdown` came
+  std::map<std::uint64_t, std::pair<std::uint64_t, Reply>> event_follows_;  // token -> request id, reply
 };
 
 }  // namespace supd::daemon

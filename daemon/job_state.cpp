@@ -40,13 +40,19 @@ Step finish_stop(JobRuntime next) {
   return enter(std::move(next), JobState::Stopped, std::nullopt, "stopped");
 }
 
+// With fatal_retry_after, FATAL is not final: one more spawn once this deadline passes.
+std::optional<TimePoint> fatal_deadline(const config::JobSpec& spec, TimePoint now) {
+  if (!spec.fatal_retry_after) return std::nullopt;
+  return now + *spec.fatal_retry_after;
+}
+
 // A start failed (early exit or a retriable spawn error): retry after a backoff, or give up.
 Step failed_start(JobRuntime next, const config::JobSpec& spec, TimePoint now, const std::string& why,
                   std::vector<JobAction> actions = {}) {
   ++next.quick_exits;
   if (next.quick_exits > spec.start_retries) {  // STARTING -> FATAL ("gave up")
     next.want_up = false;
-    return enter(std::move(next), JobState::Fatal, std::nullopt,
+    return enter(std::move(next), JobState::Fatal, fatal_deadline(spec, now),
                  fmt::format("{}; gave up after {} failed starts", why, next.quick_exits), std::move(actions));
   }
   const auto delay = backoff_delay(next.quick_exits, spec.backoff_initial, spec.backoff_max);
@@ -62,7 +68,13 @@ bool wants_restart(RestartPolicy policy, const common::ExitStatus& status) {
   return false;
 }
 
-Step from_idle(const JobRuntime& job, const JobEvent& ev) {  // stopped, exited, fatal
+Step from_idle(const JobRuntime& job, const config::JobSpec& spec, const JobEvent& ev) {  // stopped, exited, fatal
+  if (std::holds_alternative<DeadlineReached>(ev) && job.state == JobState::Fatal && job.deadline) {
+    JobRuntime next = job;  // fatal_retry_after passed: one fresh try, and one failure is fatal again
+    next.want_up = true;
+    next.quick_exits = spec.start_retries;  // reaching running resets it to 0
+    return spawn(std::move(next), "retrying after fatal_retry_after");
+  }
   if (std::holds_alternative<StartRequested>(ev) || std::holds_alternative<RestartRequested>(ev)) {
     JobRuntime next = job;
     next.want_up = true;
@@ -91,7 +103,7 @@ Step from_starting(const JobRuntime& job, const config::JobSpec& spec, const Job
     next.main_alive = false;
     if (e->permanent) {  // a missing binary won't fix itself: no crash loop
       next.want_up = false;
-      return enter(std::move(next), JobState::Fatal, std::nullopt, e->message);
+      return enter(std::move(next), JobState::Fatal, fatal_deadline(spec, now), e->message);
     }
     return failed_start(std::move(next), spec, now, e->message);
   }
@@ -202,7 +214,7 @@ Step step(const JobRuntime& job, const config::JobSpec& spec, const JobEvent& ev
   switch (job.state) {
   case JobState::Stopped:
   case JobState::Exited:
-  case JobState::Fatal: return from_idle(job, event);
+  case JobState::Fatal: return from_idle(job, spec, event);
   case JobState::Starting: return from_starting(job, spec, event, now);
   case JobState::Running: return from_running(job, spec, event, now);
   case JobState::Backoff: return from_backoff(job, event);

@@ -7,6 +7,7 @@
 //   starting --too many early exits / exec error--> fatal
 //   starting --exit under restart = never--> exited
 //   backoff --stop--> stopped;  exited|fatal --start--> starting, --stop--> stopped
+//   fatal --fatal_retry_after deadline--> starting (one failed start: fatal again)
 //   starting|running --stop--> stopping --group empty--> stopped (or starting, when wanted up)
 //   stopping --stop_timeout--> SIGKILL to the group
 #pragma once

@@ -8,11 +8,23 @@
 
 #include "common/signals.hpp"
 #include "common/sys_error.hpp"
+#include "daemon/oom.hpp"
 
 namespace supd::daemon {
 namespace {
 
 bool is_idle(JobState s) { return s == JobState::Stopped || s == JobState::Exited || s == JobState::Fatal; }
+
+constexpr std::size_t kSentKept = 16;  // signals remembered per run for `why`
+
+common::Event event_of(const Job& job, std::string kind, std::string reason, const Origin& who) {
+  common::Event e;
+  e.job = job.spec.name;
+  e.kind = std::move(kind);
+  e.reason = std::move(reason);
+  e.who = who.event_origin();
+  return e;
+}
 
 }  // namespace
 
@@ -42,10 +54,15 @@ void Supervisor::start(Job& job, const Origin& who, TimePoint now) {
   if (!shutting_down_ && !job.removing) feed(job, StartRequested{}, now, who);
 }
 
-void Supervisor::stop(Job& job, const Origin& who, TimePoint now) { feed(job, StopRequested{}, now, who); }
+void Supervisor::stop(Job& job, const Origin& who, TimePoint now) {
+  if (job.rt.main_alive) job.stop_request = StopRequest{who, "stop requested"};
+  feed(job, StopRequested{}, now, who);
+}
 
 void Supervisor::restart(Job& job, const Origin& who, TimePoint now) {
-  if (!shutting_down_ && !job.removing) feed(job, RestartRequested{}, now, who);
+  if (shutting_down_ || job.removing) return;
+  if (job.rt.main_alive) job.stop_request = StopRequest{who, "restart requested"};
+  feed(job, RestartRequested{}, now, who);
 }
 
 int Supervisor::signal(Job& job, int signo, bool group, const Origin& who) {
@@ -53,24 +70,41 @@ int Supervisor::signal(Job& job, int signo, bool group, const Origin& who) {
   return deliver(job, signo, group, who);
 }
 
-int Supervisor::deliver(Job& job, int signo, bool group, const Origin& who) {
+int Supervisor::deliver(Job& job, int signo, bool group, const Origin& who, std::string_view why) {
   if (group ? !(job.pgid > 0 && ops_.group_alive(job.pgid)) : !job.rt.main_alive) return ESRCH;
+  const pid_t target = group ? job.pgid : job.pid;
   const int err = group ? ops_.send_signal(job.pgid, -1, signo, true)
                         : ops_.send_signal(job.pid, job.pidfd.get(), signo, false);
-  if (err == 0)
-    spdlog::info("job {}: SIG{} sent to {} {} by {}", job.spec.name, common::signal_name(signo),
-                 group ? "process group" : "pid", group ? job.pgid : job.pid, who.describe());
-  else
-    spdlog::warn("job {}: SIG{} from {} failed: {}", job.spec.name, common::signal_name(signo), who.describe(),
-                 common::errno_message(err));
+  auto e = event_of(job, "signal",
+                    fmt::format("SIG{} to {} {}{}{}", common::signal_name(signo), group ? "process group" : "pid",
+                                target, why.empty() ? "" : fmt::format(" ({})", why),
+                                err == 0 ? "" : " failed: " + common::errno_message(err)),
+                    who);
+  e.signal = common::signal_name(signo);
+  e.pid = target;
+  events_.record(std::move(e), err == 0 ? EventLog::Level::Info : EventLog::Level::Warn);
+  if (err == 0) {
+    job.sent.push_back({signo, who});
+    if (job.sent.size() > kSentKept) job.sent.erase(job.sent.begin());
+  }
   return err;
 }
 
 void Supervisor::forward(int signo) {
   for (auto& job : jobs_) {
     const auto& fw = job.spec.forward_signals;
-    if (std::find(fw.begin(), fw.end(), signo) != fw.end()) signal(job, signo, false, Origin::supd());
+    if (std::find(fw.begin(), fw.end(), signo) != fw.end() && job.rt.main_alive)
+      deliver(job, signo, false, Origin::supd(), "forwarded: supd received it");
   }
+}
+
+void Supervisor::record(const Job* job, std::string kind, std::string text, const Origin& who) {
+  common::Event e;
+  if (job != nullptr) e.job = job->spec.name;
+  e.kind = std::move(kind);
+  e.reason = std::move(text);
+  e.who = who.event_origin();
+  events_.record(std::move(e));
 }
 
 void Supervisor::on_reaped(pid_t pid, const common::ExitStatus& status, TimePoint now) {
@@ -82,9 +116,19 @@ void Supervisor::on_reaped(pid_t pid, const common::ExitStatus& status, TimePoin
     job.pid = 0;
     const bool group_empty = !ops_.group_alive(job.pgid);
     if (group_empty) job.pgid = 0;  // its id may be recycled from now on: forget it
-    spdlog::info("job {}: pid {} {}{}", job.spec.name, pid, common::describe(status),
-                 group_empty ? "" : " (other processes of its group remain)");
-    feed(job, ProcessExited{status, group_empty}, now, Origin{Origin::Kind::Kernel, 0, 0});
+    const auto oom_now = job.oom_kills_at_spawn ? read_oom_kills() : std::nullopt;
+    const bool oom = oom_now && *oom_now > *job.oom_kills_at_spawn;
+    auto e = event_of(job, "exit",
+                      fmt::format("pid {} {}{}", pid, common::describe(status),
+                                  group_empty ? "" : " (other processes of its group remain)"),
+                      Origin::kernel());
+    e.pid = pid;
+    e.exit = status;
+    const auto& kept = events_.record(std::move(e));
+    job.last_death = Job::PostMortem{status, pid, kept.time,
+                                     std::chrono::duration<double>(now - job.started_at).count(),
+                                     explain_exit(status, job.stop_request, job.sent, oom)};
+    feed(job, ProcessExited{status, group_empty}, now, Origin::kernel());
     prune_removed();  // `job` may be erased here: nothing touches it after
     return;
   }
@@ -93,7 +137,7 @@ void Supervisor::on_reaped(pid_t pid, const common::ExitStatus& status, TimePoin
   for (auto& job : jobs_) {
     if (job.rt.main_alive || job.pgid == 0 || ops_.group_alive(job.pgid)) continue;
     job.pgid = 0;
-    if (job.rt.state == JobState::Stopping) feed(job, GroupEmptied{}, now, Origin{Origin::Kind::Kernel, 0, 0});
+    if (job.rt.state == JobState::Stopping) feed(job, GroupEmptied{}, now, Origin::kernel());
   }
   prune_removed();
 }
@@ -112,9 +156,12 @@ std::optional<TimePoint> Supervisor::next_deadline() const {
 }
 
 void Supervisor::begin_shutdown(TimePoint now) {
-  if (!shutting_down_) spdlog::info("shutting down: stopping {} jobs", jobs_.size());
+  if (!shutting_down_) record(nullptr, "supd", fmt::format("shutting down: stopping {} jobs", jobs_.size()));
   shutting_down_ = true;
-  for (auto& job : jobs_) feed(job, StopRequested{}, now, Origin::supd());
+  for (auto& job : jobs_) {
+    if (job.rt.main_alive && !job.stop_request) job.stop_request = StopRequest{Origin::supd(), "shutdown of supd"};
+    feed(job, StopRequested{}, now, Origin::supd());
+  }
 }
 
 bool Supervisor::shutdown_complete() const {
@@ -127,9 +174,10 @@ void Supervisor::feed(Job& job, const JobEvent& event, TimePoint now, const Orig
   const JobState before = job.rt.state;
   job.rt = std::move(s.next);
   if (job.rt.state != before) {
-    const bool by_someone = who.kind == Origin::Kind::Peer;
-    spdlog::info("job {}: {} -> {} ({}{})", job.spec.name, to_string(before), to_string(job.rt.state), job.rt.reason,
-                 by_someone ? ", by " + who.describe() : "");
+    auto e = event_of(job, "state", job.rt.reason, who);
+    e.from = std::string(to_string(before));
+    e.to = std::string(to_string(job.rt.state));
+    events_.record(std::move(e), job.rt.state == JobState::Fatal ? EventLog::Level::Warn : EventLog::Level::Info);
   }
   for (const auto& action : s.actions) execute(job, action, now, who);
 }
@@ -137,11 +185,15 @@ void Supervisor::feed(Job& job, const JobEvent& event, TimePoint now, const Orig
 void Supervisor::execute(Job& job, const JobAction& action, TimePoint now, const Origin& who) {
   if (std::holds_alternative<SpawnProcess>(action)) return do_spawn(job, now, who);
   if (const auto* sig = std::get_if<SendSignal>(&action)) {
-    deliver(job, sig->signo, sig->group, Origin::supd());
+    deliver(job, sig->signo, sig->group, Origin::supd(), job.rt.reason);
     return;
   }
   if (std::holds_alternative<KillLeftovers>(action) && job.pgid > 0 && ops_.group_alive(job.pgid)) {
-    spdlog::info("job {}: killing what is left of process group {}", job.spec.name, job.pgid);
+    auto e = event_of(job, "signal", fmt::format("SIGKILL to what is left of process group {}", job.pgid),
+                      Origin::supd());
+    e.signal = "KILL";
+    e.pid = job.pgid;
+    events_.record(std::move(e));
     ops_.send_signal(job.pgid, -1, SIGKILL, true);
   }
 }
@@ -150,7 +202,7 @@ void Supervisor::do_spawn(Job& job, TimePoint now, const Origin& who) {
   auto r = ops_.spawn(job.spec, log_dir_);
   if (r.pid <= 0) {
     job.error = r.error;
-    spdlog::error("job {}: {}", job.spec.name, r.error);
+    events_.record(event_of(job, "spawn", "failed: " + r.error, who), EventLog::Level::Error);
     feed(job, SpawnFailed{r.error, r.permanent}, now, who);
     return;
   }
@@ -160,8 +212,13 @@ void Supervisor::do_spawn(Job& job, TimePoint now, const Origin& who) {
   job.pgid = r.pid;  // setsid() made it the leader of its own group
   job.pidfd = std::move(r.pidfd);
   job.started_at = now;
+  job.stop_request.reset();  // a new run: what explains its end starts afresh
+  job.sent.clear();
+  job.oom_kills_at_spawn = read_oom_kills();
   output_.attach(job.spec.name, std::move(r.output));
-  spdlog::info("job {}: spawned pid {}", job.spec.name, job.pid);
+  auto e = event_of(job, "spawn", fmt::format("pid {} ({})", job.pid, job.spec.argv.front()), who);
+  e.pid = job.pid;
+  events_.record(std::move(e));
   feed(job, Spawned{}, now, who);
 }
 
@@ -177,7 +234,13 @@ protocol::JobStatus Supervisor::status_of(const Job& job, TimePoint now) const {
   st.last_exit = job.last_exit;
   if (job.rt.state == JobState::Fatal || job.rt.state == JobState::Backoff) st.error = job.rt.reason;
   st.origin = job.from_config() ? "config" : "run";
+  st.next_try_s = next_try_s(job, now);
   return st;
+}
+
+std::optional<double> Supervisor::next_try_s(const Job& job, TimePoint now) {
+  if ((job.rt.state != JobState::Fatal && job.rt.state != JobState::Backoff) || !job.rt.deadline) return std::nullopt;
+  return std::max(0.0, std::chrono::duration<double>(*job.rt.deadline - now).count());
 }
 
 std::string Supervisor::summary() const {

@@ -12,6 +12,8 @@
 #include "common/protocol.hpp"
 #include "config/diff.hpp"
 #include "config/job_spec.hpp"
+#include "daemon/event_log.hpp"
+#include "daemon/exit_cause.hpp"
 #include "daemon/job_state.hpp"
 #include "daemon/origin.hpp"
 #include "daemon/output_sink.hpp"
@@ -33,6 +35,19 @@ struct Job {
   // which `supctl persist` writes into the config file).
   std::optional<protocol::Run> run_request = std::nullopt;
   bool removing = false;         // dropped by a reload: stopping, erased once its group is empty
+  // For `why`: what happened to the current run (cleared at each spawn), and the verdict on
+  // the last one, decided when it was reaped.
+  std::optional<StopRequest> stop_request = {};
+  std::vector<SentSignal> sent = {};  // the last few signals delivered in this run
+  std::optional<long> oom_kills_at_spawn = {};
+  struct PostMortem {
+    common::ExitStatus status;
+    pid_t pid = 0;
+    common::WallTime at{};
+    double uptime_s = 0;
+    ExitCause cause;
+  };
+  std::optional<PostMortem> last_death = {};
 
   bool from_config() const { return !run_request; }
   int restarts() const { return spawns > 1 ? spawns - 1 : 0; }
@@ -83,20 +98,29 @@ public:
   const std::filesystem::path& log_dir() const { return log_dir_; }
 
   protocol::JobStatus status_of(const Job& job, TimePoint now) const;
+  // Seconds until a backoff/fatal job is retried; nullopt when nothing is pending.
+  static std::optional<double> next_try_s(const Job& job, TimePoint now);
+
+  // The event history (transitions, signals, exits, spawns, config changes).
+  EventLog& events() { return events_; }
+  // For other parts of supd (reload: "config" events; the loop: signals received): job null
+  // means an event about supd itself.
+  void record(const Job* job, std::string kind, std::string text, const Origin& who = Origin::supd());
   std::string summary() const;  // "3 running, 1 fatal"
 
 private:
   void feed(Job& job, const JobEvent& event, TimePoint now, const Origin& who);
   void execute(Job& job, const JobAction& action, TimePoint now, const Origin& who);
   void do_spawn(Job& job, TimePoint now, const Origin& who);
-  int deliver(Job& job, int signo, bool group, const Origin& who);
   void prune_removed();  // erases removed jobs whose process group is empty
+  int deliver(Job& job, int signo, bool group, const Origin& who, std::string_view why = {});
 
   ProcessOps& ops_;
   OutputSink& output_;
   config::Config config_;
   std::filesystem::path log_dir_;
   std::vector<Job> jobs_;  // grows and shrinks on reload/run: nobody keeps a Job* across events
+  EventLog events_;
   bool shutting_down_ = false;
 };
 

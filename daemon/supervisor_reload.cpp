@@ -45,23 +45,23 @@ void Supervisor::apply_reload(const config::Config& next, const config::ConfigDi
         job->spec = *spec;
       }
       const bool start = spec->autostart && !shutting_down_;
-      spdlog::info("reload: {} added{}", d.name, start ? "; starting" : " (autostart = false: not started)");
+      record(job, "config", fmt::format("reload: {} added{}", d.name, start ? "; starting" : " (autostart = false: not started)"), who);
       if (start) feed(*job, StartRequested{}, now, who);
       break;
     }
     case config::ChangeKind::Removed:
-      spdlog::info("reload: {} removed; stopping it", d.name);
+      record(job, "config", fmt::format("reload: {} removed; stopping it", d.name), who);
       job->removing = true;
       feed(*job, StopRequested{}, now, who);
       break;
     case config::ChangeKind::Changed: {
-      if (!job->from_config()) spdlog::info("reload: ad-hoc job {} is now defined by the config", d.name);
+      if (!job->from_config()) record(job, "config", fmt::format("reload: ad-hoc job {} is now defined by the config", d.name), who);
       job->run_request.reset();
       const JobState s = job->rt.state;
       const bool has_process = s == JobState::Running || s == JobState::Starting;
       const bool restart = d.needs_restart() && (has_process || s == JobState::Backoff) && !shutting_down_;
-      spdlog::info("reload: {} changed {}; {}", d.name, field_list(d),
-                   restart ? "restarting" : d.needs_restart() ? "takes effect at its next start" : "applied in place");
+      record(job, "config", fmt::format("reload: {} changed {}; {}", d.name, field_list(d),
+                   restart ? "restarting" : d.needs_restart() ? "takes effect at its next start" : "applied in place"), who);
       if (restart && has_process) {
         feed(*job, RestartRequested{}, now, who);  // stopped the old way (its stop_signal, stop_timeout)
         job->spec = *spec;                         // and spawned the new way once its group is empty
@@ -73,7 +73,7 @@ void Supervisor::apply_reload(const config::Config& next, const config::ConfigDi
     }
     case config::ChangeKind::Unchanged:
       if (job != nullptr && !job->from_config()) {
-        spdlog::info("reload: ad-hoc job {} is now defined by the config (same settings)", d.name);
+        record(job, "config", fmt::format("reload: ad-hoc job {} is now defined by the config (same settings)", d.name), who);
         job->run_request.reset();
       }
       break;
@@ -97,16 +97,17 @@ void Supervisor::erase_job(std::string_view name) {
 void Supervisor::adopt_into_config(Job& job, const config::JobSpec& spec) {
   const auto changed = config::diff_job(job.spec, spec);
   for (const auto& f : changed)
-    spdlog::info("persist: {}: {} is {} in the config ({} before){}", job.spec.name, f.field, f.new_value,
-                 f.old_value, f.restart ? "; takes effect at its next start" : "");
+    record(&job, "config",
+           fmt::format("persist: {}: {} is {} in the config ({} before){}", job.spec.name, f.field, f.new_value,
+                       f.old_value, f.restart ? "; takes effect at its next start" : ""));
   job.spec = spec;
   job.run_request.reset();
 }
 
 void Supervisor::prune_removed() {
-  std::erase_if(jobs_, [](const Job& j) {
+  std::erase_if(jobs_, [this](const Job& j) {
     const bool gone = j.removing && !j.rt.main_alive && j.pgid == 0 && is_idle(j.rt.state);
-    if (gone) spdlog::info("reload: {} stopped and removed", j.spec.name);
+    if (gone) record(&j, "config", fmt::format("reload: {} stopped and removed", j.spec.name));
     return gone;
   });
 }

@@ -50,6 +50,7 @@ struct SpecOptions {
   std::chrono::milliseconds stop_timeout = 10s;
   std::vector<int> forward_signals = {};
   bool autostart = true;
+  std::optional<std::chrono::milliseconds> fatal_retry_after = {};
 };
 
 inline JobSpec named_spec(std::string name, const SpecOptions& o = {}) {
@@ -66,6 +67,7 @@ inline JobSpec named_spec(std::string name, const SpecOptions& o = {}) {
   spec.stop_signal = o.stop_signal;
   spec.stop_timeout = o.stop_timeout;
   spec.forward_signals = o.forward_signals;
+  spec.fatal_retry_after = o.fatal_retry_after;
   spec.stdout_file = std::move(name) + ".out";
   return spec;
 }

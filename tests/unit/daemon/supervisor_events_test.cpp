@@ -1,0 +1,89 @@
+// The supervisor's events and post-mortems over the fakes: a stop by a client is recorded with
+// its sender through the transition, the signal and the exit; `why`'s verdict is decided at
+// the reap; next_try_s follows the retry deadline.
+#include <csignal>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "daemon/supervisor.hpp"
+#include "daemon_fakes.hpp"
+
+namespace supd::daemon {
+namespace {
+
+using namespace std::chrono_literals;
+using namespace test;
+using common::ExitStatus;
+
+const Origin kUser = Origin::peer(1000, 4242, "/usr/bin/supctl");
+
+std::vector<std::string> lines(Supervisor& sup) {
+  std::vector<std::string> out;
+  for (const auto& e : sup.events().history("amsa")) out.push_back(common::describe(e));
+  return out;
+}
+
+TEST_CASE("a stop by a client: transition, signal and exit are events, why names the sender", "[supervisor][events]") {
+  Rig rig({make_spec({.start_secs = 0s})});
+  rig.sup.events().set_log_sink({});
+  TimePoint t{};
+  rig.sup.start(rig.job(), kUser, t);
+  rig.sup.stop(rig.job(), kUser, t += 10s);
+  rig.reap(1000, ExitStatus::killed(SIGTERM), t += 10ms);
+  CHECK(lines(rig.sup) == std::vector<std::string>{
+                              "amsa stopped -> starting: start requested by uid 1000 pid 4242 (supctl)",
+                              "amsa spawn: pid 1000 (amsa) by uid 1000 pid 4242 (supctl)",
+                              "amsa starting -> running: started by uid 1000 pid 4242 (supctl)",
+                              "amsa running -> stopping: stop requested by uid 1000 pid 4242 (supctl)",
+                              "amsa signal: SIGTERM to process group 1000 (stop requested) by supd",
+                              "amsa exit: pid 1000 killed by SIGTERM",
+                              "amsa stopping -> stopped: stopped",
+                          });
+  const auto& d = rig.job().last_death;
+  REQUIRE(d);
+  CHECK(d->pid == 1000);
+  CHECK(d->uptime_s == Approx(10.01));
+  CHECK(d->cause.kind == "stop");
+  REQUIRE(d->cause.who);
+  CHECK(d->cause.who->pid == 4242);
+  const auto exit = rig.sup.events().history("amsa").at(5);
+  CHECK(exit.exit == ExitStatus::killed(SIGTERM));
+  CHECK(exit.pid == 1000);
+
+  rig.sup.record(nullptr, "config", "reloaded: 1 changed");
+  CHECK(rig.sup.events().history(std::nullopt).back().reason == "reloaded: 1 changed");
+}
+
+TEST_CASE("a death nobody in supd caused is external, and a new run forgets the old stop", "[supervisor][events]") {
+  Rig rig({make_spec({.start_secs = 0s})});
+  rig.sup.events().set_log_sink({});
+  TimePoint t{};
+  rig.sup.start(rig.job(), kUser, t);
+  rig.reap(1000, ExitStatus::killed(SIGKILL), t += 5s);  // restarted (on-failure)
+  REQUIRE(rig.job().last_death);
+  CHECK(rig.job().last_death->cause.kind == "external");
+  CHECK(rig.job().rt.state == JobState::Running);
+  rig.reap(1001, ExitStatus::exited(3), t += 5s);
+  CHECK(rig.job().last_death->cause.kind == "self");
+  CHECK(rig.job().last_death->status == ExitStatus::exited(3));
+}
+
+TEST_CASE("next_try_s counts down to the backoff or fatal_retry_after deadline", "[supervisor][events]") {
+  Rig rig({make_spec({.start_retries = 0, .fatal_retry_after = 5min})});
+  rig.sup.events().set_log_sink({});
+  TimePoint t{};
+  rig.sup.start(rig.job(), kUser, t);
+  CHECK(Supervisor::next_try_s(rig.job(), t) == std::nullopt);  // starting: nothing pending
+  rig.reap(1000, ExitStatus::exited(1), t += 100ms);
+  REQUIRE(rig.job().rt.state == JobState::Fatal);
+  CHECK(Supervisor::next_try_s(rig.job(), t + 1min) == Approx(240.0));
+  CHECK(rig.sup.status_of(rig.job(), t + 1min).next_try_s == Approx(240.0));
+  rig.sup.on_deadline(t += 5min);
+  CHECK(rig.job().rt.state == JobState::Starting);
+  CHECK(rig.ops.calls == std::vector<std::string>{"spawn amsa", "spawn amsa"});
+}
+
+}  // namespace
+}  // namespace supd::daemon
