@@ -2,6 +2,7 @@
 // after FATAL (fatal_retry_after), against a real supd.
 #include <unistd.h>
 
+#include "tests/support/ctl_follower.hpp"
 #include "tests/support/harness.hpp"
 
 using namespace supd::test;
@@ -22,35 +23,6 @@ std::optional<json> why_json(TestDaemon& d, const std::string& job) {
   if (j.is_discarded()) return std::nullopt;
   return j;
 }
-
-// `supctl events ...` run in the background, its stdout in a file.
-class Follower {
-public:
-  Follower(const TestDaemon& d, const std::vector<std::string>& args, const fs::path& out) {
-    std::vector<std::string> argv{SUPCTL_BIN, "--socket", d.socket().string(), "events"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    std::vector<std::string> env;
-    for (const auto& kv : d.env())
-      if (!kv.starts_with("SUPD_TEST_TAG=")) env.push_back(kv);
-    pid_ = spawn_process(argv, SpawnOptions{env, out.string(), false, {}, {}, {}});
-  }
-  ~Follower() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      wait_exit(pid_, 10s);
-    }
-  }
-  Follower(const Follower&) = delete;
-  Follower& operator=(const Follower&) = delete;
-  std::optional<int> wait(Millis deadline) {
-    auto st = wait_exit(pid_, deadline);
-    if (st) pid_ = 0;
-    return st;
-  }
-
-private:
-  pid_t pid_ = 0;
-};
 
 }  // namespace
 
@@ -192,7 +164,7 @@ TEST_CASE("events -f streams new events and ends with exit 0 when supd exits", "
   TestDaemon d(kSleeper);
   REQUIRE(d.wait_running("a") > 0);
   const auto out = d.dir() / "events.out";
-  Follower follower(d, {"a", "-f", "--json"}, out);
+  CtlFollower follower(d, {"events", "a", "-f", "--json"}, out);
   REQUIRE(eventually([&] { return contains(read_file(out), "\"to\":\"running\""); }));
   REQUIRE(d.ctl({"restart", "a"}).exit_code == kOk);
   CHECK(eventually([&] { return contains(read_file(out), "\"reason\":\"restart requested\""); }));

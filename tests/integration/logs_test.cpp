@@ -3,6 +3,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "tests/support/ctl_follower.hpp"
 #include "tests/support/harness.hpp"
 
 using namespace supd::test;
@@ -50,37 +51,6 @@ std::string spew(long long count, int len, const std::string& tail = "") {
   if (!tail.empty()) cmd += ", \"" + tail + "\"";
   return cmd + "]";
 }
-
-// `supctl logs JOB -f ...` in the background, stdout into `out`. Not tagged as the test's
-// (the harness would count it as a stray of supd's); killed at the end of the scope.
-class Follower {
-public:
-  Follower(const TestDaemon& d, const std::vector<std::string>& args, const fs::path& out) {
-    std::vector<std::string> argv{SUPCTL_BIN, "--socket", d.socket().string(), "logs"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    std::vector<std::string> env;
-    for (const auto& kv : d.env())
-      if (!kv.starts_with("SUPD_TEST_TAG=")) env.push_back(kv);
-    pid_ = spawn_process(argv, SpawnOptions{env, out.string(), false, {}, {}, {}});
-  }
-  ~Follower() {
-    if (pid_ > 0) {
-      ::kill(pid_, SIGKILL);
-      wait_exit(pid_, 10s);
-    }
-  }
-  Follower(const Follower&) = delete;
-  Follower& operator=(const Follower&) = delete;
-  // The wait status once it exited by itself, else nullopt.
-  std::optional<int> wait(Millis deadline) {
-    auto st = wait_exit(pid_, deadline);
-    if (st) pid_ = 0;
-    return st;
-  }
-
-private:
-  pid_t pid_ = 0;
-};
 
 }  // namespace
 
@@ -188,7 +158,7 @@ TEST_CASE("logs -f started before the output sees every line once, across rotati
                "\nrestart = \"never\"\nautostart = false\nlog_max_size = \"4KiB\"\nlog_keep = 2\n");
   write_file(d.log_file("f"), "start\n", fs::perms(0640));
   const auto out = d.dir() / "follow.out";
-  Follower follower(d, {"f", "-f", "-n", "1"}, out);
+  CtlFollower follower(d, {"logs", "f", "-f", "-n", "1"}, out);
   // The tail comes first: once it is there, the follower is registered.
   REQUIRE(eventually([&] { return read_file(out) == "start\n"; }));
   REQUIRE(d.ctl({"start", "f"}).exit_code == kOk);
@@ -203,7 +173,7 @@ TEST_CASE("logs -f ends with exit 0 when supd shuts down", "[integration][logs]"
   TestDaemon d("[jobs.a]\ncommand = [\"sh\", \"-c\", \"echo hello; exec sleep 1000\"]\n");
   REQUIRE(d.wait_running("a") > 0);
   const auto out = d.dir() / "follow.out";
-  Follower follower(d, {"a", "-f"}, out);
+  CtlFollower follower(d, {"logs", "a", "-f"}, out);
   REQUIRE(eventually([&] { return read_file(out) == "hello\n"; }));
   d.finish();
   const auto st = follower.wait(15s);
@@ -243,7 +213,7 @@ TEST_CASE("logs: 200 MiB of numbered lines through rotation: every line once, in
                "\nrestart = \"never\"\nautostart = false\nlog_max_size = \"1MiB\"\nlog_keep = 1000\n");
   const auto out = d.dir() / "follow.out";
   write_file(d.log_file("big"), "start\n", fs::perms(0640));
-  Follower follower(d, {"big", "-f", "-n", "1"}, out);
+  CtlFollower follower(d, {"logs", "big", "-f", "-n", "1"}, out);
   REQUIRE(eventually([&] { return read_file(out) == "start\n"; }));
   REQUIRE(d.ctl({"start", "big"}).exit_code == kOk);
   REQUIRE(d.wait_state("big", "exited", 300s));
