@@ -1,5 +1,7 @@
 #include "daemon/output.hpp"
 
+#include <asio/post.hpp>
+
 #include <cerrno>
 #include <unistd.h>
 
@@ -34,18 +36,29 @@ void OutputCapture::wait(const std::shared_ptr<Reader>& reader) {
   reader->pipe.async_wait(asio::posix::stream_descriptor::wait_read, [this, reader](std::error_code ec) {
     reader->waiting = false;
     if (ec) return;  // cancelled: closed by close_all()
-    if (!copy_available(reader))
-      close(reader);
-    else if (reader->pending.empty())
-      wait(reader);
-    // else: held back; the retry timer reads on once the bytes are written
+    on_readable(reader);
   });
 }
 
-bool OutputCapture::copy_available(const std::shared_ptr<Reader>& reader) {
+void OutputCapture::on_readable(const std::shared_ptr<Reader>& reader) {
+  bool limited = false;
+  if (!copy_available(reader, kReadsPerTurn, &limited)) {
+    close(reader);
+    return;
+  }
+  if (!reader->pending.empty()) return;  // held back: the retry timer reads on once written
+  if (limited)  // more is waiting: read on after whatever else the loop has to do
+    asio::post(io_, [this, reader] {
+      if (reader->pipe.is_open() && !reader->waiting) on_readable(reader);
+    });
+  else
+    wait(reader);
+}
+
+bool OutputCapture::copy_available(const std::shared_ptr<Reader>& reader, std::size_t max_reads, bool* limited) {
   Reader& r = *reader;
   if (!r.pending.empty() && !flush_pending(r)) return true;
-  for (;;) {
+  for (std::size_t reads = 0; reads < max_reads; ++reads) {
     const ssize_t n = ::read(r.pipe.native_handle(), buffer_.data(), buffer_.size());
     if (n > 0) {
       std::string_view chunk(buffer_.data(), static_cast<std::size_t>(n));
@@ -65,6 +78,8 @@ bool OutputCapture::copy_available(const std::shared_ptr<Reader>& reader) {
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
     return false;  // EOF: every writer (the job and its descendants) closed the pipe
   }
+  if (limited) *limited = true;  // more may be there
+  return true;
 }
 
 void OutputCapture::hold_back(const std::shared_ptr<Reader>& reader, std::string_view rest) {
@@ -92,7 +107,7 @@ void OutputCapture::retry_later(const std::shared_ptr<Reader>& reader) {
   reader->retry.async_wait([this, reader](std::error_code ec) {
     if (ec || reader->pending.empty()) return;  // cancelled, or written meanwhile by a drain
     if (flush_pending(*reader))
-      wait(reader);  // read on; the pipe's waiting writers wake up
+      on_readable(reader);  // read on; the pipe's waiting writers wake up
     else
       retry_later(reader);
   });
@@ -115,12 +130,13 @@ void OutputCapture::close(const std::shared_ptr<Reader>& reader) {
 }
 
 void OutputCapture::drain(const std::string& job) {
-  for (auto [it, end] = readers_.equal_range(job); it != end; ++it) copy_available(it->second);
+  // What the pipe holds now; not an endless stream from a grandchild that writes on.
+  for (auto [it, end] = readers_.equal_range(job); it != end; ++it) copy_available(it->second, kReadsToDrain);
 }
 
 void OutputCapture::close_all() {
   for (auto& [job, reader] : readers_) {
-    copy_available(reader);
+    copy_available(reader, kReadsToDrain);
     if (!reader->pending.empty())
       spdlog::error("job {}: {} byte(s) of output could not be written to {} before supd exited", job,
                     reader->pending.size(), reader->path.string());

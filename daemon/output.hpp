@@ -47,9 +47,15 @@ private:
     bool waiting = false;  // an async_wait on the pipe is outstanding (never two)
   };
   void wait(const std::shared_ptr<Reader>& reader);
-  // Reads and writes until the pipe is empty (true), at EOF or a read error (false), or
-  // until a write fails (true, with reader.pending set and the retry timer armed).
-  bool copy_available(const std::shared_ptr<Reader>& reader);
+  // Reads and writes until the pipe is empty or `max_reads` chunks were copied (true), at
+  // EOF or a read error (false), or until a write fails (true, with reader.pending set and
+  // the retry timer armed). The bound keeps a job that writes without pause from holding
+  // the loop: after it, the reader waits again and the loop serves everything else first.
+  bool copy_available(const std::shared_ptr<Reader>& reader, std::size_t max_reads = kReadsPerTurn,
+                      bool* limited = nullptr);
+  void on_readable(const std::shared_ptr<Reader>& reader);
+  static constexpr std::size_t kReadsPerTurn = 16;   // 1 MiB with the 64 KiB buffer
+  static constexpr std::size_t kReadsToDrain = 40;   // more than a full 1 MiB pipe holds
   bool flush_pending(Reader& reader);  // true when nothing is left pending
   void hold_back(const std::shared_ptr<Reader>& reader, std::string_view rest);
   void retry_later(const std::shared_ptr<Reader>& reader);
