@@ -10,13 +10,6 @@ using namespace supd::test;
 
 namespace {
 
-// The live file and its rotated ones, oldest first, concatenated.
-std::string all_logs(const fs::path& live, int keep) {
-  std::string text;
-  for (int k = keep; k >= 1; --k) text += read_file(live.string() + "." + std::to_string(k));
-  return text + read_file(live);
-}
-
 // "" when `text` is the lines "<first> x..." .. "<last> x..." in order, each whole, each
 // `len` bytes with its '\n' (0: any length); else what is wrong.
 std::string check_sequence(std::string_view text, long long first, long long last, std::size_t len = 0) {
@@ -69,7 +62,7 @@ TEST_CASE("logs: rotation keeps log_keep files, each ending in a whole line, wit
   }
   for (const auto& f : {fs::path(live.string() + ".1"), fs::path(live.string() + ".2")})
     CHECK(fs::file_size(f) > 64 * 1024 - 100);  // rotated only when the next line did not fit
-  const auto text = all_logs(live, 3);
+  const auto text = read_rotated_logs(live, 3);
   const long long first = 20000 - static_cast<long long>(text.size() / 100) + 1;
   CHECK(text.size() % 100 == 0);
   CHECK(check_sequence(text, first, 20000, 100) == "");
@@ -217,7 +210,7 @@ TEST_CASE("logs: 200 MiB of numbered lines through rotation: every line once, in
   REQUIRE(eventually([&] { return read_file(out) == "start\n"; }));
   REQUIRE(d.ctl({"start", "big"}).exit_code == kOk);
   REQUIRE(d.wait_state("big", "exited", 300s));
-  const auto text = all_logs(d.log_file("big"), 1000);
+  const auto text = read_rotated_logs(d.log_file("big"), 1000);
   REQUIRE(text.starts_with("start\n"));
   CHECK(check_sequence(std::string_view(text).substr(6), 1, kLines, 100) == "");
   // A follower more than 8 MiB behind is cut off (by design: it must not hold supd back).

@@ -9,12 +9,6 @@ using namespace supd::test;
 
 namespace {
 
-std::string all_logs(const fs::path& live, int keep) {
-  std::string text;
-  for (int k = keep; k >= 1; --k) text += read_file(live.string() + "." + std::to_string(k));
-  return text + read_file(live);
-}
-
 std::size_t rotated_count(const fs::path& live, int keep) {
   std::size_t n = 0;
   for (int k = 1; k <= keep; ++k) n += fs::exists(live.string() + "." + std::to_string(k)) ? 1 : 0;
@@ -75,7 +69,7 @@ TEST_CASE("output stress: stdout and stderr in their own files, both rotating, e
   for (const auto& file : {d.log_file("two"), d.log_dir() / "two.err"}) {
     INFO(file);
     std::string why;
-    CHECK(count_sequence(all_logs(file, 1000), 100, why) == kLines);
+    CHECK(count_sequence(read_rotated_logs(file, 1000), 100, why) == kLines);
     CHECK(why == "");
     CHECK(rotated_count(file, 1000) >= 30);
   }
@@ -89,7 +83,7 @@ TEST_CASE("output stress: timestamps = prefix through rotation, every line stamp
                ", \"\", \"777\"]\nrestart = \"never\"\ntimestamps = \"prefix\"\nlog_max_size = \"1MiB\"\n"
                "log_keep = 1000\n");
   REQUIRE(d.wait_state("p", "exited", 300s));
-  const auto text = all_logs(d.log_file("p"), 1000);
+  const auto text = read_rotated_logs(d.log_file("p"), 1000);
   std::string unstamped;
   unstamped.reserve(text.size());
   bool stamped = true;
@@ -116,7 +110,7 @@ TEST_CASE("output stress: a job killed mid-line leaves whole lines and then its 
   REQUIRE(eventually([&] { return rotated_count(d.log_file("k"), 1000) >= 20; }, 120s));
   REQUIRE(d.ctl({"stop", "k"}).exit_code == kOk);
   std::string why;
-  const auto whole = count_sequence(all_logs(d.log_file("k"), 1000), 100, why, true);
+  const auto whole = count_sequence(read_rotated_logs(d.log_file("k"), 1000), 100, why, true);
   CHECK(why == "");
   CHECK(whole > 200'000);
   d.finish();
@@ -135,10 +129,10 @@ TEST_CASE("output stress: a grandchild that keeps the pipe after the job exited 
                "start_secs = 0\nlog_max_size = \"1MiB\"\nlog_keep = 1000\n");
   REQUIRE(d.wait_state("g", "exited", 60s));
   const auto want = static_cast<std::size_t>(kLines) * 100;
-  REQUIRE(eventually([&] { return all_logs(d.log_file("g"), 1000).size() >= want; }, 120s));
+  REQUIRE(eventually([&] { return read_rotated_logs(d.log_file("g"), 1000).size() >= want; }, 120s));
   REQUIRE(eventually([&] { return d.tagged().empty(); }, 30s));  // the grandchild is done
   std::string why;
-  CHECK(count_sequence(all_logs(d.log_file("g"), 1000), 100, why) == kLines);
+  CHECK(count_sequence(read_rotated_logs(d.log_file("g"), 1000), 100, why) == kLines);
   CHECK(why == "");
   d.finish();
 }

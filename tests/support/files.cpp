@@ -102,4 +102,10 @@ bool contains(std::string_view text, std::string_view needle) {
   return text.find(needle) != std::string_view::npos;
 }
 
+std::string read_rotated_logs(const fs::path& live, int keep) {
+  std::string text;
+  for (int k = keep; k >= 1; --k) text += read_file(live.string() + "." + std::to_string(k));
+  return text + read_file(live);
+}
+
 }  // namespace supd::test

@@ -26,6 +26,8 @@ private:
 std::string read_file(const fs::path& file);  // "" when missing or unreadable
 void write_file(const fs::path& file, std::string_view text, fs::perms mode = fs::perms(0644));
 bool file_contains(const fs::path& file, std::string_view needle);
+// A log and its rotated files (<live>.<keep> ... <live>.1, then <live>) concatenated, oldest first.
+std::string read_rotated_logs(const fs::path& live, int keep);
 
 std::vector<std::string> split_lines(std::string_view text);  // without the '\n's
 std::vector<std::string> split_words(std::string_view text);  // on runs of blanks
