@@ -28,6 +28,7 @@ ExitStatus ExitStatus::from_siginfo(int code, int status) {
 }
 
 std::string describe(const ExitStatus& status) {
+  if (status.unknown) return "exited, status unknown (adopted)";
   if (!status.signaled) return fmt::format("exited {}", status.code);
   const std::string name = signal_name(status.signal);
   std::string out = name.empty() ? fmt::format("killed by signal {}", status.signal)

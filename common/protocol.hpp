@@ -37,6 +37,7 @@ enum class ErrorCode {
   TooLarge,          // "too_large": request line over kMaxLineBytes
   ShuttingDown,      // "shutting_down": supd is stopping and takes no new work
   Internal,          // "internal"
+  UpgradeFailed,     // "upgrade_failed": the new binary failed its check or its exec; supd runs on
 };
 std::string_view wire_name(ErrorCode code);
 std::optional<ErrorCode> error_code_from_wire(std::string_view name);
@@ -56,7 +57,8 @@ struct Stop      { std::vector<std::string> jobs; bool wait = true; bool operato
 struct Restart   { std::vector<std::string> jobs; bool wait = true; bool operator==(const Restart&) const = default; };
 struct SignalJob { std::string job; std::string signal; bool group = false; bool operator==(const SignalJob&) const = default; };
 struct Pid       { std::string job; bool operator==(const Pid&) const = default; };
-struct Shutdown  { bool operator==(const Shutdown&) const = default; };
+// `leave_running`: supd exits without stopping its jobs, for the next supd to adopt.
+struct Shutdown  { bool leave_running = false; bool operator==(const Shutdown&) const = default; };
 // `logs`: the last `lines` lines of the job's log (its stderr file with from_stderr), then
 // with `follow` its new output as supd writes it. With `reopen` (no job): reopen every log
 // file. Wire params: {"job", "lines", "follow", "stderr", "reopen"}.
@@ -69,9 +71,13 @@ struct Logs {
   bool operator==(const Logs&) const = default;
 };
 
-using Command = std::variant<Hello, Status, Start, Stop, Restart, SignalJob, Pid, Shutdown, Logs>;
+// `upgrade`: supd re-execs itself in place; the new supd answers
+// {"pid": N, "version": "...", "adopted": jobs kept}.
+struct Upgrade   { bool operator==(const Upgrade&) const = default; };
 
-// "hello", "status", "start", "stop", "restart", "signal", "pid", "shutdown", "logs".
+using Command = std::variant<Hello, Status, Start, Stop, Restart, SignalJob, Pid, Shutdown, Logs, Upgrade>;
+
+// "hello", "status", "start", "stop", "restart", "signal", "pid", "shutdown", "logs", "upgrade".
 std::string_view method_name(const Command& command);
 
 struct Request {

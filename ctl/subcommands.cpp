@@ -61,8 +61,8 @@ proto::Command build_pid(std::span<const std::string> args, const SubcommandFlag
   return proto::Pid{args[0]};
 }
 
-proto::Command build_shutdown(std::span<const std::string>, const SubcommandFlags&) {
-  return proto::Shutdown{};
+proto::Command build_shutdown(std::span<const std::string>, const SubcommandFlags& f) {
+  return proto::Shutdown{f.leave_running};
 }
 
 proto::Command build_logs(std::span<const std::string> args, const SubcommandFlags& f) {
@@ -85,13 +85,15 @@ proto::Command build_logs(std::span<const std::string> args, const SubcommandFla
   return logs;
 }
 
+proto::Command build_upgrade(std::span<const std::string>, const SubcommandFlags&) { return proto::Upgrade{}; }
+
 // doctor runs its checks client-side (ctl/doctor.cpp); the one request it sends, after hello,
 // is a status, which run() leaves to run_doctor.
 proto::Command build_doctor(std::span<const std::string>, const SubcommandFlags&) {
   return proto::Status{};
 }
 
-constexpr std::array<Subcommand, 9> kSubcommands{{
+constexpr std::array<Subcommand, 10> kSubcommands{{
     {"status", "list", "[JOB...]", "show every job (or the named ones): state, pid, uptime, restarts, last exit",
      0, kMany, kOptNone, build_status},
     {"start", "", "JOB... [--no-wait]", "start jobs ('all' = every job) and wait until they settle",
@@ -104,12 +106,14 @@ constexpr std::array<Subcommand, 9> kSubcommands{{
      2, 2, kOptGroup, build_signal},
     {"pid", "", "JOB", "print the job's main PID and nothing else",
      1, 1, kOptNone, build_pid},
-    {"shutdown", "", "", "stop every job, then supd itself; returns once supd has exited",
-     0, 0, kOptNone, build_shutdown},
+    {"shutdown", "", "[--leave-running]", "stop every job, then supd itself (--leave-running: leave the jobs for the next supd); returns once supd has exited",
+     0, 0, kOptLeaveRunning, build_shutdown},
     {"logs", "", "JOB [-n N] [-f] [--stderr]", "print the job's last N lines (10), across rotated files; -f follows; --reopen reopens every log file",
      0, 1, kOptLogs, build_logs},
     {"doctor", "", "", "check what breaks supervised jobs (socket, systemd, linger, log dir, config, buffering); one line each",
      0, 0, kOptNone, build_doctor},
+    {"upgrade", "", "", "re-exec supd in place from its binary (a new version installed over it); jobs keep running",
+     0, 0, kOptNone, build_upgrade},
 }};
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {

@@ -28,6 +28,7 @@ enum SubcommandOption : unsigned {
   kOptNoWait = 1u << 0,  // --no-wait: start/stop/restart return without waiting to settle
   kOptGroup = 1u << 1,   // --group: signal the job's whole process group
   kOptLogs = 1u << 2,    // logs: -n N, -f/--follow, --stderr, --reopen
+  kOptLeaveRunning = 1u << 3,  // shutdown --leave-running: supd exits, its jobs stay
 };
 
 struct SubcommandFlags {
@@ -37,6 +38,7 @@ struct SubcommandFlags {
   bool follow = false;       // -f
   bool from_stderr = false;  // --stderr
   bool reopen = false;       // --reopen
+  bool leave_running = false;  // --leave-running
 };
 
 struct Subcommand {

@@ -7,6 +7,7 @@
 #include <asio/steady_timer.hpp>
 
 #include <functional>
+#include <vector>
 
 #include "daemon/control_server.hpp"
 #include "daemon/handlers.hpp"
@@ -25,6 +26,8 @@ public:
   void attach(ControlServer& server) { server_ = &server; }
   void attach(Notifier& notifier) { notifier_ = &notifier; }  // STATUS/STOPPING/RELOADING to systemd
   void after_event();  // re-arm the timer, answer waiters, end the loop after shutdown
+  // Runs first in every after_event() (job records follow the jobs: daemon/adoption.hpp).
+  void on_after_event(std::function<void(TimePoint)> hook) { hooks_.push_back(std::move(hook)); }
 
 private:
   void wait_for_signal();
@@ -40,6 +43,7 @@ private:
   asio::steady_timer timer_;
   std::optional<TimePoint> armed_;
   bool finished_ = false;
+  std::vector<std::function<void(TimePoint)>> hooks_;
 };
 
 }  // namespace supd::daemon

@@ -15,6 +15,7 @@ void OutputCapture::attach(const std::string& job, std::vector<CaptureStream> st
   for (auto& s : streams) {
     auto& file = file_for(s.path);
     file->adopt(std::move(s.file), s.max_size, s.keep);  // a new fd: re-created if it was deleted
+    if (on_opened_) on_opened_(job, s.path, s.pipe.get());
     const int fd = s.pipe.release();
     auto reader = std::make_shared<Reader>(
         Reader{job, asio::posix::stream_descriptor(io_, fd), file, s.path, {}, asio::steady_timer(io_), false});
@@ -99,6 +100,7 @@ void OutputCapture::close(const std::shared_ptr<Reader>& reader) {
   }
   std::error_code ec;
   reader->retry.cancel();
+  if (on_closed_) on_closed_(reader->pipe.native_handle());
   reader->pipe.close(ec);
   // The last reader of a file closes it (fds as before); the object stays for followers.
   bool shared = false;
