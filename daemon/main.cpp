@@ -107,6 +107,11 @@ int run(Options opt) {
     return 0;
   }
   const auto log_dir = paths.log_dir_explicit || !config.supd.log_dir ? paths.log_dir : *config.supd.log_dir;
+  std::string start_cwd;
+  if (char buf[4096]; ::getcwd(buf, sizeof buf) != nullptr) start_cwd = buf;
+  // Every path is absolute now: back to where the old supd was (/ when detached).
+  if (handover && !handover->cwd.empty() && ::chdir(handover->cwd.c_str()) != 0)
+    spdlog::warn("cannot return to {} after the upgrade", handover->cwd);
 
   common::UniqueFd ready;
   if (opt.detach) ready = daemon::detach(paths.state_dir / "supd.log");
@@ -151,8 +156,10 @@ int run(Options opt) {
       for (const auto& r : daemon::reap_all()) sup.on_reaped(r.pid, r.status, daemon::Clock::now());
     const auto adopted = adoption.adopt_from_records(daemon::Clock::now());
     adoption.reattach(holder.take_all(), output);
-    const daemon::UpgradeContext upgrade{opt.argv, listen_fd, socket.lock_fd.get(), socket.adopted,
-                                         paths.config.string(), systemd};
+    const daemon::UpgradeContext upgrade{opt.argv,          handover ? handover->start_cwd : start_cwd,
+                                         listen_fd,          socket.lock_fd.get(),
+                                         socket.adopted,     paths.config.string(),
+                                         systemd};
     loop.on_after_event([&](daemon::TimePoint now) {
       daemon::run_pending_upgrade(handlers, sup, output, adoption, holder, upgrade, now);
     });

@@ -115,7 +115,7 @@ std::string encode_handover(const Handover& h) {
     jobs.push_back(std::move(row));
   }
   return json{{"listen_fd", h.listen_fd}, {"lock_fd", h.lock_fd}, {"socket_from_systemd", h.socket_from_systemd},
-              {"client_fd", h.client_fd}, {"request_id", h.request_id}, {"jobs", std::move(jobs)}}
+              {"client_fd", h.client_fd}, {"request_id", h.request_id}, {"cwd", h.cwd}, {"start_cwd", h.start_cwd}, {"jobs", std::move(jobs)}}
       .dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -128,6 +128,8 @@ std::optional<Handover> decode_handover(const std::string& text) {
     h.socket_from_systemd = doc.at("socket_from_systemd").get<bool>();
     h.client_fd = doc.at("client_fd").get<int>();
     h.request_id = doc.at("request_id").get<std::uint64_t>();
+    h.cwd = doc.value("cwd", std::string());
+    h.start_cwd = doc.value("start_cwd", std::string());
     for (const auto& row : doc.at("jobs")) {
       Handover::JobState j;
       j.name = row.at("name").get<std::string>();
@@ -234,6 +236,9 @@ void run_pending_upgrade(Handlers& handlers, Supervisor& sup, OutputCapture& out
   h.socket_from_systemd = ctx.socket_from_systemd;
   h.client_fd = req->client_fd;
   h.request_id = req->id;
+  h.start_cwd = ctx.start_cwd;
+  char cwd[4096];
+  if (::getcwd(cwd, sizeof cwd) != nullptr) h.cwd = cwd;
   for (const auto& job : sup.jobs()) {
     output.drain(job.spec.name);  // what waits in a pipe after this goes to the next supd
     if (job.rt.main_alive) continue;
@@ -253,9 +258,13 @@ void run_pending_upgrade(Handlers& handlers, Supervisor& sup, OutputCapture& out
   argv.push_back(nullptr);
   spdlog::info("upgrading: exec {} with {} job(s) running", binary, sup.jobs().size() - h.jobs.size());
   holder.disconnect();  // it keeps the pipes; the new supd takes them back
+  if (!ctx.start_cwd.empty() && ::chdir(ctx.start_cwd.c_str()) != 0)
+    spdlog::warn("upgrade: cannot return to {} for the exec; relative paths in supd's arguments may not resolve",
+                 ctx.start_cwd);
   ::execv(binary.c_str(), argv.data());
 
   const int err = errno;  // still here: the old binary runs on
+  if (!h.cwd.empty() && ::chdir(h.cwd.c_str()) != 0) spdlog::warn("upgrade: cannot return to {}", h.cwd);
   for (int fd : fds) set_cloexec(fd, true);
   for (const char* v : {kUpgradeVariable, "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"}) ::unsetenv(v);
   refuse(fmt::format("exec {}: {}; supd runs on unchanged", binary, common::errno_message(err)));

@@ -37,6 +37,11 @@ struct Handover {
   bool socket_from_systemd = false;
   int client_fd = -1;
   std::uint64_t request_id = 0;
+  // The old supd's working directory ("/" once detached): the exec runs from the directory
+  // supd was started in, so that relative paths in its arguments mean what they meant, and the
+  // new supd returns here once it has resolved them.
+  std::string cwd;
+  std::string start_cwd;  // handed on, for the next upgrade
   struct JobState {
     std::string name;
     std::string state;  // stopped, exited, fatal (jobs without a process)
@@ -61,6 +66,7 @@ void answer_upgrade_client(const Handover& h, std::size_t adopted);
 
 struct UpgradeContext {
   std::vector<std::string> argv;  // supd's own command line
+  std::string start_cwd;          // where it was started (before --detach went to /)
   int listen_fd = -1;
   int lock_fd = -1;
   bool socket_from_systemd = false;
