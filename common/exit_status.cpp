@@ -28,6 +28,7 @@ ExitStatus ExitStatus::from_siginfo(int code, int status) {
 }
 
 std::string describe(const ExitStatus& status) {
+  if (status.unknown) return "exited, status unknown (adopted)";
   if (!status.signaled) return fmt::format("exited {}", status.code);
   const std::string name = signal_name(status.signal);
   const bool nameless = name.empty() || (name[0] >= '0' && name[0] <= '9');  // 32, 33: digits only

@@ -11,7 +11,7 @@ using json = nlohmann::json;
 
 namespace {
 
-constexpr std::array<std::pair<ErrorCode, std::string_view>, 15> kErrorCodes{{
+constexpr std::array<std::pair<ErrorCode, std::string_view>, 16> kErrorCodes{{
     {ErrorCode::BadRequest, "bad_request"},
     {ErrorCode::UnknownMethod, "unknown_method"},
     {ErrorCode::UnknownJob, "unknown_job"},
@@ -27,12 +27,13 @@ constexpr std::array<std::pair<ErrorCode, std::string_view>, 15> kErrorCodes{{
     {ErrorCode::Internal, "internal"},
     {ErrorCode::JobExists, "job_exists"},
     {ErrorCode::ConfigError, "config_error"},
+    {ErrorCode::UpgradeFailed, "upgrade_failed"},
 }};
 
 // In Command's alternative order, so command.index() picks the name.
-constexpr std::array<std::string_view, 14> kMethodNames{
+constexpr std::array<std::string_view, 15> kMethodNames{
     "hello", "status", "start", "stop", "restart", "signal", "pid", "shutdown", "logs", "reload", "run", "persist",
-    "events", "why"};
+    "events", "why", "upgrade"};
 static_assert(std::variant_size_v<Command> == kMethodNames.size());
 
 // nlohmann's parser recurses once per nesting level, so `[[[[...` 10000 deep could blow
@@ -178,7 +179,7 @@ Command decode_command(std::size_t method, const json& p) {
     return SignalJob{std::move(job), std::move(sig), optional_bool(p, "group", false)};
   }
   case 6: return Pid{required_string(p, "job")};
-  case 7: return Shutdown{};
+  case 7: return Shutdown{optional_bool(p, "leave_running", false)};
   case 9: return Reload{optional_bool(p, "dry_run", false)};
   case 10: return decode_run(p);
   case 11: return Persist{required_string(p, "job")};
@@ -190,6 +191,7 @@ Command decode_command(std::size_t method, const json& p) {
     return ev;
   }
   case 13: return Why{required_string(p, "job")};
+  case 14: return Upgrade{};
   case 8: {
     Logs logs;
     logs.reopen = optional_bool(p, "reopen", false);
@@ -215,7 +217,10 @@ json params_of(const Stop& c) { return {{"jobs", c.jobs}, {"wait", c.wait}}; }
 json params_of(const Restart& c) { return {{"jobs", c.jobs}, {"wait", c.wait}}; }
 json params_of(const SignalJob& c) { return {{"job", c.job}, {"signal", c.signal}, {"group", c.group}}; }
 json params_of(const Pid& c) { return {{"job", c.job}}; }
-json params_of(const Shutdown&) { return json::object(); }
+json params_of(const Shutdown& c) {
+  return c.leave_running ? json{{"leave_running", true}} : json::object();  // as before when false
+}
+json params_of(const Upgrade&) { return json::object(); }
 json params_of(const Logs& c) {
   json p = {{"lines", c.lines}, {"follow", c.follow}, {"stderr", c.from_stderr}, {"reopen", c.reopen}};
   if (!c.reopen || !c.job.empty()) p["job"] = c.job;
@@ -376,7 +381,7 @@ std::variant<Response, Error> decode_response(std::string_view line) noexcept {
 
 json exit_to_json(const common::ExitStatus& e) {
   json j = json::object();
-  j["code"] = e.signaled ? json(nullptr) : json(e.code);
+  j["code"] = e.signaled || e.unknown ? json(nullptr) : json(e.code);  // both null: unknown (adopted)
   if (e.signaled) {
     const auto name = common::signal_name(e.signal);
     j["signal"] = name.empty() ? std::to_string(e.signal) : name;  // digits still parse back
@@ -404,6 +409,7 @@ std::optional<common::ExitStatus> exit_from_json(const json& j) noexcept {
   }
   const json* code = field(j, "code");
   if (!code) return std::nullopt;
+  if (code->is_null()) return common::ExitStatus::unknown_adopted();  // an adopted job's exit
   const auto value = as_int(*code);
   if (!value) return std::nullopt;
   return common::ExitStatus::exited(*value);

@@ -40,6 +40,7 @@ enum class ErrorCode {
   Internal,          // "internal"
   JobExists,         // "job_exists": `run` with a name already taken
   ConfigError,       // "config_error": persist could not write or re-read the config file
+  UpgradeFailed,     // "upgrade_failed": the new binary failed its check or its exec; supd runs on
 };
 std::string_view wire_name(ErrorCode code);
 std::optional<ErrorCode> error_code_from_wire(std::string_view name);
@@ -59,7 +60,8 @@ struct Stop      { std::vector<std::string> jobs; bool wait = true; bool operato
 struct Restart   { std::vector<std::string> jobs; bool wait = true; bool operator==(const Restart&) const = default; };
 struct SignalJob { std::string job; std::string signal; bool group = false; bool operator==(const SignalJob&) const = default; };
 struct Pid       { std::string job; bool operator==(const Pid&) const = default; };
-struct Shutdown  { bool operator==(const Shutdown&) const = default; };
+// `leave_running`: supd exits without stopping its jobs, for the next supd to adopt.
+struct Shutdown  { bool leave_running = false; bool operator==(const Shutdown&) const = default; };
 // `logs`: the last `lines` lines of the job's log (its stderr file with from_stderr), then
 // with `follow` its new output as supd writes it. With `reopen` (no job): reopen every log
 // file. `timestamps` prefixes each line with its time (from the side index); `since_ms`
@@ -106,11 +108,15 @@ struct Events {
 // `why`: post-mortem of the job's last exit. Wire params: {"job"}.
 struct Why { std::string job; bool operator==(const Why&) const = default; };
 
+// `upgrade`: supd re-execs itself in place; the new supd answers
+// {"pid": N, "version": "...", "adopted": jobs kept}.
+struct Upgrade   { bool operator==(const Upgrade&) const = default; };
+
 using Command = std::variant<Hello, Status, Start, Stop, Restart, SignalJob, Pid, Shutdown, Logs, Reload, Run,
-                             Persist, Events, Why>;
+                             Persist, Events, Why, Upgrade>;
 
 // "hello", "status", "start", "stop", "restart", "signal", "pid", "shutdown", "logs", "reload",
-// "run", "persist", "events", "why".
+// "run", "persist", "events", "why", "upgrade".
 std::string_view method_name(const Command& command);
 
 struct Request {

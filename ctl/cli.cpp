@@ -118,6 +118,9 @@ ParsedCli parse_cli(std::span<const std::string> args) {
           ->type_name("FILE")
           ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     }
+    if (row.options & kOptLeaveRunning)
+      sc->add_flag("--leave-running", flags[i].leave_running, "exit without stopping the jobs; the next supd adopts them")
+          ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     if (row.options & kOptLogs) {
       sc->add_option("-n,--lines", flags[i].lines, "how many lines (default 10; 0: none)")
           ->type_name("N")

@@ -67,6 +67,7 @@ std::string hint_for(proto::ErrorCode code) {
   case ErrorCode::Internal: return "see supd's log";
   case ErrorCode::JobExists: return "pick another name, or use supctl stop/start";
   case ErrorCode::ConfigError: return "fix the config file, then try again";
+  case ErrorCode::UpgradeFailed: return "fix or reinstall the supd binary, then run: supctl upgrade";
   }
   return "see supd's log";
 }
@@ -231,7 +232,18 @@ std::optional<std::string> render_result(const proto::Command& command, const nl
   if (std::holds_alternative<proto::Shutdown>(command)) {
     const auto stopped = int_field(result, "stopped");
     if (!stopped) return std::nullopt;
+    if (const auto left = int_field(result, "left_running"))
+      return fmt::format("supd exited and left {} job{} running for the next supd\n", *left, *left == 1 ? "" : "s");
     return fmt::format("supd stopped {} job{} and exited\n", *stopped, *stopped == 1 ? "" : "s");
+  }
+  if (std::holds_alternative<proto::Upgrade>(command)) {
+    const auto pid = int_field(result, "pid");
+    const auto kept = int_field(result, "adopted");
+    if (!pid || !kept) return std::nullopt;
+    const auto v = result.find("version");
+    return fmt::format("supd {} runs on as pid {}; {} job{} kept running\n",
+                       v != result.end() && v->is_string() ? v->get<std::string>() : "?", *pid, *kept,
+                       *kept == 1 ? "" : "s");
   }
   if (std::holds_alternative<proto::Logs>(command)) {
     // One piece of a log: printed raw, as the job wrote it (no newline added).

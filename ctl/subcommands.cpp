@@ -77,8 +77,8 @@ proto::Command build_inspect(std::span<const std::string> args, const Subcommand
   return proto::Pid{args[0]};
 }
 
-proto::Command build_shutdown(std::span<const std::string>, const SubcommandFlags&) {
-  return proto::Shutdown{};
+proto::Command build_shutdown(std::span<const std::string>, const SubcommandFlags& f) {
+  return proto::Shutdown{f.leave_running};
 }
 
 proto::Command build_logs(std::span<const std::string> args, const SubcommandFlags& f) {
@@ -127,6 +127,7 @@ proto::Command build_why(std::span<const std::string> args, const SubcommandFlag
   check_job_name(args[0]);
   return proto::Why{args[0]};
 }
+proto::Command build_upgrade(std::span<const std::string>, const SubcommandFlags&) { return proto::Upgrade{}; }
 
 // doctor runs its checks client-side (ctl/doctor.cpp); the one request it sends, after hello,
 // is a status, which run() leaves to run_doctor.
@@ -182,7 +183,7 @@ proto::Command build_persist(std::span<const std::string> args, const Subcommand
   return proto::Persist{args[0]};
 }
 
-constexpr std::array<Subcommand, 15> kSubcommands{{
+constexpr std::array<Subcommand, 16> kSubcommands{{
     {"status", "list", "[JOB...]", "show every job (or the named ones): state, pid, uptime, restarts, last exit",
      0, kMany, kOptNone, build_status},
     {"start", "", "JOB... [--no-wait]", "start jobs ('all' = every job) and wait until they settle",
@@ -196,8 +197,8 @@ constexpr std::array<Subcommand, 15> kSubcommands{{
      2, 2, kOptGroup | kOptExpect, build_signal},
     {"pid", "", "JOB", "print the job's main PID and nothing else",
      1, 1, kOptNone, build_pid},
-    {"shutdown", "", "", "stop every job, then supd itself; returns once supd has exited",
-     0, 0, kOptNone, build_shutdown},
+    {"shutdown", "", "[--leave-running]", "stop every job, then supd itself (--leave-running: leave the jobs for the next supd); returns once supd has exited",
+     0, 0, kOptLeaveRunning, build_shutdown},
     {"logs", "", "JOB [-n N] [-f] [--stderr] [-t] [--since T]", "print the job's last N lines (10), across rotated files; -f follows; -t adds times; --reopen reopens every log file",
      0, 1, kOptLogs, build_logs},
     {"events", "", "[JOB] [-n N] [-f]", "the event history (transitions, signals, exits), all jobs merged or one; -f streams new ones",
@@ -215,6 +216,8 @@ constexpr std::array<Subcommand, 15> kSubcommands{{
      1, 1, kOptNone, build_persist},
     {"inspect", "", "JOB", "the job's live process as /proc shows it: ids, state, command, cwd, fds, cpu, memory, signal dispositions, its group",
      1, 1, kOptNone, build_inspect},
+    {"upgrade", "", "", "re-exec supd in place from its binary (a new version installed over it); jobs keep running",
+     0, 0, kOptNone, build_upgrade},
 }};
 
 std::size_t edit_distance(std::string_view a, std::string_view b) {

@@ -33,6 +33,7 @@ enum SubcommandOption : unsigned {
   kOptRun = 1u << 4,     // run: --restart, --directory, --env K=V, --stdout, then -- CMD ARGS...
   kOptExpect = 1u << 7,  // signal --expect REGEX: wait for a new output line matching it
   kOptEvents = 1u << 8,  // events: -n N, -f/--follow
+  kOptLeaveRunning = 1u << 9,  // shutdown --leave-running: supd exits, its jobs stay
 };
 
 struct SubcommandFlags {
@@ -51,6 +52,7 @@ struct SubcommandFlags {
   std::optional<std::string> stdout_file;  // run --stdout FILE
   std::vector<std::string> command;      // run: the words after `--`
   std::optional<std::string> expect;  // --expect REGEX (signal)
+  bool leave_running = false;  // --leave-running
 };
 
 struct Subcommand {

@@ -60,7 +60,7 @@ private:
       close();
       return false;
     }
-    peer_ = {cred.uid, cred.pid};
+    peer_ = {cred.uid, cred.pid, socket_.native_handle()};
     if (cred.uid != ::getuid() && cred.uid != 0) {  // root may manage anyone's supd
       spdlog::warn("refused a client with uid {} pid {}: supd serves only uid {}", cred.uid, cred.pid, ::getuid());
       send(protocol::encode_error(std::nullopt, {protocol::ErrorCode::PermissionDenied,

@@ -73,11 +73,13 @@ void EventLoop::on_signal(int signo) {
 void EventLoop::after_event() {
   if (finished_) return;
   const auto now = Clock::now();
+  for (const auto& hook : hooks_) hook(now);
   handlers_.after_event(now);
   if (notifier_ != nullptr && notifier_->enabled()) notifier_->update(sup_.summary(), sup_.shutting_down());
   if (sup_.shutdown_complete()) {
     finished_ = true;
-    spdlog::info("every job stopped; supd exits");
+    spdlog::info(sup_.leaving_running() ? "leaving the jobs running for the next supd; supd exits"
+                                        : "every job stopped; supd exits");
     handlers_.on_shutdown_complete();
     std::error_code ec;
     signals_.cancel(ec);

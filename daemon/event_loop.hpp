@@ -7,6 +7,7 @@
 #include <asio/steady_timer.hpp>
 
 #include <functional>
+#include <vector>
 
 #include "daemon/control_server.hpp"
 #include "daemon/handlers.hpp"
@@ -28,6 +29,8 @@ public:
   void attach(Reloader& reloader) { reloader_ = &reloader; }  // SIGHUP reloads the config
   void watch_forward_signals();  // catch every job's forward_signals (again after a reload)
   void after_event();  // re-arm the timer, answer waiters, end the loop after shutdown
+  // Runs first in every after_event() (job records follow the jobs: daemon/adoption.hpp).
+  void on_after_event(std::function<void(TimePoint)> hook) { hooks_.push_back(std::move(hook)); }
 
 private:
   void wait_for_signal();
@@ -44,6 +47,7 @@ private:
   asio::steady_timer timer_;
   std::optional<TimePoint> armed_;
   bool finished_ = false;
+  std::vector<std::function<void(TimePoint)>> hooks_;
 };
 
 }  // namespace supd::daemon

@@ -135,11 +135,21 @@ Response Handlers::dispatch(std::uint64_t id, const protocol::Command& command, 
   }
   if (const auto* c = std::get_if<protocol::Events>(&command)) return events(id, *c, reply, deferred);
   if (const auto* c = std::get_if<protocol::Why>(&command)) return why(id, *c, now);
+  if (std::holds_alternative<protocol::Upgrade>(command)) {  // carried out after this event
+    if (sup_.shutting_down() || upgrade_)
+      return fail(id, ErrorCode::ShuttingDown, "supd is shutting down or upgrading already");
+    upgrade_ = PendingUpgrade{id, peer.fd, std::move(reply)};
+    deferred = true;
+    return {id, json::object()};
+  }
   // Shutdown: answered once every job has stopped, just before supd exits.
   if (!shutdown_requested_)
     for (const auto& job : sup_.jobs()) stopped_at_shutdown_ += job.rt.main_alive ? 1 : 0;
   shutdown_requested_ = true;
-  sup_.begin_shutdown(now);
+  if (const auto* c = std::get_if<protocol::Shutdown>(&command); c && c->leave_running && !sup_.shutting_down())
+    sup_.leave_running();  // nothing stops: the jobs and their records stay for the next supd
+  else
+    sup_.begin_shutdown(now);
   shutdown_waiters_.emplace_back(id, std::move(reply));
   deferred = true;
   return {id, json::object()};
@@ -431,7 +441,8 @@ void Handlers::on_shutdown_complete() {
     w.reply(protocol::encode_error(w.id, {ErrorCode::ShuttingDown, "supd shut down before the jobs settled"}));
   waiters_.clear();
   for (auto& [id, reply] : shutdown_waiters_)
-    reply(protocol::encode_response({id, json{{"stopped", stopped_at_shutdown_}}}));
+    reply(protocol::encode_response({id, sup_.leaving_running() ? json{{"stopped", 0}, {"left_running", stopped_at_shutdown_}}
+                                                                : json{{"stopped", stopped_at_shutdown_}}}));
   shutdown_waiters_.clear();
   auto follows = std::move(event_follows_);  // the end mark; on_cancel may erase meanwhile
   event_follows_.clear();

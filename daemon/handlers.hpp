@@ -6,7 +6,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <type_traits>
+#include <utility>
 #include <string>
 #include <string_view>
 #include <sys/types.h>
@@ -23,6 +25,7 @@ namespace supd::daemon {
 struct Peer {
   uid_t uid = 0;
   pid_t pid = 0;
+  int fd = -1;  // the connection (for `upgrade`, whose answer comes from the re-exec'd supd)
 };
 
 // Sends response lines (each with its '\n') to the client that asked. Most requests get one;
@@ -69,6 +72,13 @@ public:
   void after_event(TimePoint now);  // answers waiters whose jobs have settled
   void on_shutdown_complete();      // answers `shutdown` callers, refuses other waiters
   bool shutdown_requested() const { return shutdown_requested_; }
+  // `upgrade` waits here until the loop carries it out (daemon/upgrade.cpp).
+  struct PendingUpgrade {
+    std::uint64_t id;
+    int client_fd;
+    Reply reply;
+  };
+  std::optional<PendingUpgrade> take_upgrade() { return std::exchange(upgrade_, std::nullopt); }
 
 private:
   enum class WaitKind { Start, Stop, Restart };
@@ -100,6 +110,7 @@ private:
   std::vector<Waiter> waiters_;
   std::vector<std::pair<std::uint64_t, Reply>> shutdown_waiters_;
   bool shutdown_requested_ = false;
+  std::optional<PendingUpgrade> upgrade_;
   int stopped_at_shutdown_ = 0;  // jobs with a process when `shutdown` came
   std::map<std::uint64_t, std::pair<std::uint64_t, Reply>> event_follows_;  // token -> request id, reply
 };

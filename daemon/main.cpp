@@ -17,6 +17,7 @@
 #include "common/paths.hpp"
 #include "common/sys_error.hpp"
 #include "config/load.hpp"
+#include "daemon/adoption.hpp"
 #include "daemon/control_server.hpp"
 #include "daemon/control_socket.hpp"
 #include "daemon/daemonize.hpp"
@@ -27,6 +28,7 @@
 #include "daemon/process.hpp"
 #include "daemon/reloader.hpp"
 #include "daemon/supervisor.hpp"
+#include "daemon/upgrade.hpp"
 
 namespace {
 
@@ -39,6 +41,7 @@ struct Options {
   // A config writable by group/others (or owned by another user) is refused, root included;
   // this flag is the explicit opt-out. A reload must pass the same ModeCheck.
   bool allow_insecure_config = false;
+  std::vector<std::string> argv;  // as given: `upgrade` execs the same command line
 };
 
 // Pipes and sockets must never land on 0-2 and then be clobbered by a child's dup2.
@@ -87,7 +90,10 @@ daemon::ControlSocket open_control_socket(const common::Paths& paths, int listen
   return socket;
 }
 
-int run(const Options& opt) {
+int run(Options opt) {
+  // Set only when `supctl upgrade` exec'd us: the old supd's socket, lock and client.
+  const auto handover = daemon::take_handover();
+  if (handover) opt.detach = false;  // detached already, and the same pid must stay
   // Read once and removed from our environment, so no job or helper inherits them.
   auto systemd = daemon::take_systemd_environment();
   if (opt.detach) systemd = {};  // the detached daemon is not the process systemd started
@@ -106,13 +112,26 @@ int run(const Options& opt) {
     return 0;
   }
   const auto log_dir = paths.log_dir_explicit || !config.supd.log_dir ? paths.log_dir : *config.supd.log_dir;
+  std::string start_cwd;
+  if (char buf[4096]; ::getcwd(buf, sizeof buf) != nullptr) start_cwd = buf;
+  // Every path is absolute now: back to where the old supd was (/ when detached).
+  if (handover && !handover->cwd.empty() && ::chdir(handover->cwd.c_str()) != 0)
+    spdlog::warn("cannot return to {} after the upgrade", handover->cwd);
 
   common::UniqueFd ready;
   if (opt.detach) ready = daemon::detach(paths.state_dir / "supd.log");
   setup_logging();
   try {
     daemon::make_private_dirs(log_dir);
-    auto socket = open_control_socket(paths, systemd.listen_fds);
+    daemon::ControlSocket socket;
+    if (handover) {  // the old supd's listening socket, and its lock taken anew
+      ::close(handover->lock_fd);
+      socket = daemon::adopt_control_socket(handover->listen_fd);
+      socket.adopted = handover->socket_from_systemd;
+    } else {
+      socket = open_control_socket(paths, systemd.listen_fds);
+    }
+    const int listen_fd = socket.listen_fd.get();
     ::prctl(PR_SET_CHILD_SUBREAPER, 1);  // orphans of our jobs are reaped here, not by init
     raise_fd_limit();
     std::signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not kill us
@@ -136,14 +155,38 @@ int run(const Options& opt) {
     handlers.set_reloader(&reloader);
     loop.attach(reloader);
     server.start();
+    // Jobs a previous supd left running are adopted before any autostart could start them twice,
+    // and the output pipes its fd holder kept are read again.
+    daemon::Adoption adoption(io, sup, daemon::records_dir_for(socket.path), [&loop] { loop.after_event(); });
+    loop.on_after_event([&adoption](daemon::TimePoint now) { adoption.sync(now); });
+    daemon::FdHolder holder(daemon::fd_holder_path_for(socket.path));
+    output.set_pipe_hooks(
+        [&holder](const std::string& job, const std::filesystem::path& log, int fd) { holder.opened(job, log, fd); },
+        [&holder](int fd) { holder.closed(fd); });
+    if (handover)  // children that exited while we exec'd: their SIGCHLD went to the old image
+      for (const auto& r : daemon::reap_all()) sup.on_reaped(r.pid, r.status, daemon::Clock::now());
+    const auto adopted = adoption.adopt_from_records(daemon::Clock::now());
+    adoption.reattach(holder.take_all(), output);
+    const daemon::UpgradeContext upgrade{opt.argv,          handover ? handover->start_cwd : start_cwd,
+                                         listen_fd,          socket.lock_fd.get(),
+                                         socket.adopted,     paths.config.string(),
+                                         systemd};
+    loop.on_after_event([&](daemon::TimePoint now) {
+      daemon::run_pending_upgrade(handlers, sup, output, adoption, holder, upgrade, now);
+    });
 
     spdlog::info("supd {} listening on {}{}; config {}; logs in {}", SUPD_VERSION, socket.path.string(),
                  socket.adopted ? " (socket from systemd)" : "", paths.config.string(), log_dir.string());
-    sup.start_autostart_jobs(daemon::Clock::now());
+    daemon::apply_handover_and_autostart(sup, handover, daemon::Clock::now());
+    if (handover) daemon::answer_upgrade_client(*handover, adopted);
     loop.after_event();
     daemon::report_ready(ready);
     notifier.ready(sup.summary());  // READY=1: the socket listens and autostart jobs were launched
     io.run();
+    if (sup.leaving_running())
+      holder.disconnect();  // it keeps the pipes for the next supd
+    else
+      holder.quit();  // every job is stopped: nothing of supd's outlives `supctl shutdown`
     if (!socket.adopted) ::unlink(socket.path.c_str());  // systemd's socket stays for the next activation
     spdlog::info("supd exited cleanly");
     return 0;
@@ -170,6 +213,7 @@ int main(int argc, char** argv) {
   app.add_flag("--check", opt.check, "validate the config and exit 0 or 1");
   app.add_flag("--allow-insecure-config", opt.allow_insecure_config,
                "accept a config file that group or others may write (refused by default, even for root)");
+  opt.argv.assign(argv, argv + argc);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -181,7 +225,7 @@ int main(int argc, char** argv) {
   if (!socket.empty()) opt.paths.socket = socket;
   if (!log_dir.empty()) opt.paths.log_dir = log_dir;
   try {
-    return run(opt);
+    return run(std::move(opt));
   } catch (const std::exception& e) {
     std::cerr << "supd: " << e.what() << '\n';
     return 1;

@@ -19,6 +19,7 @@ void OutputCapture::attach(const std::string& job, std::vector<CaptureStream> st
     auto& file = file_for(s.path);
     // A new fd: re-created if it was deleted.
     file->adopt(std::move(s.file), s.max_size, s.keep, s.timestamps == config::Timestamps::Index);
+    if (on_opened_) on_opened_(job, s.path, s.pipe.get());
     const int fd = s.pipe.release();
     auto reader = std::make_shared<Reader>(Reader{job, asio::posix::stream_descriptor(io_, fd), file, s.path, {}, {},
                                                   asio::steady_timer(io_), false});
@@ -122,6 +123,7 @@ void OutputCapture::close(const std::shared_ptr<Reader>& reader) {
   }
   std::error_code ec;
   reader->retry.cancel();
+  if (on_closed_) on_closed_(reader->pipe.native_handle());
   reader->pipe.close(ec);
   // The last reader of a file closes it (fds as before); the object stays for followers.
   bool shared = false;

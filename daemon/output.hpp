@@ -7,6 +7,7 @@
 #include <asio/steady_timer.hpp>
 
 #include <array>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -31,6 +32,14 @@ public:
   void unfollow(std::uint64_t token) override;
   std::size_t reopen_all() override;
   std::size_t open_streams() const { return readers_.size(); }
+  // Told of every pipe taken in (job, log path, fd) and of every pipe closed at its EOF, before
+  // it is closed: the fd holder keeps duplicates so that the pipes outlive supd.
+  using PipeOpened = std::function<void(const std::string&, const std::filesystem::path&, int)>;
+  using PipeClosed = std::function<void(int)>;
+  void set_pipe_hooks(PipeOpened opened, PipeClosed closed) {
+    on_opened_ = std::move(opened);
+    on_closed_ = std::move(closed);
+  }
 
 private:
   struct Reader {
@@ -69,6 +78,8 @@ private:
   std::uint64_t next_token_ = 1;
   std::array<char, 1 << 16> buffer_{};  // shared: the loop copies one chunk at a time
   std::size_t held_back_ = 0;           // readers with pending bytes, for the one log line
+  PipeOpened on_opened_;
+  PipeClosed on_closed_;
 };
 
 }  // namespace supd::daemon

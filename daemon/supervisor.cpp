@@ -134,6 +134,10 @@ void Supervisor::on_reaped(pid_t pid, const common::ExitStatus& status, TimePoin
   }
   // An orphan from some job's group, reaped by us as sub-reaper: maybe the last of a group a
   // stop is waiting on.
+  on_group_check(now);
+}
+
+void Supervisor::on_group_check(TimePoint now) {
   for (auto& job : jobs_) {
     if (job.rt.main_alive || job.pgid == 0 || ops_.group_alive(job.pgid)) continue;
     job.pgid = 0;
@@ -165,8 +169,8 @@ void Supervisor::begin_shutdown(TimePoint now) {
 }
 
 bool Supervisor::shutdown_complete() const {
-  return shutting_down_ &&
-         std::all_of(jobs_.begin(), jobs_.end(), [](const Job& j) { return !j.rt.main_alive && is_idle(j.rt.state); });
+  return (shutting_down_ && leaving_running_) ||
+         (shutting_down_ && std::all_of(jobs_.begin(), jobs_.end(), [](const Job& j) { return !j.rt.main_alive && is_idle(j.rt.state); }));
 }
 
 void Supervisor::feed(Job& job, const JobEvent& event, TimePoint now, const Origin& who) {

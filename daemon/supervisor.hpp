@@ -69,6 +69,9 @@ public:
   // Events from the loop.
   void on_reaped(pid_t pid, const common::ExitStatus& status, TimePoint now);
   void on_deadline(TimePoint now);
+  // Forgets process groups that are empty now (and ends stops waiting on them): called after
+  // reaping an orphan, and polled for adopted jobs, whose members are not our descendants.
+  void on_group_check(TimePoint now);
   void forward(int signo);  // a signal supd received: relayed to jobs that list it
 
   std::optional<TimePoint> next_deadline() const;
@@ -91,6 +94,9 @@ public:
   void begin_shutdown(TimePoint now);
   bool shutting_down() const { return shutting_down_; }
   bool shutdown_complete() const;
+  // `shutdown --leave-running`: supd exits at once, its jobs stay for the next supd to adopt.
+  void leave_running() { shutting_down_ = leaving_running_ = true; }
+  bool leaving_running() const { return leaving_running_; }
 
   Job* find(std::string_view name);
   std::vector<Job>& jobs() { return jobs_; }
@@ -122,6 +128,7 @@ private:
   std::vector<Job> jobs_;  // grows and shrinks on reload/run: nobody keeps a Job* across events
   EventLog events_;
   bool shutting_down_ = false;
+  bool leaving_running_ = false;
 };
 
 }  // namespace supd::daemon

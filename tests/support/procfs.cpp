@@ -75,7 +75,9 @@ FdCensus fd_census(pid_t pid) {
   std::set<std::string> connected;
   for (const auto& line : split_lines(read_file("/proc/net/unix"))) {
     const auto w = split_words(line);
-    if (w.size() >= 7 && w[5] == "03") connected.insert(w[6]);
+    // Stream sockets only (Type 0001): supd's link to its fd holder is a SOCK_SEQPACKET one
+    // that lives as long as supd, not a client connection.
+    if (w.size() >= 7 && w[5] == "03" && w[4] == "0001") connected.insert(w[6]);
   }
   FdCensus c;
   for (const auto& [fd, target] : list_fds(pid)) {
@@ -86,6 +88,15 @@ FdCensus fd_census(pid_t pid) {
   }
   return c;
 }
+
+std::optional<std::string> comm_of(pid_t pid) {
+  std::string text = read_file(proc(pid, "comm"));
+  if (text.empty()) return std::nullopt;
+  if (text.back() == '\n') text.pop_back();
+  return text;
+}
+
+bool is_fd_holder(pid_t pid) { return comm_of(pid) == "supd-fdholder"; }
 
 std::map<std::string, std::string> environ_of(pid_t pid) {
   std::map<std::string, std::string> out;

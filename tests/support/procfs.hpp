@@ -43,6 +43,9 @@ FdCensus fd_census(pid_t pid);
 std::map<std::string, std::string> environ_of(pid_t pid);
 std::optional<std::string> cwd_of(pid_t pid);
 std::optional<std::string> exe_of(pid_t pid);
+std::optional<std::string> comm_of(pid_t pid);  // /proc/PID/comm, without the newline
+// supd's fd holder (daemon/fd_holder.hpp): a helper process of supd's, not a job.
+bool is_fd_holder(pid_t pid);
 
 // Alive means: /proc/PID exists, is not a zombie, and (when given) started at `starttime`.
 bool process_alive(pid_t pid, std::optional<unsigned long long> starttime = std::nullopt);

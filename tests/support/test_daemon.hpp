@@ -45,6 +45,7 @@ struct DaemonOptions {
   std::optional<mode_t> umask;                // supd's umask
   std::vector<std::pair<int, int>> keep_fds;  // {fd in supd, fd in the test} left open in supd
   std::vector<std::string> extra_args;
+  std::string binary;  // the supd to run; "" = the one built (SUPD_BIN)
 };
 
 using CtlResult = RunResult;
@@ -74,6 +75,7 @@ public:
   // ---- supd itself
   std::vector<std::string> supd_flags() const;  // --config, and --socket/--log-dir as configured
   void start();                                 // spawns supd and REQUIREs that it answers
+  void set_binary(std::string path) { options_.binary = std::move(path); }  // for the next start
   pid_t spawn_supd(const std::vector<std::string>& extra_args = {});  // no waiting
   bool wait_ready(Millis deadline = 15s);       // false (and pid() == 0) if supd exited
   RunResult run_supd(const std::vector<std::string>& args, Millis timeout = 30s) const;  // SUPD_BIN args
@@ -96,7 +98,7 @@ public:
   pid_t wait_new_pid(std::string_view name, pid_t old_pid, Millis deadline = 15s);
 
   // ---- processes
-  std::vector<pid_t> tagged() const;      // live processes with the tag, supd excluded
+  std::vector<pid_t> tagged() const;      // live processes with the tag, supd and its fd holder excluded
   std::size_t supd_fd_count() const;
   // Invariant 4: supd's fds now (after earlier supctl connections have been closed);
   // check_invariants() then expects them back. Take it when the jobs are in the state they

@@ -92,7 +92,7 @@ TEST_CASE("decode_request fills defaults and ignores unknown fields", "[protocol
   CHECK(decode_ok(R"({"id":3,"method":"signal","params":{"job":"a","signal":"HUP"}})") ==
         Request{3, SignalJob{"a", "HUP", false}});
   CHECK(decode_ok(R"({"id":4,"method":"shutdown","params":{"leave_running":true},"extra":[1,2]})") ==
-        Request{4, Shutdown{}});
+        Request{4, Shutdown{true}});
   CHECK(decode_ok(" {\"method\":\"pid\",\"id\":5,\"params\":{\"job\":\"a\",\"x\":null}} ") ==
         Request{5, Pid{"a"}});
 }
@@ -368,7 +368,6 @@ TEST_CASE("job_status_from_json refuses wrong shapes", "[protocol]") {
       "null", "[]", R"({"state":"running"})", R"({"name":"a"})", R"({"name":1,"state":"running"})",
       R"({"name":"a","state":"running","pid":"1"})", R"({"name":"a","state":"running","pid":1.5})",
       R"({"name":"a","state":"running","uptime_s":"1"})", R"({"name":"a","state":"running","restarts":-1.5})",
-      R"({"name":"a","state":"running","last_exit":{"code":null,"signal":null}})",
       R"({"name":"a","state":"running","last_exit":{"signal":"FOO"}})",
       R"({"name":"a","state":"running","last_exit":5})", R"({"name":"a","state":"running","error":5})",
   };
@@ -376,6 +375,12 @@ TEST_CASE("job_status_from_json refuses wrong shapes", "[protocol]") {
     INFO(doc);
     CHECK_FALSE(job_status_from_json(json::parse(doc)));
   }
+  // code and signal both null: the exit of an adopted job, whose status the kernel did not give.
+  const auto adopted = job_status_from_json(
+      json::parse(R"({"name":"a","state":"exited","last_exit":{"code":null,"signal":null}})"));
+  REQUIRE(adopted);
+  CHECK(adopted->last_exit == ExitStatus::unknown_adopted());
+  CHECK(to_json(*adopted)["last_exit"]["description"] == "exited, status unknown (adopted)");
   CHECK_FALSE(parse_jobs_result(json::parse(R"({"jobs":[{"name":"a"}]})")));
   CHECK_FALSE(parse_jobs_result(json::parse(R"({"jobs":{}})")));
   CHECK_FALSE(parse_jobs_result(json::parse("[]")));

@@ -106,6 +106,8 @@ TEST_CASE("the unknown-signal message reads as documented", "[ctl][cli]") {
 TEST_CASE("pid and shutdown", "[ctl][cli]") {
   CHECK(command({"pid", "amsa"}) == proto::Command{proto::Pid{"amsa"}});
   CHECK(command({"shutdown"}) == proto::Command{proto::Shutdown{}});
+  CHECK(command({"shutdown", "--leave-running"}) == proto::Command{proto::Shutdown{true}});
+  CHECK(command({"upgrade"}) == proto::Command{proto::Upgrade{}});
 }
 
 TEST_CASE("global options go before the command, after it, or between its arguments", "[ctl][cli]") {
@@ -173,7 +175,7 @@ TEST_CASE("missing and extra arguments name what is wrong and show the usage", "
   CHECK(usage_error({"restart"}).find("missing argument JOB for restart") == 0);
   CHECK(usage_error({"pid", "a", "b"}) == "unexpected argument 'b' for pid; usage: supctl pid JOB");
   CHECK(usage_error({"signal", "a", "TERM", "x"}).find("unexpected argument 'x' for signal") == 0);
-  CHECK(usage_error({"shutdown", "now"}) == "unexpected argument 'now' for shutdown; usage: supctl shutdown");
+  CHECK(usage_error({"shutdown", "now"}) == "unexpected argument 'now' for shutdown; usage: supctl shutdown [--leave-running]");
 }
 
 TEST_CASE("no command, an unknown command, an unknown option", "[ctl][cli]") {

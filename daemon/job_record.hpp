@@ -1,0 +1,42 @@
+// What supd remembers about a job's live process outside its own memory, so that the next
+// supd (after a kill -9, `shutdown --leave-running` or `upgrade`) finds the process again
+// instead of starting a second one. Pure: JSON text in and out, no files, no /proc.
+//
+//   {"version": 1, "name": "amsa", "pid": 4242, "pgid": 4242, "starttime": 123456,
+//    "spawned_at_ms": 1764090000000, "spawns": 3, "argv": ["python3", "-u", "amsa.py"]}
+//
+// `starttime` is field 22 of /proc/PID/stat (clock ticks after boot): a PID the kernel gave
+// to another process since has another start time, so it is never adopted.
+#pragma once
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <sys/types.h>
+#include <vector>
+
+namespace supd::daemon {
+
+inline constexpr int kJobRecordVersion = 1;
+
+struct JobRecord {
+  std::string name;
+  pid_t pid = 0;
+  pid_t pgid = 0;
+  std::uint64_t starttime = 0;     // /proc/PID/stat field 22
+  std::int64_t spawned_at_ms = 0;  // wall clock (ms since the epoch): uptime survives supd
+  int spawns = 0;                  // RESTARTS = spawns - 1
+  std::vector<std::string> argv;   // the command it was started with
+  bool operator==(const JobRecord&) const = default;
+};
+
+std::string encode_record(const JobRecord& record);  // one line of JSON, '\n'-terminated
+// Never throws. nullopt (and `error` says why) for anything but a complete record of this
+// version with a valid job name and positive pid/pgid.
+std::optional<JobRecord> decode_record(std::string_view text, std::string* error = nullptr) noexcept;
+
+// Field 22 (starttime) of a /proc/PID/stat line; the command name (field 2) may hold spaces
+// and parentheses, so fields are counted from the last ')'.
+std::optional<std::uint64_t> parse_stat_starttime(std::string_view stat_line) noexcept;
+
+}  // namespace supd::daemon

@@ -1,0 +1,271 @@
+// Jobs outlive supd with their output (issue 9): the fd holder keeps every output pipe, so a
+// job writing while no supd runs neither dies of SIGPIPE nor loses a line; `shutdown
+// --leave-running` hands the jobs to the next supd; `upgrade` re-execs supd in place.
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <set>
+
+#include "tests/support/harness.hpp"
+
+using namespace supd::test;
+
+namespace {
+
+// n jobs w0..w{n-1}, each writing "w<i> <seq>" every `period_ms`.
+std::string writers(int n, int period_ms) {
+  std::string toml = "[defaults]\nstart_secs = 0\nrestart = \"never\"\n";
+  for (int i = 0; i < n; ++i)
+    toml += "\n[jobs.w" + std::to_string(i) + "]\ncommand = [\"@HELPERS@/seqslow\", \"" + std::to_string(period_ms) +
+            "\", \"w" + std::to_string(i) + "\"]\n";
+  return toml;
+}
+
+std::string name(int i) { return "w" + std::to_string(i); }
+
+// Bytes the process has written so far (/proc/PID/io wchar).
+unsigned long long written_by(pid_t pid) {
+  for (const auto& line : split_lines(read_file("/proc/" + std::to_string(pid) + "/io")))
+    if (line.rfind("wchar:", 0) == 0) return std::stoull(line.substr(6));
+  return 0;
+}
+
+// The log holds "<job> 1" .. "<job> N" in order, never a line twice, N >= 1; what is wrong
+// otherwise. Gaps are counted in `gaps`, not refused: a kill -9 that lands between supd's
+// read(2) from a pipe and its write(2) to the log loses that one chunk (the window the design
+// decisions name), so a test allows at most one gap per kill and says so.
+std::string check_sequence(const std::string& log, const std::string& job, int& gaps) {
+  unsigned long long expect = 1;
+  for (const auto& line : split_lines(log)) {
+    const auto w = split_words(line);
+    if (w.size() != 2 || w[0] != job) return "a foreign line: '" + line + "'";
+    const auto seq = std::stoull(w[1]);
+    if (seq < expect)
+      return "line " + std::to_string(expect) + " expected, got " + std::to_string(seq) + " (doubled)";
+    if (seq > expect) {
+      ++gaps;
+      WARN(job << ": lines " << expect << " to " << seq - 1 << " lost (killed between read and write)");
+    }
+    expect = seq + 1;
+  }
+  return expect > 1 ? "" : "no line at all";
+}
+
+std::map<std::string, pid_t> running_pids(TestDaemon& d, int n) {
+  std::map<std::string, pid_t> pids;
+  for (int i = 0; i < n; ++i) pids[name(i)] = d.wait_running(name(i));
+  return pids;
+}
+
+// supd is gone: the jobs write on into their pipes, which the holder keeps open.
+void kill_supd_and_let_jobs_write(TestDaemon& d, const std::map<std::string, pid_t>& pids) {
+  std::map<pid_t, unsigned long long> before;
+  for (const auto& [job, pid] : pids) before[pid] = written_by(pid);
+  d.kill_daemon(SIGKILL);
+  REQUIRE(d.wait_daemon_exit(10s));
+  for (const auto& [job, pid] : pids) {
+    INFO(job);
+    CHECK(eventually([&, pid = pid] { return written_by(pid) > before[pid] + 200; }));
+    CHECK(process_alive(pid));  // no SIGPIPE
+  }
+}
+
+void expect_adopted(TestDaemon& d, const std::map<std::string, pid_t>& pids) {
+  const auto st = d.status_json();
+  REQUIRE(st);
+  for (const auto& row : (*st)["jobs"]) {
+    const auto job = row["name"].get<std::string>();
+    INFO(row.dump());
+    CHECK(row["state"] == "running");
+    CHECK(row["pid"] == pids.at(job));
+  }
+  std::set<pid_t> expected;
+  for (const auto& [job, pid] : pids) expected.insert(pid);
+  const auto procs = d.tagged();
+  CHECK(std::set<pid_t>(procs.begin(), procs.end()) == expected);  // no job twice
+}
+
+// `kills`: how many times supd was killed with SIGKILL (each may cost one chunk per job).
+void stop_and_check_logs(TestDaemon& d, int n, int kills = 0) {
+  const auto stop = d.ctl({"stop", "all"});
+  INFO(stop.out << stop.err);
+  REQUIRE(stop.exit_code == kOk);
+  for (int i = 0; i < n; ++i) {
+    INFO(name(i));
+    int gaps = 0;
+    CHECK(check_sequence(d.read_log(name(i)), name(i), gaps) == "");
+    CHECK(gaps <= kills);
+  }
+}
+
+pid_t holder_of(const TestDaemon& d) {
+  for (pid_t p : tagged_pids(d.tag()))
+    if (is_fd_holder(p)) return p;
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("kill -9 of supd: jobs write on, the next supd adopts them and no line is lost or doubled",
+          "[integration][adopt][holder]") {
+  constexpr int kJobs = 5;
+  TestDaemon d(writers(kJobs, 2));
+  const auto pids = running_pids(d, kJobs);
+  const pid_t holder = holder_of(d);
+  REQUIRE(holder > 0);
+  const auto hs = proc_stat(holder);
+  REQUIRE(hs);
+  CHECK(hs->sid == holder);  // its own session: a Ctrl-C meant for supd does not reach it
+  for (const auto& [fd, target] : list_fds(holder)) {
+    INFO(fd << " -> " << target);
+    CHECK((fd < 3 ? target == "/dev/null" : (target.rfind("pipe:", 0) == 0 || target.rfind("socket:", 0) == 0)));
+  }
+
+  kill_supd_and_let_jobs_write(d, pids);
+  CHECK(process_alive(holder));
+  d.start();
+  expect_adopted(d, pids);
+  CHECK(holder_of(d) == holder);  // the same holder serves the new supd
+  stop_and_check_logs(d, kJobs, 1);
+  d.finish();
+  CHECK_FALSE(process_alive(holder));  // shutdown ends it too
+}
+
+TEST_CASE("kill -9 of supd 50 times in a row with 20 writing jobs loses and doubles nothing",
+          "[stress][adopt][holder]") {
+  constexpr int kJobs = 20;
+  TestDaemon d(writers(kJobs, 5));
+  const auto pids = running_pids(d, kJobs);
+  for (const auto& [job, pid] : pids) REQUIRE(pid > 0);
+  for (int round = 0; round < 50; ++round) {
+    INFO("round " << round);
+    d.kill_daemon(SIGKILL);
+    REQUIRE(d.wait_daemon_exit(10s));
+    d.start();
+    expect_adopted(d, pids);
+  }
+  stop_and_check_logs(d, kJobs, 50);
+  d.finish();
+}
+
+TEST_CASE("shutdown --leave-running leaves the jobs writing for the next supd", "[integration][adopt][holder]") {
+  constexpr int kJobs = 3;
+  TestDaemon d(writers(kJobs, 2));
+  const auto pids = running_pids(d, kJobs);
+  const auto r = d.ctl({"shutdown", "--leave-running"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == kOk);
+  CHECK(contains(r.out, "left 3 jobs running"));
+  const auto st = d.wait_daemon_exit(10s);
+  REQUIRE(st);
+  CHECK(exit_code_of(*st) == 0);
+  CHECK_FALSE(fs::exists(d.socket()));
+  CHECK(d.ctl({"status"}).exit_code == kUnreachable);
+  for (const auto& [job, pid] : pids) {
+    const auto w = written_by(pid);
+    CHECK(eventually([&, pid = pid] { return written_by(pid) > w + 200; }));
+    CHECK(process_alive(pid));
+  }
+  d.start();
+  expect_adopted(d, pids);
+  stop_and_check_logs(d, kJobs);
+  d.finish();
+}
+
+TEST_CASE("shutdown --leave-running in --json says how many jobs it left", "[integration][adopt]") {
+  TestDaemon d(writers(1, 50));
+  REQUIRE(d.wait_running("w0") > 0);
+  const auto r = d.ctl({"--json", "shutdown", "--leave-running"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == kOk);
+  const auto j = json::parse(r.out, nullptr, false);
+  REQUIRE(j.is_object());
+  CHECK(j["left_running"] == 1);
+  CHECK(j["stopped"] == 0);
+  REQUIRE(d.wait_daemon_exit(10s));
+  d.start();
+  CHECK(d.state("w0") == "running");
+  d.finish();
+}
+
+TEST_CASE("upgrade re-execs supd in place: same supd pid, same job pids, nothing restarts, no line lost",
+          "[integration][upgrade]") {
+  constexpr int kJobs = 3;
+  TestDaemon d(writers(kJobs, 2) + R"(
+[jobs.stopped]
+command = ["sleep", "1000"]
+
+[jobs.oneshot]
+command = ["sh", "-c", "exit 3"]
+)");
+  const auto pids = running_pids(d, kJobs);
+  REQUIRE(d.wait_state("oneshot", "exited"));
+  REQUIRE(d.ctl({"stop", "stopped"}).exit_code == kOk);
+  const pid_t supd = d.pid();
+
+  const auto r = d.ctl({"upgrade"});
+  INFO(r.out << r.err << "\nsupd output:\n" << d.supd_output());
+  REQUIRE(r.exit_code == kOk);
+  CHECK(contains(r.out, "as pid " + std::to_string(supd)));
+  CHECK(d.pid() == supd);
+  CHECK(d.running());
+  for (const auto& [job, pid] : pids) CHECK(d.job_pid(job) == pid);
+  CHECK(d.state("stopped") == "stopped");  // not autostarted by the new supd
+  const auto oneshot = d.job("oneshot");
+  REQUIRE(oneshot);
+  CHECK((*oneshot)["state"] == "exited");
+  CHECK((*oneshot)["last_exit"]["code"] == 3);
+  // Still supd's children: an exit has its real status.
+  for (const auto& [job, pid] : pids) {
+    const auto s = proc_stat(pid);
+    REQUIRE(s);
+    CHECK(s->ppid == supd);
+  }
+  ::kill(pids.at("w0"), SIGTERM);
+  REQUIRE(d.wait_state("w0", "exited"));
+  CHECK((*d.job("w0"))["last_exit"]["description"] == "killed by SIGTERM");
+  stop_and_check_logs(d, kJobs);
+  d.finish();
+}
+
+TEST_CASE("upgrade runs the binary now at supd's path, and a broken one leaves supd running unchanged",
+          "[integration][upgrade]") {
+  DaemonOptions opts;
+  opts.start = false;
+  TestDaemon d(writers(1, 20), opts);
+  const auto bin = d.dir() / "supd-copy";
+  const auto next = d.dir() / "supd-copy.new";
+  fs::copy_file(SUPD_BIN, bin);
+  d.set_binary(bin.string());
+  d.start();
+  const pid_t supd = d.pid();
+  const pid_t job = d.wait_running("w0");
+  REQUIRE(job > 0);
+
+  // A broken binary installed over it: its check fails before any exec, supd runs on.
+  write_file(next, "#!/bin/sh\necho this binary is broken >&2\nexit 1\n");
+  fs::permissions(next, fs::perms::owner_all);
+  fs::rename(next, bin);
+  auto r = d.ctl({"upgrade"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == kRefused);
+  CHECK(is_one_line(r.err));
+  CHECK(contains(r.err, "this binary is broken"));
+  CHECK(d.pid() == supd);
+  CHECK(d.running());
+  CHECK(d.job_pid("w0") == job);
+  CHECK(contains(exe_of(supd).value_or(""), "(deleted)"));
+
+  // A good one: exec'd in place.
+  fs::copy_file(SUPD_BIN, next);
+  fs::rename(next, bin);
+  r = d.ctl({"upgrade"});
+  INFO(r.out << r.err << "\nsupd output:\n" << d.supd_output());
+  CHECK(r.exit_code == kOk);
+  CHECK(d.pid() == supd);
+  CHECK(exe_of(supd) == fs::canonical(bin).string());
+  CHECK(d.job_pid("w0") == job);
+  stop_and_check_logs(d, 1);
+  d.finish();
+}
