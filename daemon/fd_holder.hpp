@@ -25,38 +25,34 @@
 #include <vector>
 
 #include "common/fd.hpp"
+#include "daemon/pipe_keeper.hpp"
 
 namespace supd::daemon {
 
 std::filesystem::path fd_holder_path_for(const std::filesystem::path& socket);  // <socket>.fds
 
-struct HeldPipe {
-  std::string job;
-  std::filesystem::path log_path;
-  common::UniqueFd fd;
-};
-
 // supd's side. Every call is best effort: a holder that cannot be reached or started is
 // logged once, and supd runs on without it (a job then gets SIGPIPE if supd dies).
-class FdHolder {
+class FdHolder final : public PipeKeeper {
 public:
   explicit FdHolder(std::filesystem::path path) : path_(std::move(path)) {}
-  ~FdHolder();
+  ~FdHolder() override;
   FdHolder(const FdHolder&) = delete;
   FdHolder& operator=(const FdHolder&) = delete;
 
   // Start-up: the pipes a holder left by a previous supd keeps (none when there is none).
   // They stay held until their EOF is reported with closed().
-  std::vector<HeldPipe> take_all();
+  std::vector<HeldPipe> take_all() override;
   // A job's new output pipe: the holder keeps a duplicate (started on first use).
-  void opened(const std::string& job, const std::filesystem::path& log_path, int pipe_fd);
+  void opened(const std::string& job, const std::filesystem::path& log_path, int pipe_fd) override;
   // supd read EOF on this pipe and closes it: the holder closes its duplicate too.
-  void closed(int pipe_fd);
+  void closed(int pipe_fd) override;
   // Shutting down for good: the holder closes everything and exits; waits (2 s at most) until
   // it is gone, so nothing of supd's outlives `supctl shutdown`.
-  void quit();
+  void quit() override;
   // Leaving the jobs running (shutdown --leave-running, upgrade): just hang up.
-  void disconnect() { conn_.reset(); }
+  void disconnect() override { conn_.reset(); }
+  bool keeps_pipes() const override { return static_cast<bool>(conn_); }
 
   pid_t pid() const { return pid_; }
   int connection_fd() const { return conn_.get(); }

@@ -7,6 +7,7 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <memory>
 
 #include <CLI/CLI.hpp>
 #include <asio/io_context.hpp>
@@ -18,10 +19,13 @@
 #include "common/sys_error.hpp"
 #include "config/load.hpp"
 #include "daemon/adoption.hpp"
+#include "daemon/cgroup_sweep.hpp"
 #include "daemon/control_server.hpp"
 #include "daemon/control_socket.hpp"
 #include "daemon/daemonize.hpp"
 #include "daemon/event_loop.hpp"
+#include "daemon/fd_holder.hpp"
+#include "daemon/fd_store.hpp"
 #include "daemon/handlers.hpp"
 #include "daemon/notify.hpp"
 #include "daemon/output.hpp"
@@ -78,12 +82,12 @@ config::LoadResult load(const common::Paths& paths, const Options& opt) {
 }
 
 // The listening socket: the one systemd passed (supd.socket), else our own, bound here.
-daemon::ControlSocket open_control_socket(const common::Paths& paths, int listen_fds) {
-  if (listen_fds > 1)
+daemon::ControlSocket open_control_socket(const common::Paths& paths, const std::vector<int>& listen_fds) {
+  if (listen_fds.size() > 1)
     throw daemon::StartupError(fmt::format("systemd passed {} sockets; supd.socket must have exactly one ListenStream",
-                                           listen_fds));
-  if (listen_fds == 0) return daemon::claim_control_socket(paths.socket, paths.socket_dir_is_default);
-  auto socket = daemon::adopt_control_socket(SD_LISTEN_FDS_START);
+                                           listen_fds.size()));
+  if (listen_fds.empty()) return daemon::claim_control_socket(paths.socket, paths.socket_dir_is_default);
+  auto socket = daemon::adopt_control_socket(listen_fds.front());
   if (socket.path != paths.socket)
     spdlog::warn("systemd's socket is {}, not {}; supctl needs --socket {}", socket.path.string(),
                  paths.socket.string(), socket.path.string());
@@ -159,7 +163,15 @@ int run(Options opt) {
     // and the output pipes its fd holder kept are read again.
     daemon::Adoption adoption(io, sup, daemon::records_dir_for(socket.path), [&loop] { loop.after_event(); });
     loop.on_after_event([&adoption](daemon::TimePoint now) { adoption.sync(now); });
-    daemon::FdHolder holder(daemon::fd_holder_path_for(socket.path));
+    // Under systemd the jobs' output pipes wait in its fd store; started by hand, in our holder.
+    std::unique_ptr<daemon::PipeKeeper> keeper;
+    if (notifier.enabled())
+      keeper = std::make_unique<daemon::FdStore>(notifier, daemon::fd_store_dir_for(socket.path),
+                                                 std::move(systemd.stored_fds),
+                                                 handover ? handover->pipes : std::vector<daemon::HandedPipe>{});
+    else
+      keeper = std::make_unique<daemon::FdHolder>(daemon::fd_holder_path_for(socket.path));
+    auto& holder = *keeper;
     output.set_pipe_hooks(
         [&holder](const std::string& job, const std::filesystem::path& log, int fd) { holder.opened(job, log, fd); },
         [&holder](int fd) { holder.closed(fd); });
@@ -187,6 +199,8 @@ int run(Options opt) {
       holder.disconnect();  // it keeps the pipes for the next supd
     else
       holder.quit();  // every job is stopped: nothing of supd's outlives `supctl shutdown`
+    if (!sup.leaving_running() && notifier.enabled())
+      daemon::kill_rest_of_service_cgroup();  // what escaped the jobs' groups (KillMode=process)
     if (!socket.adopted) ::unlink(socket.path.c_str());  // systemd's socket stays for the next activation
     spdlog::info("supd exited cleanly");
     return 0;

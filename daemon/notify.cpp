@@ -36,8 +36,17 @@ SystemdEnvironment take_systemd_environment() {
   std::uint64_t usec = 0;
   if (::sd_watchdog_enabled(/*unset_environment=*/1, &usec) > 0 && usec > 0)
     env.watchdog = std::chrono::microseconds(usec);
-  const int n = ::sd_listen_fds(/*unset_environment=*/1);  // also marks them close-on-exec
-  env.listen_fds = n > 0 ? n : 0;
+  char** names = nullptr;
+  const int n = ::sd_listen_fds_with_names(/*unset_environment=*/1, &names);  // also close-on-exec
+  for (int i = 0; i < n; ++i) {
+    const std::string_view name = names != nullptr && names[i] != nullptr ? names[i] : "";
+    if (name.starts_with(kStoredPipePrefix)) env.stored_fds.emplace_back(std::string(name), SD_LISTEN_FDS_START + i);
+    else env.listen_fds.push_back(SD_LISTEN_FDS_START + i);
+  }
+  if (names != nullptr) {
+    for (int i = 0; i < n; ++i) std::free(names[i]);
+    std::free(names);
+  }
   for (const char* name : {"NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID",
                            "LISTEN_FDNAMES"})
     ::unsetenv(name);
@@ -65,13 +74,30 @@ Notifier::Notifier(asio::io_context& io, const SystemdEnvironment& env)
   }
 }
 
-bool Notifier::send(std::string_view message) {
+bool Notifier::send(std::string_view message) { return send_with_fd(message, -1); }
+
+bool Notifier::send_with_fd(std::string_view message, int fd) {
   if (!sock_) return false;
   sockaddr_un addr{};
   socklen_t len = 0;
   if (!make_address(address_, addr, len)) return false;
-  const auto n = ::sendto(sock_.get(), message.data(), message.size(), MSG_NOSIGNAL,
-                          reinterpret_cast<const sockaddr*>(&addr), len);
+  iovec iov{const_cast<char*>(message.data()), message.size()};
+  msghdr msg{};
+  msg.msg_name = &addr;
+  msg.msg_namelen = len;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
+  if (fd >= 0) {
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    cmsghdr* c = CMSG_FIRSTHDR(&msg);
+    c->cmsg_level = SOL_SOCKET;
+    c->cmsg_type = SCM_RIGHTS;
+    c->cmsg_len = CMSG_LEN(sizeof(int));
+    std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
+  }
+  const auto n = ::sendmsg(sock_.get(), &msg, MSG_NOSIGNAL);
   if (n == static_cast<ssize_t>(message.size())) return true;
   if (!send_failed_logged_) {  // once: a manager that went away must not flood the log
     send_failed_logged_ = true;

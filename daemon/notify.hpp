@@ -3,7 +3,7 @@
 // no-op when supd was not started by systemd.
 //
 // take_systemd_environment() reads NOTIFY_SOCKET, WATCHDOG_USEC/PID and LISTEN_FDS/PID/
-// FDNAMES once, at start-up, and removes them from supd's environment so that nothing
+// FDNAMES (sockets and, after a crash, the pipes supd stored) once, at start-up, and removes them from supd's environment so that nothing
 // started later inherits them (process.cpp filters them out of the jobs' environment too).
 // Messages then go to the saved socket address: libsystemd's sd_notify() reads
 // NOTIFY_SOCKET anew on each call, which would no longer find it.
@@ -15,6 +15,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "common/fd.hpp"
 
@@ -23,8 +25,14 @@ namespace supd::daemon {
 struct SystemdEnvironment {
   std::string notify_socket;                        // empty: not Type=notify
   std::optional<std::chrono::microseconds> watchdog;  // set only when meant for this pid
-  int listen_fds = 0;                               // how many fds systemd passed from 3 on
+  std::vector<int> listen_fds;                      // sockets systemd passed (supd.socket)
+  // Pipes supd stored in systemd's fd store (FDNAME "supd-pipe-<inode>") and got back on this
+  // start, after a crash: name and fd.
+  std::vector<std::pair<std::string, int>> stored_fds;
 };
+
+// The FDNAME prefix of the output pipes supd keeps in systemd's fd store.
+inline constexpr std::string_view kStoredPipePrefix = "supd-pipe-";
 
 // Reads and unsets the variables. Call once, before any thread or child exists.
 SystemdEnvironment take_systemd_environment();
@@ -44,6 +52,8 @@ public:
 
   // The raw protocol: one datagram. Returns false (and logs once) when it could not be sent.
   bool send(std::string_view message);
+  // The same with one fd attached (SCM_RIGHTS), for FDSTORE=1.
+  bool send_with_fd(std::string_view message, int fd);
 
 private:
   void arm_watchdog();

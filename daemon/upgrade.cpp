@@ -17,7 +17,6 @@
 #include "common/protocol.hpp"
 #include "common/sys_error.hpp"
 #include "daemon/adoption.hpp"
-#include "daemon/fd_holder.hpp"
 
 extern char** environ;
 
@@ -114,8 +113,11 @@ std::string encode_handover(const Handover& h) {
     }
     jobs.push_back(std::move(row));
   }
+  json pipes = json::array();
+  for (const auto& p : h.pipes) pipes.push_back({{"job", p.job}, {"log", p.log_path}, {"fd", p.fd}});
   return json{{"listen_fd", h.listen_fd}, {"lock_fd", h.lock_fd}, {"socket_from_systemd", h.socket_from_systemd},
-              {"client_fd", h.client_fd}, {"request_id", h.request_id}, {"cwd", h.cwd}, {"start_cwd", h.start_cwd}, {"jobs", std::move(jobs)}}
+              {"client_fd", h.client_fd}, {"request_id", h.request_id}, {"cwd", h.cwd}, {"start_cwd", h.start_cwd},
+              {"jobs", std::move(jobs)}, {"pipes", std::move(pipes)}}
       .dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -147,6 +149,9 @@ std::optional<Handover> decode_handover(const std::string& text) {
       }
       h.jobs.push_back(std::move(j));
     }
+    if (const auto it = doc.find("pipes"); it != doc.end())
+      for (const auto& row : *it)
+        h.pipes.push_back({row.at("job").get<std::string>(), row.at("log").get<std::string>(), row.at("fd").get<int>()});
     return h;
   } catch (...) {
     return std::nullopt;
@@ -164,6 +169,7 @@ std::optional<Handover> take_handover() {
   }
   for (int fd : {h->listen_fd, h->lock_fd, h->client_fd})
     if (fd >= 0) set_cloexec(fd, true);
+  for (const auto& p : h->pipes) set_cloexec(p.fd, true);
   return h;
 }
 
@@ -211,7 +217,7 @@ void answer_upgrade_client(const Handover& h, std::size_t adopted) {
 }
 
 void run_pending_upgrade(Handlers& handlers, Supervisor& sup, OutputCapture& output, Adoption& adoption,
-                         FdHolder& holder, const UpgradeContext& ctx, TimePoint now) {
+                         PipeKeeper& keeper, const UpgradeContext& ctx, TimePoint now) {
   auto req = handlers.take_upgrade();
   if (!req) return;
   const auto refuse = [&](const std::string& why) {
@@ -222,8 +228,8 @@ void run_pending_upgrade(Handlers& handlers, Supervisor& sup, OutputCapture& out
   for (const auto& job : sup.jobs())
     if (job.rt.state == JobState::Stopping)
       return refuse(fmt::format("job '{}' is stopping; upgrade once it has stopped", job.spec.name));
-  if (output.open_streams() > 0 && holder.connection_fd() < 0)
-    return refuse("the fd holder is not running, so the jobs' output pipes would not survive the exec; "
+  if (output.open_streams() > 0 && !keeper.keeps_pipes())
+    return refuse("nothing keeps the jobs' output pipes (the fd holder is not running), so they would not survive the exec; "
                   "see supd's log");
   const std::string binary = own_binary();
   if (const auto why = preflight(binary, ctx.config_path); !why.empty())
@@ -244,6 +250,7 @@ void run_pending_upgrade(Handlers& handlers, Supervisor& sup, OutputCapture& out
     if (job.rt.main_alive) continue;
     h.jobs.push_back({job.spec.name, std::string(to_string(job.rt.state)), job.last_exit, job.spawns, job.error});
   }
+  h.pipes = keeper.pipes_for_exec();
   ::setenv(kUpgradeVariable, encode_handover(h).c_str(), 1);
   if (!ctx.systemd.notify_socket.empty()) ::setenv("NOTIFY_SOCKET", ctx.systemd.notify_socket.c_str(), 1);
   if (ctx.systemd.watchdog) {
@@ -257,7 +264,7 @@ void run_pending_upgrade(Handlers& handlers, Supervisor& sup, OutputCapture& out
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
   spdlog::info("upgrading: exec {} with {} job(s) running", binary, sup.jobs().size() - h.jobs.size());
-  holder.disconnect();  // it keeps the pipes; the new supd takes them back
+  keeper.disconnect();  // it keeps the pipes; the new supd takes them back
   if (!ctx.start_cwd.empty() && ::chdir(ctx.start_cwd.c_str()) != 0)
     spdlog::warn("upgrade: cannot return to {} for the exec; relative paths in supd's arguments may not resolve",
                  ctx.start_cwd);
@@ -266,6 +273,7 @@ void run_pending_upgrade(Handlers& handlers, Supervisor& sup, OutputCapture& out
   const int err = errno;  // still here: the old binary runs on
   if (!h.cwd.empty() && ::chdir(h.cwd.c_str()) != 0) spdlog::warn("upgrade: cannot return to {}", h.cwd);
   for (int fd : fds) set_cloexec(fd, true);
+  for (const auto& p : h.pipes) set_cloexec(p.fd, true);
   for (const char* v : {kUpgradeVariable, "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"}) ::unsetenv(v);
   refuse(fmt::format("exec {}: {}; supd runs on unchanged", binary, common::errno_message(err)));
 }

@@ -7,7 +7,8 @@
 // SUPD_UPGRADE (read and unset before anything else), the state of jobs that have no process
 // (stopped, exited, fatal: state, last exit, restarts), so that a job the user stopped is not
 // autostarted by the new supd. Jobs with a process are found again like after a crash: by their
-// records (adoption.hpp) and their output pipes from the fd holder (fd_holder.hpp).
+// records (adoption.hpp) and their output pipes from the fd holder (fd_holder.hpp), or, under
+// systemd, handed across the exec (fd_store.hpp).
 //
 // Before the exec, the new binary must pass `supd --check` on the config; a failed check or a
 // failed exec answers the client with an error and supd runs on unchanged.
@@ -21,12 +22,12 @@
 #include "daemon/handlers.hpp"
 #include "daemon/notify.hpp"
 #include "daemon/output.hpp"
+#include "daemon/pipe_keeper.hpp"
 #include "daemon/supervisor.hpp"
 
 namespace supd::daemon {
 
 class Adoption;
-class FdHolder;
 
 inline constexpr const char* kUpgradeVariable = "SUPD_UPGRADE";
 
@@ -50,6 +51,9 @@ struct Handover {
     std::string error;
   };
   std::vector<JobState> jobs;  // only jobs without a process; the others are adopted
+  // Output pipes handed across the exec itself (systemd's fd store does not see an exec);
+  // empty with the fd holder, which keeps them meanwhile.
+  std::vector<HandedPipe> pipes;
 };
 
 std::string encode_handover(const Handover& h);
@@ -77,6 +81,6 @@ struct UpgradeContext {
 // Called after every event: carries out a pending `upgrade` request. Returns only when the
 // upgrade was refused or the exec failed (the client has its error then).
 void run_pending_upgrade(Handlers& handlers, Supervisor& sup, OutputCapture& output, Adoption& adoption,
-                         FdHolder& holder, const UpgradeContext& context, TimePoint now);
+                         PipeKeeper& keeper, const UpgradeContext& context, TimePoint now);
 
 }  // namespace supd::daemon

@@ -4,9 +4,11 @@
 # build tree's supd, go into the sandbox's $XDG_CONFIG_HOME/systemd/user.
 # Checks: `systemd-analyze --user verify` is silent; start -> active with our STATUS text;
 # supctl through the socket; reload -> an added job runs, same MainPID, still active, and a
-# reload back removes it; kill -9 of supd ->
-# systemd kills what is left in the cgroup (KillMode=mixed) and restarts supd; the watchdog
-# is fed; stop -> every job and grandchild gone; socket activation by a `supctl status`;
+# reload back removes it; kill -9 of supd -> systemd restarts supd, which adopts the jobs
+# (KillMode=process: same pids) and takes their output pipes back from systemd's fd store,
+# so the counter job's numbered lines go on without a doubled line; `supctl upgrade` keeps
+# MainPID and the jobs; the watchdog is fed;
+# stop -> every job and grandchild gone, the escaped one by supd's cgroup sweep; socket activation by a `supctl status`;
 # afterwards no process, cgroup or mount is left. Exit 77 (SKIP) where it cannot run.
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -44,7 +46,8 @@ if [ "${1:-}" = --in-sandbox ]; then
   printf '[Service]\nStandardOutput=append:%s\nStandardError=inherit\nWatchdogSec=3s\nRestartSec=100ms\n' \
     "$W/supd.out" >"$U/supd.service.d/test.conf"
   # one: a plain job; forker: leaves an orphaned grandchild in its group; escaper: leaves one
-  # in a session of its own, which supd's group stop does not reach and KillMode=mixed does.
+  # in a session of its own, which supd's group stop does not reach and its cgroup sweep does;
+  # counter: numbered lines, to show the output pipe outlives supd.
   cat >"$XDG_CONFIG_HOME/supd/supd.toml" <<TOML
 [jobs.one]
 command = ["sleep", "$TAG"]
@@ -52,6 +55,8 @@ command = ["sleep", "$TAG"]
 command = ["/bin/sh", "-c", "(sleep $TAG &); exec sleep $TAG"]
 [jobs.escaper]
 command = ["/bin/sh", "-c", "setsid sleep $TAG & exec sleep $TAG"]
+[jobs.counter]
+command = ["/bin/sh", "-c", "i=0; while :; do i=\$((i+1)); echo \$i; sleep 0.01; done"]
 TOML
   chmod 600 "$XDG_CONFIG_HOME/supd/supd.toml"  # supd refuses a config others may write
   systemctl --user daemon-reload || fail "daemon-reload"
@@ -61,7 +66,7 @@ TOML
   is ActiveState active || fail "ActiveState=$(prop ActiveState) after start"
   pid1=$(prop MainPID)
   [ "$pid1" -gt 0 ] || fail "no MainPID"
-  eventually 10 is StatusText "3 running" || fail "StatusText='$(prop StatusText)', wanted '3 running'"
+  eventually 10 is StatusText "4 running" || fail "StatusText='$(prop StatusText)', wanted '4 running'"
   eventually 5 test "$(ntagged)" -eq 5 || fail "$(ntagged) tagged processes, wanted 5: $(tagged)"
   for p in $(pgrep -fx "sleep $TAG"); do
     grep -q '/supd.service$' "/proc/$p/cgroup" || fail "job process $p is not in supd.service's cgroup"
@@ -91,14 +96,14 @@ TOML
   [ "$(prop MainPID)" = "$pid1" ] || fail "MainPID changed on reload: $pid1 -> $(prop MainPID)"
   grep -q "received SIGHUP" "$W/supd.out" || fail "supd did not log the SIGHUP"
   eventually 5 sh -c "'$SUPCTL' status | grep -Eq '^added +RUNNING'" || fail "the added job is not RUNNING: $("$SUPCTL" status)"
-  eventually 5 is StatusText "4 running" || fail "StatusText='$(prop StatusText)' after reload"
+  eventually 5 is StatusText "5 running" || fail "StatusText='$(prop StatusText)' after reload"
 
   step "reload back: the added job is stopped and gone"
   cp "$W/supd.toml.orig" "$XDG_CONFIG_HOME/supd/supd.toml"
   systemctl --user reload supd.service || fail "the second systemctl --user reload supd"
   [ "$(prop MainPID)" = "$pid1" ] || fail "MainPID changed on the second reload"
   eventually 10 sh -c "! '$SUPCTL' status | grep -q '^added '" || fail "the removed job is still listed"
-  eventually 5 is StatusText "3 running" || fail "StatusText='$(prop StatusText)' after the second reload"
+  eventually 5 is StatusText "4 running" || fail "StatusText='$(prop StatusText)' after the second reload"
   eventually 5 test "$(ntagged)" -eq 5 || fail "$(ntagged) tagged processes after the second reload: $(tagged)"
 
   step "watchdog: supd feeds it (WatchdogSec=3s)"
@@ -107,18 +112,38 @@ TOML
   [ "$(prop MainPID)" = "$pid1" ] || fail "supd was restarted (watchdog?): Result=$(prop Result)"
   [ "$(prop WatchdogTimestampMonotonic)" != 0 ] || fail "no WATCHDOG=1 seen by systemd"
 
-  step "kill -9 of supd: the rest of the cgroup is killed, supd restarted"
+  step "kill -9 of supd: systemd restarts it; it adopts the jobs and their pipes from the fd store"
   old=$(tagged)
+  pids_before=$(for j in one forker escaper counter; do "$SUPCTL" pid $j; done | tr '\n' ' ')
   kill -9 "$pid1"
   eventually 10 is NRestarts 1 || fail "NRestarts=$(prop NRestarts)"
   eventually 10 is ActiveState active || fail "ActiveState=$(prop ActiveState) after the restart"
   pid2=$(prop MainPID)
   [ "$pid2" != "$pid1" ] && [ "$pid2" -gt 0 ] || fail "MainPID $pid1 -> $pid2"
-  for p in $old; do
-    ! kill -0 "$p" 2>/dev/null || fail "old job process $p survived the restart"
-  done
-  eventually 10 is StatusText "3 running" || fail "StatusText='$(prop StatusText)' after the restart"
-  eventually 5 test "$(ntagged)" -eq 5 || fail "$(ntagged) tagged processes after the restart: $(tagged)"
+  eventually 10 is StatusText "4 running" || fail "StatusText='$(prop StatusText)' after the restart"
+  pids_after=$(for j in one forker escaper counter; do "$SUPCTL" pid $j; done | tr '\n' ' ')
+  [ "$pids_after" = "$pids_before" ] || fail "jobs not adopted: pids $pids_before -> $pids_after"
+  [ "$(tagged)" = "$old" ] || fail "tagged processes changed: $old -> $(tagged)"
+  grep -q "systemd's fd store gave back" "$W/supd.out" || fail "supd did not take the pipes back from the fd store"
+  log=$XDG_STATE_HOME/supd/logs/counter.out
+  at_restart=$(tail -n 1 "$log")
+  eventually 10 sh -c "[ \$(tail -n 1 '$log') -gt $((at_restart + 20)) ]" || fail "the counter's log stopped at $at_restart"
+  # Every number once, in order; one gap at most (a kill between supd's read and its write).
+  verdict=$(awk 'NR > 1 && $1 <= prev { print "doubled or out of order at line " NR; exit }
+                 NR > 1 && $1 != prev + 1 { gaps++ } { prev = $1 } END { if (gaps > 1) print gaps " gaps" }' "$log")
+  [ -z "$verdict" ] || fail "counter.out: $verdict"
+
+  step "upgrade under systemd: same MainPID, the jobs kept, their pipes handed across the exec"
+  "$SUPCTL" upgrade || fail "supctl upgrade"
+  [ "$(prop MainPID)" = "$pid2" ] || fail "MainPID changed on upgrade: $pid2 -> $(prop MainPID)"
+  is ActiveState active || fail "ActiveState=$(prop ActiveState) after upgrade"
+  pids_upgraded=$(for j in one forker escaper counter; do "$SUPCTL" pid $j; done | tr '\n' ' ')
+  [ "$pids_upgraded" = "$pids_before" ] || fail "jobs changed on upgrade: $pids_before -> $pids_upgraded"
+  at_upgrade=$(tail -n 1 "$log")
+  eventually 10 sh -c "[ \$(tail -n 1 '$log') -gt $((at_upgrade + 20)) ]" || fail "the counter's log stopped at $at_upgrade"
+  verdict=$(awk 'NR > 1 && $1 <= prev { print "doubled or out of order at line " NR; exit }
+                 NR > 1 && $1 != prev + 1 { gaps++ } { prev = $1 } END { if (gaps > 1) print gaps " gaps" }' "$log")
+  [ -z "$verdict" ] || fail "counter.out after the upgrade: $verdict"
 
   step "stop: every job and grandchild gone, supd stopped them itself"
   systemctl --user stop supd.service || fail "systemctl --user stop supd"

@@ -62,7 +62,8 @@ TEST_CASE("take_systemd_environment reads and removes systemd's variables", "[no
   CHECK(env.notify_socket == "/run/user/1000/systemd/notify");
   REQUIRE(env.watchdog);
   CHECK(env.watchdog->count() == 4000000);
-  CHECK(env.listen_fds == 0);
+  CHECK(env.listen_fds.empty());
+  CHECK(env.stored_fds.empty());
   for (const char* name : {"NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID", "LISTEN_FDS", "LISTEN_PID"})
     CHECK(std::getenv(name) == nullptr);
 }
