@@ -3,12 +3,19 @@
 # Used by `make run`, `make test` and .ci/run; sudo is used when not root.
 #   scripts/deps.sh          what the build and the tests need (g++)
 #   scripts/deps.sh --fuzz   the same plus clang and libFuzzer, for `make fuzz` only
+#   scripts/deps.sh PKG...   the same plus the packages named (bench/deps.sh: strace, peers)
 set -euo pipefail
 packages=(g++ cmake ninja-build pkg-config libspdlog-dev libfmt-dev libtomlplusplus-dev libasio-dev
           catch2 libcli11-dev nlohmann-json3-dev libsystemd-dev python3 procps util-linux
           groff-base)  # groff: tests/scripts/man_test.sh checks the man pages
 # clang 14 on Debian 12; libFuzzer's runtime (libclang_rt.fuzzer) is in libclang-rt-14-dev.
-[ "${1:-}" = "--fuzz" ] && packages+=(clang libclang-rt-14-dev)
+for arg in "$@"; do
+  case $arg in
+    --fuzz) packages+=(clang libclang-rt-14-dev) ;;
+    -*) echo "scripts/deps.sh: unknown option $arg; use --fuzz or package names" >&2; exit 2 ;;
+    *) packages+=("$arg") ;;
+  esac
+done
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
