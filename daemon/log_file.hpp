@@ -6,6 +6,7 @@
 // symlink, and an external truncate cannot leave a hole. Rotation renames in the file's
 // directory: <name>.<keep-1> -> <name>.<keep> ... <name> -> <name>.1, then a new <name>.
 #pragma once
+#include <algorithm>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -36,6 +37,11 @@ public:
   void close() {
     fd_.reset();
     index_.close();
+  }
+  // A reload changed log_max_size or log_keep: the next write rotates by the new limits.
+  void set_limits(std::uint64_t max_size, int keep) {
+    policy_.set_max_size(max_size);
+    keep_ = std::max(keep, 0);
   }
   bool is_open() const { return static_cast<bool>(fd_); }
   const std::filesystem::path& path() const { return path_; }

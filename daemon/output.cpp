@@ -136,6 +136,10 @@ void OutputCapture::drain(const std::string& job) {
   for (auto [it, end] = readers_.equal_range(job); it != end; ++it) copy_available(it->second, kReadsToDrain);
 }
 
+void OutputCapture::set_log_limits(const std::string& job, std::uint64_t max_size, int keep) {
+  for (auto [it, end] = readers_.equal_range(job); it != end; ++it) it->second->file->set_limits(max_size, keep);
+}
+
 void OutputCapture::close_all() {
   for (auto& [job, reader] : readers_) {
     copy_available(reader, kReadsToDrain);

@@ -67,6 +67,7 @@ void Supervisor::apply_reload(const config::Config& next, const config::ConfigDi
         job->spec = *spec;                         // and spawned the new way once its group is empty
       } else {
         job->spec = *spec;
+        output_.set_log_limits(job->spec.name, spec->log_max_size, spec->log_keep);  // open logs too
         if (restart) feed(*job, RestartRequested{}, now, who);  // backoff: spawns at once, the new way
       }
       break;

@@ -157,3 +157,28 @@ TEST_CASE("SIGHUP to supd reloads the config", "[integration][reload]") {
   CHECK(d.job_pid("hup") != 0);
   d.finish();
 }
+
+TEST_CASE("a reload that sets log_max_size rotates the running job's log without restarting it",
+          "[integration][reload]") {
+  // A line every few ms, for as long as the test runs: the file only grows while unlimited.
+  constexpr const char* kWriter = R"([jobs.chatty]
+command = ["/bin/sh", "-c", "while :; do echo 0123456789012345678901234567890123456789012345678901234567890123456789; sleep 0.002; done"]
+)";
+  TestDaemon d(kWriter);
+  const pid_t pid = d.wait_running("chatty");
+  REQUIRE(pid);
+  const auto log = d.log_file("chatty");
+  REQUIRE(eventually([&] { return fs::exists(log) && fs::file_size(log) > 4096; }));
+  CHECK_FALSE(fs::exists(log.string() + ".1"));
+  rewrite(d, std::string(kWriter) + "log_max_size = \"4KiB\"\nlog_keep = 2\n");
+  const auto r = d.ctl({"reload"});
+  INFO(r.out << r.err);
+  REQUIRE(r.exit_code == kOk);
+  CHECK(contains(r.out, "log_max_size"));
+  // Applied to the open file: it rotates now, at 4 KiB, not at the job's next start.
+  CHECK(eventually([&] { return fs::exists(log.string() + ".2"); }));
+  CHECK(eventually([&] { return fs::exists(log) && fs::file_size(log) <= 4096; }));
+  CHECK_FALSE(fs::exists(log.string() + ".3"));
+  CHECK(d.job_pid("chatty") == pid);
+  d.finish();
+}

@@ -155,6 +155,9 @@ public:
     calls.push_back("drain " + job);
     if (on_drain) on_drain(job);
   }
+  void set_log_limits(const std::string& job, std::uint64_t max_size, int keep) override {
+    calls.push_back(fmt::format("limits {} {} {}", job, max_size, keep));
+  }
 };
 
 // A supervisor wired to the fakes, plus the kernel's side of a process ending.
