@@ -17,6 +17,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include "common/fd_passing.hpp"
 #include "common/sys_error.hpp"
 
 namespace supd::daemon {
@@ -62,26 +63,7 @@ std::string join_fields(std::initializer_list<std::string> fields) {
 }
 
 // One message, with at most one fd attached. false on any failure.
-bool send_message(int sock, const std::string& text, int fd) {
-  iovec iov{const_cast<char*>(text.data()), text.size()};
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  if (fd >= 0) {
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &fd, sizeof(int));
-  }
-  ssize_t n;
-  do n = ::sendmsg(sock, &msg, MSG_NOSIGNAL);
-  while (n < 0 && errno == EINTR);
-  return n == static_cast<ssize_t>(text.size());
-}
+bool send_message(int sock, const std::string& text, int fd) { return common::send_with_fd(sock, text, fd); }
 
 // One message and the fd it carries (if any). nullopt at EOF or on error.
 std::optional<std::string> recv_message(int sock, UniqueFd& fd) {

@@ -12,6 +12,7 @@
 #include <spdlog/spdlog.h>
 #include <systemd/sd-daemon.h>
 
+#include "common/fd_passing.hpp"
 #include "common/sys_error.hpp"
 
 namespace supd::daemon {
@@ -81,24 +82,7 @@ bool Notifier::send_with_fd(std::string_view message, int fd) {
   sockaddr_un addr{};
   socklen_t len = 0;
   if (!make_address(address_, addr, len)) return false;
-  iovec iov{const_cast<char*>(message.data()), message.size()};
-  msghdr msg{};
-  msg.msg_name = &addr;
-  msg.msg_namelen = len;
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))] = {};
-  if (fd >= 0) {
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    cmsghdr* c = CMSG_FIRSTHDR(&msg);
-    c->cmsg_level = SOL_SOCKET;
-    c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int));
-    std::memcpy(CMSG_DATA(c), &fd, sizeof fd);
-  }
-  const auto n = ::sendmsg(sock_.get(), &msg, MSG_NOSIGNAL);
-  if (n == static_cast<ssize_t>(message.size())) return true;
+  if (common::send_with_fd(sock_.get(), message, fd, reinterpret_cast<const sockaddr*>(&addr), len)) return true;
   if (!send_failed_logged_) {  // once: a manager that went away must not flood the log
     send_failed_logged_ = true;
     spdlog::warn("cannot notify systemd at {}: {}", address_, common::errno_message(errno));

@@ -17,29 +17,16 @@
 #include "daemon/cgroup_sweep.hpp"
 #include "daemon/fd_store.hpp"
 #include "daemon/notify.hpp"
+#include "tests/unit/daemon/unix_socket_fixtures.hpp"
 
 namespace {
 
 using supd::common::UniqueFd;
 namespace fs = std::filesystem;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "supd-fdstore-XXXXXX").string();
-    path = ::mkdtemp(t.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+using supd::test_unit::TempDir;
 
-UniqueFd bound_dgram(const fs::path& p) {
-  UniqueFd fd(::socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  sockaddr_un a{};
-  a.sun_family = AF_UNIX;
-  std::strncpy(a.sun_path, p.c_str(), sizeof a.sun_path - 1);
-  REQUIRE(::bind(fd.get(), reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0);
-  return fd;
-}
+UniqueFd bound_dgram(const fs::path& p) { return supd::test_unit::bound(SOCK_DGRAM, p); }
 
 struct Received {
   std::string text = "<nothing>";

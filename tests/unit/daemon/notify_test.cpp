@@ -15,34 +15,15 @@
 #include "common/fd.hpp"
 #include "daemon/control_socket.hpp"
 #include "daemon/notify.hpp"
+#include "tests/unit/daemon/unix_socket_fixtures.hpp"
 
 namespace {
 
 using supd::common::UniqueFd;
 namespace fs = std::filesystem;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string t = (fs::temp_directory_path() / "supd-notify-XXXXXX").string();
-    path = ::mkdtemp(t.data());
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
-
-sockaddr_un address(const fs::path& p) {
-  sockaddr_un a{};
-  a.sun_family = AF_UNIX;
-  std::strncpy(a.sun_path, p.c_str(), sizeof a.sun_path - 1);
-  return a;
-}
-
-UniqueFd bound(int type, const fs::path& p) {
-  UniqueFd fd(::socket(AF_UNIX, type | SOCK_CLOEXEC, 0));
-  const auto a = address(p);
-  REQUIRE(::bind(fd.get(), reinterpret_cast<const sockaddr*>(&a), sizeof a) == 0);
-  return fd;
-}
+using supd::test_unit::bound;
+using supd::test_unit::TempDir;
 
 std::string receive(int fd) {
   char buf[512];
