@@ -55,7 +55,7 @@ Client::Client(common::UniqueFd fd, std::filesystem::path socket)
     : fd_(std::move(fd)), socket_(std::move(socket)) {}
 
 Client Client::connect(const std::filesystem::path& socket, Timeout timeout,
-                       const std::string& start_hint) {
+                       const std::string& start_hint, const protocol::Command* then) {
   const std::string path = socket.string();
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
@@ -102,7 +102,14 @@ Client Client::connect(const std::filesystem::path& socket, Timeout timeout,
   Client client(std::move(fd), socket);
   Reply hello;
   try {
-    hello = client.exchange(proto::Hello{}, deadline);
+    const std::uint64_t hello_id = client.next_id_++;
+    std::string bytes = proto::encode_request({hello_id, proto::Hello{}});
+    if (then != nullptr) {
+      client.sent_ahead_ = client.next_id_++;
+      bytes += proto::encode_request({*client.sent_ahead_, *then});
+    }
+    client.send_all(bytes, deadline);
+    hello = client.receive(hello_id, deadline);
   } catch (const ClientFailure& e) {
     if (e.kind() == Kind::TimedOut) throw ClientFailure(Kind::Unreachable, not_answering(socket, timeout));
     throw;
@@ -140,9 +147,13 @@ Reply Client::call(const protocol::Command& command, Timeout timeout) {
 }
 
 Reply Client::exchange(const protocol::Command& command, Deadline deadline) {
+  if (const auto ahead = std::exchange(sent_ahead_, std::nullopt)) return receive(*ahead, deadline);
   const std::uint64_t id = next_id_++;
   send_all(proto::encode_request({id, command}), deadline);
+  return receive(id, deadline);
+}
 
+Reply Client::receive(std::uint64_t id, Deadline deadline) {
   std::string line;
   switch (read_line(line, deadline)) {
   case ReadStatus::Line: break;

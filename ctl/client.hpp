@@ -43,8 +43,12 @@ class Client {
 public:
   // Connects and exchanges hello, both within `timeout`. Throws ClientFailure.
   // `start_hint` is the command that would start this supd ("supd --detach"), for messages.
+  // With `then`, that request is sent right behind the hello (one round trip instead of two),
+  // and the first call() of the same command only reads its answer. The wire contract makes
+  // hello optional, so a supd judges every request on its own; a refused hello is still
+  // reported as such (the command's answer is then never read).
   static Client connect(const std::filesystem::path& socket, Timeout timeout,
-                        const std::string& start_hint = "supd --detach");
+                        const std::string& start_hint = "supd --detach", const protocol::Command* then = nullptr);
 
   // Sends one request and reads its answer within `timeout`. Throws ClientFailure
   // (Unreachable if supd hangs up first, TimedOut if the deadline passes).
@@ -65,6 +69,7 @@ private:
   Client(common::UniqueFd fd, std::filesystem::path socket);
 
   Reply exchange(const protocol::Command& command, Deadline deadline);
+  Reply receive(std::uint64_t id, Deadline deadline);  // the answer to request `id`
   void send_all(const std::string& bytes, Deadline deadline);
   enum class ReadStatus { Line, Eof, TimedOut, TooLong };
   ReadStatus read_line(std::string& line, Deadline deadline);
@@ -75,6 +80,7 @@ private:
   std::filesystem::path socket_;
   common::LineReader reader_{protocol::kMaxLineBytes};
   std::uint64_t next_id_ = 1;
+  std::optional<std::uint64_t> sent_ahead_;  // the id of the request sent behind the hello
   std::string server_version_;
 };
 

@@ -110,8 +110,10 @@ int run(const ParsedCli& cli, std::ostream& out, std::ostream& err, const common
 
   Reply reply;
   try {
-    auto client = Client::connect(paths.socket, limits.connect, start_hint);
-    if (cli.flags.expect && std::holds_alternative<proto::SignalJob>(cli.command))
+    const bool expect = cli.flags.expect && std::holds_alternative<proto::SignalJob>(cli.command);
+    // The command goes right behind the hello; `signal --expect` first follows the log.
+    auto client = Client::connect(paths.socket, limits.connect, start_hint, expect ? nullptr : &cli.command);
+    if (expect)
       return run_signal_expect(client, cli, limits.connect, limits.request, out, err);
     reply = client.call(cli.command, limits.request);
     if (std::holds_alternative<proto::Logs>(cli.command)) return stream_logs(client, std::move(reply), cli, out, err);
