@@ -3,7 +3,7 @@
 
 using namespace supd::test;
 
-TEST_CASE("R31 output goes to job.out with stderr merged unless set apart and is appended on restart", "[integration][output]") {
+TEST_CASE("R31 output goes to job.out with stderr merged unless set apart and is appended on restart", "[integration][output][R31]") {
   TestDaemon d(R"(
 [defaults]
 restart = "never"
@@ -39,7 +39,7 @@ stderr = "apart.err"
   d.finish();
 }
 
-TEST_CASE("R34 a last line without a newline is in the file before the exit shows", "[integration][output]") {
+TEST_CASE("R34 a last line without a newline is in the file before the exit shows", "[integration][output][R34]") {
   TestDaemon d(R"(
 [jobs.last]
 command = ["printf", "last"]
@@ -52,7 +52,7 @@ start_secs = 0
   d.finish();
 }
 
-TEST_CASE("R27 output files are appended to across supd restarts", "[integration][output]") {
+TEST_CASE("R27 output files are appended to across supd restarts", "[integration][output][R27]") {
   TestDaemon d(R"(
 [jobs.hi]
 command = ["echo", "hi"]
@@ -67,6 +67,12 @@ start_secs = 0
   d.start();
   CHECK(d.wait_state("hi", "exited"));
   CHECK(d.read_log("hi") == "hi\nhi\n");
+  // And after supd was SIGKILLed: the job had exited, so this holds with or without adoption.
+  d.kill_daemon(SIGKILL);
+  REQUIRE(d.wait_daemon_exit(10s));
+  d.start();
+  CHECK(d.wait_state("hi", "exited"));
+  CHECK(d.read_log("hi") == "hi\nhi\nhi\n");
   d.finish();
 }
 

@@ -8,6 +8,7 @@
 # systemd kills what is left in the cgroup (KillMode=mixed) and restarts supd; the watchdog
 # is fed; stop -> every job and grandchild gone; socket activation by a `supctl status`;
 # afterwards no process, cgroup or mount is left. Exit 77 (SKIP) where it cannot run.
+# TESTPLAN [R30] (grep tag).
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
