@@ -184,3 +184,36 @@ stop_signal = "KILL"
   CHECK(d.job_pid("b") == b);
   d.finish();
 }
+
+TEST_CASE("R8 a sender whose program path is not UTF-8 is named in events without breaking supd",
+          "[integration][signal][events][R8]") {
+  TestDaemon d(R"(
+[jobs.rec]
+command = ["@HELPERS@/sigrecord", "@DIR@/rec.txt"]
+stop_signal = "KILL"
+)");
+  const pid_t pid = d.wait_running("rec");
+  REQUIRE(pid > 0);
+  REQUIRE(wait_ready_line(d, "rec").size() == 1);
+  // A copy of supctl in a directory whose name is not UTF-8: supd records its exe as the sender.
+  const auto odd = d.dir() / "bin\xff\xfe";
+  fs::create_directory(odd);
+  fs::copy_file(SUPCTL_BIN, odd / "supctl");
+  fs::permissions(odd / "supctl", fs::perms(0755));
+  const auto sent = run_process({(odd / "supctl").string(), "--socket", d.socket().string(), "signal", "rec", "USR1"},
+                                d.env());
+  INFO(sent.err);
+  REQUIRE(sent.exit_code == kOk);
+  CHECK(eventually([&] { return records(d).size() == 1; }));
+  for (const char* json_flag : {"", "--json"}) {
+    std::vector<std::string> args{"events", "rec"};
+    if (*json_flag) args.insert(args.begin(), json_flag);
+    const auto r = d.ctl(args);
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == kOk);
+    CHECK(contains(r.out, "USR1"));
+  }
+  CHECK(d.ctl({"why", "rec"}).exit_code == kOk);
+  CHECK(d.running());
+  d.finish();
+}
