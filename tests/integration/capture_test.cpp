@@ -1,7 +1,10 @@
-// Output capture integrity (TESTPLAN R32, R33, R35, R38, R39, R42): the bytes a job writes
+// Output capture integrity (TESTPLAN R32, R33, R35, R38, R39, R41, R42): the bytes a job writes
 // reach its file exactly, whatever the line lengths, write sizes, bytes or file accidents.
+#include <cerrno>
+#include <cstring>
 #include <thread>
 
+#include <sys/mount.h>
 #include <unistd.h>
 
 #include "tests/support/harness.hpp"
@@ -236,5 +239,43 @@ command = ["sleep", "1000"]
   CHECK(d.tagged() == std::vector<pid_t>{fine});  // neither failed job left a process
   CHECK(d.job_pid("fine") == fine);
   CHECK(d.ctl({"status"}).exit_code == kOk);
+  d.finish();
+}
+
+TEST_CASE("R41 a job whose log dir is not writable fails naming the path, others carry on",
+          "[integration][output][R41]") {
+  DaemonOptions opts;
+  opts.start = false;
+  TestDaemon d(R"(
+[jobs.ro]
+command = ["sleep", "1000"]
+stdout = "ro/ro.out"
+autostart = false
+[jobs.fine]
+command = ["sleep", "1000"]
+)",
+               opts);
+  // A read-only bind mount refuses writes to root as well as to an ordinary user.
+  const auto ro = d.log_dir() / "ro";
+  fs::create_directories(ro);
+  if (::mount(ro.c_str(), ro.c_str(), nullptr, MS_BIND, nullptr) != 0) {
+    WARN("cannot bind-mount here (" << std::strerror(errno) << "; needs root): the unwritable case did not run");
+    return;
+  }
+  struct Unmount {
+    fs::path dir;
+    ~Unmount() { ::umount2(dir.c_str(), MNT_DETACH); }
+  } unmount{ro};
+  REQUIRE(::mount(nullptr, ro.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) == 0);
+  d.start();
+  const pid_t fine = d.wait_running("fine");
+  REQUIRE(fine > 0);
+  const auto r = d.ctl({"start", "ro"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == kRefused);
+  CHECK(is_one_line(r.err));
+  CHECK(contains(r.err, (ro / "ro.out").string()));
+  CHECK(d.job_pid("fine") == fine);
+  CHECK(d.tagged() == std::vector<pid_t>{fine});
   d.finish();
 }
