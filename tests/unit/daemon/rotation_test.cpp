@@ -170,3 +170,29 @@ TEST_CASE("LogFile rotates at line boundaries and keeps log_keep files", "[rotat
   CHECK(read(live) == "ffffffff\n");
   fs::remove_all(dir);
 }
+
+TEST_CASE("LogFile adopting a file that ends mid-line knows it, and rotates only after that line",
+          "[rotation][logfile][R34][R39]") {
+  char tmpl[] = "/tmp/supd-rot-XXXXXX";
+  REQUIRE(::mkdtemp(tmpl) != nullptr);
+  const fs::path dir = tmpl;
+  const auto live = dir / "j.out";
+  {
+    std::ofstream out(live, std::ios::binary);
+    out << "aaaa\nbb";  // an earlier run (or supd) ended in the middle of a line
+  }
+  std::string error;
+  supd::daemon::LogFile file(live);
+  file.adopt(supd::daemon::open_log_file(live, error), 10, 2);
+  REQUIRE(file.is_open());
+  CHECK_FALSE(file.at_line_start());  // read from the file itself: its fd can read
+  CHECK(file.write("bbbb\ncc\n"));     // "bb" + "bbbb\n" ends the line before any rotation
+  const auto read = [](const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  CHECK(read(live.string() + ".1") == "aaaa\nbbbbbb\n");
+  CHECK(read(live) == "cc\n");
+  CHECK(file.at_line_start());
+  fs::remove_all(dir);
+}
