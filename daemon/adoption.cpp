@@ -259,7 +259,7 @@ void Adoption::reattach(std::vector<HeldPipe> pipes, OutputSink& output) {
     }
     const Job* job = sup_.find(held.job);
     CaptureStream stream{std::move(held.fd), std::move(file), held.log_path, job ? job->spec.log_max_size : 0,
-                         job ? job->spec.log_keep : 0, job ? job->spec.timestamps : config::Timestamps::Index};
+                         job ? job->spec.log_keep : 0, job ? job->spec.timestamps : config::Timestamps::Index, /*new_run=*/false};
     std::vector<CaptureStream> streams;
     streams.push_back(std::move(stream));
     output.attach(held.job, std::move(streams));

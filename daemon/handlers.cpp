@@ -356,7 +356,8 @@ Response Handlers::events(std::uint64_t id, const protocol::Events& c, Reply& re
   std::size_t bytes = 0;
   for (auto it = history.rbegin(); it != history.rend() && bytes < kMaxHistoryBytes; ++it) {
     docs.push_back(common::to_json(*it));
-    bytes += docs.back().dump().size();
+    // replace, as the wire does: a strict dump throws on a peer exe path that is not UTF-8.
+    bytes += docs.back().dump(-1, ' ', false, json::error_handler_t::replace).size();
   }
   std::reverse(docs.begin(), docs.end());
   json batch = json::array();

@@ -41,7 +41,7 @@ std::filesystem::path rotated_path(const std::filesystem::path& path, int k) {
 }
 
 UniqueFd open_log_file(const std::filesystem::path& path, std::string& error) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640);
+  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640);
   if (fd < 0) error = fmt::format("open {}: {}", path.string(), common::errno_message(errno));
   return UniqueFd(fd);
 }

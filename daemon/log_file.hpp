@@ -2,8 +2,9 @@
 // rotation at line boundaries (daemon/rotation.hpp), reopening for logrotate users, and the
 // followers (`supctl logs -f`) that see every chunk as it is written. No Asio.
 //
-// Files are opened O_WRONLY|O_APPEND|O_NOFOLLOW|O_CLOEXEC, mode 0640: never through a
-// symlink, and an external truncate cannot leave a hole. Rotation renames in the file's
+// Files are opened O_RDWR|O_APPEND|O_NOFOLLOW|O_CLOEXEC, mode 0640: never through a
+// symlink, and an external truncate cannot leave a hole. Read access only so the last byte
+// can be read (does the file end a line?) when it is adopted or measured again. Rotation renames in the file's
 // directory: <name>.<keep-1> -> <name>.<keep> ... <name> -> <name>.1, then a new <name>.
 #pragma once
 #include <algorithm>
@@ -44,6 +45,7 @@ public:
     keep_ = std::max(keep, 0);
   }
   bool is_open() const { return static_cast<bool>(fd_); }
+  bool at_line_start() const { return policy_.at_line_start(); }  // empty, or ends in '\n'
   const std::filesystem::path& path() const { return path_; }
 
   // Writes all of `chunk`, rotating where the policy says; one write(2) per piece between

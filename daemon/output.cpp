@@ -20,6 +20,12 @@ void OutputCapture::attach(const std::string& job, std::vector<CaptureStream> st
     // A new fd: re-created if it was deleted.
     file->adopt(std::move(s.file), s.max_size, s.keep, s.timestamps == config::Timestamps::Index);
     if (on_opened_) on_opened_(job, s.path, s.pipe.get());
+    // An earlier run ended mid-line and nothing writes the file now: end that line, so this
+    // run's first line is not glued to it (TESTPLAN R34). Not for a pipe taken back from a
+    // previous supd: its job is the same run, and may be finishing that very line.
+    bool written_by_another = false;
+    for (const auto& [name, other] : readers_) written_by_another = written_by_another || other->file == file;
+    if (s.new_run && !file->at_line_start() && !written_by_another) (void)file->write("\n");
     const int fd = s.pipe.release();
     auto reader = std::make_shared<Reader>(Reader{job, asio::posix::stream_descriptor(io_, fd), file, s.path, {}, {},
                                                   asio::steady_timer(io_), false});

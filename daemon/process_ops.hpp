@@ -20,6 +20,7 @@ struct CaptureStream {
   std::uint64_t max_size = 0;  // rotation: the job's log_max_size (0 = never) and log_keep
   int keep = 0;
   config::Timestamps timestamps = config::Timestamps::Index;
+  bool new_run = true;  // false: a pipe taken back from a previous supd (the same run goes on)
 };
 
 struct SpawnResult {

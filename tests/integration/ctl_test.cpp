@@ -84,7 +84,7 @@ TEST_CASE("supctl options go before or after positional arguments", "[integratio
   d.finish();
 }
 
-TEST_CASE("supctl start all and stop all act on every job", "[integration][ctl]") {
+TEST_CASE("supctl start all and stop all act on every job", "[integration][ctl][R22]") {
   TestDaemon d(kConfig);
   REQUIRE(d.wait_running("a") > 0);
   const auto start = d.ctl({"start", "all"});
@@ -137,7 +137,7 @@ TEST_CASE("supctl --json status is one document with lower case states", "[integ
   d.finish();
 }
 
-TEST_CASE("supctl stop on a stopped job and start on a running one give definite answers", "[integration][ctl]") {
+TEST_CASE("supctl stop on a stopped job and start on a running one give definite answers", "[integration][ctl][R14]") {
   TestDaemon d(kConfig);
   // R14: 0, or 1 with a reason; never a hang, never a change.
   const auto stop_stopped = d.ctl({"stop", "b"});

@@ -78,7 +78,7 @@ TEST_CASE("R59 a SIGSTOPped supd makes supctl exit 3 after its timeout and SIGCO
   d.finish();
 }
 
-TEST_CASE("R24 a stale socket left by a SIGKILLed supd is replaced", "[integration][daemon]") {
+TEST_CASE("R24 a stale socket left by a SIGKILLed supd is replaced", "[integration][daemon][R24]") {
   TestDaemon d(kIdleConfig);
   const pid_t first = d.pid();
   d.kill_daemon(SIGKILL);
@@ -92,7 +92,7 @@ TEST_CASE("R24 a stale socket left by a SIGKILLed supd is replaced", "[integrati
   d.finish();
 }
 
-TEST_CASE("R25 a second supd on a live socket refuses and names the running one", "[integration][daemon]") {
+TEST_CASE("R25 a second supd on a live socket refuses and names the running one", "[integration][daemon][R25]") {
   TestDaemon d(R"(
 [jobs.once]
 command = ["sh", "-c", "echo x >> @DIR@/starts; exec sleep 1000"]
@@ -119,13 +119,21 @@ command = ["sh", "-c", "echo x >> @DIR@/starts; exec sleep 1000"]
   d.finish();
 }
 
-TEST_CASE("R28 supd --check accepts a valid config and reports every error as file:line:col", "[integration][daemon]") {
+TEST_CASE("R28 supd --check accepts a valid config and reports every error as file:line:col", "[integration][daemon][R28]") {
   DaemonOptions opts;
   opts.start = false;
   TestDaemon d(kIdleConfig, opts);
   const auto ok = d.run_supd({"--check", "--config", d.config_path().string()});
   INFO(ok.out << ok.err);
   CHECK(ok.exit_code == 0);
+  // An autostart job in a valid config: --check opens no socket and starts nothing.
+  write_file(d.dir() / "good.toml", "[jobs.a]\ncommand = [\"sleep\", \"1000\"]\n");
+  const auto good = d.run_supd({"--check", "--config", (d.dir() / "good.toml").string(), "--socket",
+                                d.socket().string(), "--log-dir", d.log_dir().string()});
+  INFO(good.out << good.err);
+  CHECK(good.exit_code == 0);
+  CHECK_FALSE(fs::exists(d.socket()));
+  CHECK(d.tagged().empty());
 
   const auto bad_path = d.dir() / "bad.toml";
   write_file(bad_path,
@@ -165,7 +173,7 @@ TEST_CASE("R28 supd --check accepts a valid config and reports every error as fi
   CHECK(d.tagged().empty());
 }
 
-TEST_CASE("R29 supd --detach returns once it answers and lives on its own", "[integration][daemon]") {
+TEST_CASE("R29 supd --detach returns once it answers and lives on its own", "[integration][daemon][R29]") {
   DaemonOptions opts;
   opts.start = false;
   TestDaemon d(R"(

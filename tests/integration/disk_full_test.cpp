@@ -3,6 +3,7 @@
 // Needs a small tmpfs, so root; elsewhere the case says why it did not run.
 #include <cerrno>
 #include <cstring>
+#include <thread>
 #include <sys/mount.h>
 
 #include "tests/support/harness.hpp"
@@ -42,7 +43,7 @@ private:
 }  // namespace
 
 TEST_CASE("disk full: the job is held back, supd answers, and no line is lost once space returns",
-          "[integration][logs][diskfull]") {
+          "[integration][logs][diskfull][R40]") {
   // 40 000 lines of 100 bytes (4 MB) into a 512 KiB file system.
   DaemonOptions options;
   options.start = false;  // the tmpfs goes on the log dir first
@@ -73,5 +74,59 @@ TEST_CASE("disk full: the job is held back, supd answers, and no line is lost on
   CHECK(in_order);
   CHECK(want == 40001);
   CHECK(d.supd_output().find("works again") != std::string::npos);
+  d.finish();
+}
+
+TEST_CASE("R40 five jobs on a full 1 MiB log dir: held back, not killed, all lines once space returns",
+          "[integration][logs][diskfull][R40]") {
+  constexpr int kJobs = 5;
+  // 3 MB a job: more than its 1 MiB pipe holds, so a job still writing must block. 15 MB into 1 MiB.
+  constexpr long long kLines = 30000;
+  DaemonOptions options;
+  options.start = false;
+  std::string toml;
+  for (int i = 1; i <= kJobs; ++i)
+    toml += "[jobs.spew" + std::to_string(i) + "]\ncommand = [\"@HELPERS@/seqspew\", \"" + std::to_string(kLines) +
+            "\", \"100\"]\nrestart = \"never\"\nlog_max_size = 0\n";
+  TestDaemon d(toml, options);
+  SmallTmpfs fs_(d.log_dir(), "1m");
+  if (!fs_.mounted()) {
+    WARN("cannot mount a tmpfs here (" + fs_.error() + "; needs root): the disk-full case did not run");
+    return;
+  }
+  d.start();
+  REQUIRE(eventually([&] { return contains(d.supd_output(), "holding its output back"); }, 30s));
+  // The disk is full and every job is still there, blocked in write(2), while supd answers.
+  for (int i = 1; i <= kJobs; ++i) CHECK(d.wait_state("spew" + std::to_string(i), "running"));
+  CHECK(d.ctl({"status"}).exit_code == kOk);
+  // Retried every second, but said once per held-back stream at most: no flood in supd's log.
+  std::this_thread::sleep_for(3s);  // the window in which retries would repeat the error
+  CHECK(count_occurrences(d.supd_output(), "holding its output back") <= static_cast<std::size_t>(kJobs));
+  CHECK(d.ctl({"status"}).exit_code == kOk);
+
+  REQUIRE(fs_.grow("64m"));  // space returns; logging resumes without a restart
+  for (int i = 1; i <= kJobs; ++i) {
+    const auto job = "spew" + std::to_string(i);
+    INFO(job);
+    REQUIRE(d.wait_state(job, "exited", 60s));
+    // The exit may be recorded while held-back bytes still wait for the next retry.
+    CHECK(eventually([&] { return fs::file_size(d.log_file(job)) >= static_cast<std::uintmax_t>(kLines) * 100u; }, 30s));
+    const auto j = d.job(job);
+    REQUIRE(j);
+    CHECK((*j)["restarts"] == 0);
+    CHECK((*j)["last_exit"]["description"] == "exited 0");
+    const auto text = d.read_log(job);
+    CHECK(text.size() == static_cast<std::size_t>(kLines) * 100u);
+    long long want = 1;
+    std::size_t pos = 0;
+    bool in_order = true;
+    while (pos < text.size() && in_order) {
+      in_order = std::stoll(text.substr(pos, 12)) == want++;
+      pos = text.find('\n', pos) + 1;
+    }
+    CHECK(in_order);
+    CHECK(want == kLines + 1);
+  }
+  CHECK(contains(d.supd_output(), "works again"));
   d.finish();
 }

@@ -125,7 +125,7 @@ TEST_CASE("why: a job that never exited says so, an unknown job is exit 1", "[in
   d.finish();
 }
 
-TEST_CASE("events: transitions, signals and exits with who caused them", "[integration][events]") {
+TEST_CASE("events: transitions, signals and exits with who caused them", "[integration][events][R8][R12]") {
   TestDaemon d(kSleeper);
   REQUIRE(d.wait_running("a") > 0);
   REQUIRE(d.ctl({"stop", "a"}).exit_code == kOk);

@@ -38,7 +38,7 @@ std::optional<ProbeReport> wait_probe(const fs::path& file) {
 
 }  // namespace
 
-TEST_CASE("R1 a job starts with HUP ignored and nothing blocked in its own session without a tty", "[integration][hygiene]") {
+TEST_CASE("R1 a job starts with HUP ignored and nothing blocked in its own session without a tty", "[integration][hygiene][R1]") {
   TestDaemon d(R"(
 [jobs.probe]
 command = ["@HELPERS@/probe", "-o", "@DIR@/probe.txt"]
@@ -69,7 +69,7 @@ directory = "@HOME@"
   d.finish();
 }
 
-TEST_CASE("R2 ignore_signals sets exactly the ignored set", "[integration][hygiene]") {
+TEST_CASE("R2 ignore_signals sets exactly the ignored set", "[integration][hygiene][R2]") {
   struct Case {
     const char* setting;
     std::uint64_t expected;
@@ -89,7 +89,7 @@ ignore_signals = )") + c.setting + "\n");
   }
 }
 
-TEST_CASE("R3 a job holds exactly fds 0 1 2 and fd 0 is /dev/null", "[integration][hygiene]") {
+TEST_CASE("R3 a job holds exactly fds 0 1 2 and fd 0 is /dev/null", "[integration][hygiene][R3]") {
   int extra[2];
   REQUIRE(::pipe2(extra, O_CLOEXEC) == 0);
   DaemonOptions opts;
@@ -142,7 +142,7 @@ autostart = false
   d.finish();
 }
 
-TEST_CASE("R4 environment and directory reach the job and a missing directory fails the start", "[integration][hygiene]") {
+TEST_CASE("R4 environment and directory reach the job and a missing directory fails the start", "[integration][hygiene][R4]") {
   DaemonOptions opts;
   opts.start = false;
   TestDaemon d(R"(
@@ -180,7 +180,7 @@ autostart = false
   d.finish();
 }
 
-TEST_CASE("R5 a command string is split like a shell would but with no shell involved", "[integration][hygiene]") {
+TEST_CASE("R5 a command string is split like a shell would but with no shell involved", "[integration][hygiene][R5]") {
   DaemonOptions opts;
   opts.start = false;
   TestDaemon d(R"(
@@ -216,7 +216,7 @@ directory = "@DIR@/sh"
   d.finish();
 }
 
-TEST_CASE("R6 children a job leaves behind are reaped and no zombie remains", "[integration][hygiene]") {
+TEST_CASE("R6 children a job leaves behind are reaped and no zombie remains", "[integration][hygiene][R6]") {
   TestDaemon d(R"(
 [jobs.forker]
 command = ["sh", "-c", "i=0; while [ $i -lt 100 ]; do /bin/true & i=$((i+1)); done; exit 0"]

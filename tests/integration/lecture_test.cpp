@@ -117,7 +117,7 @@ TEST_CASE("lecture: stop start and restart amsa", "[integration][lecture]") {
   d.finish();
 }
 
-TEST_CASE("lecture: shutdown stops amsa and supd", "[integration][lecture]") {
+TEST_CASE("lecture: shutdown stops amsa and supd", "[integration][lecture][R17]") {
   TestDaemon d(kAmsaConfig);
   const pid_t pid = d.wait_running("amsa");
   REQUIRE(pid > 0);
@@ -127,7 +127,7 @@ TEST_CASE("lecture: shutdown stops amsa and supd", "[integration][lecture]") {
   CHECK(contains(d.read_log("amsa"), "Bye"));
 }
 
-TEST_CASE("lecture: SIGHUP sent straight to a job does not kill it", "[integration][lecture]") {
+TEST_CASE("lecture: SIGHUP sent straight to a job does not kill it", "[integration][lecture][R1]") {
   TestDaemon d(kAmsaConfig);
   const pid_t pid = d.wait_running("amsa");
   REQUIRE(pid > 0);

@@ -47,29 +47,32 @@ std::string spew(long long count, int len, const std::string& tail = "") {
 
 }  // namespace
 
-TEST_CASE("logs: rotation keeps log_keep files, each ending in a whole line, with no gap", "[integration][logs]") {
-  TestDaemon d("[jobs.s]\ncommand = " + spew(20000, 100) +
-               "\nrestart = \"never\"\nlog_max_size = \"64KiB\"\nlog_keep = 3\n");
+TEST_CASE("logs: rotation keeps log_keep files, each ending in a whole line, with no gap", "[integration][logs][R36]") {
+  // TESTPLAN R36: 20 MiB at full speed, 64 KiB files, log_keep = 5.
+  constexpr long long kLines = 209'716;  // 100-byte lines: 20 MiB
+  TestDaemon d("[jobs.s]\ncommand = " + spew(kLines, 100) +
+               "\nrestart = \"never\"\nlog_max_size = \"64KiB\"\nlog_keep = 5\n");
   REQUIRE(d.wait_state("s", "exited", 60s));
   const auto live = d.log_file("s");
-  CHECK(fs::exists(live.string() + ".3"));
-  CHECK_FALSE(fs::exists(live.string() + ".4"));
-  for (const auto& f : {live, fs::path(live.string() + ".1"), fs::path(live.string() + ".2"),
-                        fs::path(live.string() + ".3")}) {
+  CHECK(fs::exists(live.string() + ".5"));
+  CHECK_FALSE(fs::exists(live.string() + ".6"));  // at most 6 files
+  std::vector<fs::path> files{live};
+  for (int k = 1; k <= 5; ++k) files.emplace_back(live.string() + "." + std::to_string(k));
+  for (const auto& f : files) {
     INFO(f);
     CHECK(ends_with_newline(f));
     CHECK(fs::file_size(f) <= 64 * 1024 + 99);  // past the limit by the rest of a partial line at most
   }
-  for (const auto& f : {fs::path(live.string() + ".1"), fs::path(live.string() + ".2")})
-    CHECK(fs::file_size(f) > 64 * 1024 - 100);  // rotated only when the next line did not fit
-  const auto text = read_rotated_logs(live, 3);
-  const long long first = 20000 - static_cast<long long>(text.size() / 100) + 1;
+  for (int k = 1; k <= 4; ++k)
+    CHECK(fs::file_size(files[k]) > 64 * 1024 - 100);  // rotated only when the next line did not fit
+  const auto text = read_rotated_logs(live, 5);
+  const long long first = kLines - static_cast<long long>(text.size() / 100) + 1;
   CHECK(text.size() % 100 == 0);
-  CHECK(check_sequence(text, first, 20000, 100) == "");
+  CHECK(check_sequence(text, first, kLines, 100) == "");  // no gap, the newest line last
   d.finish();
 }
 
-TEST_CASE("logs: a line longer than log_max_size is kept whole and a partial last line is written", "[integration][logs]") {
+TEST_CASE("logs: a line longer than log_max_size is kept whole and a partial last line is written", "[integration][logs][R32][R34]") {
   TestDaemon d(R"(
 [jobs.long]
 command = ["sh", "-c", "head -c 5000 /dev/zero | tr '\\0' a; echo; echo after"]
@@ -96,7 +99,7 @@ log_keep = 5
   d.finish();
 }
 
-TEST_CASE("logs -n N returns the last N lines across a rotation", "[integration][logs]") {
+TEST_CASE("logs -n N returns the last N lines across a rotation", "[integration][logs][R44]") {
   // 100-byte lines, 1 KiB files of ten lines: lines 1001-1003 live, 991-1000 in .1.
   TestDaemon d("[jobs.t]\ncommand = " + spew(1003, 100) +
                "\nrestart = \"never\"\nlog_max_size = \"1KiB\"\nlog_keep = 5\n");
@@ -118,7 +121,27 @@ TEST_CASE("logs -n N returns the last N lines across a rotation", "[integration]
   d.finish();
 }
 
-TEST_CASE("logs on an unknown job, or --stderr without a stderr file, exits 1 with one line", "[integration][logs]") {
+TEST_CASE("logs -n on a job with no output is empty with exit 0", "[integration][logs][R44]") {
+  TestDaemon d(R"(
+[jobs.mute]
+command = ["sleep", "1000"]
+[jobs.never]
+command = ["sleep", "1000"]
+autostart = false
+)");
+  REQUIRE(d.wait_running("mute") > 0);
+  for (const char* job : {"mute", "never"}) {  // a file with nothing in it, and no file at all
+    INFO(job);
+    const auto r = d.ctl({"logs", job, "-n", "10"});
+    INFO(r.err);
+    CHECK(r.exit_code == kOk);
+    CHECK(r.out.empty());
+    CHECK(r.err.empty());
+  }
+  d.finish();
+}
+
+TEST_CASE("logs on an unknown job, or --stderr without a stderr file, exits 1 with one line", "[integration][logs][R44]") {
   TestDaemon d("[jobs.a]\ncommand = [\"sleep\", \"1000\"]\n");
   REQUIRE(d.wait_running("a") > 0);
   auto r = d.ctl({"logs", "nosuch"});
@@ -174,7 +197,7 @@ TEST_CASE("logs -f ends with exit 0 when supd shuts down", "[integration][logs]"
   CHECK(exit_code_of(*st) == 0);
 }
 
-TEST_CASE("logs --reopen and SIGUSR2 re-create a log file renamed away", "[integration][logs]") {
+TEST_CASE("logs --reopen and SIGUSR2 re-create a log file renamed away", "[integration][logs][R38]") {
   TestDaemon d(R"(
 [jobs.r]
 command = ["sh", "-c", "i=0; while :; do i=$((i+1)); echo $i; sleep 0.02; done"]
@@ -199,7 +222,7 @@ command = ["sh", "-c", "i=0; while :; do i=$((i+1)); echo $i; sleep 0.02; done"]
   d.finish();
 }
 
-TEST_CASE("logs: 200 MiB of numbered lines through rotation: every line once, in order", "[integration][logs][stress]") {
+TEST_CASE("logs: 200 MiB of numbered lines through rotation: every line once, in order", "[integration][logs][stress][R36]") {
   // 2,097,152 lines of 100 bytes, 1 MiB files: about 200 of them, all kept.
   constexpr long long kLines = 2'097'152;
   TestDaemon d("[jobs.big]\ncommand = " + spew(kLines, 100) +

@@ -59,7 +59,7 @@ std::string spew_argv(long long count, int len) {
 }  // namespace
 
 TEST_CASE("output stress: stdout and stderr in their own files, both rotating, each line once",
-          "[integration][logs][stress]") {
+          "[integration][logs][stress][R31][R36]") {
   constexpr long long kLines = 400'000;  // 40 MB a stream
   TestDaemon d("[jobs.two]\ncommand = [\"sh\", \"-c\", \"" + helper("seqspew") + " " + std::to_string(kLines) +
                " 100 & " + helper("seqspew") + " " + std::to_string(kLines) +
@@ -77,7 +77,7 @@ TEST_CASE("output stress: stdout and stderr in their own files, both rotating, e
 }
 
 TEST_CASE("output stress: timestamps = prefix through rotation, every line stamped once",
-          "[integration][logs][stress]") {
+          "[integration][logs][stress][R37]") {
   constexpr long long kLines = 300'000;
   TestDaemon d("[jobs.p]\ncommand = [" + spew_argv(kLines, 60) +
                ", \"\", \"777\"]\nrestart = \"never\"\ntimestamps = \"prefix\"\nlog_max_size = \"1MiB\"\n"
@@ -101,7 +101,7 @@ TEST_CASE("output stress: timestamps = prefix through rotation, every line stamp
 }
 
 TEST_CASE("output stress: a job killed mid-line leaves whole lines and then its partial one, nothing more",
-          "[integration][logs][stress]") {
+          "[integration][logs][stress][R34]") {
   // Endless numbered lines through an odd buffer size, so writes end mid-line; SIGKILL.
   TestDaemon d("[jobs.k]\ncommand = [" + spew_argv(1'000'000'000, 100) +
                ", \"\", \"4093\"]\nrestart = \"never\"\nstop_signal = \"KILL\"\nlog_max_size = \"1MiB\"\n"

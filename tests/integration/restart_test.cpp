@@ -65,7 +65,7 @@ command = ["/nonexistent/prog"]
   d.finish();
 }
 
-TEST_CASE("a crash loop backs off and goes fatal after start_retries", "[integration][restart]") {
+TEST_CASE("a crash loop backs off and goes fatal after start_retries", "[integration][restart][R19][R21]") {
   TestDaemon d(R"(
 [jobs.loop]
 command = ["sh", "-c", "echo x >> @DIR@/spawns; exit 1"]
@@ -110,7 +110,7 @@ backoff_max = "200ms"
   d.finish();
 }
 
-TEST_CASE("RESTARTS counts the restarts of a job that failed twice and then stayed up", "[integration][restart]") {
+TEST_CASE("RESTARTS counts the restarts of a job that failed twice and then stayed up", "[integration][restart][R7]") {
   TestDaemon d(R"(
 [jobs.flaky]
 command = ["sh", "-c", "echo x >> @DIR@/spawns; [ $(wc -l < @DIR@/spawns) -ge 3 ] && exec sleep 1000; exit 1"]
@@ -132,7 +132,7 @@ backoff_initial = "100ms"
   d.finish();
 }
 
-TEST_CASE("R7 exit codes and fatal signals read as exited N and killed by SIG", "[integration][restart]") {
+TEST_CASE("R7 exit codes and fatal signals read as exited N and killed by SIG", "[integration][restart][R7]") {
   struct rlimit core {};
   ::getrlimit(RLIMIT_CORE, &core);
   const bool core_possible = core.rlim_max != 0 && read_file("/proc/sys/kernel/core_pattern").rfind('|', 0) != 0;
@@ -189,6 +189,13 @@ command = ["@HELPERS@/crasher", "-c", "signal", "11"]
     CHECK(row["last_exit"]["description"] == expected);
     CHECK(ends_with(table_line(table, e.job), expected));
     CHECK(row["restarts"] == 0);
+    // `events` says the same words on the job's exit line.
+    const auto events = d.ctl({"events", e.job});
+    std::string exit_line;
+    for (const auto& line : split_lines(events.out))
+      if (contains(line, std::string(" ") + e.job + " exit: ")) exit_line = line;
+    INFO(events.out);
+    CHECK(ends_with(exit_line, expected));
   }
   auto by_name = [&](const char* n) {
     for (const auto& r : (*st)["jobs"])
@@ -226,7 +233,7 @@ start_secs = 0
   d.finish();
 }
 
-TEST_CASE("R22 restart gives a new pid and restart all restarts each job once", "[integration][restart]") {
+TEST_CASE("R22 restart gives a new pid and restart all restarts each job once", "[integration][restart][R22]") {
   TestDaemon d(R"(
 [jobs.a]
 command = ["sh", "-c", "echo start >> @DIR@/a.starts; exec sleep 1000"]
@@ -278,7 +285,7 @@ autostart = false
   d.finish();
 }
 
-TEST_CASE("R23 a job is starting until start_secs pass and start waits for running", "[integration][restart]") {
+TEST_CASE("R23 a job is starting until start_secs pass and start waits for running", "[integration][restart][R23]") {
   // start_secs grows with SUPD_TEST_SCALE, so "still starting right after" holds on slow machines.
   const int secs = static_cast<int>(3 * scale());
   TestDaemon d(R"(

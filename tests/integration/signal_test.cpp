@@ -1,6 +1,8 @@
 // Sending signals to jobs (TESTPLAN R8, R9, R15).
 #include <algorithm>
 
+#include <unistd.h>
+
 #include "tests/support/harness.hpp"
 
 using namespace supd::test;
@@ -32,7 +34,7 @@ std::string record(pid_t pid, int signo) { return std::to_string(pid) + " " + st
 
 }  // namespace
 
-TEST_CASE("R8 signal accepts USR1 SIGUSR1 usr1 10 and RTMIN+2", "[integration][signal]") {
+TEST_CASE("R8 signal accepts USR1 SIGUSR1 usr1 10 and RTMIN+2", "[integration][signal][R8]") {
   TestDaemon d(R"(
 [jobs.rec]
 command = ["@HELPERS@/sigrecord", "@DIR@/rec.txt"]
@@ -58,10 +60,32 @@ stop_signal = "KILL"
     REQUIRE(lines.size() == n);  // one delivery per request, in order
     CHECK(lines.back() == record(pid, f.signo));
   }
+  // Each delivery is an event naming the signal, the target and the sender's uid and pid.
+  const auto ev = d.ctl({"--json", "events", "rec"});
+  REQUIRE(ev.exit_code == kOk);
+  std::vector<json> signals;
+  for (const auto& line : split_lines(ev.out)) {
+    const auto e = json::parse(line, nullptr, false);
+    if (e.is_object() && e["kind"] == "signal") signals.push_back(e);
+  }
+  INFO(ev.out);
+  REQUIRE(signals.size() == 5);
+  const char* names[] = {"USR1", "USR1", "USR1", "USR1", "RTMIN+2"};
+  for (std::size_t i = 0; i < 5; ++i) {
+    INFO(signals[i].dump());
+    CHECK(signals[i]["signal"] == names[i]);
+    CHECK(signals[i]["pid"] == pid);
+    CHECK(signals[i]["who"]["kind"] == "peer");
+    CHECK(signals[i]["who"]["uid"] == ::getuid());
+    CHECK(signals[i]["who"]["pid"].get<int>() > 0);
+  }
+  const auto human = d.ctl({"events", "rec"}).out;
+  CHECK(contains(human, "rec signal: SIGUSR1 to pid " + std::to_string(pid) + " by uid " + std::to_string(::getuid()) +
+                            " pid "));
   d.finish();
 }
 
-TEST_CASE("R9 bad signal names are usage errors and deliver nothing", "[integration][signal]") {
+TEST_CASE("R9 bad signal names are usage errors and deliver nothing", "[integration][signal][R9]") {
   TestDaemon d(R"(
 [jobs.rec]
 command = ["@HELPERS@/sigrecord", "@DIR@/rec.txt"]
@@ -80,6 +104,7 @@ stop_signal = "KILL"
     INFO(r.out << r.err);
     CHECK(r.exit_code == kUsage);
     CHECK(is_one_line(r.err));
+    CHECK(contains(r.err, "RTMIN+N"));  // it lists the accepted forms
     const auto resp = raw.request({{"id", id}, {"method", "signal"}, {"params", {{"job", "rec"}, {"signal", bad}}}});
     REQUIRE(resp);
     INFO(resp->dump());
@@ -96,7 +121,7 @@ stop_signal = "KILL"
   d.finish();
 }
 
-TEST_CASE("R15 signal reaches the main process and with --group the whole group", "[integration][signal]") {
+TEST_CASE("R15 signal reaches the main process and with --group the whole group", "[integration][signal][R15]") {
   TestDaemon d(R"(
 [jobs.rec]
 command = ["@HELPERS@/sigrecord", "-g", "3", "@DIR@/rec.txt"]
@@ -129,7 +154,7 @@ stop_signal = "KILL"
   d.finish();
 }
 
-TEST_CASE("R10 a signal supd receives is relayed to the jobs that forward it", "[integration][signal]") {
+TEST_CASE("R10 a signal supd receives is relayed to the jobs that forward it", "[integration][signal][R10]") {
   TestDaemon d(R"(
 [jobs.a]
 command = ["@HELPERS@/sigrecord", "@DIR@/a.txt"]
@@ -154,7 +179,41 @@ stop_signal = "KILL"
   CHECK(eventually([&] { return !read_file(d.dir() / "b.txt").empty(); }));
   CHECK(read_file(d.dir() / "b.txt") == record(b, SIGUSR2) + "\n");
   CHECK(d.running());
+  CHECK(eventually([&] { return contains(d.supd_output(), "received SIGUSR1"); }));  // supd logs it
   CHECK(d.job_pid("a") == a);
   CHECK(d.job_pid("b") == b);
+  d.finish();
+}
+
+TEST_CASE("R8 a sender whose program path is not UTF-8 is named in events without breaking supd",
+          "[integration][signal][events][R8]") {
+  TestDaemon d(R"(
+[jobs.rec]
+command = ["@HELPERS@/sigrecord", "@DIR@/rec.txt"]
+stop_signal = "KILL"
+)");
+  const pid_t pid = d.wait_running("rec");
+  REQUIRE(pid > 0);
+  REQUIRE(wait_ready_line(d, "rec").size() == 1);
+  // A copy of supctl in a directory whose name is not UTF-8: supd records its exe as the sender.
+  const auto odd = d.dir() / "bin\xff\xfe";
+  fs::create_directory(odd);
+  fs::copy_file(SUPCTL_BIN, odd / "supctl");
+  fs::permissions(odd / "supctl", fs::perms(0755));
+  const auto sent = run_process({(odd / "supctl").string(), "--socket", d.socket().string(), "signal", "rec", "USR1"},
+                                d.env());
+  INFO(sent.err);
+  REQUIRE(sent.exit_code == kOk);
+  CHECK(eventually([&] { return records(d).size() == 1; }));
+  for (const char* json_flag : {"", "--json"}) {
+    std::vector<std::string> args{"events", "rec"};
+    if (*json_flag) args.insert(args.begin(), json_flag);
+    const auto r = d.ctl(args);
+    INFO(r.out << r.err);
+    CHECK(r.exit_code == kOk);
+    CHECK(contains(r.out, "USR1"));
+  }
+  CHECK(d.ctl({"why", "rec"}).exit_code == kOk);
+  CHECK(d.running());
   d.finish();
 }

@@ -19,7 +19,7 @@ std::map<std::string, pid_t> read_pidfile(const fs::path& file) {
 
 }  // namespace
 
-TEST_CASE("R12 a job that ignores TERM and has a grandchild is killed after stop_timeout", "[integration][stop]") {
+TEST_CASE("R12 a job that ignores TERM and has a grandchild is killed after stop_timeout", "[integration][stop][R12]") {
   TestDaemon d(R"(
 [jobs.stubborn]
 command = ["@HELPERS@/unkillable", "-g", "-p", "@DIR@/pids"]
@@ -47,10 +47,21 @@ stop_timeout = "1s"
   INFO(j->dump());
   CHECK((*j)["state"] == "stopped");
   CHECK((*j)["pid"].is_null());
+  // The events: TERM to the group, then (after stop_timeout) KILL to the group, then stopped.
+  const auto ev = d.ctl({"events", "stubborn"});
+  INFO(ev.out);
+  const auto term = ev.out.find("stubborn signal: SIGTERM to process group");
+  const auto kill = ev.out.find("stubborn signal: SIGKILL to process group");
+  const auto stopped = ev.out.find("stubborn stopping -> stopped");
+  CHECK(term != std::string::npos);
+  CHECK(kill != std::string::npos);
+  CHECK(stopped != std::string::npos);
+  CHECK(term < kill);
+  CHECK(kill < stopped);
   d.finish();
 }
 
-TEST_CASE("R11 stop ends every process of a job with pipelines in the background", "[integration][stop]") {
+TEST_CASE("R11 stop ends every process of a job with pipelines in the background", "[integration][stop][R11]") {
   TestDaemon d(R"(
 [jobs.pipes]
 command = ["sh", "-c", "sleep 1000 | cat & sleep 1000 | cat >&2; wait"]
@@ -72,7 +83,7 @@ command = ["sh", "-c", "sleep 1000 | cat & sleep 1000 | cat >&2; wait"]
   d.finish();
 }
 
-TEST_CASE("R13 stop sends exactly the configured stop_signal", "[integration][stop]") {
+TEST_CASE("R13 stop sends exactly the configured stop_signal", "[integration][stop][R13]") {
   struct Case {
     const char* name;
     int signo;
@@ -102,7 +113,7 @@ stop_timeout = "10s"
   }
 }
 
-TEST_CASE("R16 TERM or INT to supd stops all jobs in parallel and exits 0", "[integration][stop]") {
+TEST_CASE("R16 TERM or INT to supd stops all jobs in parallel and exits 0", "[integration][stop][R16]") {
   const int signo = GENERATE(SIGTERM, SIGINT);
   DYNAMIC_SECTION("signal " << signo) {
     std::string toml;
@@ -141,10 +152,14 @@ TEST_CASE("R16 TERM or INT to supd stops all jobs in parallel and exits 0", "[in
     INFO(describe_processes(left));
     CHECK(left.empty());
     CHECK(d.ctl({"status"}).exit_code == kUnreachable);
+    // Every stop is in supd's log.
+    const auto log = d.supd_output();
+    for (int i = 1; i <= 5; ++i) CHECK(contains(log, "stubborn" + std::to_string(i) + " stopping -> stopped"));
+    for (int i = 1; i <= 10; ++i) CHECK(contains(log, "plain" + std::to_string(i) + " stopping -> stopped"));
   }
 }
 
-TEST_CASE("R17 shutdown returns after every job stopped and supd exited", "[integration][stop]") {
+TEST_CASE("R17 shutdown returns after every job stopped and supd exited", "[integration][stop][R17]") {
   TestDaemon d(R"(
 [jobs.stubborn]
 command = ["@HELPERS@/unkillable", "-g", "-p", "@DIR@/pids"]
@@ -183,7 +198,7 @@ autostart = false
   CHECK(is_one_line(after.err));
 }
 
-TEST_CASE("R14 stop gives a definite answer in every state", "[integration][stop]") {
+TEST_CASE("R14 stop gives a definite answer in every state", "[integration][stop][R14]") {
   TestDaemon d(R"(
 [jobs.idle]
 command = ["sleep", "1000"]

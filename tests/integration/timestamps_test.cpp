@@ -38,7 +38,7 @@ std::string check_stamped_sequence(const std::string& text, long long count) {
 }  // namespace
 
 TEST_CASE("timestamps = prefix: every line in the file starts with its time, none split or doubled",
-          "[integration][logs][timestamps]") {
+          "[integration][logs][timestamps][R37]") {
   // 5000 lines of 50 bytes, written through a 333-byte buffer: lines arrive in pieces.
   TestDaemon d(R"([jobs.p]
 command = ["@HELPERS@/seqspew", "5000", "50", "", "333"]

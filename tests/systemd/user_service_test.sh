@@ -10,6 +10,7 @@
 # MainPID and the jobs; the watchdog is fed;
 # stop -> every job and grandchild gone, the escaped one by supd's cgroup sweep; socket activation by a `supctl status`;
 # afterwards no process, cgroup or mount is left. Exit 77 (SKIP) where it cannot run.
+# TESTPLAN [R30] (grep tag).
 set -u
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 

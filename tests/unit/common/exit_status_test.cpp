@@ -24,7 +24,7 @@ int wait_status_of_child(void (*body)()) {
 }
 }  // namespace
 
-TEST_CASE("describe() uses the words users read", "[exit_status]") {
+TEST_CASE("describe() uses the words users read", "[exit_status][R7]") {
   CHECK(describe(ExitStatus::exited(0)) == "exited 0");
   CHECK(describe(ExitStatus::exited(3)) == "exited 3");
   CHECK(describe(ExitStatus::exited(255)) == "exited 255");
@@ -52,7 +52,7 @@ TEST_CASE("from_wait decodes real exits and kills", "[exit_status]") {
         })).signal == SIGTERM);
 }
 
-TEST_CASE("from_wait reads the core-dump bit", "[exit_status]") {
+TEST_CASE("from_wait reads the core-dump bit", "[exit_status][R7]") {
   // Built by hand: whether a real child dumps core depends on ulimit and core_pattern.
   const int dumped = SIGSEGV | 0x80;
   REQUIRE(WIFSIGNALED(dumped));

@@ -81,7 +81,7 @@ TEST_CASE("glibc's reserved gap is named by its number and parses back", "[signa
   }
 }
 
-TEST_CASE("parse_signal accepts the documented forms", "[signals]") {
+TEST_CASE("parse_signal accepts the documented forms", "[signals][R8]") {
   CHECK(parse_signal("USR1") == SIGUSR1);
   CHECK(parse_signal("SIGUSR1") == SIGUSR1);
   CHECK(parse_signal("usr1") == SIGUSR1);
@@ -107,7 +107,7 @@ TEST_CASE("old aliases name the same signals", "[signals]") {
   CHECK(signal_name(SIGCHLD) == "CHLD");
 }
 
-TEST_CASE("parse_signal rejects everything else", "[signals]") {
+TEST_CASE("parse_signal rejects everything else", "[signals][R9]") {
   const char* rejects[] = {"",         "0",          "-1",      "65",     "RTMIN+99", "SIGFOO",
                            "SIGTREM",  " USR1",      "USR1 ",   "US R1",  "+10",      "10abc",
                            "SIG",      "SIG10",      "RTMIN-1", "RTMAX+1", "RTMIN+",  "RTMIN+-1",

@@ -58,7 +58,7 @@ TEST_CASE("start, stop and restart take jobs, `all`, and --no-wait anywhere", "[
   CHECK(command({"restart", "--no-wait", "all"}) == proto::Command{proto::Restart{{"all"}, false}});
 }
 
-TEST_CASE("signal accepts every documented form and sends the canonical name", "[ctl][cli]") {
+TEST_CASE("signal accepts every documented form and sends the canonical name", "[ctl][cli][R8]") {
   const auto [text, name] = GENERATE(table<std::string, std::string>({
       {"USR1", "USR1"},
       {"SIGUSR1", "USR1"},
@@ -88,7 +88,7 @@ TEST_CASE("signal --group may come anywhere", "[ctl][cli]") {
   CHECK(command({"--json", "signal", "amsa", "TERM", "--group"}) == grouped);
 }
 
-TEST_CASE("signal refuses unknown signals client-side, listing the accepted forms", "[ctl][cli]") {
+TEST_CASE("signal refuses unknown signals client-side, listing the accepted forms", "[ctl][cli][R9]") {
   const std::string bad = GENERATE(as<std::string>{}, "SIGFOO", "0", "-1", "65", "RTMIN+99", "",
                                    "+10", "10abc", "SIGTREM", "RTMAX+1");
   CAPTURE(bad);

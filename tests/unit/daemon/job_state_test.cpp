@@ -43,7 +43,7 @@ TEST_CASE("stopped -> starting: a start request spawns the process", "[job_state
   }
 }
 
-TEST_CASE("starting -> running once start_secs have passed", "[job_state]") {
+TEST_CASE("starting -> running once start_secs have passed", "[job_state][R23]") {
   const auto spec = make_spec({.start_secs = 3s});
   auto s = started(spec, t0);
   REQUIRE(s.next.deadline == t0 + 3s);
@@ -270,7 +270,7 @@ TEST_CASE("a stop in starting or running sends the stop signal to the group and 
   CHECK(s.next.reason == "stop requested");
 }
 
-TEST_CASE("stop_timeout passed: SIGKILL to the group, then kKillGrace", "[job_state]") {
+TEST_CASE("stop_timeout passed: SIGKILL to the group, then kKillGrace", "[job_state][R12]") {
   const auto spec = make_spec({.stop_timeout = 10s});
   auto s = step(stopping(spec, t0), spec, DeadlineReached{}, t0 + 10s);
   CHECK(s.next.state == S::Stopping);
@@ -321,7 +321,7 @@ TEST_CASE("a stop is finished when the whole group is empty, not when main exits
   CHECK(s.actions.empty());
 }
 
-TEST_CASE("restart is a stop, then a start", "[job_state]") {
+TEST_CASE("restart is a stop, then a start", "[job_state][R22]") {
   const auto spec = make_spec({.stop_signal = SIGTERM});
   const bool from_running = GENERATE(false, true);
   CAPTURE(from_running);
@@ -340,7 +340,7 @@ TEST_CASE("restart is a stop, then a start", "[job_state]") {
   CHECK(s.next.state == S::Running);
 }
 
-TEST_CASE("a stop during backoff cancels the pending restart", "[job_state]") {
+TEST_CASE("a stop during backoff cancels the pending restart", "[job_state][R14]") {
   const auto spec = make_spec();
   const JobRuntime b = backoff(spec, t0);
   const TimePoint pending = *b.deadline;
@@ -354,7 +354,7 @@ TEST_CASE("a stop during backoff cancels the pending restart", "[job_state]") {
   CHECK(s.actions.empty());
 }
 
-TEST_CASE("a stop in stopped, exited or fatal", "[job_state]") {
+TEST_CASE("a stop in stopped, exited or fatal", "[job_state][R14]") {
   SECTION("stopped: nothing changes") {
     const auto spec = make_spec();
     const JobRuntime rt;

@@ -40,7 +40,7 @@ constexpr std::int64_t T0 = 1'795'000'000'000LL;  // 2026-11-18T11:06:40.000Z
 
 }  // namespace
 
-TEST_CASE("LineStamper prefixes each line once, however the chunks fall", "[logs][timestamps]") {
+TEST_CASE("LineStamper prefixes each line once, however the chunks fall", "[logs][timestamps][R37]") {
   const std::string input = "one\ntwo\n\nthree partial";
   for (std::size_t step : {1u, 2u, 3u, 5u, 100u}) {
     LineStamper s;

@@ -65,7 +65,7 @@ TEST_CASE("rotates before the line that would pass the limit", "[rotation]") {
   CHECK(q.next_cut("abcd\nefgh\n") == 5);  // the first line fits exactly (10), the second not
 }
 
-TEST_CASE("never rotates in the middle of a line", "[rotation]") {
+TEST_CASE("never rotates in the middle of a line", "[rotation][R36]") {
   RotationPolicy p(10);
   p.wrote("12345");                       // a partial line
   CHECK(p.next_cut("6789012345\nx\n") == 11);  // only after the newline
@@ -78,14 +78,14 @@ TEST_CASE("a partial line is cut before when its known bytes already pass", "[ro
   CHECK(p.next_cut("abcdef") == 0);  // 7 + 6 > 10: the line goes to a new file
 }
 
-TEST_CASE("an empty file takes a line longer than the limit whole", "[rotation]") {
+TEST_CASE("an empty file takes a line longer than the limit whole", "[rotation][R32]") {
   const auto files = simulate(10, {std::string(25, 'a') + "\nb\n"});
   REQUIRE(files.size() == 2);
   CHECK(files[0] == std::string(25, 'a') + "\n");
   CHECK(files[1] == "b\n");
 }
 
-TEST_CASE("any chunking keeps lines whole and a file passes the limit by its last line at most", "[rotation]") {
+TEST_CASE("any chunking keeps lines whole and a file passes the limit by its last line at most", "[rotation][R32][R36]") {
   std::string text;
   for (int i = 0; i < 500; ++i) text += std::to_string(i) + std::string(static_cast<std::size_t>(i % 13), 'x') + "\n";
   // Whole lines known at once: every file within the limit.
@@ -106,7 +106,7 @@ TEST_CASE("any chunking keeps lines whole and a file passes the limit by its las
   }
 }
 
-TEST_CASE("reset takes the file as found: its size and whether it ends a line", "[rotation]") {
+TEST_CASE("reset takes the file as found: its size and whether it ends a line", "[rotation][R39]") {
   RotationPolicy p(10);
   p.reset(8, false);
   CHECK(p.next_cut("abc\n") == RotationPolicy::npos);  // in a line: never cut
@@ -116,7 +116,7 @@ TEST_CASE("reset takes the file as found: its size and whether it ends a line", 
   CHECK(p.at_line_start());
 }
 
-TEST_CASE("read_tail spans rotated files and counts a partial last line", "[rotation][tail]") {
+TEST_CASE("read_tail spans rotated files and counts a partial last line", "[rotation][tail][R44]") {
   char tmpl[] = "/tmp/supd-tail-XXXXXX";
   REQUIRE(::mkdtemp(tmpl) != nullptr);
   const fs::path dir = tmpl;
@@ -168,5 +168,31 @@ TEST_CASE("LogFile rotates at line boundaries and keeps log_keep files", "[rotat
   fs::remove(live);
   CHECK(file.write("ffffffff\n"));
   CHECK(read(live) == "ffffffff\n");
+  fs::remove_all(dir);
+}
+
+TEST_CASE("LogFile adopting a file that ends mid-line knows it, and rotates only after that line",
+          "[rotation][logfile][R34][R39]") {
+  char tmpl[] = "/tmp/supd-rot-XXXXXX";
+  REQUIRE(::mkdtemp(tmpl) != nullptr);
+  const fs::path dir = tmpl;
+  const auto live = dir / "j.out";
+  {
+    std::ofstream out(live, std::ios::binary);
+    out << "aaaa\nbb";  // an earlier run (or supd) ended in the middle of a line
+  }
+  std::string error;
+  supd::daemon::LogFile file(live);
+  file.adopt(supd::daemon::open_log_file(live, error), 10, 2);
+  REQUIRE(file.is_open());
+  CHECK_FALSE(file.at_line_start());  // read from the file itself: its fd can read
+  CHECK(file.write("bbbb\ncc\n"));     // "bb" + "bbbb\n" ends the line before any rotation
+  const auto read = [](const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+  };
+  CHECK(read(live.string() + ".1") == "aaaa\nbbbbbb\n");
+  CHECK(read(live) == "cc\n");
+  CHECK(file.at_line_start());
   fs::remove_all(dir);
 }

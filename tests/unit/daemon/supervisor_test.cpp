@@ -27,7 +27,7 @@ using Calls = std::vector<std::string>;
 
 const Origin kUser = Origin::peer(1000, 4242);
 
-TEST_CASE("stop escalates to SIGKILL after stop_timeout (E3)", "[supervisor]") {
+TEST_CASE("stop escalates to SIGKILL after stop_timeout (E3)", "[supervisor][R12]") {
   Rig rig({make_spec({.stop_timeout = 5s})});
   TimePoint t{};
   rig.sup.start(rig.job(), kUser, t);
@@ -145,7 +145,7 @@ TEST_CASE("start_autostart_jobs starts only the autostart jobs", "[supervisor]")
   CHECK(rig.job("b").rt.state == JobState::Stopped);
 }
 
-TEST_CASE("restart: the old process is gone before the new one is spawned", "[supervisor]") {
+TEST_CASE("restart: the old process is gone before the new one is spawned", "[supervisor][R22]") {
   Rig rig({make_spec()});
   TimePoint t{};
   rig.sup.start(rig.job(), kUser, t);
@@ -159,7 +159,7 @@ TEST_CASE("restart: the old process is gone before the new one is spawned", "[su
   CHECK(rig.ops.live_instances("amsa") == 1);
 }
 
-TEST_CASE("a stop waits until the whole process group is empty", "[supervisor]") {
+TEST_CASE("a stop waits until the whole process group is empty", "[supervisor][R11]") {
   Rig rig({make_spec()});
   TimePoint t{};
   rig.sup.start(rig.job(), kUser, t);
@@ -191,7 +191,7 @@ TEST_CASE("an unexpected exit kills what is left of the group before the restart
   CHECK(rig.ops.violations.empty());
 }
 
-TEST_CASE("shutdown stops every job and completes once every main process is reaped", "[supervisor]") {
+TEST_CASE("shutdown stops every job and completes once every main process is reaped", "[supervisor][R16][R17]") {
   Rig rig({named_spec("a"), named_spec("b"), named_spec("c", {.autostart = false}), named_spec("d")});
   TimePoint t{};
   rig.sup.start_autostart_jobs(t);  // a=1000, b=1001, d=1002
@@ -353,7 +353,7 @@ TEST_CASE("a failing send_signal reports its errno", "[supervisor]") {
   CHECK(rig.sup.signal(rig.job(), SIGUSR1, false, kUser) == EPERM);
 }
 
-TEST_CASE("forward(signo) reaches only the running jobs that list it", "[supervisor]") {
+TEST_CASE("forward(signo) reaches only the running jobs that list it", "[supervisor][R10]") {
   Rig rig({named_spec("a", {.forward_signals = {SIGUSR1}}),
            named_spec("b", {.forward_signals = {SIGUSR1, SIGUSR2}}),
            named_spec("c"),
@@ -370,7 +370,7 @@ TEST_CASE("forward(signo) reaches only the running jobs that list it", "[supervi
   CHECK(rig.ops.calls.empty());
 }
 
-TEST_CASE("the output is drained before the exit is recorded", "[supervisor]") {
+TEST_CASE("the output is drained before the exit is recorded", "[supervisor][R34]") {
   Rig rig({make_spec({.restart = RestartPolicy::Never})});
   bool checked = false;
   rig.sink.on_drain = [&](const std::string& name) {
