@@ -429,6 +429,7 @@ json to_json(const JobStatus& job) {
   j["error"] = job.error ? json(*job.error) : json(nullptr);
   if (job.origin) j["origin"] = *job.origin;
   j["next_try_s"] = job.next_try_s ? json(*job.next_try_s) : json(nullptr);
+  if (job.status_text) j["status_text"] = *job.status_text;
   return j;
 }
 
@@ -465,6 +466,7 @@ std::optional<JobStatus> job_status_from_json(const json& j) noexcept {
       if (!v->is_number()) return std::nullopt;
       s.next_try_s = v->get<double>();
     }
+    if (const json* v = field(j, "status_text"); v && v->is_string()) s.status_text = v->get<std::string>();
     return s;
   } catch (...) {
     return std::nullopt;

@@ -168,6 +168,9 @@ struct JobStatus {
   std::optional<std::string> origin = std::nullopt;
   std::optional<double> next_try_s = {};  // backoff/fatal with a retry deadline: seconds until it (the
                                           // initializer keeps positional {...} of the fields above valid)
+  // The last STATUS=... a ready = "notify" job sent in its current run; the key is absent
+  // from the JSON when there is none.
+  std::optional<std::string> status_text = {};
   bool operator==(const JobStatus&) const = default;
 };
 

@@ -99,6 +99,8 @@ std::vector<FieldChange> diff_job(const JobSpec& a, const JobSpec& b) {
     d.add("stderr", a.stderr_file.value_or("(merged)"), b.stderr_file.value_or("(merged)"), true);
   if (a.timestamps != b.timestamps)  // the capture is set up at spawn
     d.add("timestamps", std::string(to_string(a.timestamps)), std::string(to_string(b.timestamps)), true);
+  // NOTIFY_SOCKET is in the environment the process was started with.
+  if (a.ready != b.ready) d.add("ready", std::string(to_string(a.ready)), std::string(to_string(b.ready)), true);
   // Read by the supervisor at the next event: applied in place.
   if (a.autostart != b.autostart) d.add("autostart", render(a.autostart), render(b.autostart), false);
   if (a.restart != b.restart)

@@ -53,6 +53,20 @@ std::optional<Timestamps> read_timestamps(const toml::node& node, Errors& errors
   return std::nullopt;
 }
 
+std::optional<Readiness> read_ready(const toml::node& node, Errors& errors) {
+  constexpr std::string_view kHint = "\"start_secs\" or \"notify\"";
+  const auto* s = node.as_string();
+  if (!s) {
+    errors.add(node, fmt::format("ready: expected {}, got {}", kHint, type_name(node)));
+    return std::nullopt;
+  }
+  const std::string& v = s->get();
+  if (v == "start_secs") return Readiness::StartSecs;
+  if (v == "notify") return Readiness::Notify;
+  errors.add(node, fmt::format("ready: unknown mode {} (use {})", quote(v), kHint));
+  return std::nullopt;
+}
+
 std::optional<CommandValue> read_command(const toml::node& node, Errors& errors) {
   if (const auto* s = node.as_string()) {
     auto text = read_string(node, "command", errors);
@@ -258,6 +272,8 @@ JobFields read_job_fields(const toml::table& table, ReadContext& ctx) {
       if (const auto v = read_int(node, key, 0, 1000, errors)) f.log_keep = static_cast<int>(*v);
     } else if (key == "timestamps") {
       f.timestamps = read_timestamps(node, errors);
+    } else if (key == "ready") {
+      f.ready = read_ready(node, errors);
     }
   }
   return f;
@@ -290,6 +306,7 @@ BuiltJob build_job(std::string name, Pos job_pos, const JobFields& defaults, con
   take(m.log_max_size, job.log_max_size);
   take(m.log_keep, job.log_keep);
   take(m.timestamps, job.timestamps);
+  take(m.ready, job.ready);
 
   BuiltJob out;
   JobSpec& s = out.spec;
@@ -339,6 +356,7 @@ BuiltJob build_job(std::string name, Pos job_pos, const JobFields& defaults, con
   s.log_max_size = m.log_max_size.value_or(s.log_max_size);
   s.log_keep = m.log_keep.value_or(s.log_keep);
   s.timestamps = m.timestamps.value_or(s.timestamps);
+  s.ready = m.ready.value_or(s.ready);
 
   out.stdout_pos = out.stderr_pos = job_pos;
   if (m.stdout_file) {

@@ -21,7 +21,7 @@ inline constexpr std::string_view kJobKeys[] = {
     "command",       "shell",          "directory",       "environment", "autostart",   "restart",
     "start_secs",    "start_retries",  "backoff_initial", "backoff_max", "stop_signal", "stop_timeout",
     "ignore_signals", "forward_signals", "stdout",        "stderr",      "log_max_size", "log_keep",
-    "timestamps",
+    "timestamps",    "ready",
     "fatal_retry_after",
 };
 
@@ -56,6 +56,7 @@ struct JobFields {
   std::optional<OutputName> stdout_file, stderr_file;
   std::optional<std::uint64_t> log_max_size;
   std::optional<Timestamps> timestamps;
+  std::optional<Readiness> ready;
 };
 
 // Reads every key of a job table or of [defaults]; unknown keys and bad values become errors.

@@ -21,4 +21,12 @@ std::string_view to_string(Timestamps mode) {
   return "index";  // unreachable
 }
 
+std::string_view to_string(Readiness mode) {
+  switch (mode) {
+  case Readiness::StartSecs: return "start_secs";
+  case Readiness::Notify: return "notify";
+  }
+  return "start_secs";  // unreachable
+}
+
 }  // namespace supd::config

@@ -19,6 +19,10 @@ enum class RestartPolicy { Always, OnFailure, Never };
 // (the default), as an ISO-8601 prefix written into the file, or not at all.
 enum class Timestamps { Index, Prefix, None };
 
+// When a started job counts as running: after start_secs up, or when it says so itself with
+// READY=1 on its NOTIFY_SOCKET (the sd_notify protocol).
+enum class Readiness { StartSecs, Notify };
+
 struct JobSpec {
   std::string name;
   std::vector<std::string> argv;       // what execvp gets; with shell = true: {"/bin/sh", "-c", text}
@@ -42,6 +46,7 @@ struct JobSpec {
   std::uint64_t log_max_size = 50ull << 20;    // rotation (output issue); 0 = never rotate
   int log_keep = 5;
   Timestamps timestamps = Timestamps::Index;
+  Readiness ready = Readiness::StartSecs;
 
   bool operator==(const JobSpec&) const = default;
 };
@@ -65,5 +70,6 @@ struct Config {
 
 std::string_view to_string(RestartPolicy policy);  // "always", "on-failure", "never"
 std::string_view to_string(Timestamps mode);       // "index", "prefix", "none"
+std::string_view to_string(Readiness mode);        // "start_secs", "notify"
 
 }  // namespace supd::config

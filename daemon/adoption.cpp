@@ -201,7 +201,9 @@ bool Adoption::adopt(Job& job, const JobRecord& r, TimePoint now) {
   rt.reason = "adopted";
   rt.deadline.reset();
   rt.state = JobState::Running;
-  if (job.started_at + job.spec.start_secs > now) {  // still inside start_secs: let it finish
+  // Still inside start_secs: let it finish. A notify job may have sent READY=1 to the old
+  // supd already, and nothing tells: it counts as running.
+  if (job.spec.ready == config::Readiness::StartSecs && job.started_at + job.spec.start_secs > now) {
     rt.state = JobState::Starting;
     rt.deadline = job.started_at + job.spec.start_secs;
   }

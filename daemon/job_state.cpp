@@ -91,9 +91,12 @@ Step from_idle(const JobRuntime& job, const config::JobSpec& spec, const JobEven
 
 Step from_starting(const JobRuntime& job, const config::JobSpec& spec, const JobEvent& ev, TimePoint now) {
   JobRuntime next = job;
+  const bool notify = spec.ready == config::Readiness::Notify;
   if (std::holds_alternative<Spawned>(ev)) {
     next.main_alive = true;
     next.spawned_at = now;
+    if (notify)  // no deadline: starting until READY=1 or an exit (docs/design-decisions.md)
+      return enter(std::move(next), JobState::Starting, std::nullopt, job.reason);
     if (spec.start_secs.count() == 0)  // running as soon as exec succeeded; the retry
       return enter(std::move(next), JobState::Running, std::nullopt, "started");  // budget resets at the exit
 
@@ -107,9 +110,13 @@ Step from_starting(const JobRuntime& job, const config::JobSpec& spec, const Job
     }
     return failed_start(std::move(next), spec, now, e->message);
   }
-  if (std::holds_alternative<DeadlineReached>(ev) && job.main_alive) {  // up for start_secs
+  if (std::holds_alternative<DeadlineReached>(ev) && job.main_alive && !notify) {  // up for start_secs
     next.quick_exits = 0;
     return enter(std::move(next), JobState::Running, std::nullopt, "started");
+  }
+  if (std::holds_alternative<ReadyNotified>(ev) && job.main_alive && notify) {
+    next.quick_exits = 0;
+    return enter(std::move(next), JobState::Running, std::nullopt, "started (READY=1)");
   }
   if (const auto* e = std::get_if<ProcessExited>(&ev)) {  // died before start_secs
     next.main_alive = false;
@@ -118,7 +125,8 @@ Step from_starting(const JobRuntime& job, const config::JobSpec& spec, const Job
       next.want_up = false;
       return enter(std::move(next), JobState::Exited, std::nullopt, what, {KillLeftovers{}});
     }
-    return failed_start(std::move(next), spec, now, what + " before start_secs", {KillLeftovers{}});
+    return failed_start(std::move(next), spec, now, what + (notify ? " before READY=1" : " before start_secs"),
+                        {KillLeftovers{}});
   }
   if (std::holds_alternative<StopRequested>(ev))
     return begin_stop(std::move(next), spec, now, false, "stop requested");

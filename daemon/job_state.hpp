@@ -44,9 +44,11 @@ struct ProcessExited {  // the main process was reaped (its output already drain
 };
 struct GroupEmptied { bool operator==(const GroupEmptied&) const = default; };  // last group member reaped
 struct DeadlineReached { bool operator==(const DeadlineReached&) const = default; };
+// READY=1 on the job's NOTIFY_SOCKET, from one of its processes (checked by the sender).
+struct ReadyNotified { bool operator==(const ReadyNotified&) const = default; };
 
 using JobEvent = std::variant<StartRequested, StopRequested, RestartRequested, Spawned, SpawnFailed,
-                              ProcessExited, GroupEmptied, DeadlineReached>;
+                              ProcessExited, GroupEmptied, DeadlineReached, ReadyNotified>;
 
 // ---- actions: data, not calls ----
 struct SpawnProcess { bool operator==(const SpawnProcess&) const = default; };

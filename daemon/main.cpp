@@ -31,6 +31,7 @@
 #include "daemon/output.hpp"
 #include "daemon/process.hpp"
 #include "daemon/reloader.hpp"
+#include "daemon/ready_listener.hpp"
 #include "daemon/supervisor.hpp"
 #include "daemon/upgrade.hpp"
 
@@ -163,6 +164,8 @@ int run(Options opt) {
     // and the output pipes its fd holder kept are read again.
     daemon::Adoption adoption(io, sup, daemon::records_dir_for(socket.path), [&loop] { loop.after_event(); });
     loop.on_after_event([&adoption](daemon::TimePoint now) { adoption.sync(now); });
+    // ready = "notify" jobs' NOTIFY_SOCKETs, in a 0700 directory beside the control socket.
+    daemon::ReadyListener ready_listener(io, sup, loop, daemon::notify_dir_for(socket.path));
     // Under systemd the jobs' output pipes wait in its fd store; started by hand, in our holder.
     std::unique_ptr<daemon::PipeKeeper> keeper;
     if (notifier.enabled())

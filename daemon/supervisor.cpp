@@ -98,6 +98,11 @@ void Supervisor::forward(int signo) {
   }
 }
 
+void Supervisor::on_ready(Job& job, const Origin& who, TimePoint now) {
+  if (job.rt.state != JobState::Starting) return;  // a second READY=1 (after a reload, say): nothing to do
+  feed(job, ReadyNotified{}, now, who);
+}
+
 void Supervisor::record(const Job* job, std::string kind, std::string text, const Origin& who) {
   common::Event e;
   if (job != nullptr) e.job = job->spec.name;
@@ -203,7 +208,23 @@ void Supervisor::execute(Job& job, const JobAction& action, TimePoint now, const
 }
 
 void Supervisor::do_spawn(Job& job, TimePoint now, const Origin& who) {
-  auto r = ops_.spawn(job.spec, log_dir_);
+  SpawnResult r;
+  if (job.spec.ready == config::Readiness::Notify) {
+    // The job's own socket, given as NOTIFY_SOCKET (supd's own never reaches a job).
+    std::string error = "ready = \"notify\": no notify socket in this supd";
+    const auto path = ready_channels_ != nullptr ? ready_channels_->open(job.spec.name, error) : std::string();
+    if (path.empty()) {
+      r.error = error;
+      r.permanent = false;  // a full disk or fd table may pass: back off and retry
+    } else {
+      auto spec = job.spec;
+      spec.environment["NOTIFY_SOCKET"] = path;
+      r = ops_.spawn(spec, log_dir_);
+    }
+  } else {
+    if (ready_channels_ != nullptr) ready_channels_->close(job.spec.name);  // ready changed by a reload
+    r = ops_.spawn(job.spec, log_dir_);
+  }
   if (r.pid <= 0) {
     job.error = r.error;
     events_.record(event_of(job, "spawn", "failed: " + r.error, who), EventLog::Level::Error);
@@ -218,6 +239,7 @@ void Supervisor::do_spawn(Job& job, TimePoint now, const Origin& who) {
   job.started_at = now;
   job.stop_request.reset();  // a new run: what explains its end starts afresh
   job.sent.clear();
+  job.status_text.clear();
   job.oom_kills_at_spawn = read_oom_kills();
   output_.attach(job.spec.name, std::move(r.output));
   auto e = event_of(job, "spawn", fmt::format("pid {} ({})", job.pid, job.spec.argv.front()), who);
@@ -239,6 +261,8 @@ protocol::JobStatus Supervisor::status_of(const Job& job, TimePoint now) const {
   if (job.rt.state == JobState::Fatal || job.rt.state == JobState::Backoff) st.error = job.rt.reason;
   st.origin = job.from_config() ? "config" : "run";
   st.next_try_s = next_try_s(job, now);
+  if (job.rt.main_alive && job.spec.ready == config::Readiness::Notify && !job.status_text.empty())
+    st.status_text = job.status_text;
   return st;
 }
 

@@ -18,6 +18,7 @@
 #include "daemon/origin.hpp"
 #include "daemon/output_sink.hpp"
 #include "daemon/process_ops.hpp"
+#include "daemon/ready_channels.hpp"
 
 namespace supd::daemon {
 
@@ -48,6 +49,8 @@ struct Job {
     ExitCause cause;
   };
   std::optional<PostMortem> last_death = {};
+  std::string status_text;       // the last STATUS=... a notify job sent (sd_notify), this run
+
 
   bool from_config() const { return !run_request; }
   int restarts() const { return spawns > 1 ? spawns - 1 : 0; }
@@ -73,6 +76,10 @@ public:
   // reaping an orphan, and polled for adopted jobs, whose members are not our descendants.
   void on_group_check(TimePoint now);
   void forward(int signo);  // a signal supd received: relayed to jobs that list it
+  // READY=1 from a process of the job (the listener checked the sender): starting -> running.
+  void on_ready(Job& job, const Origin& who, TimePoint now);
+  // Where ready = "notify" jobs get their NOTIFY_SOCKET (daemon/ready_listener.hpp).
+  void set_ready_channels(ReadyChannels* channels) { ready_channels_ = channels; }
 
   std::optional<TimePoint> next_deadline() const;
 
@@ -123,6 +130,7 @@ private:
 
   ProcessOps& ops_;
   OutputSink& output_;
+  ReadyChannels* ready_channels_ = nullptr;
   config::Config config_;
   std::filesystem::path log_dir_;
   std::vector<Job> jobs_;  // grows and shrinks on reload/run: nobody keeps a Job* across events

@@ -92,7 +92,11 @@ Job& Supervisor::add_run_job(config::JobSpec spec, protocol::Run request) {
 }
 
 void Supervisor::erase_job(std::string_view name) {
-  std::erase_if(jobs_, [&](const Job& j) { return j.spec.name == name && !j.rt.main_alive && is_idle(j.rt.state); });
+  std::erase_if(jobs_, [&](const Job& j) {
+    const bool gone = j.spec.name == name && !j.rt.main_alive && is_idle(j.rt.state);
+    if (gone && ready_channels_ != nullptr) ready_channels_->close(j.spec.name);
+    return gone;
+  });
 }
 
 void Supervisor::adopt_into_config(Job& job, const config::JobSpec& spec) {
@@ -109,6 +113,7 @@ void Supervisor::prune_removed() {
   std::erase_if(jobs_, [this](const Job& j) {
     const bool gone = j.removing && !j.rt.main_alive && j.pgid == 0 && is_idle(j.rt.state);
     if (gone) record(&j, "config", fmt::format("reload: {} stopped and removed", j.spec.name));
+    if (gone && ready_channels_ != nullptr) ready_channels_->close(j.spec.name);
     return gone;
   });
 }

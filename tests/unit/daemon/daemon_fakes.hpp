@@ -102,9 +102,11 @@ public:
   std::vector<int> pidfds_used;            // the pidfd argument of every non-group signal
   int signal_errno = 0;                    // what send_signal answers
   std::vector<std::string> violations;     // signals that reached a dead target
+  std::map<std::string, std::string> last_environment;  // spec.environment of the last spawn
 
   SpawnResult spawn(const JobSpec& spec, const std::filesystem::path& /*log_dir*/) override {
     calls.push_back("spawn " + spec.name);
+    last_environment = spec.environment;
     SpawnResult r;
     if (!failures.empty()) {
       r.error = failures.front().error;

@@ -87,7 +87,8 @@ std::vector<Named<JobEvent>> sample_events() {
           {"killed", killed(SIGKILL)},
           {"exit 1, group left", exited(1, false)},
           {"group emptied", GroupEmptied{}},
-          {"deadline", DeadlineReached{}}};
+          {"deadline", DeadlineReached{}},
+          {"READY=1", ReadyNotified{}}};
 }
 
 TEST_CASE("every state x every event lands on an allowed edge", "[job_state][R20]") {
@@ -96,8 +97,10 @@ TEST_CASE("every state x every event lands on an allowed edge", "[job_state][R20
   const auto ev = GENERATE(from_range(sample_events()));
   const auto policy = GENERATE(P::Always, P::OnFailure, P::Never);
   const auto start_secs = GENERATE(milliseconds{0}, milliseconds{1000});
-  CAPTURE(rt.name, ev.name, config::to_string(policy), start_secs.count());
-  const auto spec = make_spec({.restart = policy, .start_secs = start_secs});
+  const auto ready = GENERATE(config::Readiness::StartSecs, config::Readiness::Notify);
+  CAPTURE(rt.name, ev.name, config::to_string(policy), start_secs.count(), config::to_string(ready));
+  auto spec = make_spec({.restart = policy, .start_secs = start_secs});
+  spec.ready = ready;
   const auto s = step(rt.value, spec, ev.value, t0 + 1h);
   CHECK(allowed(rt.value.state, s.next.state));
   if (is_idle(s.next.state)) {
@@ -120,6 +123,7 @@ std::string name_of(const JobEvent& ev) {
         else if constexpr (std::is_same_v<E, ProcessExited>)
           return fmt::format("reaped: {}{}", common::describe(e.status), e.group_empty ? "" : ", group not empty");
         else if constexpr (std::is_same_v<E, GroupEmptied>) return "group emptied";
+        else if constexpr (std::is_same_v<E, ReadyNotified>) return "READY=1";
         else return "deadline";
       },
       ev);
