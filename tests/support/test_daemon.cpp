@@ -105,7 +105,7 @@ pid_t TestDaemon::spawn_supd(const std::vector<std::string>& extra_args) {
   so.umask = options_.umask;
   so.keep_fds = options_.keep_fds;
   so.cwd = dir().string();
-  pid_ = spawn_process(concat(concat({SUPD_BIN}, supd_flags()), concat(options_.extra_args, extra_args)), so);
+  pid_ = spawn_process(concat(concat(concat(options_.wrapper, {SUPD_BIN}), supd_flags()), concat(options_.extra_args, extra_args)), so);
   last_exit_status_.reset();
   return pid_;
 }
