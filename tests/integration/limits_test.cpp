@@ -102,10 +102,11 @@ TEST_CASE("R75 supd out of fds: jobs fail with Too many open files, supd answers
   CHECK(eventually([&] { return d.supd_fd_count() == fds_idle; }));
   CHECK(d.supd_fd_count() == fds_idle);
 
-  // The jobs that could not start before come up now, as many as ran before.
+  // The jobs that could not start before come up now, nearly as many as ran before (a spawn
+  // needs a few fds more than the job keeps: the status pipe, /dev/null, the write ends).
   std::vector<std::string> retry{"start"};
   for (const auto& [name, j] : r)
-    if (j["state"] != "running" && retry.size() <= running) retry.push_back(name);
+    if (j["state"] != "running" && retry.size() + 2 <= running) retry.push_back(name);
   const auto again = d.ctl(retry);
   INFO(again.out << again.err);
   CHECK(again.exit_code == kOk);
