@@ -213,6 +213,18 @@ std::optional<std::string> insecure_file_problem(std::string_view file, unsigned
   return std::nullopt;
 }
 
+std::optional<std::string> insecure_dir_problem(std::string_view dir, unsigned mode, unsigned owner,
+                                                unsigned supd_uid) {
+  constexpr std::string_view kOptOut = " (or start supd with --allow-insecure-config)";
+  if (owner != supd_uid && owner != 0)
+    return fmt::format("its directory {} is owned by uid {}, who could replace the file; fix it with: chown {} {}{}",
+                       dir, owner, supd_uid, dir, kOptOut);
+  if ((mode & (S_IWGRP | S_IWOTH)) != 0 && (mode & S_ISVTX) == 0)
+    return fmt::format("its directory {} is writable by group or others (mode {:04o}), who could replace the file; "
+                       "fix it with: chmod go-w {}{}", dir, mode & 07777, dir, kOptOut);
+  return std::nullopt;
+}
+
 LoadResult load_config(const fs::path& file, common::Getenv env, ModeCheck check) {
   const std::string name = file.string();
   auto fail = [&](std::string message) {
@@ -236,6 +248,11 @@ LoadResult load_config(const fs::path& file, common::Getenv env, ModeCheck check
       r.errors.push_back({name, 0, 0, std::move(*problem)});
       return r;
     }
+    const auto parent = file.parent_path().empty() ? fs::path(".") : file.parent_path();
+    struct stat dir_st {};
+    if (::stat(parent.c_str(), &dir_st) == 0)
+      if (auto problem = insecure_dir_problem(parent.string(), dir_st.st_mode, dir_st.st_uid, ::geteuid()))
+        return fail(std::move(*problem));
   }
 
   std::string text;

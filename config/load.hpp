@@ -44,6 +44,10 @@ enum class ModeCheck { Refuse, Allow };
 // fix (printed after "FILE: " like every ConfigError); nullopt when it is fine. Pure, for the tests: load_config passes what fstat says.
 std::optional<std::string> insecure_file_problem(std::string_view file, unsigned mode, unsigned owner,
                                                  unsigned supd_uid);
+// The same for the directory holding the config: whoever may write it can replace the file.
+// A sticky directory (/tmp) is fine: others cannot rename or remove a file they do not own.
+std::optional<std::string> insecure_dir_problem(std::string_view dir, unsigned mode, unsigned owner,
+                                                unsigned supd_uid);
 
 // Reads the file (refusing FIFOs, directories, devices and files over 16 MiB with a clear
 // error, never hanging; and with ModeCheck::Refuse a file others may write) and parses it with

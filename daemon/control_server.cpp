@@ -25,13 +25,16 @@ constexpr int kRequestsPerTurn = 16;
 // A client whose unread replies passed kMaxOutbox / 2 is read no more; if it then reads nothing
 // for this long, it is dropped (it holds memory and an fd for nothing).
 constexpr auto kStallTimeout = std::chrono::seconds(10);
+// A request must be complete this long after its first byte arrived: a client dripping bytes
+// (slowloris) cannot hold a connection and its buffer forever. Tools send whole lines.
+constexpr auto kRequestTimeout = std::chrono::seconds(10);
 }
 
 class Session : public std::enable_shared_from_this<Session> {
 public:
   Session(ControlServer& server, stream_protocol::socket socket)
       : server_(server), socket_(std::move(socket)), stall_timer_(socket_.get_executor()),
-        lines_(protocol::kMaxLineBytes) {}
+        request_timer_(socket_.get_executor()), lines_(protocol::kMaxLineBytes) {}
 
   void start() {
     if (!read_peer()) return;
@@ -114,6 +117,7 @@ private:
         continue;
       }
       ++answered_this_turn;
+      request_done();
       busy_ = true;
       answered_ = false;
       handling_ = true;
@@ -131,7 +135,34 @@ private:
       if (outbox_.empty()) close();
       return;
     }
+    watch_request();
     read();
+  }
+
+  // A partial request is buffered: it must be completed within kRequestTimeout.
+  void watch_request() {
+    if (request_armed_ || closed_ || lines_.buffered() == 0) return;
+    request_armed_ = true;
+    request_timer_.expires_after(kRequestTimeout);
+    request_timer_.async_wait([self = shared_from_this(), generation = request_generation_](std::error_code ec) {
+      if (ec || generation != self->request_generation_ || self->closed_) return;
+      self->request_armed_ = false;
+      // Still answering earlier requests: the partial one is waiting for us, not the client.
+      if (self->busy_ || self->yielded_ || self->lines_.buffered() == 0) return self->watch_request();
+      spdlog::warn("client pid {}: no complete request within {} s; disconnecting it", self->peer_.pid,
+                   kRequestTimeout.count());
+      self->send(protocol::encode_error(std::nullopt, {protocol::ErrorCode::BadRequest,
+                                                       "no complete request line within 10 s; closing"}));
+      self->finish();
+    });
+  }
+
+  // A whole line arrived: the clock starts over for the next one.
+  void request_done() {
+    if (!request_armed_) return;
+    request_armed_ = false;
+    ++request_generation_;
+    request_timer_.cancel();
   }
 
   // false once the session is closed (a stream's producer then stops).
@@ -209,6 +240,8 @@ private:
     closed_ = true;
     ++stall_generation_;
     stall_timer_.cancel();
+    ++request_generation_;
+    request_timer_.cancel();
     if (cancel_ && *cancel_) {  // a stream ends early: its producer lets go
       auto cancel = std::move(*cancel_);
       cancel_.reset();
@@ -228,6 +261,9 @@ private:
   ControlServer& server_;
   stream_protocol::socket socket_;
   asio::steady_timer stall_timer_;
+  asio::steady_timer request_timer_;
+  bool request_armed_ = false;
+  unsigned request_generation_ = 0;
   common::LineReader lines_;
   std::array<char, 16384> chunk_{};
   std::deque<std::string> outbox_;
@@ -249,7 +285,7 @@ private:
 
 ControlServer::ControlServer(asio::io_context& io, int listen_fd, Handlers& handlers,
                              std::function<void()> after_request)
-    : io_(io), acceptor_(io, stream_protocol(), listen_fd), finish_timer_(io), handlers_(handlers),
+    : io_(io), acceptor_(io, stream_protocol(), listen_fd), finish_timer_(io), accept_timer_(io), handlers_(handlers),
       after_request_(std::move(after_request)) {}
 
 ControlServer::~ControlServer() = default;
@@ -260,13 +296,20 @@ void ControlServer::accept() {
   acceptor_.async_accept([this](std::error_code ec, stream_protocol::socket socket) {
     if (ec == asio::error::operation_aborted || finishing_) return;
     if (!ec) {
+      accept_failing_ = false;
       auto session = std::make_shared<Session>(*this, std::move(socket));
       sessions_.insert(session);
       session->start();
-    } else {
-      spdlog::warn("accept: {}", ec.message());  // EMFILE: keep serving the clients we have
+      return accept();
     }
-    accept();
+    // EMFILE: keep serving the clients we have. The pending connection keeps the socket
+    // readable, so an immediate retry would spin: retry after a pause, and log once per run.
+    if (!accept_failing_) spdlog::warn("accept: {}; retrying every 100 ms", ec.message());
+    accept_failing_ = true;
+    accept_timer_.expires_after(std::chrono::milliseconds(100));
+    accept_timer_.async_wait([this](std::error_code wait_ec) {
+      if (!wait_ec && !finishing_) accept();
+    });
   });
 }
 
@@ -279,6 +322,7 @@ void ControlServer::finish() {
   finishing_ = true;
   std::error_code ec;
   acceptor_.close(ec);
+  accept_timer_.cancel();
   auto all = sessions_;  // finish() may forget sessions while we iterate
   for (const auto& s : all) s->finish();
   if (sessions_.empty()) return;

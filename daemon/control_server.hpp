@@ -1,7 +1,7 @@
 // The control socket: accepts clients, checks their uid with SO_PEERCRED, frames NDJSON with a
 // cap, answers one request at a time per connection (at most 16 per loop turn, round robin),
-// and bounds each client's outbox so a
-// slow reader cannot grow supd. Never throws into the loop.
+// bounds each client's outbox so a slow reader cannot grow supd, and drops a client whose
+// request is not complete 10 s after its first byte. Never throws into the loop.
 #pragma once
 #include <asio/io_context.hpp>
 #include <asio/local/stream_protocol.hpp>
@@ -36,10 +36,12 @@ private:
   asio::io_context& io_;
   asio::local::stream_protocol::acceptor acceptor_;
   asio::steady_timer finish_timer_;
+  asio::steady_timer accept_timer_;  // the retry after a failed accept (EMFILE)
   Handlers& handlers_;
   std::function<void()> after_request_;  // the loop re-arms its timer and answers waiters
   std::set<std::shared_ptr<Session>> sessions_;
   bool finishing_ = false;
+  bool accept_failing_ = false;
 };
 
 }  // namespace supd::daemon

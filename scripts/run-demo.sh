@@ -36,9 +36,9 @@ if [ "$(realpath -m -- "$build")" != "$(realpath -m -- build)" ]; then
   } >"$config"
 fi
 
-# supd refuses a config that group or others may write; a checkout made under umask 002 has
-# examples/supd.toml group-writable.
-chmod go-w -- "$config"
+# supd refuses a config (or a config directory) that group or others may write; a checkout
+# made under umask 002 has examples/ and examples/supd.toml group-writable.
+chmod go-w -- "$config" "$(dirname -- "$config")"
 
 q() { printf '%q' "$1"; }
 cat <<EOF

@@ -28,7 +28,7 @@ mode_t mode_of(const fs::path& p) {
 
 }  // namespace
 
-TEST_CASE("supctl without a daemon exits 3 with one line", "[integration][daemon]") {
+TEST_CASE("supctl without a daemon exits 3 with one line", "[integration][daemon][R59]") {
   DaemonOptions opts;
   opts.start = false;
   TestDaemon d(kIdleConfig, opts);
@@ -42,7 +42,7 @@ TEST_CASE("supctl without a daemon exits 3 with one line", "[integration][daemon
   }
 }
 
-TEST_CASE("R59 supctl against a socket nobody listens on exits 3", "[integration][daemon]") {
+TEST_CASE("R59 supctl against a socket nobody listens on exits 3", "[integration][daemon][R59]") {
   DaemonOptions opts;
   opts.start = false;
   TestDaemon d(kIdleConfig, opts);
@@ -61,7 +61,7 @@ TEST_CASE("R59 supctl against a socket nobody listens on exits 3", "[integration
   CHECK(is_one_line(r.err));
 }
 
-TEST_CASE("R59 a SIGSTOPped supd makes supctl exit 3 after its timeout and SIGCONT heals", "[integration][daemon]") {
+TEST_CASE("R59 a SIGSTOPped supd makes supctl exit 3 after its timeout and SIGCONT heals", "[integration][daemon][R59]") {
   TestDaemon d(kIdleConfig);
   d.kill_daemon(SIGSTOP);
   REQUIRE(eventually([&] {
@@ -119,7 +119,7 @@ command = ["sh", "-c", "echo x >> @DIR@/starts; exec sleep 1000"]
   d.finish();
 }
 
-TEST_CASE("R28 supd --check accepts a valid config and reports every error as file:line:col", "[integration][daemon][R28]") {
+TEST_CASE("R28 supd --check accepts a valid config and reports every error as file:line:col", "[integration][daemon][R28][R61]") {
   DaemonOptions opts;
   opts.start = false;
   TestDaemon d(kIdleConfig, opts);
@@ -214,7 +214,7 @@ command = ["sleep", "1000"]
 }
 
 TEST_CASE("R71 under umask 000 the runtime dir is 0700 the socket 0600 and logs not writable by others",
-          "[integration][daemon]") {
+          "[integration][daemon][R71]") {
   DaemonOptions opts;
   opts.umask = 0;
   opts.pass_socket = false;   // the default: $XDG_RUNTIME_DIR/supd/supd.sock
@@ -243,7 +243,7 @@ start_secs = 0
 }
 
 TEST_CASE("R65 supd --check on a FIFO a directory /dev/zero or a dangling symlink fails without hanging",
-          "[integration][daemon]") {
+          "[integration][daemon][R65]") {
   DaemonOptions opts;
   opts.start = false;
   TestDaemon d(kIdleConfig, opts);

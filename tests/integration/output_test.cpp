@@ -87,7 +87,7 @@ start_secs = 0
   d.finish();
 }
 
-TEST_CASE("R74 a log file replaced by a symlink is not followed", "[integration][output]") {
+TEST_CASE("R74 a log file replaced by a symlink is not followed", "[integration][output][R74]") {
   DaemonOptions opts;
   opts.start = false;
   TestDaemon d(R"(

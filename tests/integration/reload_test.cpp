@@ -1,5 +1,10 @@
 // supctl reload and SIGHUP: a refused reload touches nothing, an applied one restarts only
 // what must restart, removes and adds jobs, and --dry-run only shows.
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <thread>
+
 #include "tests/support/harness.hpp"
 
 using namespace supd::test;
@@ -22,7 +27,7 @@ void rewrite(TestDaemon& d, std::string_view toml) { write_file(d.config_path(),
 
 }  // namespace
 
-TEST_CASE("a reload with errors changes nothing and names every error", "[integration][reload]") {
+TEST_CASE("a reload with errors changes nothing and names every error", "[integration][reload][R67]") {
   TestDaemon d(kBase);
   const pid_t keep = d.wait_running("keep"), change = d.wait_running("change"), gone = d.wait_running("gone");
   REQUIRE((keep && change && gone));
@@ -54,7 +59,7 @@ TEST_CASE("a reload with errors changes nothing and names every error", "[integr
 }
 
 TEST_CASE("a reload restarts changed jobs only, stops removed ones and starts added ones",
-          "[integration][reload]") {
+          "[integration][reload][R66]") {
   TestDaemon d(kBase);
   const pid_t keep = d.wait_running("keep"), change = d.wait_running("change"), gone = d.wait_running("gone");
   REQUIRE((keep && change && gone));
@@ -103,7 +108,7 @@ autostart = false
   d.finish();
 }
 
-TEST_CASE("reload --dry-run shows the diff and changes nothing", "[integration][reload]") {
+TEST_CASE("reload --dry-run shows the diff and changes nothing", "[integration][reload][R66]") {
   TestDaemon d(kBase);
   const pid_t change = d.wait_running("change");
   REQUIRE(change);
@@ -140,7 +145,7 @@ TEST_CASE("reload --dry-run shows the diff and changes nothing", "[integration][
   d.finish();
 }
 
-TEST_CASE("SIGHUP to supd reloads the config", "[integration][reload]") {
+TEST_CASE("SIGHUP to supd reloads the config", "[integration][reload][R68][R67]") {
   TestDaemon d(kBase);
   REQUIRE(d.wait_running("keep"));
   const pid_t supd = d.pid();
@@ -180,5 +185,173 @@ command = ["/bin/sh", "-c", "while :; do echo 0123456789012345678901234567890123
   CHECK(eventually([&] { return fs::exists(log) && fs::file_size(log) <= 4096; }));
   CHECK_FALSE(fs::exists(log.string() + ".3"));
   CHECK(d.job_pid("chatty") == pid);
+  d.finish();
+}
+
+TEST_CASE("R67 a reload with a TOML syntax error exits 1 with the position and keeps every pid",
+          "[integration][reload][R67]") {
+  TestDaemon d(kBase);
+  const pid_t keep = d.wait_running("keep"), change = d.wait_running("change"), gone = d.wait_running("gone");
+  REQUIRE((keep && change && gone));
+  rewrite(d, "[jobs.keep]\ncommand = [\"sleep\", \"1000\"\n");  // the array never closes
+  const auto r = d.ctl({"reload"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == kRefused);
+  CHECK(is_one_line(r.err));
+  CHECK(contains(r.err, d.config_path().string() + ":"));
+  CHECK(d.job_pid("keep") == keep);
+  CHECK(d.job_pid("change") == change);
+  CHECK(d.job_pid("gone") == gone);
+  d.finish();
+}
+
+TEST_CASE("R66 a hundred jobs: change one, add one, remove one, and the other 97 keep their pids",
+          "[integration][reload][R66]") {
+  auto config = [](const std::string& changed_cmd, bool with_new, bool with_j100) {
+    std::string c = "[defaults]\nstart_secs = 0\n";
+    for (int i = 1; i <= 100; ++i) {
+      if (i == 100 && !with_j100) continue;
+      c += "[jobs.j" + std::to_string(i) + "]\ncommand = " + (i == 1 ? changed_cmd : "[\"sleep\", \"1000\"]") + "\n";
+    }
+    if (with_new) c += "[jobs.fresh]\ncommand = [\"sleep\", \"1000\"]\n";
+    return c;
+  };
+  TestDaemon d(config("[\"sleep\", \"1000\"]", false, true));
+  std::map<std::string, pid_t> before;
+  REQUIRE(eventually([&] {
+    const auto st = d.status_json();
+    if (!st) return false;
+    before.clear();
+    for (const auto& j : (*st)["jobs"])
+      if (j["state"] == "running") before[j["name"]] = j["pid"].get<pid_t>();
+    return before.size() == 100;
+  }, 60s));
+  rewrite(d, config("[\"sleep\", \"2000\"]", true, false));
+  const auto dry = d.ctl({"reload", "--dry-run"});
+  INFO(dry.out << dry.err);
+  CHECK(dry.exit_code == kOk);
+  CHECK(contains(dry.out, "j1: changed command (restart)"));
+  CHECK(contains(dry.out, "+ fresh: added"));
+  CHECK(contains(dry.out, "- j100: removed"));
+  CHECK(d.job_pid("j1") == before["j1"]);
+  CHECK(d.state("fresh").empty());
+  CHECK(d.job_pid("j100") == before["j100"]);
+
+  const auto r = d.ctl({"reload"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == kOk);
+  const pid_t j1 = d.wait_new_pid("j1", before["j1"]);
+  CHECK(j1 != 0);
+  CHECK(d.wait_running("fresh") != 0);
+  CHECK(eventually([&] { return d.state("j100").empty(); }));
+  const auto st = d.status_json();
+  REQUIRE(st);
+  int kept = 0;
+  for (const auto& j : (*st)["jobs"]) {
+    const auto name = j["name"].get<std::string>();
+    if (name != "j1" && name != "fresh" && j["pid"] == before[name]) ++kept;
+    if (name == "j1") CHECK(j["pid"] == j1);  // restarted once, not twice
+  }
+  CHECK(kept == 98);  // j2..j99
+  d.finish();
+}
+
+TEST_CASE("R70 a reload during a stop escalation and during a crash loop leaves no stuck state",
+          "[integration][reload][R70]") {
+  TestDaemon d(R"(
+[jobs.stubborn]
+command = ["@HELPERS@/unkillable", "-g"]
+stop_timeout = "2s"
+
+[jobs.crash]
+command = ["@HELPERS@/crasher", "exit", "3"]
+start_secs = 1
+backoff_initial = "500ms"
+start_retries = 100
+)");
+  REQUIRE(d.wait_running("stubborn") > 0);
+  REQUIRE(d.wait_state("crash", "backoff"));
+  REQUIRE(d.ctl({"stop", "--no-wait", "stubborn"}).exit_code == kOk);
+  REQUIRE(d.state("stubborn") == "stopping");
+  // Both jobs change, the stopping one and the crash-looping one; one more appears.
+  rewrite(d, R"(
+[jobs.stubborn]
+command = ["@HELPERS@/unkillable"]
+stop_timeout = "1s"
+
+[jobs.crash]
+command = ["sleep", "1000"]
+start_secs = 1
+
+[jobs.extra]
+command = ["sleep", "1000"]
+)");
+  const auto r = d.ctl({"reload"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == kOk);
+  // Every job settles: nothing stays stopping or backoff for ever.
+  CHECK(eventually([&] {
+    const auto st = d.status_json();
+    if (!st) return false;
+    for (const auto& j : (*st)["jobs"])
+      if (j["state"] != "running" && j["state"] != "stopped") return false;
+    return (*st)["jobs"].size() == 3;
+  }, 30s));
+  CHECK(d.wait_running("crash") > 0);
+  CHECK(d.wait_running("extra") > 0);
+  d.finish();
+}
+
+TEST_CASE("R69 four clients reload a hundred times while the config is swapped by rename",
+          "[integration][reload][stress][R69]") {
+  const std::string a = "[defaults]\nstart_secs = 0\n[jobs.a]\ncommand = [\"sleep\", \"1000\"]\n"
+                        "[jobs.b]\ncommand = [\"sleep\", \"1000\"]\n";
+  const std::string b = "[defaults]\nstart_secs = 0\n[jobs.a]\ncommand = [\"sleep\", \"2000\"]\n"
+                        "[jobs.b]\ncommand = [\"sleep\", \"1000\"]\n[jobs.c]\ncommand = [\"sleep\", \"1000\"]\n";
+  TestDaemon d(a);
+  REQUIRE(d.wait_running("b") > 0);
+  std::atomic<bool> done{false};
+  std::atomic<int> swaps{0};
+  std::thread writer([&] {
+    const auto tmp = d.dir() / "supd.toml.tmp";
+    for (int i = 0; !done; ++i) {
+      write_file(tmp, i % 2 ? a : b);
+      fs::rename(tmp, d.config_path());
+      ++swaps;
+      std::this_thread::sleep_for(20ms);  // the writer's pace
+    }
+  });
+  std::atomic<int> ok{0}, failed{0};
+  std::string first_failure;
+  std::mutex m;
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 4; ++t)
+    clients.emplace_back([&] {
+      for (int i = 0; i < 25; ++i) {
+        const auto r = d.ctl({"reload"}, 60s);
+        if (r.exit_code == kOk) {
+          ++ok;
+        } else {
+          std::lock_guard lock(m);
+          if (failed++ == 0) first_failure = r.out + r.err;
+        }
+      }
+    });
+  for (auto& c : clients) c.join();
+  done = true;
+  writer.join();
+  INFO("reloads ok " << ok << ", failed " << failed << " (" << first_failure << "), swaps " << swaps);
+  CHECK(ok == 100);
+  // The last file wins once it is read.
+  const bool last_is_b = read_file(d.config_path()) == b;
+  REQUIRE(d.ctl({"reload"}).exit_code == kOk);
+  CHECK(d.ctl({"reload", "--dry-run"}).out.find("no changes") != std::string::npos);
+  const auto st = d.status_json();
+  REQUIRE(st);
+  CHECK((*st)["jobs"].size() == (last_is_b ? 3u : 2u));
+  const pid_t apid = d.wait_running("a");
+  REQUIRE(apid > 0);
+  CHECK(contains(read_file("/proc/" + std::to_string(apid) + "/cmdline"), last_is_b ? "2000" : "1000"));
+  CHECK(d.wait_running("b") > 0);
   d.finish();
 }

@@ -214,7 +214,7 @@ command = ["@HELPERS@/crasher", "-c", "signal", "11"]
   d.finish();
 }
 
-TEST_CASE("R83 pid and signal on an exited job fail with nothing on stdout", "[integration][restart]") {
+TEST_CASE("R83 pid and signal on an exited job fail with nothing on stdout", "[integration][restart][R83]") {
   TestDaemon d(R"(
 [jobs.done]
 command = ["@HELPERS@/crasher", "exit", "0"]

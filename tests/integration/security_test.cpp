@@ -29,6 +29,11 @@ constexpr uid_t kNobody = 65534;
 
 bool is_root() { return ::geteuid() == 0; }
 
+std::vector<std::string> concat_flags(std::vector<std::string> flags, const std::string& more) {
+  flags.push_back(more);
+  return flags;
+}
+
 // supd's flags with another config or socket than the harness's own.
 std::vector<std::string> flags_for(const TestDaemon& d, const fs::path& config, const fs::path& socket) {
   return {"--config", config.string(), "--socket", socket.string(), "--log-dir", d.log_dir().string()};
@@ -124,7 +129,7 @@ TEST_CASE("a --socket dir anyone may write is refused with the chmod that fixes 
   CHECK_FALSE(fs::exists(open_dir / "supd.sock"));
 }
 
-TEST_CASE("a client with another uid is refused with permission_denied, and supd logs it", "[integration][security]") {
+TEST_CASE("a client with another uid is refused with permission_denied, and supd logs it", "[integration][security][R72]") {
   if (!is_root()) {
     WARN("SKIP: needs root to run a client as uid 65534");
     return;
@@ -154,7 +159,7 @@ TEST_CASE("a client with another uid is refused with permission_denied, and supd
   d.finish();
 }
 
-TEST_CASE("a config file group or others may write is refused, unless explicitly allowed", "[integration][security]") {
+TEST_CASE("a config file group or others may write is refused, unless explicitly allowed", "[integration][security][R73]") {
   DaemonOptions opts;
   opts.start = false;
   TestDaemon d(kConfig, opts);
@@ -183,7 +188,7 @@ TEST_CASE("a config file group or others may write is refused, unless explicitly
   d.finish();
 }
 
-TEST_CASE("a config file owned by another user is refused", "[integration][security]") {
+TEST_CASE("a config file owned by another user is refused", "[integration][security][R73]") {
   if (!is_root()) {
     WARN("SKIP: needs root to give the config to uid 65534");
     return;
@@ -199,7 +204,7 @@ TEST_CASE("a config file owned by another user is refused", "[integration][secur
   CHECK(contains(r.err, "chown 0 " + d.config_path().string()));
 }
 
-TEST_CASE("job names and output files cannot leave the log dir", "[integration][security]") {
+TEST_CASE("job names and output files cannot leave the log dir", "[integration][security][R63]") {
   DaemonOptions opts;
   opts.start = false;
   TestDaemon d(kConfig, opts);
@@ -227,7 +232,7 @@ TEST_CASE("job names and output files cannot leave the log dir", "[integration][
   CHECK_FALSE(fs::exists(d.dir() / "x"));
 }
 
-TEST_CASE("a client flooding requests does not starve another one", "[integration][security]") {
+TEST_CASE("a client flooding requests does not starve another one", "[integration][security][R54]") {
   TestDaemon d(kConfig);
   REQUIRE(d.wait_running("j") > 0);
   constexpr int kFlood = 50000;
@@ -264,7 +269,7 @@ TEST_CASE("a client flooding requests does not starve another one", "[integratio
   d.finish();
 }
 
-TEST_CASE("a client that never reads its replies cannot block supd and is dropped", "[integration][security]") {
+TEST_CASE("a client that never reads its replies cannot block supd and is dropped", "[integration][security][R54]") {
   // Several jobs make each status reply a few KiB, so the unread outbox fills quickly.
   std::string config;
   for (int i = 0; i < 16; ++i) config += "[jobs.j" + std::to_string(i) + "]\ncommand = [\"sleep\", \"1000\"]\n";
@@ -300,5 +305,34 @@ TEST_CASE("a client that never reads its replies cannot block supd and is droppe
   CHECK(eventually([&] { return hung_up(stuck.fd()); }, 40s));
   CHECK(eventually([&] { return contains(d.supd_output(), "disconnecting it"); }));
   stuck.close();
+  d.finish();
+}
+
+TEST_CASE("R73 a reload refuses a config file or directory others may write, and --check says so",
+          "[integration][security][R73]") {
+  TestDaemon d(kConfig);
+  const pid_t job = d.wait_running("j");
+  REQUIRE(job > 0);
+  const std::string config = d.config_path().string();
+  fs::permissions(d.config_path(), fs::perms(0666));
+  const auto r = d.ctl({"reload"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == kRefused);
+  CHECK(is_one_line(r.err));
+  CHECK(contains(r.err, config + ": writable by group or others"));
+  const auto check = d.run_supd(concat_flags(d.supd_flags(), "--check"));
+  INFO(check.out << check.err);
+  CHECK(check.exit_code == 1);
+  CHECK(contains(check.err, config));
+  fs::permissions(d.config_path(), fs::perms(0644));
+
+  // The directory that holds it, writable by others: anyone could swap the file.
+  fs::permissions(d.dir(), fs::perms(0777));
+  const auto dir_reload = d.ctl({"reload"});
+  fs::permissions(d.dir(), fs::perms(0700));
+  INFO(dir_reload.out << dir_reload.err);
+  CHECK(dir_reload.exit_code == kRefused);
+  CHECK(contains(dir_reload.err, d.dir().string()));
+  CHECK(d.job_pid("j") == job);
   d.finish();
 }

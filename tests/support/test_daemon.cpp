@@ -106,7 +106,7 @@ pid_t TestDaemon::spawn_supd(const std::vector<std::string>& extra_args) {
   so.keep_fds = options_.keep_fds;
   so.cwd = dir().string();
   const std::string binary = options_.binary.empty() ? std::string(SUPD_BIN) : options_.binary;
-  pid_ = spawn_process(concat(concat({binary}, supd_flags()), concat(options_.extra_args, extra_args)), so);
+  pid_ = spawn_process(concat(concat(concat(options_.wrapper, {binary}), supd_flags()), concat(options_.extra_args, extra_args)), so);
   last_exit_status_.reset();
   return pid_;
 }

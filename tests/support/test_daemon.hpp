@@ -46,6 +46,9 @@ struct DaemonOptions {
   std::vector<std::pair<int, int>> keep_fds;  // {fd in supd, fd in the test} left open in supd
   std::vector<std::string> extra_args;
   std::string binary;  // the supd to run; "" = the one built (SUPD_BIN)
+  // A command put before supd's own (e.g. setpriv to run it as another uid); it must exec
+  // supd in place, so pid() is supd's.
+  std::vector<std::string> wrapper;
 };
 
 using CtlResult = RunResult;

@@ -40,7 +40,7 @@ TEST_CASE("parse_duration rejects what it cannot read exactly", "[duration]") {
   }
 }
 
-TEST_CASE("parse_duration refuses overflow instead of wrapping", "[duration]") {
+TEST_CASE("parse_duration refuses overflow instead of wrapping", "[duration][R58]") {
   CHECK_FALSE(parse_duration("99999999999999999999s"));  // over uint64 while reading digits
   CHECK_FALSE(parse_duration("9223372036854775808ms"));  // INT64_MAX + 1
   CHECK(parse_duration("9223372036854775807ms") == std::chrono::milliseconds::max());
@@ -81,7 +81,7 @@ TEST_CASE("parse_size reads plain and binary/decimal units, any case", "[size]")
   }
 }
 
-TEST_CASE("parse_size rejects junk, spaces, fractions of bytes and overflow", "[size]") {
+TEST_CASE("parse_size rejects junk, spaces, fractions of bytes and overflow", "[size][R58]") {
   const char* rejects[] = {"",      "B",      "MiB",     "-1",     "+1",    "1 MiB", " 1", "1 ",
                            "1x",    "1KiBB",  "1Mi",     "1K",     "1.5",   "1.5B",  ".5MiB", "1.MiB",
                            "1e6",   "1MiB1",  "10 parsecs",

@@ -105,7 +105,7 @@ TEST_CASE("a signal given as a JSON integer becomes its digits", "[protocol]") {
         Request{1, SignalJob{"a", "-1", true}});
 }
 
-TEST_CASE("malformed request lines get bad_request with no id", "[protocol]") {
+TEST_CASE("malformed request lines get bad_request with no id", "[protocol][R46][R58]") {
   const char* lines[] = {
       R"({"id":1,)", "[]", "null", "42", "\"str\"", "{}", "{} garbage", "", "   ", "\r",
       R"({"method":"status"})",                    // missing id
@@ -132,7 +132,7 @@ TEST_CASE("malformed request lines get bad_request with no id", "[protocol]") {
   CHECK(mentions(decode_error(R"({"id":"7","method":"status"})").error.message, "id"));
 }
 
-TEST_CASE("unknown methods get unknown_method and keep the id", "[protocol]") {
+TEST_CASE("unknown methods get unknown_method and keep the id", "[protocol][R48]") {
   const char* lines[] = {
       R"({"id":9,"method":"STATUS"})",
       R"({"id":9,"method":"Status"})",
@@ -169,7 +169,7 @@ TEST_CASE("a missing or mistyped method or params is bad_request with the id", "
   }
 }
 
-TEST_CASE("wrong parameter types are bad_request naming the field", "[protocol]") {
+TEST_CASE("wrong parameter types are bad_request naming the field", "[protocol][R47]") {
   struct Case {
     const char* line;
     const char* field;
@@ -207,7 +207,7 @@ TEST_CASE("wrong parameter types are bad_request naming the field", "[protocol]"
         "params.jobs must be an array of strings");
 }
 
-TEST_CASE("a NUL inside a job name is refused, never truncated", "[protocol]") {
+TEST_CASE("a NUL inside a job name is refused, never truncated", "[protocol][R58]") {
   for (const char* line : {"{\"id\":1,\"method\":\"pid\",\"params\":{\"job\":\"amsa\\u0000x\"}}",
                            "{\"id\":1,\"method\":\"stop\",\"params\":{\"jobs\":[\"amsa\\u0000\"]}}",
                            "{\"id\":1,\"method\":\"signal\",\"params\":{\"job\":\"a\",\"signal\":\"USR1\\u0000\"}}"}) {
@@ -218,13 +218,13 @@ TEST_CASE("a NUL inside a job name is refused, never truncated", "[protocol]") {
   }
 }
 
-TEST_CASE("duplicate keys do not crash (the last one wins)", "[protocol]") {
+TEST_CASE("duplicate keys do not crash (the last one wins)", "[protocol][R47]") {
   const auto r = decode_request(R"({"id":1,"id":2,"method":"pid","method":"status"})");
   REQUIRE(std::holds_alternative<Request>(r));
   CHECK(std::get<Request>(r) == Request{2, Status{}});
 }
 
-TEST_CASE("deep nesting is refused before the recursive parser sees it", "[protocol]") {
+TEST_CASE("deep nesting is refused before the recursive parser sees it", "[protocol][R47]") {
   const std::string deep_array = std::string(10000, '[') + std::string(10000, ']');
   CHECK(decode_error(deep_array).error.code == ErrorCode::BadRequest);
   std::string deep_params = R"({"id":1,"method":"status","params":{"x":)";
@@ -241,7 +241,7 @@ TEST_CASE("deep nesting is refused before the recursive parser sees it", "[proto
   CHECK(std::get<Pid>(std::get<Request>(r).command).job == std::string(200, '[') + "\"" + std::string(200, '{'));
 }
 
-TEST_CASE("invalid UTF-8 never makes the codec throw", "[protocol]") {
+TEST_CASE("invalid UTF-8 never makes the codec throw", "[protocol][R58]") {
   const std::string bad = "amsa\xff\xfe\xc3";
   const std::string line = "{\"id\":1,\"method\":\"pid\",\"params\":{\"job\":\"" + bad + "\"}}";
   std::variant<Request, RequestError> r;
@@ -257,7 +257,7 @@ TEST_CASE("invalid UTF-8 never makes the codec throw", "[protocol]") {
   CHECK(std::holds_alternative<Response>(decode_response(out)));
 }
 
-TEST_CASE("an oversized request line is too_large", "[protocol]") {
+TEST_CASE("an oversized request line is too_large", "[protocol][R49]") {
   const std::string line = R"({"id":1,"method":"pid","params":{"job":")" + std::string(kMaxLineBytes, 'a') + "\"}}";
   CHECK(decode_error(line).error.code == ErrorCode::TooLarge);
 }
@@ -386,7 +386,7 @@ TEST_CASE("job_status_from_json refuses wrong shapes", "[protocol]") {
   CHECK_FALSE(parse_jobs_result(json::parse("[]")));
 }
 
-TEST_CASE("job names are [A-Za-z0-9_.-]+, at most 64 bytes", "[protocol]") {
+TEST_CASE("job names are [A-Za-z0-9_.-]+, at most 64 bytes", "[protocol][R57]") {
   for (const std::string& name : {std::string("amsa"), std::string("web.1"), std::string("A_b-c"),
                                  std::string("0"), std::string(64, 'x'), std::string("a..b"),
                                  std::string(".hidden")})
@@ -397,7 +397,7 @@ TEST_CASE("job names are [A-Za-z0-9_.-]+, at most 64 bytes", "[protocol]") {
     CHECK_FALSE(is_valid_job_name(name));
 }
 
-TEST_CASE("logs: defaults, reopen without a job, and checked line counts", "[protocol]") {
+TEST_CASE("logs: defaults, reopen without a job, and checked line counts", "[protocol][R58]") {
   CHECK(decode_ok(R"({"id":1,"method":"logs","params":{"job":"amsa"}})").command == Command{Logs{"amsa", 10}});
   CHECK(decode_ok(R"({"id":1,"method":"logs","params":{"reopen":true}})").command ==
         Command{Logs{"", 10, false, false, true}});

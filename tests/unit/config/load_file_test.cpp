@@ -157,7 +157,7 @@ TEST_CASE("a file with bytes that are not UTF-8 is a parse error, not a crash", 
   CHECK(m[0].rfind(file.string() + ":2:", 0) == 0);
 }
 
-TEST_CASE("insecure_file_problem: group or other write, or a stranger's file, is refused", "[config][load_file]") {
+TEST_CASE("insecure_file_problem: group or other write, or a stranger's file, is refused", "[config][load_file][R73]") {
   CHECK_FALSE(insecure_file_problem("/c/supd.toml", S_IFREG | 0644, 1000, 1000));
   CHECK_FALSE(insecure_file_problem("/c/supd.toml", S_IFREG | 0600, 1000, 1000));
   CHECK_FALSE(insecure_file_problem("/c/supd.toml", S_IFREG | 0444, 0, 1000));  // root's file: fine
@@ -173,7 +173,21 @@ TEST_CASE("insecure_file_problem: group or other write, or a stranger's file, is
         "fix it with: chown 1000 /c/supd.toml (or start supd with --allow-insecure-config)");
 }
 
-TEST_CASE("load_config refuses a config others may write, unless told to allow it", "[config][load_file]") {
+TEST_CASE("R73: insecure_dir_problem: a directory others may write, unless sticky, is refused",
+          "[config][load_file][R73]") {
+  CHECK_FALSE(insecure_dir_problem("/c", S_IFDIR | 0755, 1000, 1000));
+  CHECK_FALSE(insecure_dir_problem("/c", S_IFDIR | 0700, 0, 1000));  // root's directory: fine
+  CHECK_FALSE(insecure_dir_problem("/tmp", S_IFDIR | 01777, 0, 1000));  // sticky: no one swaps our file
+  CHECK(insecure_dir_problem("/c", S_IFDIR | 0775, 1000, 1000) ==
+        "its directory /c is writable by group or others (mode 0775), who could replace the file; "
+        "fix it with: chmod go-w /c (or start supd with --allow-insecure-config)");
+  CHECK(insecure_dir_problem("/c", S_IFDIR | 0777, 0, 0));
+  CHECK(insecure_dir_problem("/c", S_IFDIR | 0755, 1234, 1000) ==
+        "its directory /c is owned by uid 1234, who could replace the file; "
+        "fix it with: chown 1000 /c (or start supd with --allow-insecure-config)");
+}
+
+TEST_CASE("load_config refuses a config others may write, unless told to allow it", "[config][load_file][R73]") {
   TempDir dir;
   const auto file = dir.path() / "supd.toml";
   write_file(file, "[jobs.a]\ncommand = \"x\"\n");
