@@ -113,7 +113,16 @@ start_secs = 0
     }
     return true;
   };
+#if defined(__SANITIZE_ADDRESS__)
+  // ASan holds freed memory in its quarantine by design, so RSS says nothing here, and each
+  // cycle costs several times more: the sanitizer build runs a fifth of the cycles and checks
+  // fds only. The normal build runs all 10 000 and checks RSS.
+  constexpr int kWarmup = 1000, kCycles = 2000;
+  constexpr bool kCheckRss = false;
+#else
   constexpr int kWarmup = 1000, kCycles = 10000;
+  constexpr bool kCheckRss = true;
+#endif
   int done = 0;
   while (done < kWarmup && cycle()) ++done;
   const long rss_warm = rss_kib(d.pid());
@@ -127,7 +136,7 @@ start_secs = 0
   CHECK(failed == 0);
   CHECK(d.state("j") == "stopped");  // the last one asked
   CHECK(eventually([&] { return d.supd_fd_count() == fds; }));
-  CHECK(rss_end <= rss_warm + rss_warm / 10);
+  if (kCheckRss) CHECK(rss_end <= rss_warm + rss_warm / 10);
   const auto ev = d.ctl({"--json", "events", "j", "-n", "100000"});
   REQUIRE(ev.exit_code == kOk);
   CHECK(split_lines(ev.out).size() == 1000);  // the per-job history cap
