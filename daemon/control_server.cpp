@@ -12,6 +12,7 @@
 
 #include "common/line_reader.hpp"
 #include "common/protocol.hpp"
+#include "daemon/peer_check.hpp"
 
 namespace supd::daemon {
 
@@ -64,7 +65,7 @@ private:
       return false;
     }
     peer_ = {cred.uid, cred.pid, socket_.native_handle()};
-    if (cred.uid != ::getuid() && cred.uid != 0) {  // root may manage anyone's supd
+    if (!peer_allowed(cred.uid, ::getuid())) {
       spdlog::warn("refused a client with uid {} pid {}: supd serves only uid {}", cred.uid, cred.pid, ::getuid());
       send(protocol::encode_error(std::nullopt, {protocol::ErrorCode::PermissionDenied,
                                                  "permission denied: this supd belongs to another user"}));

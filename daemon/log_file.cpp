@@ -42,7 +42,11 @@ std::filesystem::path rotated_path(const std::filesystem::path& path, int k) {
 
 UniqueFd open_log_file(const std::filesystem::path& path, std::string& error) {
   const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640);
-  if (fd < 0) error = fmt::format("open {}: {}", path.string(), common::errno_message(errno));
+  if (fd < 0) {
+    const int err = errno;
+    error = fmt::format("open {}: {}", path.string(), common::errno_message(err));
+    errno = err;  // the caller tells a passing EMFILE from a lasting EACCES
+  }
   return UniqueFd(fd);
 }
 

@@ -119,13 +119,19 @@ SpawnResult PosixProcessOps::spawn(const config::JobSpec& spec, const std::files
   // Every allocation and every fd happens before fork.
   const auto out_path = log_dir / spec.stdout_file;
   UniqueFd out_file = open_log_file(out_path, result.error);
-  if (!out_file) return result;
+  if (!out_file) {
+    result.permanent = !is_transient(errno);  // out of fds: retried with backoff, not fatal
+    return result;
+  }
   UniqueFd err_file;
   std::filesystem::path err_path;
   if (spec.stderr_file) {
     err_path = log_dir / *spec.stderr_file;
     err_file = open_log_file(err_path, result.error);
-    if (!err_file) return result;
+    if (!err_file) {
+      result.permanent = !is_transient(errno);
+      return result;
+    }
   }
   std::error_code ec;
   auto out_pipe = common::make_pipe(ec);

@@ -62,6 +62,9 @@ TEST_CASE("R75 supd out of fds: jobs fail with Too many open files, supd answers
   // the failures stay visible and the retries can be watched.
   TestDaemon d(many_jobs(100, "autostart = false\nstart_secs = 0\nstart_retries = 1000\n"
                               "backoff_initial = \"200ms\"\nbackoff_max = \"1s\"\n"));
+  // Idle with the fd holder connected: it is started with the first job's pipe and stays.
+  REQUIRE(d.ctl({"start", "j100"}).exit_code == kOk);
+  REQUIRE(d.ctl({"stop", "j100"}).exit_code == kOk);
   const std::size_t fds_idle = d.supd_fd_count();
   REQUIRE(set_limit(d.pid(), RLIMIT_NOFILE, 128));
 
@@ -125,9 +128,10 @@ TEST_CASE("R76 fork failing with EAGAIN under RLIMIT_NPROC backs off and supd st
   DaemonOptions opts;
   opts.start = false;
   const auto id = std::to_string(uid);
-  // Room for supd and exactly two jobs. Set before supd starts: changing another process's
-  // limits needs CAP_SYS_RESOURCE, which a container's root may lack.
-  opts.wrapper = {"/usr/bin/prlimit", "--nproc=3:3", "/usr/bin/setpriv", "--reuid=" + id, "--regid=" + id,
+  // Room for supd, its fd holder (forked with the first job's pipe) and exactly two jobs. Set
+  // before supd starts: changing another process's limits needs CAP_SYS_RESOURCE, which a
+  // container's root may lack.
+  opts.wrapper = {"/usr/bin/prlimit", "--nproc=4:4", "/usr/bin/setpriv", "--reuid=" + id, "--regid=" + id,
                   "--clear-groups", "--"};
   TestDaemon d(many_jobs(5, "autostart = false\nstart_secs = 0\nstart_retries = 1000\n"
                             "backoff_initial = \"200ms\"\nbackoff_max = \"1s\"\n"),
