@@ -96,6 +96,9 @@ command = ["sleep", "1000"]
 autostart = false
 start_secs = 0
 )");
+  // One cycle first: the fd holder is connected with the first job's pipe and stays.
+  REQUIRE(d.ctl({"start", "j"}).exit_code == kOk);
+  REQUIRE(d.ctl({"stop", "j"}).exit_code == kOk);
   d.record_fd_baseline();
   const std::size_t fds = d.supd_fd_count();
   RawClient c(d.socket());
