@@ -14,27 +14,10 @@ trap cleanup EXIT
 fail=0
 say() { echo "completion_test: $*" >&2; }
 
-mkdir -m 0700 "$dir/run"
-cat > "$dir/supd.toml" <<'TOML'
-[jobs.alpha]
-command = ["sleep", "1000"]
-autostart = false
-[jobs.beta-2]
-command = ["sleep", "1000"]
-autostart = false
-TOML
-env -i PATH="$PATH" HOME="$dir" XDG_RUNTIME_DIR="$dir/run" XDG_STATE_HOME="$dir/state" \
-  "$supd" --config "$dir/supd.toml" --socket "$dir/run/supd.sock" --log-dir "$dir/logs" \
-  >"$dir/supd.out" 2>&1 &
-pid=$!
+# shellcheck source=completion_supd.sh
+source "$(dirname "${BASH_SOURCE[0]}")/completion_supd.sh"
+start_completion_supd
 export SUPD_SOCKET=$dir/run/supd.sock
-# Wait (with a deadline) until supd answers.
-for _ in $(seq 150); do
-  "$supctl" status >/dev/null 2>&1 && break
-  kill -0 "$pid" 2>/dev/null || { say "supd exited: $(cat "$dir/supd.out")"; exit 1; }
-  sleep 0.1
-done
-"$supctl" status >/dev/null || { say "supd did not answer in 15s"; exit 1; }
 
 # shellcheck source=/dev/null
 source "$src/completions/supctl.bash"

@@ -35,6 +35,16 @@ if [ "${1:-}" = --in-sandbox ]; then
   tagged() { pgrep -fx "sleep $TAG" | sort -n | tr '\n' ' '; }
   ntagged() { pgrep -cfx "sleep $TAG"; }
   is() { [ "$(prop "$1" "${3:-supd.service}")" = "$2" ]; }
+  # counter_goes_on WHEN: the counter job's log grows past where it was, every number once,
+  # in order, one gap at most in the whole file (a kill between supd's read and its write).
+  counter_goes_on() {
+    local log=$XDG_STATE_HOME/supd/logs/counter.out at verdict
+    at=$(tail -n 1 "$log")
+    eventually 10 sh -c "[ \$(tail -n 1 '$log') -gt $((at + 20)) ]" || fail "the counter's log stopped at $at $1"
+    verdict=$(awk 'NR > 1 && $1 <= prev { print "doubled or out of order at line " NR; exit }
+                   NR > 1 && $1 != prev + 1 { gaps++ } { prev = $1 } END { if (gaps > 1) print gaps " gaps" }' "$log")
+    [ -z "$verdict" ] || fail "counter.out $1: $verdict"
+  }
 
   step "systemd-analyze --user verify prints nothing"
   sed "s|@CMAKE_INSTALL_FULL_BINDIR@|$(dirname "$SUPD")|" "$SRC/systemd/supd.service.in" >"$U/supd.service"
@@ -126,13 +136,7 @@ TOML
   [ "$pids_after" = "$pids_before" ] || fail "jobs not adopted: pids $pids_before -> $pids_after"
   [ "$(tagged)" = "$old" ] || fail "tagged processes changed: $old -> $(tagged)"
   grep -q "systemd's fd store gave back" "$W/supd.out" || fail "supd did not take the pipes back from the fd store"
-  log=$XDG_STATE_HOME/supd/logs/counter.out
-  at_restart=$(tail -n 1 "$log")
-  eventually 10 sh -c "[ \$(tail -n 1 '$log') -gt $((at_restart + 20)) ]" || fail "the counter's log stopped at $at_restart"
-  # Every number once, in order; one gap at most (a kill between supd's read and its write).
-  verdict=$(awk 'NR > 1 && $1 <= prev { print "doubled or out of order at line " NR; exit }
-                 NR > 1 && $1 != prev + 1 { gaps++ } { prev = $1 } END { if (gaps > 1) print gaps " gaps" }' "$log")
-  [ -z "$verdict" ] || fail "counter.out: $verdict"
+  counter_goes_on "after the restart"
 
   step "upgrade under systemd: same MainPID, the jobs kept, their pipes handed across the exec"
   "$SUPCTL" upgrade || fail "supctl upgrade"
@@ -140,11 +144,7 @@ TOML
   is ActiveState active || fail "ActiveState=$(prop ActiveState) after upgrade"
   pids_upgraded=$(for j in one forker escaper counter; do "$SUPCTL" pid $j; done | tr '\n' ' ')
   [ "$pids_upgraded" = "$pids_before" ] || fail "jobs changed on upgrade: $pids_before -> $pids_upgraded"
-  at_upgrade=$(tail -n 1 "$log")
-  eventually 10 sh -c "[ \$(tail -n 1 '$log') -gt $((at_upgrade + 20)) ]" || fail "the counter's log stopped at $at_upgrade"
-  verdict=$(awk 'NR > 1 && $1 <= prev { print "doubled or out of order at line " NR; exit }
-                 NR > 1 && $1 != prev + 1 { gaps++ } { prev = $1 } END { if (gaps > 1) print gaps " gaps" }' "$log")
-  [ -z "$verdict" ] || fail "counter.out after the upgrade: $verdict"
+  counter_goes_on "after the upgrade"
 
   step "stop: every job and grandchild gone, supd stopped them itself"
   systemctl --user stop supd.service || fail "systemctl --user stop supd"
