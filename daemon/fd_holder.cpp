@@ -225,6 +225,21 @@ void FdHolder::quit() {
   }
 }
 
+void hand_to_holder(const fs::path& path, std::vector<HeldPipe> pipes) {
+  if (pipes.empty()) return;
+  FdHolder holder(path);
+  for (const auto& p : pipes) holder.opened(p.job, p.log_path, p.fd.get());
+  holder.disconnect();  // it keeps them for the next supd
+  spdlog::info("handed {} output pipe(s) to the fd holder: systemd's fd store closes with the unit", pipes.size());
+}
+
+std::vector<HeldPipe> take_from_holder(const fs::path& path) {
+  FdHolder holder(path);
+  auto pipes = holder.take_all();  // our own duplicates: the holder's copies may go
+  holder.quit();
+  return pipes;
+}
+
 // ---- the holder ----------------------------------------------------------------------------
 
 void run_fd_holder(int listen_fd, const fs::path& path) {

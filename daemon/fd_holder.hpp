@@ -70,6 +70,12 @@ private:
   bool failed_logged_ = false;
 };
 
+// Under systemd the pipes live in its fd store (fd_store.hpp), which systemd empties when the
+// unit stops -- as it does after `shutdown --leave-running`. So supd hands them to a holder
+// then, and the next supd takes them from it (and lets it exit) beside the fd store's.
+void hand_to_holder(const std::filesystem::path& path, std::vector<HeldPipe> pipes);
+std::vector<HeldPipe> take_from_holder(const std::filesystem::path& path);
+
 // The holder's own loop (in the forked child). Never returns.
 [[noreturn]] void run_fd_holder(int listen_fd, const std::filesystem::path& path);
 

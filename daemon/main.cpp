@@ -181,7 +181,10 @@ int run(Options opt) {
     if (handover)  // children that exited while we exec'd: their SIGCHLD went to the old image
       for (const auto& r : daemon::reap_all()) sup.on_reaped(r.pid, r.status, daemon::Clock::now());
     const auto adopted = adoption.adopt_from_records(daemon::Clock::now());
-    adoption.reattach(holder.take_all(), output);
+    auto kept_pipes = holder.take_all();
+    if (notifier.enabled())  // left by a `shutdown --leave-running` under systemd
+      for (auto& p : daemon::take_from_holder(daemon::fd_holder_path_for(socket.path))) kept_pipes.push_back(std::move(p));
+    adoption.reattach(std::move(kept_pipes), output);
     const daemon::UpgradeContext upgrade{opt.argv,          handover ? handover->start_cwd : start_cwd,
                                          listen_fd,          socket.lock_fd.get(),
                                          socket.adopted,     paths.config.string(),
@@ -198,8 +201,10 @@ int run(Options opt) {
     daemon::report_ready(ready);
     notifier.ready(sup.summary());  // READY=1: the socket listens and autostart jobs were launched
     io.run();
-    if (sup.leaving_running())
+    if (sup.leaving_running()) {
+      if (notifier.enabled()) daemon::hand_to_holder(daemon::fd_holder_path_for(socket.path), holder.take_all());
       holder.disconnect();  // it keeps the pipes for the next supd
+    }
     else
       holder.quit();  // every job is stopped: nothing of supd's outlives `supctl shutdown`
     if (!sup.leaving_running() && notifier.enabled())

@@ -7,7 +7,8 @@
 # reload back removes it; kill -9 of supd -> systemd restarts supd, which adopts the jobs
 # (KillMode=process: same pids) and takes their output pipes back from systemd's fd store,
 # so the counter job's numbered lines go on without a doubled line; `supctl upgrade` keeps
-# MainPID and the jobs; the watchdog is fed;
+# MainPID and the jobs; shutdown --leave-running then systemctl start adopts them again
+# (the pipes wait in the fd holder, as systemd empties its store with the unit); the watchdog is fed;
 # stop -> every job and grandchild gone, the escaped one by supd's cgroup sweep; socket activation by a `supctl status`;
 # afterwards no process, cgroup or mount is left. Exit 77 (SKIP) where it cannot run.
 # TESTPLAN [R30] (grep tag).
@@ -145,6 +146,18 @@ TOML
   pids_upgraded=$(for j in one forker escaper counter; do "$SUPCTL" pid $j; done | tr '\n' ' ')
   [ "$pids_upgraded" = "$pids_before" ] || fail "jobs changed on upgrade: $pids_before -> $pids_upgraded"
   counter_goes_on "after the upgrade"
+
+  step "shutdown --leave-running under systemd: the unit stops, the jobs run on, systemctl start adopts them"
+  "$SUPCTL" shutdown --leave-running || fail "supctl shutdown --leave-running"
+  eventually 10 is ActiveState inactive || fail "ActiveState=$(prop ActiveState) after shutdown --leave-running"
+  [ "$(tagged)" = "$old" ] || fail "tagged processes changed when supd left: $old -> $(tagged)"
+  grep -q "handed .* output pipe(s) to the fd holder" "$W/supd.out" || fail "supd did not hand its pipes to the holder"
+  systemctl --user start supd.service || fail "systemctl --user start supd after leaving"
+  eventually 10 is StatusText "4 running" || fail "StatusText='$(prop StatusText)' after the start"
+  pids_back=$(for j in one forker escaper counter; do "$SUPCTL" pid $j; done | tr '\n' ' ')
+  [ "$pids_back" = "$pids_before" ] || fail "jobs not adopted after leaving: $pids_before -> $pids_back"
+  counter_goes_on "after leaving and starting again"
+  pid2=$(prop MainPID)
 
   step "stop: every job and grandchild gone, supd stopped them itself"
   systemctl --user stop supd.service || fail "systemctl --user stop supd"
