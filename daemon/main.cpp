@@ -95,6 +95,17 @@ daemon::ControlSocket open_control_socket(const common::Paths& paths, const std:
   return socket;
 }
 
+// Where the jobs' output pipes wait while no supd reads them: systemd's fd store under
+// systemd (with what it passed back after a crash, or what an upgrade's exec carried), else
+// our own fd holder process.
+std::unique_ptr<daemon::PipeKeeper> make_pipe_keeper(daemon::Notifier& notifier, const std::filesystem::path& socket,
+                                                     std::vector<std::pair<std::string, int>> stored,
+                                                     const std::optional<daemon::Handover>& handover) {
+  if (!notifier.enabled()) return std::make_unique<daemon::FdHolder>(daemon::fd_holder_path_for(socket));
+  return std::make_unique<daemon::FdStore>(notifier, daemon::fd_store_dir_for(socket), std::move(stored),
+                                           handover ? handover->pipes : std::vector<daemon::HandedPipe>{});
+}
+
 int run(Options opt) {
   // Set only when `supctl upgrade` exec'd us: the old supd's socket, lock and client.
   const auto handover = daemon::take_handover();
@@ -166,22 +177,14 @@ int run(Options opt) {
     loop.on_after_event([&adoption](daemon::TimePoint now) { adoption.sync(now); });
     // ready = "notify" jobs' NOTIFY_SOCKETs, in a 0700 directory beside the control socket.
     daemon::ReadyListener ready_listener(io, sup, loop, daemon::notify_dir_for(socket.path));
-    // Under systemd the jobs' output pipes wait in its fd store; started by hand, in our holder.
-    std::unique_ptr<daemon::PipeKeeper> keeper;
-    if (notifier.enabled())
-      keeper = std::make_unique<daemon::FdStore>(notifier, daemon::fd_store_dir_for(socket.path),
-                                                 std::move(systemd.stored_fds),
-                                                 handover ? handover->pipes : std::vector<daemon::HandedPipe>{});
-    else
-      keeper = std::make_unique<daemon::FdHolder>(daemon::fd_holder_path_for(socket.path));
-    auto& holder = *keeper;
+    const auto keeper = make_pipe_keeper(notifier, socket.path, std::move(systemd.stored_fds), handover);
     output.set_pipe_hooks(
-        [&holder](const std::string& job, const std::filesystem::path& log, int fd) { holder.opened(job, log, fd); },
-        [&holder](int fd) { holder.closed(fd); });
+        [&keeper](const std::string& job, const std::filesystem::path& log, int fd) { keeper->opened(job, log, fd); },
+        [&keeper](int fd) { keeper->closed(fd); });
     if (handover)  // children that exited while we exec'd: their SIGCHLD went to the old image
       for (const auto& r : daemon::reap_all()) sup.on_reaped(r.pid, r.status, daemon::Clock::now());
     const auto adopted = adoption.adopt_from_records(daemon::Clock::now());
-    auto kept_pipes = holder.take_all();
+    auto kept_pipes = keeper->take_all();
     if (notifier.enabled())  // left by a `shutdown --leave-running` under systemd
       for (auto& p : daemon::take_from_holder(daemon::fd_holder_path_for(socket.path))) kept_pipes.push_back(std::move(p));
     adoption.reattach(std::move(kept_pipes), output);
@@ -190,7 +193,7 @@ int run(Options opt) {
                                          socket.adopted,     paths.config.string(),
                                          systemd};
     loop.on_after_event([&](daemon::TimePoint now) {
-      daemon::run_pending_upgrade(handlers, sup, output, adoption, holder, upgrade, now);
+      daemon::run_pending_upgrade(handlers, sup, output, adoption, *keeper, upgrade, now);
     });
 
     spdlog::info("supd {} listening on {}{}; config {}; logs in {}", SUPD_VERSION, socket.path.string(),
@@ -201,14 +204,13 @@ int run(Options opt) {
     daemon::report_ready(ready);
     notifier.ready(sup.summary());  // READY=1: the socket listens and autostart jobs were launched
     io.run();
-    if (sup.leaving_running()) {
-      if (notifier.enabled()) daemon::hand_to_holder(daemon::fd_holder_path_for(socket.path), holder.take_all());
-      holder.disconnect();  // it keeps the pipes for the next supd
+    if (sup.leaving_running()) {  // the pipes stay kept for the next supd
+      if (notifier.enabled()) daemon::hand_to_holder(daemon::fd_holder_path_for(socket.path), keeper->take_all());
+      keeper->disconnect();
+    } else {
+      keeper->quit();  // every job is stopped: nothing of supd's outlives `supctl shutdown`
+      if (notifier.enabled()) daemon::kill_rest_of_service_cgroup();  // what left the jobs' groups
     }
-    else
-      holder.quit();  // every job is stopped: nothing of supd's outlives `supctl shutdown`
-    if (!sup.leaving_running() && notifier.enabled())
-      daemon::kill_rest_of_service_cgroup();  // what escaped the jobs' groups (KillMode=process)
     if (!socket.adopted) ::unlink(socket.path.c_str());  // systemd's socket stays for the next activation
     spdlog::info("supd exited cleanly");
     return 0;
