@@ -4,7 +4,7 @@
 # build tree's supd, go into the sandbox's $XDG_CONFIG_HOME/systemd/user.
 # Checks: `systemd-analyze --user verify` is silent; start -> active with our STATUS text;
 # supctl through the socket; reload -> an added job runs, same MainPID, still active, and a
-# reload back removes it; kill -9 of supd -> systemd restarts supd, which adopts the jobs
+# reload back removes it; a broken config fails `systemctl reload` and changes nothing; kill -9 of supd -> systemd restarts supd, which adopts the jobs
 # (KillMode=process: same pids) and takes their output pipes back from systemd's fd store,
 # so the counter job's numbered lines go on without a doubled line; `supctl upgrade` keeps
 # MainPID and the jobs; shutdown --leave-running then systemctl start adopts them again
@@ -104,11 +104,23 @@ TOML
   cp "$XDG_CONFIG_HOME/supd/supd.toml" "$W/supd.toml.orig"
   printf '[jobs.added]\ncommand = ["sleep", "%s"]\n' "$TAG" >>"$XDG_CONFIG_HOME/supd/supd.toml"
   systemctl --user reload supd.service || fail "systemctl --user reload supd"
+  # ExecReload is `supctl reload`: systemctl returns once supd has applied it (READY=1 sent)
   is ActiveState active || fail "ActiveState=$(prop ActiveState) after reload"
   [ "$(prop MainPID)" = "$pid1" ] || fail "MainPID changed on reload: $pid1 -> $(prop MainPID)"
-  grep -q "received SIGHUP" "$W/supd.out" || fail "supd did not log the SIGHUP"
+  grep -q "reload: applying" "$W/supd.out" || fail "supd did not log the reload"
   eventually 5 sh -c "'$SUPCTL' status | grep -Eq '^added +RUNNING'" || fail "the added job is not RUNNING: $("$SUPCTL" status)"
   eventually 5 is StatusText "5 running" || fail "StatusText='$(prop StatusText)' after reload"
+
+  step "a reload of a broken config fails systemctl reload and changes nothing"
+  before=$(tagged)
+  cp "$XDG_CONFIG_HOME/supd/supd.toml" "$W/supd.toml.good"
+  printf '[jobs.broken\n' >>"$XDG_CONFIG_HOME/supd/supd.toml"
+  if systemctl --user reload supd.service 2>/dev/null; then fail "systemctl reload succeeded on a broken config"; fi
+  is ActiveState active || fail "ActiveState=$(prop ActiveState) after a refused reload"
+  [ "$(prop MainPID)" = "$pid1" ] || fail "MainPID changed on a refused reload"
+  grep -q "error(s); nothing changed" "$W/supd.out" || fail "supd did not log the refused reload"
+  [ "$(tagged)" = "$before" ] || fail "a refused reload changed the jobs: $before -> $(tagged)"
+  cp "$W/supd.toml.good" "$XDG_CONFIG_HOME/supd/supd.toml"
 
   step "reload back: the added job is stopped and gone"
   cp "$W/supd.toml.orig" "$XDG_CONFIG_HOME/supd/supd.toml"
