@@ -9,13 +9,15 @@
 //   be read) and, for a request that does not decode, decode_request's error code;
 //   an over-long line (over 1 MiB, with or without its end) gets one too_large error and the
 //   line after it is served again;
-//   after a `shutdown` (supd exits: the client sends nothing more) and at EOF the server
-//   closes the connection and forgets the session; nothing crashes, leaks or hangs.
-// After `events --follow` the session streams until the client hangs up and reads nothing else.
+//   after `events --follow` the session streams until the client hangs up and serves nothing
+//   else; the client sends nothing after a `shutdown` (supd would exit);
+//   at EOF the server closes the connection and forgets the session; nothing crashes, leaks
+//   or hangs (a request never answered shows as no EOF).
 // Input: records [op][...]: op % 8 < 6: a write of [len] bytes, then the server runs until it
-// is idle; 6: the same with (1 + byte % 20) x 64 KiB of 'x' (lines over the cap; only while the
-// stream is under 2 MiB, else an ordinary write); 7: a write of
-// [len] bytes that the next one joins before the server runs (one read may hold both).
+// is idle; 6: the same with 1 MiB - 128 + [byte] bytes of 'x' (with what comes before and
+// after it, a line just under, at or over the 1 MiB cap; only while the stream is under 2 MiB,
+// else an ordinary write); 7: a write of [len] bytes that the next one joins before the
+// server runs (one read may hold both).
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -47,7 +49,7 @@ using supd::fuzz::FuzzInput;
 
 namespace {
 
-constexpr std::size_t kFiller = 64 << 10;
+constexpr std::size_t kFillerBase = proto::kMaxLineBytes - 128;
 constexpr std::size_t kMaxFillerStream = 2 << 20;
 
 // ---- the model: what the server must answer, from the bytes alone -----------------------
@@ -265,9 +267,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::string stream;
   while (in.remaining() > 0) {
     const std::uint8_t op = in.byte() % 8;
-    // Fillers only while the stream is short: two over-long lines say all there is to say.
+    // Fillers only while the stream is short: two long lines say all there is to say.
     const bool filler = op == 6 && stream.size() < kMaxFillerStream;
-    std::string bytes = filler ? std::string((1 + in.byte() % 20) * kFiller, 'x') : std::string(in.bytes(in.byte()));
+    std::string bytes = filler ? std::string(kFillerBase + in.byte(), 'x') : std::string(in.bytes(in.byte()));
     stream += bytes;
     writes.push_back({std::move(bytes), op != 7});
   }
