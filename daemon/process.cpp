@@ -36,8 +36,16 @@ int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pi
 // makes system calls only, on its own stack, and every signal is blocked around the clone (no
 // handler of supd's runs in the child). Under ASan, fork(): the sanitizer's runtime keeps
 // state (fake stacks, shadow memory) that a child must not write into supd's memory.
+#if defined(__SANITIZE_ADDRESS__)  // g++
+#define SUPD_SPAWN_WITH_FORK 1
+#elif defined(__has_feature)  // clang
+#if __has_feature(address_sanitizer)
+#define SUPD_SPAWN_WITH_FORK 1
+#endif
+#endif
+
 pid_t start_child(const ExecPlan& plan) {
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(SUPD_SPAWN_WITH_FORK)
   const pid_t pid = ::fork();
   if (pid == 0) run_child(plan);
   return pid;
