@@ -11,7 +11,7 @@ using json = nlohmann::json;
 
 namespace {
 
-constexpr std::array<std::pair<ErrorCode, std::string_view>, 16> kErrorCodes{{
+constexpr std::array<std::pair<ErrorCode, std::string_view>, 17> kErrorCodes{{
     {ErrorCode::BadRequest, "bad_request"},
     {ErrorCode::UnknownMethod, "unknown_method"},
     {ErrorCode::UnknownJob, "unknown_job"},
@@ -28,6 +28,7 @@ constexpr std::array<std::pair<ErrorCode, std::string_view>, 16> kErrorCodes{{
     {ErrorCode::JobExists, "job_exists"},
     {ErrorCode::ConfigError, "config_error"},
     {ErrorCode::UpgradeFailed, "upgrade_failed"},
+    {ErrorCode::TooManyConnections, "too_many_connections"},
 }};
 
 // In Command's alternative order, so command.index() picks the name.

@@ -41,6 +41,7 @@ enum class ErrorCode {
   JobExists,         // "job_exists": `run` with a name already taken
   ConfigError,       // "config_error": persist could not write or re-read the config file
   UpgradeFailed,     // "upgrade_failed": the new binary failed its check or its exec; supd runs on
+  TooManyConnections,  // "too_many_connections": the peer's uid is at supd's connection cap
 };
 std::string_view wire_name(ErrorCode code);
 std::optional<ErrorCode> error_code_from_wire(std::string_view name);

@@ -108,7 +108,18 @@ Client Client::connect(const std::filesystem::path& socket, Timeout timeout,
       client.sent_ahead_ = client.next_id_++;
       bytes += proto::encode_request({*client.sent_ahead_, *then});
     }
-    client.send_all(bytes, deadline);
+    try {
+      client.send_all(bytes, deadline);
+    } catch (const ClientFailure& e) {
+      // supd may have refused this connection (another uid, too many connections) with one
+      // error line and closed it before the request arrived: that line says why.
+      std::string line;
+      if (e.kind() != Kind::Unreachable || client.read_line(line, deadline) != ReadStatus::Line) throw;
+      const auto decoded = proto::decode_response(line);
+      const auto* refusal = std::get_if<proto::Error>(&decoded);
+      if (refusal == nullptr || !is_error_without_id(line)) throw;
+      throw ClientFailure(Kind::Refused, refusal->message);
+    }
     hello = client.receive(hello_id, deadline);
   } catch (const ClientFailure& e) {
     if (e.kind() == Kind::TimedOut) throw ClientFailure(Kind::Unreachable, not_answering(socket, timeout));

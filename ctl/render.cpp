@@ -68,6 +68,7 @@ std::string hint_for(proto::ErrorCode code) {
   case ErrorCode::JobExists: return "pick another name, or use supctl stop/start";
   case ErrorCode::ConfigError: return "fix the config file, then try again";
   case ErrorCode::UpgradeFailed: return "fix or reinstall the supd binary, then run: supctl upgrade";
+  case ErrorCode::TooManyConnections: return "end some `logs -f`/`events -f` clients of this user, then retry";
   }
   return "see supd's log";
 }

@@ -9,6 +9,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -31,6 +32,8 @@ using common::UniqueFd;
 namespace fs = std::filesystem;
 
 constexpr auto kGroupPoll = std::chrono::milliseconds(100);
+// Without pidfds, how often /proc is read to learn that an adopted process exited.
+constexpr auto kExitPoll = std::chrono::seconds(1);
 
 int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0U)); }
 
@@ -51,6 +54,19 @@ TimePoint from_wall_ms(std::int64_t ms, TimePoint now) {
 bool has_exited(int pidfd) {
   pollfd p{pidfd, POLLIN, 0};
   return ::poll(&p, 1, 0) > 0;
+}
+
+// Without a pidfd: is `pid` still the process that started at `starttime`, and not a zombie?
+// A zombie child of ours counts as running: SIGCHLD brings its real status.
+bool still_running(pid_t pid, std::uint64_t starttime) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!in || !std::getline(in, line) || parse_stat_starttime(line) != starttime) return false;
+  const auto close = line.rfind(')');
+  if (close == std::string::npos || close + 4 > line.size()) return false;
+  const char state = line[close + 2];
+  if (state != 'Z' && state != 'X') return true;
+  return std::atol(line.c_str() + close + 4) == ::getpid();
 }
 
 std::string join(const std::vector<std::string>& argv) {
@@ -131,7 +147,8 @@ std::vector<JobRecord> RecordStore::load_all() const {
 // ---- Adoption ------------------------------------------------------------------------------
 
 Adoption::Adoption(asio::io_context& io, Supervisor& sup, fs::path records_dir, std::function<void()> after_event)
-    : io_(io), sup_(sup), store_(std::move(records_dir)), after_event_(std::move(after_event)), group_poll_(io) {
+    : io_(io), sup_(sup), store_(std::move(records_dir)), after_event_(std::move(after_event)), group_poll_(io),
+      exit_poll_(io) {
   store_.create_dir();
 }
 
@@ -139,6 +156,7 @@ Adoption::~Adoption() {
   std::error_code ignored;
   for (auto& [name, watch] : watches_) watch->close(ignored);
   group_poll_.cancel();
+  exit_poll_.cancel();
 }
 
 std::size_t Adoption::adopt_from_records(TimePoint now) {
@@ -169,8 +187,12 @@ std::size_t Adoption::adopt_from_records(TimePoint now) {
 bool Adoption::adopt(Job& job, const JobRecord& r, TimePoint now) {
   // pidfd first, start time second: a match means the pidfd names the very process that was
   // started (a PID recycled before or after the pidfd_open has another start time).
-  UniqueFd pidfd(pidfd_open(r.pid));
-  if (!pidfd) {
+  const int fd = pidfd_open(r.pid);
+  // No pidfds here (ENOSYS: Linux before 5.3, or a seccomp filter): the start time alone says
+  // whether the pid is still the very process, and /proc is polled for its exit.
+  const bool no_pidfds = fd < 0 && errno != ESRCH;
+  UniqueFd pidfd(fd);
+  if (!pidfd && (!no_pidfds || !process_starttime(r.pid))) {
     spdlog::info("job {}: pid {} of a previous supd is gone; starting it as configured", r.name, r.pid);
     return false;
   }
@@ -179,7 +201,7 @@ bool Adoption::adopt(Job& job, const JobRecord& r, TimePoint now) {
                  r.name, r.pid);
     return false;
   }
-  if (has_exited(pidfd.get())) {
+  if (pidfd ? has_exited(pidfd.get()) : !still_running(r.pid, r.starttime)) {
     spdlog::info("job {}: pid {} of a previous supd has exited; starting it as configured", r.name, r.pid);
     return false;
   }
@@ -209,9 +231,15 @@ bool Adoption::adopt(Job& job, const JobRecord& r, TimePoint now) {
   }
   written_[job.spec.name] = {r.pid};
   adopted_.insert(job.spec.name);
-  watch_exit(job);
-  spdlog::info("job {}: adopted pid {} (up {:.0f}s, {} restart(s)) from a previous supd", r.name, r.pid,
-               std::chrono::duration<double>(now - job.started_at).count(), job.restarts());
+  if (no_pidfds) {
+    polled_[job.spec.name] = {r.pid, r.starttime};
+    poll_exits_soon();
+  } else {
+    watch_exit(job);
+  }
+  spdlog::info("job {}: adopted pid {} (up {:.0f}s, {} restart(s)) from a previous supd{}", r.name, r.pid,
+               std::chrono::duration<double>(now - job.started_at).count(), job.restarts(),
+               no_pidfds ? " (no pidfds on this kernel: its exit is looked for in /proc every second)" : "");
   return true;
 }
 
@@ -297,9 +325,37 @@ void Adoption::sync(TimePoint now) {
     for (auto& [name, watch] : watches_) watch->close(ignored);
     watches_.clear();
     group_poll_.cancel();
+    polled_.clear();
+    exit_poll_.cancel();
     return;
   }
   if (poll) poll_groups_soon();
+}
+
+void Adoption::poll_exits_soon() {
+  if (exit_polling_ || polled_.empty()) return;
+  exit_polling_ = true;
+  exit_poll_.expires_after(kExitPoll);
+  exit_poll_.async_wait([this](std::error_code ec) {
+    exit_polling_ = false;
+    if (ec) return;
+    bool any = false;
+    for (auto it = polled_.begin(); it != polled_.end();) {
+      const Job* job = sup_.find(it->first);
+      const auto [pid, starttime] = it->second;
+      if (job == nullptr || !job->rt.main_alive || job->pid != pid) {
+        it = polled_.erase(it);  // reaped as our child, or replaced
+      } else if (!still_running(pid, starttime)) {
+        it = polled_.erase(it);
+        sup_.on_reaped(pid, common::ExitStatus::unknown_adopted(), Clock::now());
+        any = true;
+      } else {
+        ++it;
+      }
+    }
+    if (any) after_event_();
+    poll_exits_soon();
+  });
 }
 
 void Adoption::poll_groups_soon() {

@@ -6,7 +6,8 @@
 //    same one (pidfd_open, then the start time in /proc/PID/stat) becomes a running job again:
 //    same pid, uptime and restart count. An adopted process is not supd's child, so its exit
 //    is learned from its pidfd becoming readable ("exited, status unknown (adopted)" unless it
-//    is a child after all, after `upgrade`), and its group is watched by polling.
+//    is a child after all, after `upgrade`), and its group is watched by polling. Without
+//    pidfds (old kernels) the start time alone identifies it and /proc is polled for its exit.
 #pragma once
 #include <asio/io_context.hpp>
 #include <asio/posix/stream_descriptor.hpp>
@@ -70,6 +71,7 @@ private:
   bool adopt(Job& job, const JobRecord& record, TimePoint now);
   void watch_exit(Job& job);
   void poll_groups_soon();
+  void poll_exits_soon();
 
   struct Written {
     pid_t pid = 0;
@@ -84,6 +86,13 @@ private:
   std::map<std::string, std::shared_ptr<asio::posix::stream_descriptor>> watches_;
   asio::steady_timer group_poll_;
   bool polling_ = false;
+  struct Polled {
+    pid_t pid = 0;
+    std::uint64_t starttime = 0;
+  };
+  std::map<std::string, Polled> polled_;  // adopted without a pidfd: their exit is looked for in /proc
+  asio::steady_timer exit_poll_;
+  bool exit_polling_ = false;
 };
 
 }  // namespace supd::daemon

@@ -8,6 +8,7 @@
 
 #include <asio/post.hpp>
 #include <asio/write.hpp>
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "common/line_reader.hpp"
@@ -29,17 +30,55 @@ constexpr auto kStallTimeout = std::chrono::seconds(10);
 // A request must be complete this long after its first byte arrived: a client dripping bytes
 // (slowloris) cannot hold a connection and its buffer forever. Tools send whole lines.
 constexpr auto kRequestTimeout = std::chrono::seconds(10);
+// Connections one uid may hold at once (root's count apart from the user's). A user keeps a
+// few `logs -f`/`events -f` followers and scripts open; 128 is far above that, yet bounds the
+// fds and buffers clients can take from the jobs (each job holds 3-4 fds). At the cap, a new
+// connection takes the slot of the uid's oldest one that has not sent a complete request yet
+// (idle or dripping bytes); if there is none, the new one is refused. A constant, not a
+// setting: nothing but an attack reaches it.
+constexpr std::size_t kMaxConnectionsPerUid = 128;
+// A capped uid's episode ends (and is logged) once it is back below this many connections.
+constexpr std::size_t kCapEpisodeEnd = kMaxConnectionsPerUid * 3 / 4;
 }
 
 class Session : public std::enable_shared_from_this<Session> {
 public:
   Session(ControlServer& server, stream_protocol::socket socket)
       : server_(server), socket_(std::move(socket)), stall_timer_(socket_.get_executor()),
-        request_timer_(socket_.get_executor()), lines_(protocol::kMaxLineBytes) {}
+        request_timer_(socket_.get_executor()), lines_(protocol::kMaxLineBytes), serial_(server.next_serial_++) {}
 
   void start() {
     if (!read_peer()) return;
+    if (!server_.admit(*this)) return;
+    admitted_ = true;
     read();
+  }
+
+  uid_t uid() const { return peer_.uid; }
+  std::uint64_t serial() const { return serial_; }
+  // Counted against its uid's cap: admitted and not on its way out.
+  bool holds_slot() const { return admitted_ && !finishing_ && !closed_; }
+  // Has never sent a complete request (idle, or dripping bytes): a follower or a client
+  // that has been answered is never evicted.
+  bool stalled() const { return holds_slot() && !served_ && !busy_; }
+
+  // Makes room for a newer connection of the same uid: one error line, then closed.
+  void evict() {
+    send(protocol::encode_error(std::nullopt, {protocol::ErrorCode::TooManyConnections,
+                                               fmt::format("closed to make room: uid {} is at its cap of {} connections "
+                                                           "and this one sent no complete request; send whole lines",
+                                                           peer_.uid, kMaxConnectionsPerUid)}));
+    finish();
+  }
+
+  // Not admitted: one error line, then closed once it is written.
+  void refuse() {
+    send(protocol::encode_error(std::nullopt, {protocol::ErrorCode::TooManyConnections,
+                                               fmt::format("too many connections from uid {} (cap {}, every one busy "
+                                                           "or following); end some `logs -f`/`events -f` clients "
+                                                           "and retry",
+                                                           peer_.uid, kMaxConnectionsPerUid)}));
+    finishing_ = true;
   }
 
   // Flush what is queued, then close; a shutdown caller's fd stays open until supd exits.
@@ -118,6 +157,7 @@ private:
         continue;
       }
       ++answered_this_turn;
+      served_ = true;
       request_done();
       busy_ = true;
       answered_ = false;
@@ -282,6 +322,9 @@ private:
   bool finishing_ = false;
   bool peer_closed_ = false;
   bool closed_ = false;
+  const std::uint64_t serial_;  // accept order
+  bool admitted_ = false;       // counted against its uid's cap
+  bool served_ = false;         // sent at least one complete request
 };
 
 ControlServer::ControlServer(asio::io_context& io, int listen_fd, Handlers& handlers,
@@ -314,8 +357,43 @@ void ControlServer::accept() {
   });
 }
 
+std::size_t ControlServer::connections_of(uid_t uid) const {
+  std::size_t n = 0;
+  for (const auto& s : sessions_)
+    if (s->uid() == uid && s->holds_slot()) ++n;
+  return n;
+}
+
+bool ControlServer::admit(Session& session) {
+  const uid_t uid = session.uid();
+  if (connections_of(uid) < kMaxConnectionsPerUid) return true;
+  auto [episode, first] = capped_.try_emplace(uid);
+  if (first)
+    spdlog::warn("uid {} has {} connections to supd, its cap: each new one closes its oldest connection that sent "
+                 "no complete request, or is refused when there is none",
+                 uid, kMaxConnectionsPerUid);
+  std::shared_ptr<Session> victim;
+  for (const auto& s : sessions_)
+    if (s.get() != &session && s->uid() == uid && s->stalled() && (!victim || s->serial() < victim->serial()))
+      victim = s;
+  if (victim) {
+    ++episode->second.evicted;
+    victim->evict();
+    return true;
+  }
+  ++episode->second.refused;
+  session.refuse();
+  return false;
+}
+
 void ControlServer::forget(const std::shared_ptr<Session>& session) {
   sessions_.erase(session);
+  if (auto it = capped_.find(session->uid()); it != capped_.end() && connections_of(it->first) < kCapEpisodeEnd) {
+    spdlog::info("uid {} is well below its connection cap again; meanwhile {} stalled connection(s) were closed "
+                 "to make room and {} refused",
+                 it->first, it->second.evicted, it->second.refused);
+    capped_.erase(it);
+  }
   if (finishing_ && sessions_.empty()) finish_timer_.cancel();
 }
 

@@ -1,12 +1,19 @@
 // The control socket: accepts clients, checks their uid with SO_PEERCRED, frames NDJSON with a
 // cap, answers one request at a time per connection (at most 16 per loop turn, round robin),
 // bounds each client's outbox so a slow reader cannot grow supd, and drops a client whose
-// request is not complete 10 s after its first byte. Never throws into the loop.
+// request is not complete 10 s after its first byte, and caps the connections of each uid
+// (kMaxConnectionsPerUid: a stalled one is evicted for a new one, else the new one is refused).
+// Never throws into the loop.
 #pragma once
 #include <asio/io_context.hpp>
 #include <asio/local/stream_protocol.hpp>
 #include <asio/steady_timer.hpp>
 
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
 #include <memory>
 #include <set>
 
@@ -32,6 +39,17 @@ private:
   friend class Session;
   void accept();
   void forget(const std::shared_ptr<Session>& session);
+  // Takes a new connection of an allowed uid into that uid's cap: true if it may be served
+  // (an older stalled one of the same uid may have been evicted for it).
+  bool admit(Session& session);
+  std::size_t connections_of(uid_t uid) const;
+
+  // While a uid is at its cap: what was done about it, logged once when it starts and once
+  // when the uid is below the cap again.
+  struct CapEpisode {
+    std::size_t evicted = 0;
+    std::size_t refused = 0;
+  };
 
   asio::io_context& io_;
   asio::local::stream_protocol::acceptor acceptor_;
@@ -42,6 +60,8 @@ private:
   std::set<std::shared_ptr<Session>> sessions_;
   bool finishing_ = false;
   bool accept_failing_ = false;
+  std::uint64_t next_serial_ = 0;  // accept order: the oldest stalled connection goes first
+  std::map<uid_t, CapEpisode> capped_;
 };
 
 }  // namespace supd::daemon

@@ -21,8 +21,11 @@ std::string jobs_config(int n) {
 
 }  // namespace
 
+// 128 connections per uid (kMaxConnectionsPerUid): the 72 beyond it each close the oldest
+// dripping connection; the 128 left are closed by the 10 s request deadline.
 TEST_CASE("R55 two hundred clients dripping one byte every 2 s are closed and status keeps working",
           "[integration][stress][R55]") {
+  constexpr int kCap = 128;
   TestDaemon d(jobs_config(2));
   REQUIRE(d.wait_running("j2") > 0);
   d.record_fd_baseline();
@@ -61,14 +64,26 @@ TEST_CASE("R55 two hundred clients dripping one byte every 2 s are closed and st
   INFO("status answered " << status_ok << " of " << status_runs << " times; bytes dripped " << sent_bytes);
   CHECK(all_closed);
   CHECK(status_ok == status_runs);
-  int with_error = 0;
+  // Every one got an error line: the cap's (it was evicted for a newer connection) or the
+  // request deadline's.
+  int with_error = 0, evicted = 0, timed_out = 0;
   for (auto& c : clients) {
     const auto line = c->buffered().substr(0, c->buffered().find('\n'));
     const auto j = json::parse(line, nullptr, false);
-    if (j.is_object() && j["ok"] == false && j["error"]["code"].is_string()) ++with_error;
+    if (j.is_object() && j["ok"] == false && j["error"]["code"].is_string()) {
+      ++with_error;
+      if (j["error"]["code"] == "too_many_connections") ++evicted;
+      if (j["error"]["code"] == "bad_request") ++timed_out;
+    }
     c->close();
   }
+  INFO("evicted at the cap: " << evicted << ", closed by the request deadline: " << timed_out);
   CHECK(with_error == kClients);
+  CHECK(evicted + timed_out == kClients);
+  // At least those beyond the cap; each supctl status at the cap evicts one more.
+  CHECK(evicted >= kClients - kCap);
+  CHECK(timed_out > 0);
+  CHECK(eventually([&] { return contains(d.supd_output(), "is well below its connection cap again"); }));
   CHECK(d.ctl({"status"}).exit_code == kOk);
   d.finish();
 }

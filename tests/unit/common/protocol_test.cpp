@@ -286,7 +286,7 @@ TEST_CASE("every error code round-trips through its wire name", "[protocol]") {
                            ErrorCode::InvalidName,      ErrorCode::InvalidSignal, ErrorCode::NotRunning,
                            ErrorCode::StartFailed,      ErrorCode::StopFailed,    ErrorCode::PermissionDenied,
                            ErrorCode::VersionMismatch,  ErrorCode::TooLarge,      ErrorCode::ShuttingDown,
-                           ErrorCode::Internal};
+                           ErrorCode::Internal,         ErrorCode::TooManyConnections};
   for (const auto code : all) {
     const auto name = wire_name(code);
     INFO(name);
