@@ -53,7 +53,8 @@ struct Error {
 };
 
 // ---- requests ------------------------------------------------------------------------
-// Job lists: empty or ["all"] on start/stop/restart means every job; empty on status means all.
+// Job lists: ["all"] on start/stop/restart means every job (an empty list is refused there:
+// a forgotten name must not stop everything); empty on status means all.
 struct Hello     { int protocol = kProtocolVersion; bool operator==(const Hello&) const = default; };
 struct Status    { std::vector<std::string> jobs; bool operator==(const Status&) const = default; };
 struct Start     { std::vector<std::string> jobs; bool wait = true; bool operator==(const Start&) const = default; };
