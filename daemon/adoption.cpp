@@ -56,12 +56,20 @@ bool has_exited(int pidfd) {
   return ::poll(&p, 1, 0) > 0;
 }
 
+// The line of /proc/PID/stat, or nullopt when the process is gone.
+std::optional<std::string> read_stat(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!in || !std::getline(in, line)) return std::nullopt;
+  return line;
+}
+
 // Without a pidfd: is `pid` still the process that started at `starttime`, and not a zombie?
 // A zombie child of ours counts as running: SIGCHLD brings its real status.
 bool still_running(pid_t pid, std::uint64_t starttime) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!in || !std::getline(in, line) || parse_stat_starttime(line) != starttime) return false;
+  const auto stat = read_stat(pid);
+  if (!stat || parse_stat_starttime(*stat) != starttime) return false;
+  const std::string& line = *stat;
   const auto close = line.rfind(')');
   if (close == std::string::npos || close + 4 > line.size()) return false;
   const char state = line[close + 2];
@@ -80,10 +88,9 @@ std::string join(const std::vector<std::string>& argv) {
 fs::path records_dir_for(const fs::path& socket) { return fs::path(socket.string() + ".jobs"); }
 
 std::optional<std::uint64_t> process_starttime(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!in || !std::getline(in, line)) return std::nullopt;
-  return parse_stat_starttime(line);
+  const auto stat = read_stat(pid);
+  if (!stat) return std::nullopt;
+  return parse_stat_starttime(*stat);
 }
 
 // ---- RecordStore ---------------------------------------------------------------------------
@@ -192,11 +199,12 @@ bool Adoption::adopt(Job& job, const JobRecord& r, TimePoint now) {
   // whether the pid is still the very process, and /proc is polled for its exit.
   const bool no_pidfds = fd < 0 && errno != ESRCH;
   UniqueFd pidfd(fd);
-  if (!pidfd && (!no_pidfds || !process_starttime(r.pid))) {
+  const auto starttime = process_starttime(r.pid);
+  if (!pidfd && (!no_pidfds || !starttime)) {
     spdlog::info("job {}: pid {} of a previous supd is gone; starting it as configured", r.name, r.pid);
     return false;
   }
-  if (process_starttime(r.pid) != r.starttime) {
+  if (starttime != r.starttime) {
     spdlog::warn("job {}: pid {} now belongs to another process; not adopted, starting the job as configured",
                  r.name, r.pid);
     return false;
