@@ -9,6 +9,7 @@ An adapter class is built per daemon instance: Adapter(bench, sandbox, jobs), th
   shutdown()              stop every job and the daemon; nothing may be left running
   env                     the environment for its client calls
 and the class method missing() says why the peer cannot run here (None when it can).
+runit and s6 share a service-dir layout: their adapters are in scandir_peers.py.
 """
 import json
 import math
@@ -19,6 +20,7 @@ import subprocess
 import time
 
 from procs import spawn, wait_until
+from scandir_peers import Runit, S6
 
 
 class Job:
@@ -215,23 +217,6 @@ class Supervisord(Supd):
             os.kill(self.pid, signal.SIGKILL)
         self.bench.procs.wait(self.pid, 120, quiet=True)
         self.pid = None
-
-
-class NotWritten:
-    """A peer named in PEERS whose adapter is not written yet (the interface above is the work)."""
-    name = ""
-
-    @classmethod
-    def missing(cls):
-        return f"no adapter yet for {cls.name} (bench/adapters.py: implement the Supd interface)"
-
-
-class Runit(NotWritten):
-    name = "runit"
-
-
-class S6(NotWritten):
-    name = "s6"
 
 
 ADAPTERS = {"supd": Supd, "supervisord": Supervisord, "runit": Runit, "s6": S6}
