@@ -23,9 +23,10 @@ const common::Event& EventLog::record(common::Event event, Level level) {
   event.time = clock_();
   auto& ring = event.job ? jobs_[*event.job] : daemon_;
   const std::size_t cap = event.job ? per_job_ : daemon_ring_;
-  ring.push_back(std::move(event));
+  ring.push_back(keep(event));
   if (ring.size() > cap) ring.pop_front();
-  const common::Event& kept = ring.back();
+  last_ = std::move(event);
+  const common::Event& kept = last_;
   if (sink_) sink_(level, (kept.job ? "job " : "") + common::describe(kept));
 
   // A listener may unsubscribe itself or another one: iterate over a copy of the tokens.
@@ -45,14 +46,68 @@ std::vector<common::Event> EventLog::history(const std::optional<std::string>& j
                                              std::optional<std::size_t> limit) const {
   std::vector<common::Event> out;
   if (job) {
-    if (const auto it = jobs_.find(*job); it != jobs_.end()) out.assign(it->second.begin(), it->second.end());
+    if (const auto it = jobs_.find(*job); it != jobs_.end())
+      for (const auto& k : it->second) out.push_back(restore(k, &it->first));
   } else {
-    out.assign(daemon_.begin(), daemon_.end());
-    for (const auto& [name, ring] : jobs_) out.insert(out.end(), ring.begin(), ring.end());
+    for (const auto& k : daemon_) out.push_back(restore(k, nullptr));
+    for (const auto& [name, ring] : jobs_)
+      for (const auto& k : ring) out.push_back(restore(k, &name));
     std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
   }
   if (limit && out.size() > *limit) out.erase(out.begin(), out.end() - static_cast<std::ptrdiff_t>(*limit));
   return out;
+}
+
+EventLog::Kept EventLog::keep(const common::Event& e) {
+  Kept k;
+  k.seq = e.seq;
+  k.time = e.time;
+  k.reason = e.reason;
+  k.exit = e.exit;
+  k.pid = e.pid;
+  k.kind = intern(e.kind);
+  k.from = intern(e.from);
+  k.to = intern(e.to);
+  k.signal = intern(e.signal);
+  if (e.who) {
+    k.who = static_cast<std::uint8_t>(static_cast<int>(e.who->kind) + 1);
+    k.uid = e.who->uid;
+    k.who_pid = e.who->pid;
+    k.exe = intern(e.who->exe);
+  }
+  return k;
+}
+
+common::Event EventLog::restore(const Kept& k, const std::string* job) const {
+  common::Event e;
+  e.seq = k.seq;
+  e.time = k.time;
+  if (job) e.job = *job;
+  e.kind = word(k.kind).value_or("");
+  e.from = word(k.from);
+  e.to = word(k.to);
+  e.reason = k.reason;
+  if (k.who != 0)
+    e.who = common::EventOrigin{static_cast<common::EventOrigin::Kind>(k.who - 1), k.uid, k.who_pid,
+                                word(k.exe).value_or("")};
+  e.signal = word(k.signal);
+  e.pid = k.pid;
+  e.exit = k.exit;
+  return e;
+}
+
+std::uint32_t EventLog::intern(const std::optional<std::string>& w) {
+  if (!w) return 0;
+  if (const auto it = word_index_.find(*w); it != word_index_.end()) return it->second;
+  words_.push_back(*w);
+  const auto index = static_cast<std::uint32_t>(words_.size());
+  word_index_.emplace(*w, index);
+  return index;
+}
+
+std::optional<std::string> EventLog::word(std::uint32_t index) const {
+  if (index == 0 || index > words_.size()) return std::nullopt;
+  return words_[index - 1];
 }
 
 std::uint64_t EventLog::subscribe(std::optional<std::string> job, Listener listener) {

@@ -10,6 +10,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <sys/types.h>
 #include <vector>
 
 #include "common/event.hpp"
@@ -49,12 +50,34 @@ private:
     std::optional<std::string> job;
     Listener listener;
   };
+  // What a history keeps of one event: about a third of common::Event's size, because with
+  // many jobs the histories are most of supd's memory (1000 jobs: ~7 events each at start).
+  // The job is the ring's key; kind, states, signal and the client's exe are interned words
+  // (an index + 1 into words_, 0 = none): a few dozen distinct ones over supd's life.
+  struct Kept {
+    std::uint64_t seq = 0;
+    common::WallTime time{};
+    std::string reason;
+    std::optional<common::ExitStatus> exit;
+    std::optional<int> pid;
+    std::uint32_t kind = 0, from = 0, to = 0, signal = 0, exe = 0;
+    std::uint8_t who = 0;  // 0: none, else EventOrigin::Kind + 1
+    uid_t uid = 0;
+    pid_t who_pid = 0;
+  };
+  Kept keep(const common::Event& event);
+  common::Event restore(const Kept& kept, const std::string* job) const;
+  std::uint32_t intern(const std::optional<std::string>& word);
+  std::optional<std::string> word(std::uint32_t index) const;
 
   WallClock clock_;
   std::size_t per_job_, daemon_ring_;
   std::uint64_t next_seq_ = 1;
-  std::map<std::string, std::deque<common::Event>, std::less<>> jobs_;
-  std::deque<common::Event> daemon_;
+  std::map<std::string, std::deque<Kept>, std::less<>> jobs_;
+  std::deque<Kept> daemon_;
+  std::vector<std::string> words_;
+  std::map<std::string, std::uint32_t, std::less<>> word_index_;
+  common::Event last_;  // the event record() returned, whole
   std::map<std::uint64_t, Subscription> listeners_;
   std::uint64_t next_token_ = 1;
   LogSink sink_;

@@ -394,7 +394,7 @@ Response Handlers::why(std::uint64_t id, const protocol::Why& c, TimePoint now) 
   const Job& job = *jobs.front();
   json r = json::object();
   r["job"] = job.spec.name;
-  r["exited"] = job.last_death.has_value();
+  r["exited"] = job.last_death != nullptr;
   const auto& d = job.last_death;
   r["exit"] = d ? protocol::exit_to_json(d->status) : json(nullptr);
   r["exit_pid"] = d ? json(d->pid) : json(nullptr);

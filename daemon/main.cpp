@@ -13,7 +13,6 @@
 #include <asio/io_context.hpp>
 #include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
-#include <systemd/sd-daemon.h>
 
 #include "common/paths.hpp"
 #include "common/sys_error.hpp"

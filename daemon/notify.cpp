@@ -1,5 +1,6 @@
 #include "daemon/notify.hpp"
 
+#include <dlfcn.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
@@ -29,16 +30,47 @@ bool make_address(const std::string& name, sockaddr_un& addr, socklen_t& len) {
   return true;
 }
 
+// libsystemd, loaded only when systemd passed something to read (WATCHDOG_USEC, LISTEN_FDS):
+// started by hand, supd maps neither it nor the six libraries it pulls in (about 1 MiB of its
+// memory; docs/design-decisions.md, "supd's memory").
+struct Libsystemd {
+  decltype(&::sd_watchdog_enabled) watchdog_enabled = nullptr;
+  decltype(&::sd_listen_fds_with_names) listen_fds_with_names = nullptr;
+};
+
+std::optional<Libsystemd> load_libsystemd() {
+  void* lib = ::dlopen("libsystemd.so.0", RTLD_NOW | RTLD_LOCAL);  // kept for supd's life
+  if (lib == nullptr) {
+    const char* why = ::dlerror();
+    spdlog::warn("systemd passed WATCHDOG_USEC or LISTEN_FDS but libsystemd.so.0 cannot be loaded ({}); "
+                 "ignoring them: install libsystemd0",
+                 why != nullptr ? why : "unknown error");
+    return std::nullopt;
+  }
+  Libsystemd api;
+  api.watchdog_enabled = reinterpret_cast<decltype(api.watchdog_enabled)>(::dlsym(lib, "sd_watchdog_enabled"));
+  api.listen_fds_with_names =
+      reinterpret_cast<decltype(api.listen_fds_with_names)>(::dlsym(lib, "sd_listen_fds_with_names"));
+  if (api.watchdog_enabled == nullptr || api.listen_fds_with_names == nullptr) {
+    spdlog::warn("libsystemd.so.0 lacks sd_watchdog_enabled or sd_listen_fds_with_names; ignoring "
+                 "WATCHDOG_USEC and LISTEN_FDS");
+    return std::nullopt;
+  }
+  return api;
+}
+
 }  // namespace
 
 SystemdEnvironment take_systemd_environment() {
   SystemdEnvironment env;
   if (const char* s = std::getenv("NOTIFY_SOCKET")) env.notify_socket = s;
+  std::optional<Libsystemd> sd;
+  if (std::getenv("WATCHDOG_USEC") != nullptr || std::getenv("LISTEN_FDS") != nullptr) sd = load_libsystemd();
   std::uint64_t usec = 0;
-  if (::sd_watchdog_enabled(/*unset_environment=*/1, &usec) > 0 && usec > 0)
+  if (sd && sd->watchdog_enabled(/*unset_environment=*/1, &usec) > 0 && usec > 0)
     env.watchdog = std::chrono::microseconds(usec);
   char** names = nullptr;
-  const int n = ::sd_listen_fds_with_names(/*unset_environment=*/1, &names);  // also close-on-exec
+  const int n = sd ? sd->listen_fds_with_names(/*unset_environment=*/1, &names) : 0;  // also close-on-exec
   for (int i = 0; i < n; ++i) {
     const std::string_view name = names != nullptr && names[i] != nullptr ? names[i] : "";
     if (name.starts_with(kStoredPipePrefix)) env.stored_fds.emplace_back(std::string(name), SD_LISTEN_FDS_START + i);

@@ -27,7 +27,7 @@ void OutputCapture::attach(const std::string& job, std::vector<CaptureStream> st
     for (const auto& [name, other] : readers_) written_by_another = written_by_another || other->file == file;
     if (s.new_run && !file->at_line_start() && !written_by_another) (void)file->write("\n");
     const int fd = s.pipe.release();
-    auto reader = std::make_shared<Reader>(Reader{job, asio::posix::stream_descriptor(io_, fd), file, s.path, {}, {},
+    auto reader = std::make_shared<Reader>(Reader{job, asio::posix::stream_descriptor(io_, fd), file, {}, {},
                                                   asio::steady_timer(io_), false});
     if (s.timestamps == config::Timestamps::Prefix) reader->stamper.emplace();
     std::error_code ec;
@@ -95,7 +95,7 @@ void OutputCapture::hold_back(const std::shared_ptr<Reader>& reader, std::string
   if (held_back_++ == 0 || err != ENOSPC)
     spdlog::error("job {}: writing {} failed: {}; holding its output back (the job blocks once its pipe is "
                   "full, nothing is dropped) and retrying every second",
-                  reader->job, reader->path.string(), common::errno_message(err));
+                  reader->job, reader->file->path().string(), common::errno_message(err));
   retry_later(reader);
 }
 
@@ -105,7 +105,7 @@ bool OutputCapture::flush_pending(Reader& r) {
   r.pending.erase(0, written);
   if (!ok) return false;
   if (held_back_ > 0) --held_back_;
-  spdlog::info("job {}: writing {} works again; the output held back is written", r.job, r.path.string());
+  spdlog::info("job {}: writing {} works again; the output held back is written", r.job, r.file->path().string());
   return true;
 }
 
@@ -151,7 +151,7 @@ void OutputCapture::close_all() {
     copy_available(reader, kReadsToDrain);
     if (!reader->pending.empty())
       spdlog::error("job {}: {} byte(s) of output could not be written to {} before supd exited", job,
-                    reader->pending.size(), reader->path.string());
+                    reader->pending.size(), reader->file->path().string());
     std::error_code ec;
     reader->retry.cancel();
     reader->pipe.close(ec);
@@ -167,7 +167,7 @@ void OutputCapture::close_all() {
 }
 
 std::shared_ptr<LogFile>& OutputCapture::file_for(const std::filesystem::path& path) {
-  auto& file = files_[path.lexically_normal()];
+  auto& file = files_[path.lexically_normal().native()];
   if (!file) file = std::make_shared<LogFile>(path);
   return file;
 }

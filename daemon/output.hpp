@@ -46,8 +46,7 @@ private:
   struct Reader {
     std::string job;
     asio::posix::stream_descriptor pipe;
-    std::shared_ptr<LogFile> file;  // shared with other readers of the same path
-    std::filesystem::path path;
+    std::shared_ptr<LogFile> file;  // shared with other readers of the same path; file->path() names it
     // Disk full (or any write error): the bytes read but not yet written wait here, the pipe
     // is not read meanwhile (so the job blocks once its pipe is full: back-pressure, nothing
     // dropped), and a timer offers them to the file again.
@@ -74,7 +73,9 @@ private:
 
   asio::io_context& io_;
   std::multimap<std::string, std::shared_ptr<Reader>> readers_;
-  std::map<std::filesystem::path, std::shared_ptr<LogFile>> files_;  // by path, kept for followers
+  // By normalized path (a string: a std::filesystem::path keeps a list of its components,
+  // hundreds of bytes per job with many jobs), kept for followers.
+  std::map<std::string, std::shared_ptr<LogFile>, std::less<>> files_;
   std::map<std::uint64_t, std::pair<std::shared_ptr<LogFile>, std::function<void()>>> followers_;  // token -> file, on_end
   std::uint64_t next_token_ = 1;
   std::array<char, 1 << 16> buffer_{};  // shared: the loop copies one chunk at a time

@@ -130,9 +130,9 @@ void Supervisor::on_reaped(pid_t pid, const common::ExitStatus& status, TimePoin
     e.pid = pid;
     e.exit = status;
     const auto& kept = events_.record(std::move(e));
-    job.last_death = Job::PostMortem{status, pid, kept.time,
-                                     std::chrono::duration<double>(now - job.started_at).count(),
-                                     explain_exit(status, job.stop_request, job.sent, oom)};
+    job.last_death = std::make_unique<Job::PostMortem>(
+        Job::PostMortem{status, pid, kept.time, std::chrono::duration<double>(now - job.started_at).count(),
+                        explain_exit(status, job.stop_request, job.sent, oom)});
     feed(job, ProcessExited{status, group_empty}, now, Origin::kernel());
     prune_removed();  // `job` may be erased here: nothing touches it after
     return;

@@ -2,6 +2,7 @@
 // actions out through ProcessOps. The only place that calls ProcessOps. Knows nothing of Asio.
 #pragma once
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,7 +35,9 @@ struct Job {
   std::string error;             // the last spawn error, shown while fatal/backoff
   // Where the job came from: the config file, or `supctl run` (then `run` keeps the request,
   // which `supctl persist` writes into the config file).
-  std::optional<protocol::Run> run_request = std::nullopt;
+  // Both rare-and-large parts live on the heap (as does last_death): with 1000 jobs an inline
+  // optional cost ~400 bytes per job in supd's memory (docs/design-decisions.md, "supd's memory").
+  std::unique_ptr<protocol::Run> run_request;
   bool removing = false;         // dropped by a reload: stopping, erased once its group is empty
   // For `why`: what happened to the current run (cleared at each spawn), and the verdict on
   // the last one, decided when it was reaped.
@@ -48,7 +51,7 @@ struct Job {
     double uptime_s = 0;
     ExitCause cause;
   };
-  std::optional<PostMortem> last_death = {};
+  std::unique_ptr<PostMortem> last_death;  // null until the first run ended
   std::string status_text;       // the last STATUS=... a notify job sent (sd_notify), this run
 
 

@@ -86,7 +86,7 @@ void Supervisor::apply_reload(const config::Config& next, const config::ConfigDi
 Job& Supervisor::add_run_job(config::JobSpec spec, protocol::Run request) {
   Job job;
   job.spec = std::move(spec);
-  job.run_request = std::move(request);
+  job.run_request = std::make_unique<protocol::Run>(std::move(request));
   jobs_.push_back(std::move(job));
   return jobs_.back();
 }

@@ -61,6 +61,32 @@ TEST_CASE("history is bounded per job and for supd, and merges in the order of e
   CHECK(f.log.history("a", 0).empty());
 }
 
+TEST_CASE("the history gives back every field of an event as it was recorded", "[event_log]") {
+  // The history keeps a compact record, not the Event itself: nothing may get lost on the way.
+  Fixture f;
+  Event full;
+  full.job = "amsa";
+  full.kind = "signal";
+  full.from = "running";
+  full.to = "stopping";
+  full.reason = "a reason long enough not to fit in a short string's own buffer";
+  full.who = common::EventOrigin{common::EventOrigin::Kind::Peer, 1000, 4242, "/usr/local/bin/supctl"};
+  full.signal = "USR1";
+  full.pid = 77;
+  full.exit = common::ExitStatus::killed(SIGKILL, true);
+  Event bare;  // every optional left empty, about supd itself
+  bare.kind = "supd";
+  Event kernel = full;
+  kernel.who = common::EventOrigin{common::EventOrigin::Kind::Kernel, 0, 0, ""};
+  kernel.exit = common::ExitStatus::exited(3);
+  kernel.signal.reset();
+  const Event a = f.log.record(full), b = f.log.record(bare), c = f.log.record(kernel);
+  CHECK(f.log.history(std::string("amsa")) == std::vector<Event>{a, c});
+  CHECK(f.log.history(std::nullopt) == std::vector<Event>{a, b, c});
+  CHECK(a.reason == full.reason);
+  CHECK(a.who == full.who);
+}
+
 TEST_CASE("followers see new events of their job (or all), and go when they say so", "[event_log]") {
   Fixture f;
   std::vector<std::string> all, only_a;
