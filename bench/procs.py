@@ -26,10 +26,13 @@ def wait_until(pred, timeout, interval=0.005):
         time.sleep(interval)
 
 
-def spawn(argv, env=None, stdout=None, stderr=None):
-    """posix_spawn (vfork-like, the same cost for every program timed); stdin and, unless
-    given, stdout from/to /dev/null; stderr inherited unless given."""
-    actions = [(os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0)]
+def spawn(argv, env=None, stdout=None, stderr=None, stdin=None):
+    """posix_spawn (vfork-like, the same cost for every program timed); stdin and stdout,
+    unless given, from/to /dev/null; stderr inherited unless given."""
+    if stdin is None:
+        actions = [(os.POSIX_SPAWN_OPEN, 0, "/dev/null", os.O_RDONLY, 0)]
+    else:
+        actions = [(os.POSIX_SPAWN_DUP2, stdin, 0)]
     if stdout is None:
         actions.append((os.POSIX_SPAWN_OPEN, 1, "/dev/null", os.O_WRONLY, 0))
     else:
