@@ -5,7 +5,6 @@
 
 #include <array>
 #include <deque>
-#include <vector>
 
 #include <asio/post.hpp>
 #include <asio/write.hpp>
@@ -138,16 +137,7 @@ private:
 
   // Answers buffered lines one at a time; a waiting command pauses the rest until it answers.
   // After kRequestsPerTurn it yields to the loop and resumes behind every other ready client.
-  // The replies of one turn leave in one write: supctl pipelines `hello` and its request, and
-  // two writes would wake it twice.
   void process() {
-    ++deferring_;
-    process_lines();
-    --deferring_;
-    if (deferring_ == 0 && !writing_ && !outbox_.empty() && !closed_) write();
-  }
-
-  void process_lines() {
     int answered_this_turn = 0;
     while (!busy_ && !finishing_ && !closed_) {
       if (answered_this_turn == kRequestsPerTurn) {
@@ -244,28 +234,18 @@ private:
     }
     outbox_bytes_ += bytes.size();
     outbox_.push_back(std::move(bytes));
-    if (!writing_ && deferring_ == 0) write();
+    if (outbox_.size() == 1) write();
   }
 
-  // Everything queued (up to kMaxGather replies) in one gathered write.
   void write() {
-    writing_ = true;
-    std::vector<asio::const_buffer> buffers;
-    for (const auto& reply : outbox_) {
-      if (buffers.size() == kMaxGather) break;
-      buffers.push_back(asio::buffer(reply));
-    }
-    asio::async_write(socket_, buffers,
-                      [self = shared_from_this(), count = buffers.size()](std::error_code ec, std::size_t) {
-                        self->writing_ = false;
+    asio::async_write(socket_, asio::buffer(outbox_.front()),
+                      [self = shared_from_this()](std::error_code ec, std::size_t) {
                         if (ec) {
                           self->close();
                           return;
                         }
-                        for (std::size_t i = 0; i < count; ++i) {
-                          self->outbox_bytes_ -= self->outbox_.front().size();
-                          self->outbox_.pop_front();
-                        }
+                        self->outbox_bytes_ -= self->outbox_.front().size();
+                        self->outbox_.pop_front();
                         self->stall_progress();
                         if (!self->outbox_.empty()) return self->write();
                         if (self->finishing_ || (self->peer_closed_ && !self->busy_)) return self->close();
@@ -327,11 +307,8 @@ private:
   unsigned request_generation_ = 0;
   common::LineReader lines_;
   std::array<char, 16384> chunk_{};
-  std::deque<std::string> outbox_;  // replies not yet written; the first ones may be in flight
+  std::deque<std::string> outbox_;
   std::size_t outbox_bytes_ = 0;
-  bool writing_ = false;             // a write of the outbox's first replies is in flight
-  int deferring_ = 0;                // inside process(): replies wait for the end of the turn
-  static constexpr std::size_t kMaxGather = 64;
   Peer peer_;
   bool reading_ = false;
   bool yielded_ = false;     // a process() is posted: the rest of the buffered lines wait for it
