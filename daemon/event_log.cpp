@@ -25,8 +25,7 @@ const common::Event& EventLog::record(common::Event event, Level level) {
   const std::size_t cap = event.job ? per_job_ : daemon_ring_;
   ring.push_back(keep(event));
   if (ring.size() > cap) ring.pop_front();
-  last_ = std::move(event);
-  const common::Event& kept = last_;
+  const common::Event& kept = event;  // what the listeners see; last_ only once they are done
   if (sink_) sink_(level, (kept.job ? "job " : "") + common::describe(kept));
 
   // A listener may unsubscribe itself or another one: iterate over a copy of the tokens.
@@ -39,7 +38,8 @@ const common::Event& EventLog::record(common::Event event, Level level) {
     const Listener fn = it->second.listener;  // a copy: the call may remove the subscription
     if (!fn(kept)) listeners_.erase(token);
   }
-  return kept;
+  last_ = std::move(event);  // after the listeners: one of them may have recorded an event itself
+  return last_;
 }
 
 std::vector<common::Event> EventLog::history(const std::optional<std::string>& job,

@@ -77,7 +77,7 @@ private:
   std::deque<Kept> daemon_;
   std::vector<std::string> words_;
   std::map<std::string, std::uint32_t, std::less<>> word_index_;
-  common::Event last_;  // the event record() returned, whole
+  common::Event last_;  // the event record() returned, whole (valid until the next record())
   std::map<std::uint64_t, Subscription> listeners_;
   std::uint64_t next_token_ = 1;
   LogSink sink_;
