@@ -364,8 +364,7 @@ class Bench:
                 self.wait_stamps(stamps, run + 1)
                 time.sleep(0.2)
                 t0 = now_ns()
-                os.kill(pid, signal.SIGKILL)
-                self.procs.wait(pid, 10, quiet=True)
+                self.kill_pids([pid])  # SIGKILL, then reap
                 pid = spawn([self.benchjob, stamps, "r"])
                 _, _, again = self.wait_stamps(stamps, run + 2, timeout=30)[-1]
                 samples.append((again - t0) / 1e6)

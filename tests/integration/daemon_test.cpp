@@ -92,6 +92,17 @@ TEST_CASE("R24 a stale socket left by a SIGKILLed supd is replaced", "[integrati
   d.finish();
 }
 
+TEST_CASE("started by hand, supd does not load libsystemd", "[integration][daemon]") {
+  // notify.cpp loads it only when systemd passed WATCHDOG_USEC or LISTEN_FDS (memory: the
+  // library and the six it pulls in); the systemd test covers the loaded side.
+  TestDaemon d(kIdleConfig);
+  REQUIRE(d.ctl({"start", "idle"}).exit_code == kOk);
+  const std::string maps = read_file("/proc/" + std::to_string(d.pid()) + "/maps");
+  REQUIRE_FALSE(maps.empty());
+  CHECK(maps.find("libsystemd") == std::string::npos);
+  d.finish();
+}
+
 TEST_CASE("R25 a second supd on a live socket refuses and names the running one", "[integration][daemon][R25]") {
   TestDaemon d(R"(
 [jobs.once]
