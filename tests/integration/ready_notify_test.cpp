@@ -97,7 +97,9 @@ start_secs = "0"
   CHECK(r.exit_code == kOk);
   // Settled means READY=1: by the time start answered, the job had sent it.
   CHECK(d.state("svc") == "running");
-  CHECK(contains(d.read_log("svc"), "sent READY=1"));
+  // The helper prints its line after sending READY=1, so the line may reach the log a moment
+  // after supd saw the notification.
+  CHECK(eventually([&] { return contains(d.read_log("svc"), "sent READY=1"); }));
   d.finish();
 }
 
