@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include "common/names.hpp"
 #include "common/paths.hpp"
 #include "common/signals.hpp"
 #include "config/command_line.hpp"
@@ -111,9 +112,8 @@ std::optional<std::map<std::string, std::string>> read_environment(const toml::n
   bool ok = true;
   for (const auto& [key, value] : *t) {
     const std::string name(key.str());
-    if (name.empty() || name.find('=') != std::string::npos || name.find('\0') != std::string::npos) {
-      errors.add(pos_of(key), fmt::format("environment: invalid variable name {} (it may not be empty or "
-                                          "contain '=')", quote(name)));
+    if (const auto problem = common::environment_name_problem(name)) {
+      errors.add(pos_of(key), fmt::format("environment: invalid variable name {} ({})", quote(name), *problem));
       ok = false;
       continue;
     }

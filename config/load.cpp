@@ -16,6 +16,7 @@
 #include <toml++/toml.h>
 
 #include "common/fd.hpp"
+#include "common/names.hpp"
 #include "common/protocol.hpp"
 #include "common/sys_error.hpp"
 #include "config/job_fields.hpp"
@@ -128,8 +129,11 @@ void read_jobs(const toml::node& jobs_node, const detail::JobFields& defaults, C
   std::vector<detail::BuiltJob> built;
   built.reserve(entries.size());
   for (auto& entry : entries) {
-    const bool named_well = !job_name_problem(entry.name);
-    if (!named_well)
+    const bool reserved = common::is_reserved_job_name(entry.name);
+    const bool named_well = !job_name_problem(entry.name) && !reserved;
+    if (reserved)
+      ctx.errors.add(entry.pos, common::reserved_job_name_message(entry.name));
+    else if (!named_well)
       ctx.errors.add(entry.pos, fmt::format("job name {}: {}", quote(entry.name), *job_name_problem(entry.name)));
     const auto* table = entry.node->as_table();
     if (!table) {

@@ -21,6 +21,12 @@ std::string formatted(const toml::node& node) {
   return os.str();
 }
 
+// A key as TOML reads it back: bare when it can be, else quoted the way a string value is.
+// (toml++ 3.3 prints a key holding ' between single quotes, which no parser reads back.)
+std::string key_text(std::string_view key) {
+  return bare_key(key) ? std::string(key) : formatted(toml::value<std::string>(std::string(key)));
+}
+
 }  // namespace
 
 std::string job_table(const PersistedJob& job) {
@@ -29,17 +35,17 @@ std::string job_table(const PersistedJob& job) {
   for (const auto& word : job.argv) command.push_back(word);
   body.insert("command", std::move(command));
   body.insert("directory", job.directory);
-  if (!job.environment.empty()) {
-    toml::table env;
-    for (const auto& [k, v] : job.environment) env.insert(k, v);
-    env.is_inline(true);  // environment = { K = 'v' }, not a [jobs.NAME.environment] table
-    body.insert("environment", std::move(env));
-  }
   if (job.restart) body.insert("restart", *job.restart);
   if (job.stdout_file) body.insert("stdout", *job.stdout_file);
 
-  const std::string key = bare_key(job.name) ? job.name : formatted(toml::value<std::string>(job.name));
-  return "[jobs." + key + "]\n" + formatted(body) + "\n";
+  std::string text = "[jobs." + key_text(job.name) + "]\n" + formatted(body) + "\n";
+  if (!job.environment.empty()) {  // environment = { K = 'v' }, not a [jobs.NAME.environment] table
+    std::string env;
+    for (const auto& [k, v] : job.environment)
+      env += (env.empty() ? "" : ", ") + key_text(k) + " = " + formatted(toml::value<std::string>(v));
+    text += "environment = { " + env + " }\n";
+  }
+  return text;
 }
 
 std::string append_job(std::string_view existing, const PersistedJob& job) {

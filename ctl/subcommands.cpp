@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "common/duration.hpp"
+#include "common/names.hpp"
 #include "common/signals.hpp"
 #include "common/time_format.hpp"
 #include "ctl/expect.hpp"
@@ -103,7 +104,13 @@ proto::Command build_logs(std::span<const std::string> args, const SubcommandFla
     if (!back)
       throw UsageError(fmt::format("invalid --since '{}'; give a duration back from now, e.g. 10m, 2h, 1d",
                                    printable(*f.since)));
-    logs.since_ms = common::unix_ms_now() - back->count();
+    // Further back than 1970 would be a time before the epoch (once as far as -1): refused.
+    const std::int64_t now = common::unix_ms_now();
+    if (back->count() > now)
+      throw UsageError(fmt::format("invalid --since '{}': that is before 1970; give a duration back from now, "
+                                   "e.g. 10m, 2h, 1d",
+                                   printable(*f.since)));
+    logs.since_ms = now - back->count();
   }
   logs.follow = f.follow;
   logs.from_stderr = f.from_stderr;
@@ -145,6 +152,7 @@ constexpr std::string_view kRunUsage = "supctl run NAME [--restart POLICY] [--di
 // supctl sends argv (no shell) and an absolute directory: supd's cwd is not the user's.
 proto::Command build_run(std::span<const std::string> args, const SubcommandFlags& f) {
   check_job_name(args[0]);
+  if (common::is_reserved_job_name(args[0])) throw UsageError(common::reserved_job_name_message(args[0]));
   if (args.size() > 1)
     throw UsageError(fmt::format("put '--' before the command, as in: supctl run {} -- {}; usage: {}",
                                  printable(args[0]), printable(args[1]), kRunUsage));

@@ -3,6 +3,7 @@
 #include <cerrno>
 #include <fcntl.h>
 #include <linux/close_range.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -68,6 +69,7 @@ void run_child(const ExecPlan& plan) noexcept {
     for (int fd = 3; fd < 65536; ++fd)
       if (fd != plan.error_fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
   }
+  if (plan.set_nofile) ::setrlimit(RLIMIT_NOFILE, &plan.nofile);  // best effort, as a shell's ulimit
   ::execve(plan.path, plan.argv, plan.envp);
   fail(plan, ChildStage::Exec, errno);
 }

@@ -3,6 +3,8 @@
 #pragma once
 #include <csignal>
 
+#include <sys/resource.h>
+
 namespace supd::daemon {
 
 // Where in the child a failure happened, sent to the parent with the errno.
@@ -23,6 +25,8 @@ struct ExecPlan {
   int stderr_fd = -1;                // == stdout_fd when merged
   sigset_t ignored{};                // dispositions set to SIG_IGN (the nohup set)
   int error_fd = -1;                 // close-on-exec pipe to the parent
+  bool set_nofile = false;           // give the job `nofile`, not supd's raised fd limit
+  rlimit nofile{};
 };
 
 [[noreturn]] void run_child(const ExecPlan& plan) noexcept;

@@ -87,7 +87,22 @@ void clear_stale(const std::filesystem::path& path, const sockaddr_un& addr) {
   ::unlink(path.c_str());
 }
 
+// What is at `path` now, so that exit removes this file and never a later one.
+void remember_file(ControlSocket& socket) {
+  struct stat st {};
+  if (::lstat(socket.path.c_str(), &st) != 0 || !S_ISSOCK(st.st_mode)) return;
+  socket.file_dev = st.st_dev;
+  socket.file_ino = st.st_ino;
+}
+
 }  // namespace
+
+void remove_socket_file(const ControlSocket& socket) {
+  if (socket.adopted || socket.file_ino == 0) return;
+  struct stat st {};
+  if (::lstat(socket.path.c_str(), &st) != 0 || st.st_dev != socket.file_dev || st.st_ino != socket.file_ino) return;
+  ::unlink(socket.path.c_str());
+}
 
 void make_private_dirs(const std::filesystem::path& dir) {
   std::filesystem::path partial;
@@ -118,8 +133,12 @@ ControlSocket claim_control_socket(const std::filesystem::path& socket_path, boo
   if (rc != 0)
     throw StartupError(fmt::format("cannot bind {}: {}", socket_path.string(), errno_message(bind_errno)));
   ::chmod(socket_path.c_str(), 0600);
-  if (::listen(out.listen_fd.get(), SOMAXCONN) != 0)
-    throw StartupError(fmt::format("listen {}: {}", socket_path.string(), errno_message(errno)));
+  remember_file(out);
+  if (::listen(out.listen_fd.get(), SOMAXCONN) != 0) {
+    const int err = errno;
+    remove_socket_file(out);
+    throw StartupError(fmt::format("listen {}: {}", socket_path.string(), errno_message(err)));
+  }
   return out;
 }
 
@@ -140,6 +159,7 @@ ControlSocket adopt_control_socket(int fd) {
   out.path = std::string(addr.sun_path, ::strnlen(addr.sun_path, addrlen - offsetof(sockaddr_un, sun_path)));
   ::fcntl(fd, F_SETFD, FD_CLOEXEC);
   out.lock_fd = take_lock(out.path);
+  remember_file(out);  // for an upgrade's handover: the file the old supd bound
   return out;
 }
 

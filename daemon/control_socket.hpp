@@ -4,6 +4,8 @@
 #include <filesystem>
 #include <stdexcept>
 
+#include <sys/types.h>
+
 #include "common/fd.hpp"
 
 namespace supd::daemon {
@@ -17,6 +19,26 @@ struct ControlSocket {
   common::UniqueFd lock_fd;    // held for supd's lifetime
   std::filesystem::path path;
   bool adopted = false;        // systemd's socket (LISTEN_FDS): systemd removes it, not supd
+  // The socket file as supd found it bound (device, inode): removed only while it is still this one.
+  dev_t file_dev = 0;
+  ino_t file_ino = 0;
+};
+
+// Removes the socket file when supd exits or fails to start, unless it is systemd's (adopted)
+// or no longer the file supd bound. Call it while the lock is still held: then no other supd
+// can be using the path.
+void remove_socket_file(const ControlSocket& socket);
+
+// Calls remove_socket_file() on the way out of start-up and of the loop, error or not.
+class SocketFileRemover {
+public:
+  explicit SocketFileRemover(const ControlSocket& socket) : socket_(socket) {}
+  ~SocketFileRemover() { remove_socket_file(socket_); }
+  SocketFileRemover(const SocketFileRemover&) = delete;
+  SocketFileRemover& operator=(const SocketFileRemover&) = delete;
+
+private:
+  const ControlSocket& socket_;
 };
 
 // `dir_is_supds_own`: the directory is supd's default runtime dir, which must be 0700 and

@@ -8,6 +8,8 @@
 #include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
+#include "common/log_text.hpp"
+#include "common/names.hpp"
 #include "common/signals.hpp"
 #include "common/sys_error.hpp"
 #include "common/time_format.hpp"
@@ -142,11 +144,16 @@ Response Handlers::dispatch(std::uint64_t id, const protocol::Command& command, 
     deferred = true;
     return {id, json::object()};
   }
-  // Shutdown: answered once every job has stopped, just before supd exits.
+  // Shutdown: answered once every job has stopped, just before supd exits. Who asked goes in
+  // the log and the history, as a signal's sender does.
+  const auto* shutdown = std::get_if<protocol::Shutdown>(&command);
+  sup_.record(nullptr, "supd",
+              shutdown && shutdown->leave_running ? "shutdown --leave-running requested" : "shutdown requested",
+              peer_origin(peer));
   if (!shutdown_requested_)
     for (const auto& job : sup_.jobs()) stopped_at_shutdown_ += job.rt.main_alive ? 1 : 0;
   shutdown_requested_ = true;
-  if (const auto* c = std::get_if<protocol::Shutdown>(&command); c && c->leave_running && !sup_.shutting_down())
+  if (shutdown && shutdown->leave_running && !sup_.shutting_down())
     sup_.leave_running();  // nothing stops: the jobs and their records stay for the next supd
   else
     sup_.begin_shutdown(now);
@@ -290,6 +297,14 @@ Response Handlers::run(std::uint64_t id, const protocol::Run& c, const Peer& pee
   if (!protocol::is_valid_job_name(c.name))
     return fail(id, ErrorCode::InvalidName,
                 fmt::format("'{}' is not a valid job name (letters, digits, '_', '.', '-')", c.name));
+  if (common::is_reserved_job_name(c.name))
+    return fail(id, ErrorCode::InvalidName, common::reserved_job_name_message(c.name));
+  // The config's rule, checked here, so that `persist` can never meet a name `run` took.
+  for (const auto& [name, value] : c.environment)
+    if (const auto problem = common::environment_name_problem(name))
+      return fail(id, ErrorCode::BadRequest,
+                  fmt::format("invalid environment variable name '{}' ({}); write --env NAME=VALUE",
+                              common::escape_control(name), *problem));
   if (const Job* old = sup_.find(c.name)) {
     // An ad-hoc job that has finished (exited, fatal, stopped) makes room; anything else stays.
     const bool idle = !old->rt.main_alive && old->pgid == 0 && is_settled(old->rt.state) &&
@@ -332,7 +347,8 @@ Response Handlers::run(std::uint64_t id, const protocol::Run& c, const Peer& pee
   }
   const auto now = Clock::now();
   const Origin who = peer_origin(peer);
-  spdlog::info("run: ad-hoc job {} added by {}: {}", c.name, who.describe(), fmt::join(c.argv, " "));
+  spdlog::info("run: ad-hoc job {} added by {}: {} (in {})", c.name, who.describe(), fmt::join(c.argv, " "),
+               c.directory);  // control bytes escaped by supd's log sink
   Job& job = sup_.add_run_job(std::move(spec), c);
   sup_.start(job, who, now);  // job may move with the next add: only its name is kept
   const std::vector<std::string> names{c.name};

@@ -11,7 +11,6 @@
 
 #include <CLI/CLI.hpp>
 #include <asio/io_context.hpp>
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include "common/paths.hpp"
@@ -24,8 +23,10 @@
 #include "daemon/daemonize.hpp"
 #include "daemon/event_loop.hpp"
 #include "daemon/fd_holder.hpp"
+#include "daemon/fd_limit.hpp"
 #include "daemon/fd_store.hpp"
 #include "daemon/handlers.hpp"
+#include "daemon/nonblocking_sink.hpp"
 #include "daemon/notify.hpp"
 #include "daemon/output.hpp"
 #include "daemon/process.hpp"
@@ -52,23 +53,6 @@ struct Options {
 void ensure_standard_fds() {
   for (int fd = 0; fd < 3; ++fd)
     if (::fcntl(fd, F_GETFD) < 0) ::open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
-}
-
-void setup_logging() {
-  auto logger = spdlog::stderr_logger_st("supd");
-  // Under journald the journal adds its own time stamp.
-  logger->set_pattern(common::system_getenv("JOURNAL_STREAM") ? "%l: %v" : "%Y-%m-%d %H:%M:%S.%e supd[%P] %l: %v");
-  logger->flush_on(spdlog::level::trace);
-  spdlog::set_default_logger(logger);
-}
-
-// 1000 jobs hold a few thousand fds (pipes, pidfds, log files): take the hard limit.
-void raise_fd_limit() {
-  rlimit lim{};
-  if (::getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < lim.rlim_max) {
-    lim.rlim_cur = lim.rlim_max;
-    ::setrlimit(RLIMIT_NOFILE, &lim);
-  }
 }
 
 config::LoadResult load(const common::Paths& paths, const Options& opt) {
@@ -135,7 +119,10 @@ int run(Options opt) {
 
   common::UniqueFd ready;
   if (opt.detach) ready = daemon::detach(paths.state_dir / "supd.log");
-  setup_logging();
+  // A reader of stderr that went away must not kill us, and one that does not read must not
+  // stop us: the sink never blocks (docs/design-decisions.md).
+  std::signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not kill us either
+  const auto log_sink = daemon::install_stderr_logger(common::system_getenv("JOURNAL_STREAM").has_value());
   try {
     daemon::make_private_dirs(log_dir);
     daemon::ControlSocket socket;
@@ -146,14 +133,19 @@ int run(Options opt) {
     } else {
       socket = open_control_socket(paths, systemd.listen_fds);
     }
+    // Declared after the socket (and its lock): a start refused from here on, and the exit,
+    // remove the socket file while the lock still says no other supd uses it.
+    const daemon::SocketFileRemover socket_file(socket);
     const int listen_fd = socket.listen_fd.get();
     ::prctl(PR_SET_CHILD_SUBREAPER, 1);  // orphans of our jobs are reaped here, not by init
-    raise_fd_limit();
-    std::signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not kill us
+    // 1000 jobs hold a few thousand fds (pipes, pidfds, log files): take the hard limit;
+    // the jobs get the limit supd started with back.
+    daemon::raise_fd_limit(handover ? handover->nofile_soft : std::nullopt);
 
     if (!paths.config_explicit && !std::filesystem::exists(paths.config))
       spdlog::warn("no config at {}; running with no jobs", paths.config.string());
     asio::io_context io(1);
+    const daemon::SinkWatch log_watch(log_sink, io);  // a lagging reader of stderr is caught up from the loop
     daemon::OutputCapture output(io);
     daemon::PosixProcessOps ops;
     daemon::Supervisor sup(ops, output, std::move(config), log_dir);
@@ -210,7 +202,6 @@ int run(Options opt) {
       keeper->quit();  // every job is stopped: nothing of supd's outlives `supctl shutdown`
       if (notifier.enabled()) daemon::kill_rest_of_service_cgroup();  // what left the jobs' groups
     }
-    if (!socket.adopted) ::unlink(socket.path.c_str());  // systemd's socket stays for the next activation
     spdlog::info("supd exited cleanly");
     return 0;
   } catch (const std::exception& e) {

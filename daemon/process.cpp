@@ -16,6 +16,7 @@
 
 #include "common/sys_error.hpp"
 #include "daemon/child.hpp"
+#include "daemon/fd_limit.hpp"
 #include "daemon/log_file.hpp"
 
 extern char** environ;
@@ -195,6 +196,10 @@ SpawnResult PosixProcessOps::spawn(const config::JobSpec& spec, const std::files
   plan.error_fd = status_pipe.write.get();
   ::sigemptyset(&plan.ignored);
   for (int sig : spec.ignore_signals) ::sigaddset(&plan.ignored, sig);
+  if (const auto limit = fd_limit_for_jobs()) {
+    plan.set_nofile = true;
+    plan.nofile = *limit;
+  }
 
   // No handler of supd's may run in the child before it resets them.
   sigset_t all, old;

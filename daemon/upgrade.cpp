@@ -17,6 +17,7 @@
 #include "common/protocol.hpp"
 #include "common/sys_error.hpp"
 #include "daemon/adoption.hpp"
+#include "daemon/fd_limit.hpp"
 
 extern char** environ;
 
@@ -117,7 +118,8 @@ std::string encode_handover(const Handover& h) {
   for (const auto& p : h.pipes) pipes.push_back({{"job", p.job}, {"log", p.log_path}, {"fd", p.fd}});
   return json{{"listen_fd", h.listen_fd}, {"lock_fd", h.lock_fd}, {"socket_from_systemd", h.socket_from_systemd},
               {"client_fd", h.client_fd}, {"request_id", h.request_id}, {"cwd", h.cwd}, {"start_cwd", h.start_cwd},
-              {"jobs", std::move(jobs)}, {"pipes", std::move(pipes)}}
+              {"jobs", std::move(jobs)}, {"pipes", std::move(pipes)},
+              {"nofile_soft", h.nofile_soft ? json(*h.nofile_soft) : json(nullptr)}}
       .dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -152,6 +154,8 @@ std::optional<Handover> decode_handover(const std::string& text) {
     if (const auto it = doc.find("pipes"); it != doc.end())
       for (const auto& row : *it)
         h.pipes.push_back({row.at("job").get<std::string>(), row.at("log").get<std::string>(), row.at("fd").get<int>()});
+    if (const auto it = doc.find("nofile_soft"); it != doc.end() && !it->is_null())
+      h.nofile_soft = it->get<std::uint64_t>();
     return h;
   } catch (...) {
     return std::nullopt;
@@ -251,6 +255,7 @@ void run_pending_upgrade(Handlers& handlers, Supervisor& sup, OutputCapture& out
     h.jobs.push_back({job.spec.name, std::string(to_string(job.rt.state)), job.last_exit, job.spawns, job.error});
   }
   h.pipes = keeper.pipes_for_exec();
+  h.nofile_soft = original_fd_soft_limit();
   ::setenv(kUpgradeVariable, encode_handover(h).c_str(), 1);
   if (!ctx.systemd.notify_socket.empty()) ::setenv("NOTIFY_SOCKET", ctx.systemd.notify_socket.c_str(), 1);
   if (ctx.systemd.watchdog) {

@@ -54,6 +54,8 @@ struct Handover {
   // Output pipes handed across the exec itself (systemd's fd store does not see an exec);
   // empty with the fd holder, which keeps them meanwhile.
   std::vector<HandedPipe> pipes;
+  // The RLIMIT_NOFILE soft limit the first supd started with: the jobs' limit, not the raised one.
+  std::optional<std::uint64_t> nofile_soft;
 };
 
 std::string encode_handover(const Handover& h);

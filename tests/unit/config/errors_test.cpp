@@ -453,3 +453,11 @@ TEST_CASE("every error is one line, even when toml++ quotes a newline or a contr
     }
   }
 }
+
+TEST_CASE("R91: a job may not be named `all`, which supctl reads as every job", "[config][errors][R91]") {
+  const auto r = parse("[jobs.web]\ncommand = \"x\"\n"
+                       "[jobs.all]\ncommand = \"x\"\n");
+  CHECK_FALSE(r.config);
+  CHECK(messages(r) == Lines{"supd.toml:3:1: job name 'all' is reserved (supctl start/stop/restart/status all means "
+                             "every job); pick another name"});
+}

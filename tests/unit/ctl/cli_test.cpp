@@ -298,3 +298,25 @@ TEST_CASE("run's usage errors", "[ctl][cli]") {
   CHECK(one_line(usage_error({"run", "x"})));
   CHECK(usage_error({"reload", "extra"}).find("unexpected argument") != std::string::npos);
 }
+
+TEST_CASE("logs --since further back than 1970 is a usage error, not a time before the epoch", "[ctl][cli]") {
+  const auto ok = std::get<proto::Logs>(command({"logs", "web", "--since", "10m"}));
+  REQUIRE(ok.since_ms);
+  CHECK(*ok.since_ms > 0);
+  for (const char* huge : {"9223372036854775", "100000000d", "9223372036854775807ms"}) {
+    INFO(huge);
+    const auto message = usage_error({"logs", "web", "--since", huge});
+    CHECK(one_line(message));
+    CHECK(message == std::string("invalid --since '") + huge +
+                         "': that is before 1970; give a duration back from now, e.g. 10m, 2h, 1d");
+  }
+  CHECK(usage_error({"logs", "web", "--since", "99999999999999999999"}) ==
+        "invalid --since '99999999999999999999'; give a duration back from now, e.g. 10m, 2h, 1d");
+}
+
+TEST_CASE("R91: run refuses the reserved job name `all` before sending anything", "[ctl][cli][R91]") {
+  const auto message = usage_error({"run", "all", "--", "sleep", "1"});
+  CHECK(one_line(message));
+  CHECK(message == "job name 'all' is reserved (supctl start/stop/restart/status all means every job); pick "
+                   "another name");
+}
