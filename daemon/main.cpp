@@ -26,6 +26,7 @@
 #include "daemon/fd_holder.hpp"
 #include "daemon/fd_store.hpp"
 #include "daemon/handlers.hpp"
+#include "daemon/log_dir.hpp"
 #include "daemon/notify.hpp"
 #include "daemon/output.hpp"
 #include "daemon/process.hpp"
@@ -137,7 +138,7 @@ int run(Options opt) {
   if (opt.detach) ready = daemon::detach(paths.state_dir / "supd.log");
   setup_logging();
   try {
-    daemon::make_private_dirs(log_dir);
+    daemon::prepare_log_dir(log_dir);  // refused (one line, exit 1) if others could plant files in it
     daemon::ControlSocket socket;
     if (handover) {  // the old supd's listening socket, and its lock taken anew
       ::close(handover->lock_fd);
@@ -155,6 +156,7 @@ int run(Options opt) {
       spdlog::warn("no config at {}; running with no jobs", paths.config.string());
     asio::io_context io(1);
     daemon::OutputCapture output(io);
+    output.set_log_dir(log_dir);
     daemon::PosixProcessOps ops;
     daemon::Supervisor sup(ops, output, std::move(config), log_dir);
     daemon::Handlers handlers(sup);
