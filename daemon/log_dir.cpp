@@ -128,8 +128,10 @@ void prepare_log_dir(const fs::path& dir) {
                            S_ISLNK(now.st_mode)))
         throw StartupError(fmt::format("log dir {}: {} became a symlink while supd looked at it; start again",
                                        dir.string(), walked.string()));
-      if (err == ENOTDIR) throw StartupError(fmt::format("{} is not a directory; the log dir must be one", walked.string()));
-      throw StartupError(fmt::format("cannot use log dir {}: {}: {}", dir.string(), walked.string(), errno_message(err)));
+      if (err == ENOTDIR)
+        throw StartupError(fmt::format("{} is not a directory; the log dir must be one", walked.string()));
+      throw StartupError(
+          fmt::format("cannot use log dir {}: {}: {}", dir.string(), walked.string(), errno_message(err)));
     }
     struct stat st {};
     if (::fstat(next.get(), &st) != 0)
@@ -149,9 +151,11 @@ UniqueFd open_log_path(const fs::path& log_dir, const fs::path& path, std::strin
   fs::path dir = path.parent_path();
   fs::path relative = path.filename();
   if (!log_dir.empty()) {
-    const auto inside = path.lexically_normal().lexically_relative(log_dir.lexically_normal());
+    auto base = log_dir.lexically_normal();
+    if (!base.has_filename() && base.has_relative_path()) base = base.parent_path();  // "logs/" is "logs"
+    const auto inside = path.lexically_normal().lexically_relative(base);
     if (!inside.empty() && *inside.begin() != ".." && inside.has_filename() && inside != ".") {
-      dir = log_dir;
+      dir = base;
       relative = inside;
     }
   }
@@ -207,7 +211,8 @@ UniqueFd open_log_path(const fs::path& log_dir, const fs::path& path, std::strin
   UniqueFd fd(::openat(at.get(), relative.filename().c_str(),
                        O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0640));
   if (!fd) {
-    if (errno == ELOOP) return refuse(fmt::format("{} is a symlink; supd never writes through one: remove it", file.string()));
+    if (errno == ELOOP)
+      return refuse(fmt::format("{} is a symlink; supd never writes through one: remove it", file.string()));
     return failed(file);
   }
   struct stat st {};

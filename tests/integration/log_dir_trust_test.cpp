@@ -59,7 +59,8 @@ unsigned mode_of(const fs::path& p) {
 
 constexpr const char* kChatty = R"(
 [jobs.f]
-command = ["sh", "-c", "i=0; while [ $i -lt 3000 ]; do echo 'a line of output that fills a pipe soon enough'; i=$((i+1)); done; sleep 1000"]
+command = ["sh", "-c", """i=0; while [ $i -lt 3000 ]; do echo 'a line of output that fills a pipe soon enough'
+i=$((i+1)); done; sleep 1000"""]
 autostart = false
 [jobs.fine]
 command = ["sh", "-c", "echo fine; exec sleep 1000"]
@@ -154,7 +155,8 @@ TEST_CASE("R87 a log dir that is a symlink, or that another user owns or may wri
   const auto real = d.dir() / "real";
   fs::create_directory(real);
   fs::create_directory_symlink(real, d.dir() / "link");
-  cases.push_back({d.dir() / "link", {"log dir " + (d.dir() / "link").string() + " is a symlink (to " + real.string()}});
+  cases.push_back(
+      {d.dir() / "link", {"log dir " + (d.dir() / "link").string() + " is a symlink (to " + real.string()}});
 
   const auto open = d.dir() / "open";
   fs::create_directory(open);
@@ -183,7 +185,8 @@ TEST_CASE("R87 a log dir that is a symlink, or that another user owns or may wri
     fs::permissions(sticky, fs::perms(01777));
     fs::create_directory_symlink(real, sticky / "planted");
     other->owns(sticky / "planted");
-    cases.push_back({sticky / "planted" / "logs", {(sticky / "planted").string() + " above it is a symlink owned by uid"}});
+    cases.push_back(
+        {sticky / "planted" / "logs", {(sticky / "planted").string() + " above it is a symlink owned by uid"}});
   } else {
     WARN("SKIP: a log dir of another user's needs root to make");
   }
@@ -245,7 +248,8 @@ stop_signal = "KILL"
 
   fs::remove(live);
   CHECK(eventually([&] { return fs::exists(live) && fs::file_size(live) > 0; }, 10s));
-  CHECK(eventually([&] { return contains(d.supd_output(), live.string() + ": the live log file was deleted; created it again (written by job w)"); }));
+  const auto said = live.string() + ": the live log file was deleted; created it again (written by job w)";
+  CHECK(eventually([&] { return contains(d.supd_output(), said); }));
 
   const auto moved = d.dir() / "moved.out";  // outside the log dir
   fs::rename(live, moved);
