@@ -19,7 +19,7 @@
 #include "common/protocol.hpp"
 #include "common/sys_error.hpp"
 #include "daemon/control_socket.hpp"
-#include "daemon/log_file.hpp"
+#include "daemon/log_dir.hpp"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3  // waitid on a pidfd (Linux 5.4); older glibc headers lack the name
@@ -290,7 +290,7 @@ void Adoption::watch_exit(Job& job) {
 void Adoption::reattach(std::vector<HeldPipe> pipes, OutputSink& output) {
   for (auto& held : pipes) {
     std::string error;
-    UniqueFd file = open_log_file(held.log_path, error);
+    UniqueFd file = open_log_path(sup_.log_dir(), held.log_path, error);
     if (!file) {
       spdlog::error("job {}: {}; the output its pipe holds cannot be written", held.job, error);
       continue;

@@ -345,6 +345,15 @@ Response Handlers::run(std::uint64_t id, const protocol::Run& c, const Peer& pee
                               *c.stdout_file));
     spec.stdout_file = out.string();
   }
+  // Two jobs writing one file would interleave and rotate it twice: refused, as the config does.
+  const auto same_file = [&](const std::string& a) {
+    return std::filesystem::path(a).lexically_normal() == std::filesystem::path(spec.stdout_file).lexically_normal();
+  };
+  for (const auto& other : sup_.jobs())
+    if (same_file(other.spec.stdout_file) || (other.spec.stderr_file && same_file(*other.spec.stderr_file)))
+      return fail(id, ErrorCode::BadRequest,
+                  fmt::format("{} is already written by job '{}'; choose another file with --stdout", spec.stdout_file,
+                              other.spec.name));
   const auto now = Clock::now();
   const Origin who = peer_origin(peer);
   spdlog::info("run: ad-hoc job {} added by {}: {} (in {})", c.name, who.describe(), fmt::join(c.argv, " "),

@@ -9,11 +9,11 @@
 #include <array>
 #include <vector>
 
-#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "common/sys_error.hpp"
 #include "common/time_format.hpp"
+#include "daemon/log_dir.hpp"
 
 namespace supd::daemon {
 namespace {
@@ -41,13 +41,7 @@ std::filesystem::path rotated_path(const std::filesystem::path& path, int k) {
 }
 
 UniqueFd open_log_file(const std::filesystem::path& path, std::string& error) {
-  const int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640);
-  if (fd < 0) {
-    const int err = errno;
-    error = fmt::format("open {}: {}", path.string(), common::errno_message(err));
-    errno = err;  // the caller tells a passing EMFILE from a lasting EACCES
-  }
-  return UniqueFd(fd);
+  return open_log_path({}, path, error);
 }
 
 void LogFile::adopt(UniqueFd fd, std::uint64_t max_size, int keep, bool indexed) {
@@ -75,12 +69,21 @@ void LogFile::sync_from_fd() {
 }
 
 bool LogFile::reopen(std::string& error) {
-  auto fd = open_log_file(path_, error);
+  auto fd = open_log_path(log_dir_, path_, error);
   if (!fd) return false;
   fd_ = std::move(fd);
   sync_from_fd();
   if (indexed_) index_.open(path_, policy_.size() == 0);
   return true;
+}
+
+LogFile::Whereabouts LogFile::whereabouts() const {
+  struct stat open {}, named {};
+  if (!fd_ || ::fstat(fd_.get(), &open) != 0) return Whereabouts::AtPath;  // nothing to follow
+  if (open.st_nlink == 0) return Whereabouts::Deleted;
+  if (::lstat(path_.c_str(), &named) != 0 || named.st_dev != open.st_dev || named.st_ino != open.st_ino)
+    return Whereabouts::Renamed;
+  return Whereabouts::AtPath;
 }
 
 bool LogFile::reopen_if_unlinked() {

@@ -2,8 +2,9 @@
 // rotation at line boundaries (daemon/rotation.hpp), reopening for logrotate users, and the
 // followers (`supctl logs -f`) that see every chunk as it is written. No Asio.
 //
-// Files are opened O_RDWR|O_APPEND|O_NOFOLLOW|O_CLOEXEC, mode 0640: never through a
-// symlink, and an external truncate cannot leave a hole. Read access only so the last byte
+// Files are opened O_RDWR|O_APPEND|O_NOFOLLOW|O_CLOEXEC, mode 0640, through directory fds of
+// the log dir (daemon/log_dir.hpp): never through a symlink, only a regular file of supd's uid,
+// and an external truncate cannot leave a hole. Read access only so the last byte
 // can be read (does the file end a line?) when it is adopted or measured again. Rotation renames in the file's
 // directory: <name>.<keep-1> -> <name>.<keep> ... <name> -> <name>.1, then a new <name>.
 #pragma once
@@ -22,7 +23,8 @@
 
 namespace supd::daemon {
 
-// Opens (creating) a log file for appending; on failure `error` says "open PATH: why".
+// Opens (creating) a log file for appending, its own directory playing the log dir
+// (open_log_path in daemon/log_dir.hpp); on failure `error` says what, naming the path.
 common::UniqueFd open_log_file(const std::filesystem::path& path, std::string& error);
 
 // Sees each chunk written to a file; returns false to be removed (its client went away).
@@ -30,7 +32,10 @@ using FollowFn = std::function<bool(std::string_view chunk)>;
 
 class LogFile {
 public:
-  explicit LogFile(std::filesystem::path path) : path_(std::move(path)) {}
+  // `log_dir`: the log dir `path` lies in, whose directory fd every (re)open starts from;
+  // empty: the file's own directory.
+  explicit LogFile(std::filesystem::path path, std::filesystem::path log_dir = {})
+      : path_(std::move(path)), log_dir_(std::move(log_dir)) {}
 
   // Takes a freshly opened fd (from the spawn) and the job's rotation settings; `indexed`
   // keeps the timestamp side index (daemon/log_index.hpp) beside the file.
@@ -55,6 +60,10 @@ public:
   bool write(std::string_view chunk, std::size_t* written = nullptr);
   // Closes and opens the path again (creating it): after an external rename or delete.
   bool reopen(std::string& error);
+  // Where the open file is now, for a directory event (daemon/log_dir_watch.hpp): still at its
+  // path, deleted (no name left), or renamed (the path is gone or names another file).
+  enum class Whereabouts { AtPath, Deleted, Renamed };
+  Whereabouts whereabouts() const;
 
   void add_follower(std::uint64_t token, FollowFn fn) { followers_.emplace(token, std::move(fn)); }
   void remove_follower(std::uint64_t token) { followers_.erase(token); }
@@ -68,6 +77,7 @@ private:
   void tell_followers(std::string_view chunk);
 
   std::filesystem::path path_;
+  std::filesystem::path log_dir_;
   common::UniqueFd fd_;
   RotationPolicy policy_;
   int keep_ = 0;

@@ -26,6 +26,7 @@
 #include "daemon/fd_limit.hpp"
 #include "daemon/fd_store.hpp"
 #include "daemon/handlers.hpp"
+#include "daemon/log_dir.hpp"
 #include "daemon/nonblocking_sink.hpp"
 #include "daemon/notify.hpp"
 #include "daemon/output.hpp"
@@ -124,7 +125,7 @@ int run(Options opt) {
   std::signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not kill us either
   const auto log_sink = daemon::install_stderr_logger(common::system_getenv("JOURNAL_STREAM").has_value());
   try {
-    daemon::make_private_dirs(log_dir);
+    daemon::prepare_log_dir(log_dir);  // refused (one line, exit 1) if others could plant files in it
     daemon::ControlSocket socket;
     if (handover) {  // the old supd's listening socket, and its lock taken anew
       ::close(handover->lock_fd);
@@ -147,6 +148,7 @@ int run(Options opt) {
     asio::io_context io(1);
     const daemon::SinkWatch log_watch(log_sink, io);  // a lagging reader of stderr is caught up from the loop
     daemon::OutputCapture output(io);
+    output.set_log_dir(log_dir);
     daemon::PosixProcessOps ops;
     daemon::Supervisor sup(ops, output, std::move(config), log_dir);
     daemon::Handlers handlers(sup);

@@ -12,11 +12,51 @@
 
 namespace supd::daemon {
 
+OutputCapture::OutputCapture(asio::io_context& io)
+    : io_(io),
+      watch_(
+          io, [this](const std::filesystem::path& path, bool within) { on_name_changed(path, within); },
+          [this] {
+            for (auto& [path, file] : files_)
+              if (file->is_open() && file->whereabouts() == LogFile::Whereabouts::Deleted)
+                recreate(*file, "was deleted");
+          }) {}
+
 OutputCapture::~OutputCapture() { close_all(); }
+
+void OutputCapture::on_name_changed(const std::filesystem::path& path, bool renamed_within) {
+  const auto it = files_.find(path.lexically_normal().native());
+  if (it == files_.end() || !it->second->is_open()) return;
+  switch (it->second->whereabouts()) {
+  case LogFile::Whereabouts::AtPath: return;  // supd's own rotation, or created again already
+  case LogFile::Whereabouts::Deleted: return recreate(*it->second, "was deleted");
+  case LogFile::Whereabouts::Renamed:
+    if (!renamed_within) recreate(*it->second, "was moved out of the log dir");
+    return;
+  }
+}
+
+void OutputCapture::recreate(LogFile& file, std::string_view what) {
+  std::string writers;
+  for (const auto& [job, reader] : readers_)
+    if (reader->file.get() == &file && writers.find(job) == std::string::npos)
+      writers += (writers.empty() ? "" : ", ") + job;
+  std::string error;
+  if (file.reopen(error)) {
+    watch_.watch(file.path().parent_path());  // a directory made anew has a new watch
+    spdlog::warn("{}: the live log file {}; created it again (written by job {})", file.path().string(), what,
+                 writers.empty() ? "-" : writers);
+  } else {
+    spdlog::error("{}: the live log file {} and creating it again failed: {}; its output goes on into the old "
+                  "file until `supctl logs --reopen`",
+                  file.path().string(), what, error);
+  }
+}
 
 void OutputCapture::attach(const std::string& job, std::vector<CaptureStream> streams) {
   for (auto& s : streams) {
     auto& file = file_for(s.path);
+    watch_.watch(s.path.parent_path());
     // A new fd: re-created if it was deleted.
     file->adopt(std::move(s.file), s.max_size, s.keep, s.timestamps == config::Timestamps::Index);
     if (on_opened_) on_opened_(job, s.path, s.pipe.get());
@@ -158,6 +198,7 @@ void OutputCapture::close_all() {
     reader->file->close();
   }
   readers_.clear();
+  watch_.close();
   auto followers = std::move(followers_);  // on_end may unfollow
   followers_.clear();
   for (auto& [token, entry] : followers) {
@@ -168,7 +209,7 @@ void OutputCapture::close_all() {
 
 std::shared_ptr<LogFile>& OutputCapture::file_for(const std::filesystem::path& path) {
   auto& file = files_[path.lexically_normal().native()];
-  if (!file) file = std::make_shared<LogFile>(path);
+  if (!file) file = std::make_shared<LogFile>(path, log_dir_);
   return file;
 }
 

@@ -13,6 +13,7 @@
 #include <optional>
 
 #include "daemon/line_stamper.hpp"
+#include "daemon/log_dir_watch.hpp"
 #include "daemon/log_file.hpp"
 #include "daemon/log_service.hpp"
 #include "daemon/output_sink.hpp"
@@ -21,8 +22,10 @@ namespace supd::daemon {
 
 class OutputCapture final : public OutputSink, public LogService {
 public:
-  explicit OutputCapture(asio::io_context& io) : io_(io) {}
+  explicit OutputCapture(asio::io_context& io);
   ~OutputCapture() override;
+  // The log dir the files lie in: each (re)open walks from its fd (daemon/log_dir.hpp).
+  void set_log_dir(std::filesystem::path dir) { log_dir_ = std::move(dir); }
 
   void attach(const std::string& job, std::vector<CaptureStream> streams) override;
   void drain(const std::string& job) override;
@@ -70,8 +73,15 @@ private:
   void retry_later(const std::shared_ptr<Reader>& reader);
   void close(const std::shared_ptr<Reader>& reader);
   std::shared_ptr<LogFile>& file_for(const std::filesystem::path& path);
+  // A directory event named `path`: a live log file deleted, or moved out of the log dir, is
+  // created again at once and supd says so (a rename within it is logrotate's; see
+  // LogDirWatch).
+  void on_name_changed(const std::filesystem::path& path, bool renamed_within);
+  void recreate(LogFile& file, std::string_view what);
 
   asio::io_context& io_;
+  std::filesystem::path log_dir_;
+  LogDirWatch watch_;
   std::multimap<std::string, std::shared_ptr<Reader>> readers_;
   // By normalized path (a string: a std::filesystem::path keeps a list of its components,
   // hundreds of bytes per job with many jobs), kept for followers.

@@ -17,6 +17,7 @@
 #include "common/sys_error.hpp"
 #include "daemon/child.hpp"
 #include "daemon/fd_limit.hpp"
+#include "daemon/log_dir.hpp"
 #include "daemon/log_file.hpp"
 
 extern char** environ;
@@ -146,7 +147,7 @@ SpawnResult PosixProcessOps::spawn(const config::JobSpec& spec, const std::files
   }
   // Every allocation and every fd happens before fork.
   const auto out_path = log_dir / spec.stdout_file;
-  UniqueFd out_file = open_log_file(out_path, result.error);
+  UniqueFd out_file = open_log_path(log_dir, out_path, result.error);
   if (!out_file) {
     result.permanent = !is_transient(errno);  // out of fds: retried with backoff, not fatal
     return result;
@@ -155,7 +156,7 @@ SpawnResult PosixProcessOps::spawn(const config::JobSpec& spec, const std::files
   std::filesystem::path err_path;
   if (spec.stderr_file) {
     err_path = log_dir / *spec.stderr_file;
-    err_file = open_log_file(err_path, result.error);
+    err_file = open_log_path(log_dir, err_path, result.error);
     if (!err_file) {
       result.permanent = !is_transient(errno);
       return result;

@@ -208,20 +208,25 @@ command = ["sh", "-c", "echo bye; exec >&- 2>&-; exec sleep 1000"]
   d.finish();
 }
 
-TEST_CASE("R41 a job whose log dir is missing or not a dir fails naming the path, others carry on",
+// A missing subdirectory is made at start (log_dir_trust_test); a file in its place is refused.
+TEST_CASE("R41 a job whose log dir is not a dir fails naming the path, others carry on",
           "[integration][output][R41]") {
+  DaemonOptions opts;
+  opts.start = false;
   TestDaemon d(R"(
 [jobs.lost]
 command = ["sleep", "1000"]
-stdout = "missing/lost.out"
+stdout = "afile/lost.out"
 [jobs.blocked]
 command = ["sleep", "1000"]
 stdout = "afile/blocked.out"
 autostart = false
 [jobs.fine]
 command = ["sleep", "1000"]
-)");
+)",
+               opts);
   write_file(d.log_dir() / "afile", "not a directory\n");
+  d.start();
   const pid_t fine = d.wait_running("fine");
   REQUIRE(fine > 0);
   CHECK(eventually([&] { return d.state("lost") == "fatal"; }));
@@ -229,13 +234,13 @@ command = ["sleep", "1000"]
   REQUIRE(j);
   INFO(j->dump());
   REQUIRE((*j)["error"].is_string());
-  CHECK(contains((*j)["error"].get<std::string>(), (d.log_dir() / "missing" / "lost.out").string()));
+  CHECK(contains((*j)["error"].get<std::string>(), (d.log_dir() / "afile").string() + " is not a directory"));
 
   const auto r = d.ctl({"start", "blocked"});
   INFO(r.out << r.err);
   CHECK(r.exit_code == kRefused);
   CHECK(is_one_line(r.err));
-  CHECK(contains(r.err, (d.log_dir() / "afile" / "blocked.out").string()));
+  CHECK(contains(r.err, (d.log_dir() / "afile").string() + " is not a directory"));
   CHECK(d.tagged() == std::vector<pid_t>{fine});  // neither failed job left a process
   CHECK(d.job_pid("fine") == fine);
   CHECK(d.ctl({"status"}).exit_code == kOk);
