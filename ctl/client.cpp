@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "common/duration.hpp"
+#include "common/socket_trust.hpp"
 #include "common/sys_error.hpp"
 
 namespace supd::ctl {
@@ -33,6 +34,10 @@ std::string not_answering(const std::filesystem::path& socket, Timeout timeout) 
       "supd at {} did not answer within {}; check that it is running and not stopped "
       "(kill -CONT), or pass a longer --timeout",
       socket.string(), describe_timeout(timeout));
+}
+
+std::string refusal(const std::filesystem::path& socket, const common::Distrust& distrust) {
+  return fmt::format("refusing to talk to {}: {}", socket.string(), common::explain_distrust(distrust));
 }
 
 // {"id": null, "ok": false, "error": {...}}: supd's answer to a line it could not read.
@@ -66,6 +71,12 @@ Client Client::connect(const std::filesystem::path& socket, Timeout timeout,
                                     path, sizeof addr.sun_path - 1));
   std::memcpy(addr.sun_path, path.data(), path.size());
 
+  // Nothing is sent to a socket another user could have put there (DESIGN.md): the directory
+  // is judged before connecting, the server's uid after, both before the first byte.
+  const uid_t me = ::geteuid();
+  if (const auto distrust = common::check_socket_dir(socket, me))
+    throw ClientFailure(Kind::Unreachable, refusal(socket, *distrust));
+
   common::UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!fd)
     throw ClientFailure(Kind::Unreachable,
@@ -96,6 +107,15 @@ Client Client::connect(const std::filesystem::path& socket, Timeout timeout,
     throw ClientFailure(Kind::Unreachable, fmt::format("cannot reach supd at {} ({}); start it with: {}",
                                                        path, common::errno_message(err), start_hint));
   }
+  const auto server = common::peer_uid(fd.get());
+  if (!server)
+    throw ClientFailure(Kind::Unreachable,
+                        fmt::format("refusing to talk to {}: the kernel does not say who runs the server there "
+                                    "(SO_PEERCRED: {})",
+                                    path, common::errno_message(errno)));
+  if (!common::trusted_server(*server, me))
+    throw ClientFailure(Kind::Unreachable,
+                        refusal(socket, {common::Distrust::Reason::ForeignServer, socket, *server, 0}));
   const int fl = ::fcntl(fd.get(), F_GETFL);
   ::fcntl(fd.get(), F_SETFL, fl | O_NONBLOCK);
 

@@ -91,9 +91,16 @@ std::optional<pid_t> pid_from_lock(const fs::path& socket) {
   return std::nullopt;
 }
 
-// lstat + a raw connect: missing, not a socket, stale or reachable; on success the peer's
-// pid from SO_PEERCRED. The connection is closed at once (supd sees a client that left).
+// The directory judged, then lstat + a raw connect: untrusted, missing, not a socket, stale or
+// reachable; on success the server's uid is judged and its pid kept (SO_PEERCRED). Nothing is
+// sent, and the connection is closed at once (supd sees a client that left).
 void probe_socket(SocketFacts& socket, SupdFacts& supd) {
+  // Judged first: a directory another user controls is the finding, whatever is in it.
+  const uid_t me = ::geteuid();
+  if ((socket.distrust = common::check_socket_dir(socket.path, me))) {
+    socket.state = SocketFacts::State::Untrusted;
+    return;
+  }
   struct stat st {};
   if (::lstat(socket.path.c_str(), &st) != 0) {
     if (errno == ENOENT || errno == ENOTDIR) {
@@ -131,7 +138,18 @@ void probe_socket(SocketFacts& socket, SupdFacts& supd) {
   }
   ucred cred{};
   socklen_t len = sizeof cred;
-  if (::getsockopt(fd.get(), SOL_SOCKET, SO_PEERCRED, &cred, &len) == 0 && cred.pid > 0) supd.pid = cred.pid;
+  if (::getsockopt(fd.get(), SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0) {
+    socket.state = SocketFacts::State::Unreachable;
+    socket.error = fmt::format("the kernel does not say who runs the server there (SO_PEERCRED: {})",
+                               common::errno_message(errno));
+    return;
+  }
+  if (!common::trusted_server(cred.uid, me)) {
+    socket.state = SocketFacts::State::Untrusted;
+    socket.distrust = common::Distrust{common::Distrust::Reason::ForeignServer, socket.path, cred.uid, 0};
+    return;
+  }
+  if (cred.pid > 0) supd.pid = cred.pid;
   socket.state = SocketFacts::State::NoAnswer;  // until hello and status say otherwise
 }
 
@@ -168,6 +186,10 @@ Check check_socket(const SocketFacts& socket, const SupdFacts& supd) {
     return make("socket", CheckStatus::Fail,
                 fmt::format("cannot connect to {} ({}); check its owner and mode, or start supd: {}", path,
                             socket.error, socket.start_hint));
+  case State::Untrusted:
+    return make("socket", CheckStatus::Fail,
+                fmt::format("supctl refuses to talk to {}: {}", path,
+                            socket.distrust ? common::explain_distrust(*socket.distrust) : std::string("not trusted")));
   case State::NoAnswer:
     return make("socket", CheckStatus::Fail,
                 fmt::format("supd accepts connections on {} but does not answer: {}", path, socket.error));

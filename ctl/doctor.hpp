@@ -2,7 +2,8 @@
 // line each (socket, systemd, linger, log dir, config, buffering).
 //
 // Two layers, so the judgement is testable without a machine in a given state:
-//   gather_facts()    the syscalls: stat, connect, SO_PEERCRED, /proc, statvfs, hello+status;
+//   gather_facts()    the syscalls: stat, connect, SO_PEERCRED, /proc, statvfs, hello+status
+//                     (the hello only to a socket supctl trusts: common/socket_trust.hpp);
 //   evaluate(facts)   pure: facts in, one Check (ok / warn / fail, message with the fix) out
 //                     per check, in a fixed order.
 // Client-side only: common/ and the client in ctl/, no new protocol method.
@@ -18,6 +19,7 @@
 #include <sys/types.h>
 
 #include "common/paths.hpp"
+#include "common/socket_trust.hpp"
 #include "ctl/cli.hpp"
 
 namespace supd::ctl {
@@ -38,12 +40,14 @@ struct SocketFacts {
     NotSocket,   // something else is there
     Stale,       // a socket nobody listens on (connect: ECONNREFUSED)
     Unreachable, // connect failed otherwise (EACCES, ...): `error` says why
+    Untrusted,   // another user owns or may write its directory, or runs its server: `distrust`
     NoAnswer,    // connected, but hello or status failed: `error` is the client's message
     Answers,     // hello and status answered
   };
   std::filesystem::path path;
   State state = State::Missing;
   std::string error;
+  std::optional<common::Distrust> distrust;  // when Untrusted
   std::string start_hint = "supd --detach";  // with --socket when it was given
   std::string version;                       // supd's, when it answers
 };

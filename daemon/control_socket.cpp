@@ -13,6 +13,7 @@
 
 #include <fmt/format.h>
 
+#include "common/socket_trust.hpp"
 #include "common/sys_error.hpp"
 
 namespace supd::daemon {
@@ -39,12 +40,18 @@ void check_directory(const std::filesystem::path& dir, bool supds_own) {
                                      mode, dir.string()));
     return;
   }
-  if (st.st_uid != me && st.st_uid != 0)
+  // supctl's rule (common/socket_trust.hpp): a socket supctl would refuse is not served either.
+  const auto distrust = common::judge_socket_dir(dir, {st.st_uid, st.st_mode, std::nullopt}, me);
+  if (!distrust) return;
+  if (distrust->reason == common::Distrust::Reason::ForeignOwner)
     throw StartupError(fmt::format("socket dir {} belongs to uid {}; choose a dir of your own with --socket",
                                    dir.string(), st.st_uid));
-  if ((mode & 022) != 0 && (mode & S_ISVTX) == 0)
-    throw StartupError(fmt::format("socket dir {} is writable by others (mode {:04o}); fix it with: chmod go-w {}",
-                                   dir.string(), mode, dir.string()));
+  if ((mode & S_ISVTX) != 0)
+    throw StartupError(fmt::format("socket dir {} is writable by others (mode {:04o}), who could have put a socket "
+                                   "there first; choose a dir of your own with --socket",
+                                   dir.string(), mode));
+  throw StartupError(fmt::format("socket dir {} is writable by others (mode {:04o}); fix it with: chmod go-w {}",
+                                 dir.string(), mode, dir.string()));
 }
 
 sockaddr_un address_of(const std::filesystem::path& path) {

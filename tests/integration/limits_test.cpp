@@ -133,6 +133,9 @@ TEST_CASE("R76 fork failing with EAGAIN under RLIMIT_NPROC backs off and supd st
   // container's root may lack.
   opts.wrapper = {"/usr/bin/prlimit", "--nproc=4:4", "/usr/bin/setpriv", "--reuid=" + id, "--regid=" + id,
                   "--clear-groups", "--"};
+  // supctl as that uid too (it trusts no other server but root's), by its effective uid only:
+  // the real uid is what RLIMIT_NPROC counts, and supctl must not take one of supd's four.
+  opts.ctl_wrapper = {"/usr/bin/setpriv", "--euid=" + id, "--egid=" + id, "--clear-groups", "--"};
   TestDaemon d(many_jobs(5, "autostart = false\nstart_secs = 0\nstart_retries = 1000\n"
                             "backoff_initial = \"200ms\"\nbackoff_max = \"1s\"\n"),
                opts);

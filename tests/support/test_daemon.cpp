@@ -156,13 +156,13 @@ std::optional<int> TestDaemon::wait_daemon_exit(Millis deadline) {
 }
 
 CtlResult TestDaemon::ctl(const std::vector<std::string>& args, Millis timeout) const {
-  std::vector<std::string> argv{SUPCTL_BIN};
+  std::vector<std::string> argv = concat(options_.ctl_wrapper, {SUPCTL_BIN});
   if (options_.pass_socket) argv.insert(argv.end(), {"--socket", socket().string()});
   return run_process(concat(std::move(argv), args), env_, timeout);
 }
 
 CtlResult TestDaemon::ctl_bare(const std::vector<std::string>& args, Millis timeout) const {
-  return run_process(concat({SUPCTL_BIN}, args), env_, timeout);
+  return run_process(concat(concat(options_.ctl_wrapper, {SUPCTL_BIN}), args), env_, timeout);
 }
 
 std::optional<json> TestDaemon::status_json(const std::vector<std::string>& jobs) {

@@ -49,6 +49,9 @@ struct DaemonOptions {
   // A command put before supd's own (e.g. setpriv to run it as another uid); it must exec
   // supd in place, so pid() is supd's.
   std::vector<std::string> wrapper;
+  // The same for every supctl the harness runs: supctl talks only to a supd of its own uid
+  // (or root's), so a supd run as another uid is asked by a supctl run as that uid too.
+  std::vector<std::string> ctl_wrapper;
 };
 
 using CtlResult = RunResult;

@@ -104,6 +104,34 @@ TEST_CASE("doctor: socket missing, stale, not a socket, unreachable, silent", "[
   CHECK(!has(c.message, "pid"));
 }
 
+TEST_CASE("doctor: a socket another user could have put there fails the socket check (R86)", "[ctl][doctor][R86]") {
+  using supd::common::Distrust;
+  SocketFacts s = answering();
+  s.path = "/tmp/supd-1000/supd.sock";
+  s.state = State::Untrusted;
+  s.distrust = Distrust{Distrust::Reason::ForeignOwner, "/tmp/supd-1000", 1001, 0};
+  auto c = check_socket(s, {});
+  CHECK(c.status == CheckStatus::Fail);
+  CHECK(has(c.message, "refuses to talk to /tmp/supd-1000/supd.sock"));
+  CHECK(has(c.message, "/tmp/supd-1000 is owned by "));
+  CHECK(has(c.message, "uid 1001"));
+  CHECK(c.message.find('\n') == std::string::npos);
+
+  s.distrust = Distrust{Distrust::Reason::ForeignServer, s.path, 1001, 0};
+  c = check_socket(s, {});
+  CHECK(c.status == CheckStatus::Fail);
+  CHECK(has(c.message, "the server listening on /tmp/supd-1000/supd.sock runs as "));
+
+  // Nothing else is asked of a socket that is not trusted: systemd and buffering are not checked.
+  auto f = healthy();
+  f.socket = s;
+  f.supd = {};
+  f.jobs.clear();
+  const auto checks = evaluate(f);
+  CHECK_FALSE(all_ok(checks));
+  CHECK(checks[1].status == CheckStatus::Warn);
+}
+
 TEST_CASE("doctor: no daemon still gives one line per check, and not ok", "[ctl][doctor]") {
   auto f = healthy();
   f.socket.state = State::Missing;
