@@ -41,7 +41,9 @@ struct Reply {
 
 class Client {
 public:
-  // Connects and exchanges hello, both within `timeout`. Throws ClientFailure.
+  // Connects and exchanges hello, both within `timeout`. Throws ClientFailure; Unreachable,
+  // with nothing sent, for a socket common/socket_trust.hpp does not trust (its directory
+  // another user's or writable by others, or its server another uid than ours or root's).
   // `start_hint` is the command that would start this supd ("supd --detach"), for messages.
   // With `then`, that request is sent right behind the hello (one round trip instead of two),
   // and the first call() of the same command only reads its answer. The wire contract makes
