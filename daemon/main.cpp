@@ -146,7 +146,7 @@ int run(Options opt) {
     if (!paths.config_explicit && !std::filesystem::exists(paths.config))
       spdlog::warn("no config at {}; running with no jobs", paths.config.string());
     asio::io_context io(1);
-    const daemon::SinkWatch log_watch(log_sink, io);  // a lagging reader of stderr is caught up from the loop
+    daemon::SinkWatch log_watch(log_sink, io);  // a lagging reader of stderr is caught up from the loop
     daemon::OutputCapture output(io);
     output.set_log_dir(log_dir);
     daemon::PosixProcessOps ops;
@@ -155,6 +155,10 @@ int run(Options opt) {
     daemon::EventLoop loop(io, sup, handlers, output);  // catches SIGCHLD before any spawn
     daemon::ControlServer server(io, socket.listen_fd.release(), handlers, [&loop] { loop.after_event(); });
     loop.attach(server);
+    // Its wait for a writable stderr would keep io.run() going after the last job stopped.
+    loop.on_after_event([&log_watch, &sup](daemon::TimePoint) {
+      if (sup.shutdown_complete()) log_watch.stop();
+    });
     daemon::Notifier notifier(io, systemd);
     loop.attach(notifier);
     daemon::Reloader reloader(sup, paths.config, paths.config_explicit,

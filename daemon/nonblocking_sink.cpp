@@ -71,6 +71,8 @@ void NonblockingSink::sink_it_(const spdlog::details::log_msg& msg) {
 void NonblockingSink::watch(asio::io_context& io) {
   std::lock_guard lock(mutex_);
   if (mode_ == Mode::File) return;  // epoll does not take regular files; they never wait
+  // Asio sets O_NONBLOCK on what it waits on: on our own description that changes nothing;
+  // on a socket (journald) it is set once a write had to wait, which supd alone writes.
   const int fd = ::fcntl(mode_ == Mode::Reopened ? own_.get() : fd_, F_DUPFD_CLOEXEC, 3);
   if (fd < 0) return;  // then the backlog goes out with the next line
   writable_ = std::make_unique<asio::posix::stream_descriptor>(io, fd);
@@ -111,7 +113,9 @@ SinkWatch::SinkWatch(std::shared_ptr<NonblockingSink> sink, asio::io_context& io
   if (sink_) sink_->watch(io);
 }
 
-SinkWatch::~SinkWatch() {
+SinkWatch::~SinkWatch() { stop(); }
+
+void SinkWatch::stop() {
   if (sink_) sink_->unwatch();
 }
 

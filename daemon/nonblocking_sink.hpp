@@ -53,10 +53,12 @@ private:
 std::shared_ptr<NonblockingSink> install_stderr_logger(bool under_journald);
 
 // Keeps the sink watched for the lifetime of the loop's io_context (declare it after the io).
+// A wait in flight keeps io.run() from returning: stop() once the loop has nothing else to do.
 class SinkWatch {
 public:
   SinkWatch(std::shared_ptr<NonblockingSink> sink, asio::io_context& io);
   ~SinkWatch();
+  void stop();
   SinkWatch(const SinkWatch&) = delete;
   SinkWatch& operator=(const SinkWatch&) = delete;
 
