@@ -38,9 +38,12 @@ void OutputCapture::on_name_changed(const std::filesystem::path& path, bool rena
 
 void OutputCapture::recreate(LogFile& file, std::string_view what) {
   std::string writers;
+  const std::string* last = nullptr;  // readers_ is sorted by job: one job's readers are adjacent
   for (const auto& [job, reader] : readers_)
-    if (reader->file.get() == &file && writers.find(job) == std::string::npos)
+    if (reader->file.get() == &file && (last == nullptr || *last != job)) {
       writers += (writers.empty() ? "" : ", ") + job;
+      last = &job;
+    }
   std::string error;
   if (file.reopen(error)) {
     watch_.watch(file.path().parent_path());  // a directory made anew has a new watch
