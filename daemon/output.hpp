@@ -72,6 +72,7 @@ private:
   std::shared_ptr<LogFile>& file_for(const std::filesystem::path& path);
 
   asio::io_context& io_;
+  RotationWorker rotation_worker_;  // before the files: it outlives every LogFile that points at it
   std::multimap<std::string, std::shared_ptr<Reader>> readers_;
   // By normalized path (a string: a std::filesystem::path keeps a list of its components,
   // hundreds of bytes per job with many jobs), kept for followers.
