@@ -61,10 +61,10 @@ void LogFile::adopt(UniqueFd fd, std::uint64_t max_size, int keep, bool indexed)
     index_.open(path_, policy_.size() == 0);  // a new (or emptied) log starts a new index
   else
     index_.close();
-  // A rotation an earlier supd left half done is finished before this one rotates.
-  if (worker_ && keep_ > 0 && !repaired_) {
-    repaired_ = std::make_shared<RotationWorker::Ticket>();
-    worker_->settle(path_, keep_, /*repair=*/true, repaired_);
+  // A rotation an earlier supd left half done is finished, off the loop.
+  if (worker_ && keep_ > 0 && !settle_queued_) {
+    settle_queued_ = true;
+    worker_->settle(path_, keep_);
   }
 }
 
@@ -97,21 +97,12 @@ bool LogFile::reopen_if_unlinked() {
   return true;
 }
 
-bool LogFile::settled_once(int dirfd, const std::string& name) {
-  if (next_pending_seq_ > 0) return true;
-  std::uint64_t max_pending = 0;
-  if (worker_) {
-    if (!repaired_) {  // log_keep was 0 at adoption
-      repaired_ = std::make_shared<RotationWorker::Ticket>();
-      worker_->settle(path_, keep_, /*repair=*/true, repaired_);
-    }
-    if (!repaired_->done.load(std::memory_order_acquire)) return false;
-    max_pending = repaired_->max_pending.load(std::memory_order_relaxed);
-  } else {
-    (void)settle_rotation(dirfd, name, keep_, /*repair=*/true, &max_pending);
+std::uint64_t LogFile::take_pending_seq(int dirfd, const std::string& name) {
+  if (next_pending_seq_ == 0) {  // once per file and supd: one readdir, no rename
+    const std::lock_guard lock(rotation_step_lock());
+    next_pending_seq_ = scan_rotation(dirfd, name).max_seq + 1;
   }
-  next_pending_seq_ = max_pending + 1;
-  return true;
+  return next_pending_seq_++;
 }
 
 bool LogFile::rotate() {
@@ -133,15 +124,7 @@ bool LogFile::rotate() {
     (void)::unlinkat(dirfd.get(), live_index.c_str(), 0);
     if (::unlinkat(dirfd.get(), name.c_str(), 0) != 0 && errno != ENOENT) return fail("unlink " + name);
   } else {
-    if (!settled_once(dirfd.get(), name)) return false;  // in a moment; the line goes here meanwhile
-    std::string pending;
-    struct stat st {};
-    do pending = pending_name(name, next_pending_seq_++);  // free unless a failed settling left one
-    while (::fstatat(dirfd.get(), pending.c_str(), &st, AT_SYMLINK_NOFOLLOW) == 0);
-    // The index first: the worker takes a pending file with the index it finds beside it.
-    (void)::renameat(dirfd.get(), live_index.c_str(), dirfd.get(), index_path(pending).c_str());
-    if (::renameat(dirfd.get(), name.c_str(), dirfd.get(), pending.c_str()) != 0 && errno != ENOENT)
-      return fail("rename " + name);
+    if (!rename_to_pending(dirfd.get(), name, take_pending_seq(dirfd.get(), name))) return fail("rename " + name);
   }
   std::string error;
   if (!reopen(error)) {
@@ -153,8 +136,8 @@ bool LogFile::rotate() {
   policy_.rotated();
   if (keep_ > 0) {
     if (worker_)
-      worker_->settle(path_, keep_, /*repair=*/false);
-    else if (!settle_rotation(dirfd.get(), name, keep_, /*repair=*/false))
+      worker_->settle(path_, keep_);
+    else if (!settle_rotation(dirfd.get(), name, keep_))
       spdlog::error("{}: numbering its rotated files failed: {}", path_.string(), common::errno_message(errno));
   }
   return true;

@@ -15,7 +15,6 @@
 #include <filesystem>
 #include <functional>
 #include <map>
-#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -70,9 +69,8 @@ public:
 private:
   void sync_from_fd();                 // size and last byte from the open file
   bool rotate();                       // false (logged) when a rename or the new open failed, or not yet due
-  // True once the rotated files were settled for the first time in this supd (a half-done
-  // rotation of an earlier one finished): until then rotating waits, the file grows on.
-  bool settled_once(int dirfd, const std::string& name);
+  // The seq of the next pending file: at the first rotation, above any an earlier supd left.
+  std::uint64_t take_pending_seq(int dirfd, const std::string& name);
   bool reopen_if_unlinked();           // R38: st_nlink == 0 means someone deleted or renamed it
   void tell_followers(std::string_view chunk);
 
@@ -84,8 +82,8 @@ private:
   IndexWriter index_;
   bool rotate_failed_ = false;  // logged once until a rotation works again
   RotationWorker* worker_ = nullptr;
-  std::shared_ptr<RotationWorker::Ticket> repaired_;  // the first settling, queued at adoption
-  std::uint64_t next_pending_seq_ = 0;                // 0: not settled once yet
+  bool settle_queued_ = false;          // the first adoption queues finishing an earlier supd's rotation
+  std::uint64_t next_pending_seq_ = 0;  // 0: not known before the first rotation
   std::map<std::uint64_t, FollowFn> followers_;
 };
 

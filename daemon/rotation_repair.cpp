@@ -39,6 +39,13 @@ std::optional<std::string_view> between(std::string_view text, std::string_view 
 
 std::string index_name(const std::string& file) { return index_path(file).string(); }
 
+// Never over a file: every target is free by construction, so one there is someone else's.
+int rename_noreplace(int dirfd, const std::string& from, const std::string& to) {
+  const int rc = ::renameat2(dirfd, from.c_str(), dirfd, to.c_str(), RENAME_NOREPLACE);
+  if (rc != 0 && errno == EINVAL) return ::renameat(dirfd, from.c_str(), dirfd, to.c_str());  // no support
+  return rc;
+}
+
 }  // namespace
 
 std::string pending_name(const std::string& name, std::uint64_t seq) {
@@ -76,6 +83,8 @@ RotationSet scan_rotation(int dirfd, const std::string& name) {
   ::closedir(dir);
   std::sort(set.numbered.begin(), set.numbered.end());
   std::sort(set.pending.begin(), set.pending.end());
+  if (!set.pending.empty()) set.max_seq = set.pending.back();
+  if (!pending_indexes.empty()) set.max_seq = std::max(set.max_seq, *pending_indexes.rbegin());
   for (int k : numbered_indexes)
     if (!std::binary_search(set.numbered.begin(), set.numbered.end(), k))
       set.orphan_indexes.push_back(index_name(numbered_name(name, k)));
@@ -88,8 +97,8 @@ RotationSet scan_rotation(int dirfd, const std::string& name) {
 std::vector<std::string> rotated_newest_first(const std::string& name, const RotationSet& set, int keep) {
   std::vector<std::string> out;
   for (auto it = set.pending.rbegin(); it != set.pending.rend(); ++it) out.push_back(pending_name(name, *it));
-  for (int k : set.numbered)
-    if (k <= keep) out.push_back(numbered_name(name, k));
+  for (int k : set.numbered) out.push_back(numbered_name(name, k));
+  out.resize(std::min(out.size(), static_cast<std::size_t>(std::max(keep, 0))));
   return out;
 }
 
@@ -121,28 +130,33 @@ bool apply_rotation_step(int dirfd, const RotationStep& step) {
     (void)::unlinkat(dirfd, from_index.c_str(), 0);
     return true;
   }
-  // Never over a file: the plan leaves every target free, so one there means the plan is stale.
-  int rc = ::renameat2(dirfd, step.from.c_str(), dirfd, step.to.c_str(), RENAME_NOREPLACE);
-  if (rc != 0 && errno == EINVAL) rc = ::renameat(dirfd, step.from.c_str(), dirfd, step.to.c_str());
-  if (rc != 0) return false;
+  if (rename_noreplace(dirfd, step.from, step.to) != 0) return false;  // a plan gone stale stops
   const auto to_index = index_name(step.to);
   if (::renameat(dirfd, from_index.c_str(), dirfd, to_index.c_str()) != 0 && errno == ENOENT)
     (void)::unlinkat(dirfd, to_index.c_str(), 0);
   return true;
 }
 
-bool settle_rotation(int dirfd, const std::string& name, int keep, bool repair, std::uint64_t* max_pending) {
-  const RotationSet set = scan_rotation(dirfd, name);
-  if (max_pending) *max_pending = set.pending.empty() ? 0 : set.pending.back();
-  if (repair)
-    for (const auto& orphan : set.orphan_indexes) {
-      const std::lock_guard lock(rotation_step_lock());
-      (void)::unlinkat(dirfd, orphan.c_str(), 0);
-    }
+bool settle_rotation(int dirfd, const std::string& name, int keep, std::uint64_t* max_pending) {
+  RotationSet set;
+  {
+    const std::lock_guard lock(rotation_step_lock());
+    set = scan_rotation(dirfd, name);
+    for (const auto& orphan : set.orphan_indexes) (void)::unlinkat(dirfd, orphan.c_str(), 0);
+  }
+  if (max_pending) *max_pending = set.max_seq;
   for (const auto& step : plan_rotation(name, set, keep)) {
     const std::lock_guard lock(rotation_step_lock());
     if (!apply_rotation_step(dirfd, step)) return false;
   }
+  return true;
+}
+
+bool rename_to_pending(int dirfd, const std::string& name, std::uint64_t seq) {
+  const auto pending = pending_name(name, seq);
+  const std::lock_guard lock(rotation_step_lock());
+  if (rename_noreplace(dirfd, name, pending) != 0) return errno == ENOENT;
+  (void)::renameat(dirfd, index_name(name).c_str(), dirfd, index_name(pending).c_str());
   return true;
 }
 

@@ -20,14 +20,15 @@ struct RotationSet {
   std::vector<std::uint64_t> pending;        // seqs of .<name>.pending.<seq>
   std::vector<int> numbered;                 // k of <name>.k, k >= 1
   std::vector<std::string> orphan_indexes;   // side indexes of rotated files that are gone
+  std::uint64_t max_seq = 0;                 // the highest pending seq, of a file or an index
 };
 
 std::string pending_name(const std::string& name, std::uint64_t seq);
 std::string numbered_name(const std::string& name, int k);
 RotationSet scan_rotation(int dirfd, const std::string& name);
 
-// The rotated files' names, newest first (numbered ones above `keep` left out): the order
-// read_tail reads them in.
+// The rotated files' names, newest first, at most `keep` of them (the others are about to be
+// removed): the order read_tail reads them in.
 std::vector<std::string> rotated_newest_first(const std::string& name, const RotationSet& set, int keep);
 
 struct RotationStep {
@@ -47,14 +48,18 @@ std::vector<RotationStep> plan_rotation(const std::string& name, const RotationS
 // set, when the log file's rename failed.
 bool apply_rotation_step(int dirfd, const RotationStep& step);
 
-// Scans, plans and applies, each step under rotation_step_lock(). `repair` (the first time a
-// supd sees this log): also removes orphaned side indexes left by a cut between a file's
-// rename and its index's. False, errno set, when a step failed (the rest waits for the next call).
-// `max_pending` gets the highest pending seq found (0: none), so new ones are numbered above it.
-bool settle_rotation(int dirfd, const std::string& name, int keep, bool repair, std::uint64_t* max_pending = nullptr);
+// Scans (removing orphaned side indexes, left by a cut between a file's rename and its
+// index's), plans and applies, each under rotation_step_lock(). False, errno set, when a step
+// failed (the rest waits for the next call). `max_pending` gets RotationSet::max_seq.
+bool settle_rotation(int dirfd, const std::string& name, int keep, std::uint64_t* max_pending = nullptr);
 
-// Held by each step and by the tail readers while they list and open the files, so a reader
-// sees the files between two steps, never in the middle of one.
+// Rotation on the loop: renames the live file <name>, then its index, to the pending name
+// `seq` (under rotation_step_lock(), so nobody sees one without the other). False, errno set,
+// when the log file's rename failed for another reason than its being gone.
+bool rename_to_pending(int dirfd, const std::string& name, std::uint64_t seq);
+
+// Held by each step, each scan and each rename to a pending name, and by the tail readers
+// while they list and read the files: everyone sees the files between two steps.
 std::mutex& rotation_step_lock();
 
 }  // namespace supd::daemon

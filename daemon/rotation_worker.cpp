@@ -20,13 +20,10 @@ RotationWorker::~RotationWorker() {
   if (thread_.joinable()) thread_.join();
 }
 
-void RotationWorker::settle(const std::filesystem::path& log, int keep, bool repair, std::shared_ptr<Ticket> ticket) {
+void RotationWorker::settle(const std::filesystem::path& log, int keep) {
   {
     const std::lock_guard lock(mutex_);
-    auto& work = queue_[log.string()];
-    work.keep = keep;  // the newest limit wins
-    work.repair = work.repair || repair;
-    if (ticket) work.tickets.push_back(std::move(ticket));
+    queue_[log.string()] = keep;  // the newest limit wins
     if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
   }
   wake_.notify_one();
@@ -54,13 +51,7 @@ void RotationWorker::run() {
     busy_ = true;
     lock.unlock();
     std::string error;
-    for (const auto& [log, work] : batch) {
-      const auto max_pending = settle_now(log, work, error);
-      for (const auto& ticket : work.tickets) {
-        ticket->max_pending.store(max_pending, std::memory_order_relaxed);
-        ticket->done.store(true, std::memory_order_release);
-      }
-    }
+    for (const auto& [log, keep] : batch) settle_now(log, keep, error);
     lock.lock();
     busy_ = false;
     if (!error.empty() && !error_) error_ = std::move(error);
@@ -68,17 +59,14 @@ void RotationWorker::run() {
   }
 }
 
-std::uint64_t RotationWorker::settle_now(const std::string& log, const Work& work, std::string& error) {
+void RotationWorker::settle_now(const std::string& log, int keep, std::string& error) {
   const std::filesystem::path path(log);
   const auto dir = path.parent_path();
   common::UniqueFd dirfd(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  std::uint64_t max_pending = 0;
-  if (dirfd && settle_rotation(dirfd.get(), path.filename().string(), work.keep, work.repair, &max_pending))
-    return max_pending;
+  if (dirfd && settle_rotation(dirfd.get(), path.filename().string(), keep)) return;
   if (error.empty())
     error = fmt::format("{}: numbering its rotated files failed: {}; retried at its next rotation", log,
                         common::errno_message(errno));
-  return max_pending;
 }
 
 }  // namespace supd::daemon
