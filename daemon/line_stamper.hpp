@@ -9,6 +9,11 @@ namespace supd::daemon {
 
 class LineStamper {
 public:
+  // `at_line_start`: whether the stream's file ends a line now. A pipe taken over from an
+  // earlier supd (upgrade, or adoption after kill -9) may be in the middle of a line that
+  // already has its prefix; the next bytes continue it (TESTPLAN R88).
+  explicit LineStamper(bool at_line_start = true) : at_line_start_(at_line_start) {}
+
   // `chunk` with `prefix` inserted at each line start it contains.
   std::string stamp(std::string_view chunk, std::string_view prefix) {
     std::string out;

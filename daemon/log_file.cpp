@@ -14,6 +14,7 @@
 #include "common/sys_error.hpp"
 #include "common/time_format.hpp"
 #include "daemon/log_dir.hpp"
+#include "daemon/rotation_repair.hpp"
 
 namespace supd::daemon {
 namespace {
@@ -54,6 +55,22 @@ void LogFile::adopt(UniqueFd fd, std::uint64_t max_size, int keep, bool indexed)
     index_.open(path_, policy_.size() == 0);  // a new (or emptied) log starts a new index
   else
     index_.close();
+  // A rotation an earlier supd left half done is finished (off the loop when log_keep is large).
+  if (keep_ > 0 && !settle_queued_) {
+    settle_queued_ = true;
+    settle();
+  }
+}
+
+void LogFile::settle() {
+  if (worker_ && keep_ > kSettleOnLoopUpTo) {
+    worker_->settle(path_, keep_);
+    return;
+  }
+  const auto dir = path_.parent_path();
+  UniqueFd dirfd(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dirfd || !settle_rotation(dirfd.get(), path_.filename().string(), keep_))
+    spdlog::error("{}: numbering its rotated files failed: {}", path_.string(), common::errno_message(errno));
 }
 
 void LogFile::sync_from_fd() {
@@ -94,21 +111,19 @@ bool LogFile::reopen_if_unlinked() {
   return true;
 }
 
-// The side indexes follow their files (.NAME.k-1.idx -> .NAME.k.idx ...); best effort, and
-// done even when the job keeps no index now, so stale ones never describe the wrong file.
-void LogFile::rotate_indexes(int dirfd, const std::string& name) const {
-  auto idx = [&](int k) { return index_path(rotated_path(name, k)).string(); };
-  if (keep_ == 0) {
-    (void)::unlinkat(dirfd, idx(0).c_str(), 0);
-    return;
+std::uint64_t LogFile::take_pending_seq(int dirfd, const std::string& name) {
+  if (next_pending_seq_ == 0) {  // once per file and supd: one readdir, no rename
+    const std::lock_guard lock(rotation_step_lock());
+    next_pending_seq_ = scan_rotation(dirfd, name).max_seq + 1;
   }
-  (void)::unlinkat(dirfd, idx(keep_).c_str(), 0);
-  for (int k = keep_; k >= 1; --k) (void)::renameat(dirfd, idx(k - 1).c_str(), dirfd, idx(k).c_str());
+  return next_pending_seq_++;
 }
 
 bool LogFile::rotate() {
   const auto dir = path_.parent_path();
   const std::string name = path_.filename().string();
+  if (worker_)
+    if (const auto error = worker_->take_error()) spdlog::error("{}", *error);
   UniqueFd dirfd(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   auto fail = [&](const std::string& what) {
     if (!rotate_failed_)
@@ -118,18 +133,12 @@ bool LogFile::rotate() {
     return false;
   };
   if (!dirfd) return fail("open " + dir.string());
-  rotate_indexes(dirfd.get(), name);
+  const auto live_index = index_path(name).string();
   if (keep_ == 0) {
+    (void)::unlinkat(dirfd.get(), live_index.c_str(), 0);
     if (::unlinkat(dirfd.get(), name.c_str(), 0) != 0 && errno != ENOENT) return fail("unlink " + name);
   } else {
-    for (int k = keep_; k >= 2; --k) {
-      const auto from = name + "." + std::to_string(k - 1), to = name + "." + std::to_string(k);
-      if (::renameat(dirfd.get(), from.c_str(), dirfd.get(), to.c_str()) != 0 && errno != ENOENT)
-        return fail("rename " + from);
-    }
-    const auto first = name + ".1";
-    if (::renameat(dirfd.get(), name.c_str(), dirfd.get(), first.c_str()) != 0 && errno != ENOENT)
-      return fail("rename " + name);
+    if (!rename_to_pending(dirfd.get(), name, take_pending_seq(dirfd.get(), name))) return fail("rename " + name);
   }
   std::string error;
   if (!reopen(error)) {
@@ -139,6 +148,7 @@ bool LogFile::rotate() {
   if (rotate_failed_) spdlog::info("{}: rotating works again", path_.string());
   rotate_failed_ = false;
   policy_.rotated();
+  if (keep_ > 0) settle();
   return true;
 }
 
@@ -194,23 +204,30 @@ void LogFile::tell_followers(std::string_view chunk) {
 }
 
 std::vector<TailPiece> read_tail_pieces(const std::filesystem::path& path, int keep, std::size_t lines,
-                                        std::size_t max_bytes) {
+                                        std::size_t max_bytes, bool with_index) {
   std::vector<TailPiece> pieces;  // newest first while reading
   if (lines == 0 || max_bytes == 0) return pieces;
+  const auto dir = path.parent_path();
+  const std::string name = path.filename().string();
+  const std::lock_guard lock(rotation_step_lock());
+  UniqueFd dirfd(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dirfd) return pieces;
+  std::vector<std::string> files{name};
+  for (auto& rotated : rotated_newest_first(name, scan_rotation(dirfd.get(), name), std::max(keep, 0)))
+    files.push_back(std::move(rotated));
   std::size_t total = 0, newlines = 0;
   bool at_end = true;   // no byte seen yet: a final '\n' ends the last line, it starts none
   bool finished = false;
   bool trim = false;    // stopped at max_bytes: drop the leading partial line
   std::array<char, 1 << 16> buf{};
-  for (int k = 0; k <= std::max(keep, 0) && !finished; ++k) {
-    UniqueFd fd(::open(rotated_path(path, k).c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-    if (!fd) {
-      if (k == 0) continue;  // renamed away just now: the rotated ones still count
-      break;
-    }
+  for (std::size_t f = 0; f < files.size() && !finished; ++f) {
+    const std::string& file = files[f];
+    UniqueFd fd(::openat(dirfd.get(), file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) continue;  // the live file renamed away just now: the rotated ones still count
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
     auto off = static_cast<std::uint64_t>(st.st_size);
+    const std::size_t first_piece = pieces.size();
     while (off > 0 && !finished) {
       const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(off, buf.size()));
       off -= n;
@@ -230,14 +247,16 @@ std::vector<TailPiece> read_tail_pieces(const std::filesystem::path& path, int k
         }
       }
       const std::string_view got(buf.data() + from, n - from);
-      if (!pieces.empty() && pieces.back().file == k) {  // contiguous: one piece per file
+      if (pieces.size() > first_piece) {  // contiguous: one piece per file
         pieces.back().text.insert(0, got);
         pieces.back().offset = off + from;
       } else {
-        pieces.push_back({k, off + from, std::string(got)});
+        pieces.push_back({file, off + from, std::string(got), {}});
       }
       total += n - from;
     }
+    if (with_index && pieces.size() > first_piece)  // read now: the worker may rename it after
+      pieces.back().index = read_index(dir / file);
   }
   std::reverse(pieces.begin(), pieces.end());
   if (trim && !pieces.empty()) {

@@ -5,8 +5,11 @@
 // Files are opened O_RDWR|O_APPEND|O_NOFOLLOW|O_CLOEXEC, mode 0640, through directory fds of
 // the log dir (daemon/log_dir.hpp): never through a symlink, only a regular file of supd's uid,
 // and an external truncate cannot leave a hole. Read access only so the last byte
-// can be read (does the file end a line?) when it is adopted or measured again. Rotation renames in the file's
-// directory: <name>.<keep-1> -> <name>.<keep> ... <name> -> <name>.1, then a new <name>.
+// can be read (does the file end a line?) when it is adopted or measured again. Rotation, on
+// the loop, renames <name> to a hidden pending name and opens a new <name>: two renames (with
+// the side index) at any log_keep. Giving the pending file its number <name>.1 and shifting
+// the older ones is left to the rotation worker (daemon/rotation_worker.hpp), in steps a later
+// supd can finish (daemon/rotation_repair.hpp); the tail readers see the files in order meanwhile.
 #pragma once
 #include <algorithm>
 #include <cstdint>
@@ -20,6 +23,7 @@
 #include "common/fd.hpp"
 #include "daemon/log_index.hpp"
 #include "daemon/rotation.hpp"
+#include "daemon/rotation_worker.hpp"
 
 namespace supd::daemon {
 
@@ -33,9 +37,11 @@ using FollowFn = std::function<bool(std::string_view chunk)>;
 class LogFile {
 public:
   // `log_dir`: the log dir `path` lies in, whose directory fd every (re)open starts from;
-  // empty: the file's own directory.
-  explicit LogFile(std::filesystem::path path, std::filesystem::path log_dir = {})
-      : path_(std::move(path)), log_dir_(std::move(log_dir)) {}
+  // empty: the file's own directory. Without a worker the rotated files are shifted at once,
+  // inside rotate() (tests, tools).
+  explicit LogFile(std::filesystem::path path, std::filesystem::path log_dir = {},
+                   RotationWorker* worker = nullptr)
+      : path_(std::move(path)), log_dir_(std::move(log_dir)), worker_(worker) {}
 
   // Takes a freshly opened fd (from the spawn) and the job's rotation settings; `indexed`
   // keeps the timestamp side index (daemon/log_index.hpp) beside the file.
@@ -71,8 +77,9 @@ public:
 
 private:
   void sync_from_fd();                 // size and last byte from the open file
-  bool rotate();                       // false (logged) when a rename or the new open failed
-  void rotate_indexes(int dirfd, const std::string& name) const;
+  bool rotate();                       // false (logged) when a rename or the new open failed, or not yet due
+  // The seq of the next pending file: at the first rotation, above any an earlier supd left.
+  std::uint64_t take_pending_seq(int dirfd, const std::string& name);
   bool reopen_if_unlinked();           // R38: st_nlink == 0 means someone deleted or renamed it
   void tell_followers(std::string_view chunk);
 
@@ -84,24 +91,34 @@ private:
   bool indexed_ = false;
   IndexWriter index_;
   bool rotate_failed_ = false;  // logged once until a rotation works again
+  // Numbers the rotated files: at once for a small log_keep (a few renames, and `<name>.1`
+  // exists when the rotation is done, as users expect), by the worker for a large one.
+  void settle();
+  static constexpr int kSettleOnLoopUpTo = 16;
+  RotationWorker* worker_ = nullptr;
+  bool settle_queued_ = false;          // the first adoption queues finishing an earlier supd's rotation
+  std::uint64_t next_pending_seq_ = 0;  // 0: not known before the first rotation
   std::map<std::uint64_t, FollowFn> followers_;
 };
 
-// The last `lines` lines of a log and its rotated files (<path>.1 ... <path>.<keep>), as
-// one text: reads backwards from the end, across files, at most `max_bytes` (then from the
-// first line start within them). A last line without '\n' counts as a line.
+// The last `lines` lines of a log and its rotated files (pending ones, then <path>.1 ...
+// <path>.<keep>), as one text: reads backwards from the end, across files, at most
+// `max_bytes` (then from the first line start within them). A last line without '\n' counts
+// as a line. The files are listed and opened under rotation_step_lock(): a consistent order
+// while the rotation worker renames.
 std::string read_tail(const std::filesystem::path& path, int keep, std::size_t lines, std::size_t max_bytes);
 
-// The same text in pieces, oldest first, each naming where it came from (file k: 0 the live
-// file, k the rotated <path>.k; offset of its first byte), for timestamps from the index.
-// Each piece holds whole lines of one file (the last piece may end in a partial line).
+// The same text in pieces, oldest first, each naming where it came from (the file's name in
+// the log's directory, offset of its first byte) and, when asked, that file's side index read
+// with it. Each piece holds whole lines of one file (the last piece may end in a partial line).
 struct TailPiece {
-  int file = 0;
+  std::string file;
   std::uint64_t offset = 0;
   std::string text;
+  std::vector<IndexEntry> index;  // with_index only
 };
 std::vector<TailPiece> read_tail_pieces(const std::filesystem::path& path, int keep, std::size_t lines,
-                                        std::size_t max_bytes);
+                                        std::size_t max_bytes, bool with_index = false);
 std::filesystem::path rotated_path(const std::filesystem::path& path, int k);  // k = 0: path itself
 
 }  // namespace supd::daemon

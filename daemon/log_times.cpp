@@ -1,7 +1,6 @@
 #include "daemon/log_times.hpp"
 
 #include <deque>
-#include <map>
 #include <utility>
 #include <vector>
 
@@ -16,19 +15,16 @@ std::string unknown_time_stamp() { return "-" + std::string(common::kIsoTimeWidt
 std::string timed_tail(const std::filesystem::path& path, int keep, const TimedTailRequest& r) {
   if (r.lines == 0) return {};
   // With --since the cut is by time, so read as far back as the byte limit allows.
-  const auto pieces = read_tail_pieces(path, keep, r.since_ms ? SIZE_MAX : r.lines, r.max_bytes);
-  std::map<int, std::vector<IndexEntry>> indexes;  // per file, read once
-  std::deque<std::string> kept;                    // the output lines, newest last
+  const auto pieces = read_tail_pieces(path, keep, r.since_ms ? SIZE_MAX : r.lines, r.max_bytes, !r.prefixed);
+  std::deque<std::string> kept;  // the output lines, newest last
   for (const auto& piece : pieces) {
-    if (!r.prefixed && !indexes.contains(piece.file))
-      indexes[piece.file] = read_index(rotated_path(path, piece.file));
     std::size_t pos = 0;
     while (pos < piece.text.size()) {
       const auto nl = piece.text.find('\n', pos);
       const auto end = nl == std::string::npos ? piece.text.size() : nl + 1;
       const std::string_view line(piece.text.data() + pos, end - pos);
       const auto time = r.prefixed ? common::parse_iso8601_utc_ms(line)
-                                   : time_at(indexes[piece.file], piece.offset + pos);
+                                   : time_at(piece.index, piece.offset + pos);
       pos = end;
       if (r.since_ms && (!time || *time < *r.since_ms)) continue;
       std::string out;

@@ -72,7 +72,7 @@ void OutputCapture::attach(const std::string& job, std::vector<CaptureStream> st
     const int fd = s.pipe.release();
     auto reader = std::make_shared<Reader>(Reader{job, asio::posix::stream_descriptor(io_, fd), file, {}, {},
                                                   asio::steady_timer(io_), false});
-    if (s.timestamps == config::Timestamps::Prefix) reader->stamper.emplace();
+    if (s.timestamps == config::Timestamps::Prefix) reader->stamper.emplace(s.new_run || file->at_line_start());
     std::error_code ec;
     reader->pipe.non_blocking(true, ec);
     readers_.emplace(job, reader);
@@ -212,7 +212,7 @@ void OutputCapture::close_all() {
 
 std::shared_ptr<LogFile>& OutputCapture::file_for(const std::filesystem::path& path) {
   auto& file = files_[path.lexically_normal().native()];
-  if (!file) file = std::make_shared<LogFile>(path, log_dir_);
+  if (!file) file = std::make_shared<LogFile>(path, log_dir_, &rotation_worker_);
   return file;
 }
 

@@ -80,6 +80,7 @@ private:
   void recreate(LogFile& file, std::string_view what);
 
   asio::io_context& io_;
+  RotationWorker rotation_worker_;  // before the files: it outlives every LogFile that points at it
   std::filesystem::path log_dir_;
   LogDirWatch watch_;
   std::multimap<std::string, std::shared_ptr<Reader>> readers_;

@@ -56,6 +56,11 @@ TEST_CASE("LineStamper prefixes each line once, however the chunks fall", "[logs
   CHECK(s.at_line_start());
 }
 
+TEST_CASE("LineStamper told its file ends mid-line continues that line unstamped", "[logs][timestamps][R88]") {
+  LineStamper s(/*at_line_start=*/false);  // a pipe taken over from an earlier supd
+  CHECK(s.stamp("rest\nnext\n", "T ") == "rest\nT next\n");
+}
+
 TEST_CASE("parse_index keeps well-formed ascending records and skips torn or bad ones", "[logs][timestamps]") {
   const auto idx = parse_index("0 100\n10 200\nbad line\n5 150\n20 x\n30 300\n40 4");
   REQUIRE(idx.size() == 3);
