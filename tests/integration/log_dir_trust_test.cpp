@@ -203,7 +203,7 @@ TEST_CASE("R87 a log dir that is a symlink, or that another user owns or may wri
   CHECK(fs::is_empty(real));  // nothing was made or written through a link
 }
 
-TEST_CASE("R87 a sticky world-writable dir above the log dir is fine; what supd makes is 0700",
+TEST_CASE("R87 a sticky world-writable dir above the log dir is fine and what supd makes is 0700",
           "[integration][security][R87]") {
   DaemonOptions opts;
   opts.start = false;

@@ -34,7 +34,7 @@ TEST_CASE("R91 a job named all is refused by the config, by supd's run and by su
   d.finish();
 }
 
-TEST_CASE("run refuses an environment name the config refuses; a name persist can write is persisted",
+TEST_CASE("run refuses an environment name the config refuses and a name persist can write is persisted",
           "[integration][names][issue15]") {
   TestDaemon d("");
   const auto bad = d.ctl({"run", "nl", "--env", "A\nB=1", "--", "sleep", "1000"});
