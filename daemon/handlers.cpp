@@ -119,9 +119,9 @@ Response Handlers::dispatch(std::uint64_t id, const protocol::Command& command, 
   if (const auto* c = std::get_if<protocol::Status>(&command)) {
     std::vector<Job*> jobs;
     if (auto err = resolve(c->jobs, true, jobs)) return {id, *err};
-    std::vector<std::string> names;
+    std::vector<std::pair<std::size_t, std::string>> names;  // where each job is now, and its name
     names.reserve(jobs.size());
-    for (const Job* job : jobs) names.push_back(job->spec.name);
+    for (const Job* job : jobs) names.emplace_back(static_cast<std::size_t>(job - sup_.jobs().data()), job->spec.name);
     reply.stream(status_frames(id, std::move(names)));
     deferred = true;
     return {id, json::object()};
@@ -163,7 +163,12 @@ Response Handlers::dispatch(std::uint64_t id, const protocol::Command& command, 
     if (sup_.shutting_down() && !c->dry_run)
       return fail(id, ErrorCode::ShuttingDown, "supd is shutting down and changes nothing; start supd again first");
     spdlog::info("reload{} requested by {}", c->dry_run ? " --dry-run" : "", peer_origin(peer).describe());
-    return {id, to_json(reloader_->reload(c->dry_run, now))};
+    // Read and checked off the loop; the answer comes once it is applied.
+    reloader_->reload_async(c->dry_run, [this, id, reply](ReloadOutcome outcome) {
+      send_response({id, to_json(outcome)}, reply);
+    });
+    deferred = true;
+    return {id, json::object()};
   }
   if (const auto* c = std::get_if<protocol::Run>(&command)) return run(id, *c, peer, reply, deferred);
   if (const auto* c = std::get_if<protocol::Persist>(&command)) {
@@ -198,12 +203,15 @@ Response Handlers::dispatch(std::uint64_t id, const protocol::Command& command, 
 
 // Rows made as the client drains the frames (a job removed meanwhile is left out): a status
 // of thousands of jobs waiting for a slow reader holds their names, not their rows.
-FrameSource Handlers::status_frames(std::uint64_t id, std::vector<std::string> names) {
+FrameSource Handlers::status_frames(std::uint64_t id, std::vector<std::pair<std::size_t, std::string>> names) {
   auto frames = std::make_shared<protocol::FrameBuilder>(id, "jobs");
   return [this, frames, names = std::move(names), at = std::size_t{0}](bool& last) mutable {
     const auto now = Clock::now();
+    auto& jobs = sup_.jobs();
     for (; at < names.size(); ++at) {
-      const Job* job = sup_.find(names[at]);
+      const auto& [index, name] = names[at];
+      // Where it was, unless jobs were added or removed since: then by name.
+      const Job* job = index < jobs.size() && jobs[index].spec.name == name ? &jobs[index] : sup_.find(name);
       if (job == nullptr) continue;
       if (auto frame = frames->add(protocol::to_json(sup_.status_of(*job, now)))) {
         ++at;  // its row is in the next frame already

@@ -118,7 +118,7 @@ private:
   bool settled(const std::vector<std::string>& jobs);
   // One reply; cut into frames (pulled as the client drains them) when it is over one.
   void send_response(const protocol::Response& response, const Reply& reply);
-  FrameSource status_frames(std::uint64_t id, std::vector<std::string> names);
+  FrameSource status_frames(std::uint64_t id, std::vector<std::pair<std::size_t, std::string>> names);
   protocol::Response logs(std::uint64_t id, const protocol::Logs& c, Reply& reply, bool& deferred);
   protocol::Response run(std::uint64_t id, const protocol::Run& c, const Peer& peer, Reply& reply, bool& deferred);
   protocol::Response events(std::uint64_t id, const protocol::Events& c, Reply& reply, bool& deferred);
