@@ -69,6 +69,28 @@ TEST_CASE("R90 a status of 7,500 jobs spans frames and supctl prints all of it",
   }
   CHECK(frames > 1);
   CHECK(rows == kJobs);
+
+  // A reload of them all: read off the loop, its diff in frames; a status asked meanwhile is
+  // answered too.
+  {
+    std::ofstream(d.config_path(), std::ios::app) << "[jobs.added]\ncommand = [\"sleep\", \"1000\"]\nautostart = false\n";
+  }
+  RawClient reloader(d.socket());
+  REQUIRE(reloader.send("{\"id\":1,\"method\":\"reload\"}\n"));
+  RawClient other(d.socket());
+  const auto one = other.request({{"id", 2}, {"method", "status"}, {"params", {{"jobs", {"j1"}}}}});
+  REQUIRE(one);
+  CHECK((*one)["result"]["jobs"][0]["name"] == "j1");
+  std::size_t diffs = 0;
+  for (bool more = true; more;) {
+    const auto frame = reloader.read_json(30s);
+    REQUIRE(frame);
+    CHECK((*frame)["id"] == 1);
+    more = (*frame)["result"].value("more", false);
+    diffs += (*frame)["result"]["jobs"].size();
+  }
+  CHECK(diffs == kJobs + 1);
+  CHECK(d.job("added"));
   d.check_invariants();
 }
 
