@@ -497,6 +497,66 @@ std::optional<std::vector<JobStatus>> parse_jobs_result(const json& result) noex
   }
 }
 
+FrameBuilder::FrameBuilder(std::uint64_t id, std::string list_key, json head, std::size_t budget)
+    : id_(id), key_(std::move(list_key)), head_(std::move(head)), budget_(budget) {
+  if (!head_.is_object()) head_ = json::object();
+  bytes_ = dump(head_).size();
+}
+
+std::optional<std::string> FrameBuilder::add(json item) {
+  const std::size_t size = dump(item).size() + 1;  // and its comma
+  std::optional<std::string> done;
+  if (!items_.empty() && bytes_ + size > budget_) done = frame(true);
+  bytes_ += size;
+  items_.push_back(std::move(item));
+  return done;
+}
+
+std::string FrameBuilder::finish() { return frame(false); }
+
+std::string FrameBuilder::frame(bool more) {
+  json result = first_ ? std::move(head_) : json::object();
+  first_ = false;
+  result[key_] = std::exchange(items_, json::array());
+  if (more) result["more"] = true;
+  bytes_ = 0;
+  return encode_response({id_, std::move(result)});
+}
+
+std::vector<std::string> encode_frames(std::uint64_t id, const json& result, const std::string& list_key,
+                                       std::size_t budget) {
+  const auto list = result.is_object() ? result.find(list_key) : result.end();
+  if (list == result.end() || !list->is_array()) return {encode_response({id, result})};
+  json head = result;
+  head.erase(list_key);
+  FrameBuilder frames(id, list_key, std::move(head), budget);
+  std::vector<std::string> out;
+  for (const auto& item : *list)
+    if (auto frame = frames.add(item)) out.push_back(std::move(*frame));
+  out.push_back(frames.finish());
+  return out;
+}
+
+bool has_more(const json& result) {
+  if (!result.is_object()) return false;
+  const auto it = result.find("more");
+  return it != result.end() && it->is_boolean() && it->get<bool>();
+}
+
+void merge_frame(json& whole, json part) {
+  if (!part.is_object()) return;
+  if (!whole.is_object()) whole = json::object();
+  for (auto& [key, value] : part.items()) {
+    if (key == "more") continue;
+    const auto have = whole.find(key);
+    if (have == whole.end()) {
+      whole[key] = std::move(value);
+    } else if (have->is_array() && value.is_array()) {
+      for (auto& item : value) have->push_back(std::move(item));
+    }
+  }
+}
+
 bool is_valid_job_name(std::string_view name) {
   if (name.empty() || name.size() > 64 || name == "." || name == ".." || name.front() == '-')
     return false;

@@ -1,9 +1,19 @@
 // The control protocol: typed requests and responses, their JSON wire form, and a codec
-// that never throws. One request object per line, one response object per line.
+// that never throws. One request object per line, one response object per line (a frame).
 //
 //   request:  {"id": 7, "method": "signal", "params": {"job": "amsa", "signal": "USR1"}}
 //   response: {"id": 7, "ok": true, "result": {...}}
 //             {"id": 7, "ok": false, "error": {"code": "unknown_job", "message": "..."}}
+//
+// Frames. A reply that grows with the number of jobs or lines (status, start/stop/restart,
+// run, reload, logs, events) may span several frames, each a whole response line under
+// kMaxLineBytes: every frame has the request's "id" and "ok": true; each carries part of the
+// result (status: {"jobs": [a slice of the jobs]}); every frame but the last carries
+// "more": true. The growing list (status's "jobs", reload's "jobs") is cut between items;
+// the other members of the result come in the first frame. The reader gets the whole result
+// back by concatenating the lists (merge_frame). A reply that fits in one frame is exactly
+// what it always was: one line, no "more". `logs` and `events` are read as a stream instead:
+// each frame is printed as it comes.
 #pragma once
 #include <cstddef>
 #include <cstdint>
@@ -22,6 +32,10 @@ namespace supd::protocol {
 
 inline constexpr int kProtocolVersion = 1;             // bump when any message changes shape
 inline constexpr std::size_t kMaxLineBytes = 1 << 20;  // 1 MiB per request or response line
+// A reply longer than this is cut into frames: replies that were one line before frames
+// existed (anything under the cap) stay one line; the margin is for the envelope and the one
+// item that may cross the budget.
+inline constexpr std::size_t kFrameBudget = kMaxLineBytes - (64 << 10);
 
 // Stable wire names ("unknown_job"): never renamed, never reused.
 enum class ErrorCode {
@@ -183,6 +197,42 @@ std::optional<common::ExitStatus> exit_from_json(const nlohmann::json& j) noexce
 
 nlohmann::json to_json(const JobStatus& job);
 std::optional<JobStatus> job_status_from_json(const nlohmann::json& j) noexcept;
+
+// ---- frames ----------------------------------------------------------------------------
+// Builds the frames of one reply whose `list_key` member grows: items are added one at a
+// time and a frame is handed back whenever the next item would take it past `budget`.
+// `head` (the result's other members) goes into the first frame. A reply whose items all
+// fit gives exactly encode_response({id, head + {list_key: items}}).
+class FrameBuilder {
+public:
+  FrameBuilder(std::uint64_t id, std::string list_key, nlohmann::json head = nlohmann::json::object(),
+               std::size_t budget = kFrameBudget);
+  // A finished frame (not the last, "more": true) when this item starts a new one.
+  std::optional<std::string> add(nlohmann::json item);
+  std::string finish();  // the last frame: what is left, without "more"
+  bool empty() const { return items_.empty() && first_; }
+
+private:
+  std::string frame(bool more);
+
+  std::uint64_t id_;
+  std::string key_;
+  nlohmann::json head_;
+  std::size_t budget_;
+  nlohmann::json items_ = nlohmann::json::array();
+  std::size_t bytes_ = 0;  // of items_ as dumped
+  bool first_ = true;      // head_ not sent yet
+};
+
+// Cuts a whole result into frames along its `list_key` array (one frame when it fits).
+std::vector<std::string> encode_frames(std::uint64_t id, const nlohmann::json& result, const std::string& list_key,
+                                       std::size_t budget = kFrameBudget);
+
+// True when a frame's result says more frames of the same reply follow.
+bool has_more(const nlohmann::json& result);
+// Adds a frame's result to the whole: arrays concatenate, other members are taken from the
+// first frame that has them; "more" is dropped.
+void merge_frame(nlohmann::json& whole, nlohmann::json part);
 
 // {"jobs": [JobStatus...]}
 nlohmann::json jobs_result(const std::vector<JobStatus>& jobs);

@@ -178,10 +178,43 @@ Reply Client::call(const protocol::Command& command, Timeout timeout) {
 }
 
 Reply Client::exchange(const protocol::Command& command, Deadline deadline) {
-  if (const auto ahead = std::exchange(sent_ahead_, std::nullopt)) return receive(*ahead, deadline);
-  const std::uint64_t id = next_id_++;
-  send_all(proto::encode_request({id, command}), deadline);
-  return receive(id, deadline);
+  std::uint64_t id = 0;
+  if (const auto ahead = std::exchange(sent_ahead_, std::nullopt)) {
+    id = *ahead;
+  } else {
+    id = next_id_++;
+    send_all(proto::encode_request({id, command}), deadline);
+  }
+  Reply reply = receive(id, deadline);
+  // `logs` and `events` are printed piece by piece as they come; any other reply in several
+  // frames is one document.
+  if (std::holds_alternative<proto::Logs>(command) || std::holds_alternative<proto::Events>(command)) return reply;
+  return gather(std::move(reply), deadline);
+}
+
+Reply Client::gather(Reply first, Deadline deadline) {
+  auto* result = std::get_if<nlohmann::json>(&first.response.body);
+  if (result == nullptr || !proto::has_more(*result)) return first;
+  const std::uint64_t id = first.response.id;
+  nlohmann::json whole = nlohmann::json::object();
+  proto::merge_frame(whole, std::move(*result));
+  for (;;) {
+    Reply part = receive(id, deadline);
+    if (!part.response.ok()) return part;  // supd gave up midway
+    if (part.response.id != id)
+      throw ClientFailure(Kind::BadReply, fmt::format("supd answered request {} in the frames of {}; use the "
+                                                      "supctl that came with this supd",
+                                                      part.response.id, id));
+    auto& body = std::get<nlohmann::json>(part.response.body);
+    const bool more = proto::has_more(body);
+    proto::merge_frame(whole, std::move(body));
+    if (!more) break;
+  }
+  // The document a single frame would have been: --json prints it as supd would have.
+  proto::Response merged{id, std::move(whole)};
+  std::string line = proto::encode_response(merged);
+  if (!line.empty() && line.back() == '\n') line.pop_back();
+  return {std::move(merged), std::move(line)};
 }
 
 Reply Client::receive(std::uint64_t id, Deadline deadline) {

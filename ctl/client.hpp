@@ -52,7 +52,9 @@ public:
   static Client connect(const std::filesystem::path& socket, Timeout timeout,
                         const std::string& start_hint = "supd --detach", const protocol::Command* then = nullptr);
 
-  // Sends one request and reads its answer within `timeout`. Throws ClientFailure
+  // Sends one request and reads its answer within `timeout`, every frame of it (common/
+  // protocol.hpp) merged into one, except for `logs` and `events`, read frame by frame with
+  // next(). Throws ClientFailure
   // (Unreachable if supd hangs up first, TimedOut if the deadline passes).
   Reply call(const protocol::Command& command, Timeout timeout);
 
@@ -72,6 +74,9 @@ private:
 
   Reply exchange(const protocol::Command& command, Deadline deadline);
   Reply receive(std::uint64_t id, Deadline deadline);  // the answer to request `id`
+  // A reply in several frames ("more": true on all but the last), read to its end and merged
+  // into one (DESIGN.md: `supctl --json` prints one document).
+  Reply gather(Reply first, Deadline deadline);
   void send_all(const std::string& bytes, Deadline deadline);
   enum class ReadStatus { Line, Eof, TimedOut, TooLong };
   ReadStatus read_line(std::string& line, Deadline deadline);

@@ -1,5 +1,6 @@
 #include "daemon/control_server.hpp"
 
+#include <malloc.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -20,7 +21,12 @@ namespace supd::daemon {
 using asio::local::stream_protocol;
 
 namespace {
-constexpr std::size_t kMaxOutbox = 8u << 20;  // a status of thousands of jobs fits; a stuck reader doesn't
+// A stream that is pushed (`logs -f`, `events -f`) may fall this far behind before its client
+// is dropped; other replies are pulled a frame at a time and never queue this much.
+constexpr std::size_t kMaxOutbox = 8u << 20;
+// A session takes its next request, or pulls the next frame of a long reply, only while less
+// than this is queued for it: a client that does not read holds at most about one frame.
+constexpr std::size_t kLowWater = 256u << 10;
 // Requests answered per session before the loop serves everyone else (round robin): a client
 // that pipelines thousands of requests cannot starve the others.
 constexpr int kRequestsPerTurn = 16;
@@ -42,6 +48,8 @@ constexpr std::size_t kCapEpisodeEnd = kMaxConnectionsPerUid * 3 / 4;
 }
 
 class Session : public std::enable_shared_from_this<Session> {
+  friend class ControlServer;
+
 public:
   Session(ControlServer& server, stream_protocol::socket socket)
       : server_(server), socket_(std::move(socket)), stall_timer_(socket_.get_executor()),
@@ -90,10 +98,7 @@ public:
     if (outbox_.empty()) close();
   }
 
-  void abort() {
-    outbox_.clear();
-    close();
-  }
+  void abort() { close(); }
 
 private:
   bool read_peer() {
@@ -118,6 +123,8 @@ private:
     // While a stream is answered, reading goes on only to notice the client hanging up.
     if (reading_ || yielded_ || (busy_ && !streaming_) || finishing_ || closed_) return;
     if (outbox_bytes_ > kMaxOutbox / 2) return watch_stall();
+    // Unread replies: the next request waits until they drain (write() resumes).
+    if (!streaming_ && outbox_bytes_ > kLowWater) return;
     reading_ = true;
     socket_.async_read_some(asio::buffer(chunk_), [self = shared_from_this()](std::error_code ec, std::size_t n) {
       self->reading_ = false;
@@ -139,7 +146,7 @@ private:
   // After kRequestsPerTurn it yields to the loop and resumes behind every other ready client.
   void process() {
     int answered_this_turn = 0;
-    while (!busy_ && !finishing_ && !closed_) {
+    while (!busy_ && !finishing_ && !closed_ && outbox_bytes_ <= kLowWater) {
       if (answered_this_turn == kRequestsPerTurn) {
         yielded_ = true;
         asio::post(socket_.get_executor(), [self = shared_from_this()] {
@@ -164,11 +171,16 @@ private:
       handling_ = true;
       std::weak_ptr<Session> weak = shared_from_this();
       cancel_ = std::make_shared<std::function<void()>>();
-      server_.handlers_.handle(line, peer_, Reply([weak](std::string reply, bool last) {
-        auto self = weak.lock();
-        return self && self->on_reply(std::move(reply), last);
-      }, cancel_));
+      server_.handlers_.handle(line, peer_,
+                               Reply([weak](std::string reply, bool last) {
+                                 auto self = weak.lock();
+                                 return self && self->on_reply(std::move(reply), last);
+                               },
+                                     cancel_, [weak](FrameSource source) {
+                                       if (auto self = weak.lock()) self->on_source(std::move(source));
+                                     }));
       handling_ = false;
+      pump();
       server_.after_request_();
       if (!answered_) break;  // deferred: on_reply resumes
     }
@@ -180,6 +192,36 @@ private:
     read();
   }
 
+  // A long reply: its frames are pulled by pump() as the client drains them.
+  void on_source(FrameSource source) {
+    if (closed_) return;
+    streaming_ = true;
+    source_ = std::move(source);
+    if (!handling_) pump();
+  }
+
+  // Pulls frames while this client has room: less than kLowWater queued for it, and supd's
+  // total under its bound unless nothing at all is queued here (so a reader always moves on).
+  void pump() {
+    while (source_ && !closed_ && outbox_bytes_ <= kLowWater) {
+      if (!outbox_.empty() && !server_.has_room()) return server_.wait_for_room(shared_from_this());
+      bool last = false;
+      std::string frame;
+      try {
+        frame = source_(last);
+      } catch (const std::exception& e) {  // a file that cannot be read, bad_alloc: end this client only
+        spdlog::error("client pid {}: a reply failed midway ({}); disconnecting it", peer_.pid, e.what());
+        return close();
+      }
+      if (last) {
+        source_ = nullptr;
+        on_reply(std::move(frame), true);
+        return;
+      }
+      send(std::move(frame));
+    }
+  }
+
   // A partial request is buffered: it must be completed within kRequestTimeout.
   void watch_request() {
     if (request_armed_ || closed_ || lines_.buffered() == 0) return;
@@ -189,7 +231,8 @@ private:
       if (ec || generation != self->request_generation_ || self->closed_) return;
       self->request_armed_ = false;
       // Still answering earlier requests: the partial one is waiting for us, not the client.
-      if (self->busy_ || self->yielded_ || self->lines_.buffered() == 0) return self->watch_request();
+      if (self->busy_ || self->yielded_ || self->lines_.buffered() == 0 || self->outbox_bytes_ > kLowWater)
+        return self->watch_request();
       spdlog::warn("client pid {}: no complete request within {} s; disconnecting it", self->peer_.pid,
                    kRequestTimeout.count());
       self->send(protocol::encode_error(std::nullopt, {protocol::ErrorCode::BadRequest,
@@ -232,7 +275,17 @@ private:
       close();
       return;
     }
+    // A pushed stream that is behind while supd's total is at its bound goes (pulled replies
+    // never get here with more than kLowWater queued).
+    if (outbox_bytes_ > kLowWater && !server_.has_room()) {
+      spdlog::warn("client pid {}: {} bytes of unread replies while replies to all clients are at supd's bound of {} "
+                   "MiB; disconnecting it",
+                   peer_.pid, outbox_bytes_, kMaxQueuedBytes >> 20);
+      close();
+      return;
+    }
     outbox_bytes_ += bytes.size();
+    server_.queued(bytes.size());
     outbox_.push_back(std::move(bytes));
     if (outbox_.size() == 1) write();
   }
@@ -240,16 +293,20 @@ private:
   void write() {
     asio::async_write(socket_, asio::buffer(outbox_.front()),
                       [self = shared_from_this()](std::error_code ec, std::size_t) {
-                        if (ec) {
+                        if (ec || self->closed_) {  // closed meanwhile: the outbox is gone already
                           self->close();
                           return;
                         }
-                        self->outbox_bytes_ -= self->outbox_.front().size();
+                        const std::size_t written = self->outbox_.front().size();
+                        self->outbox_bytes_ -= written;
                         self->outbox_.pop_front();
+                        self->server_.released(written);
                         self->stall_progress();
-                        if (!self->outbox_.empty()) return self->write();
-                        if (self->finishing_ || (self->peer_closed_ && !self->busy_)) return self->close();
-                        self->read();  // reading may have paused on a full outbox
+                        if (!self->outbox_.empty()) self->write();
+                        else if (self->finishing_) return self->close();
+                        self->pump();  // the next frame of a long reply
+                        if (self->closed_ || self->busy_ || self->yielded_) return self->read();
+                        self->process();  // requests may have waited for the outbox to drain
                       });
   }
 
@@ -288,6 +345,7 @@ private:
       cancel_.reset();
       cancel();
     }
+    source_ = nullptr;
     std::error_code ec;
     if (server_.finishing_) {
       // supd is exiting: the kernel closes this fd when it does, so a client waiting for EOF
@@ -296,6 +354,9 @@ private:
     } else {
       socket_.close(ec);
     }
+    // The socket's operations are cancelled: nothing reads the outbox any more.
+    outbox_.clear();
+    server_.released(std::exchange(outbox_bytes_, 0));
     server_.forget(shared_from_this());
   }
 
@@ -317,6 +378,8 @@ private:
   bool busy_ = false;        // a request is being answered
   bool streaming_ = false;   // ... by several lines; the last one is still to come
   std::shared_ptr<std::function<void()>> cancel_;  // the request's Reply::on_cancel
+  FrameSource source_;        // the rest of a long reply, pulled as the client drains it
+  bool waiting_room_ = false; // in the server's list of sessions waiting for its bound
   bool answered_ = false;
   bool handling_ = false;    // inside handlers_.handle(): a reply now is synchronous
   bool finishing_ = false;
@@ -384,6 +447,45 @@ bool ControlServer::admit(Session& session) {
   ++episode->second.refused;
   session.refuse();
   return false;
+}
+
+void ControlServer::queued(std::size_t bytes) {
+  queued_bytes_ += bytes;
+  if (queued_bytes_ > peak_queued_) peak_queued_ = queued_bytes_;
+  if (!at_bound_ && queued_bytes_ >= kMaxQueuedBytes) {
+    at_bound_ = true;
+    spdlog::warn("replies queued for clients reached supd's bound of {} MiB; long replies wait for their clients "
+                 "to read, and a follower that is behind is disconnected",
+                 kMaxQueuedBytes >> 20);
+  }
+}
+
+void ControlServer::released(std::size_t bytes) {
+  queued_bytes_ -= std::min(bytes, queued_bytes_);
+  if (queued_bytes_ == 0 && peak_queued_ >= kTrimAfterBytes) {
+    // The replies are gone; give their pages back to the system instead of keeping the peak.
+    ::malloc_trim(0);
+    spdlog::info("replies queued for clients are drained (peak {} KiB, bound {} MiB); memory returned",
+                 peak_queued_ >> 10, kMaxQueuedBytes >> 20);
+    peak_queued_ = 0;
+    at_bound_ = false;
+  }
+  if (has_room() && !waiting_room_.empty()) {
+    auto waiting = std::exchange(waiting_room_, {});
+    for (auto& weak : waiting)
+      asio::post(io_, [weak] {
+        if (auto session = weak.lock()) {
+          session->waiting_room_ = false;
+          session->pump();
+        }
+      });
+  }
+}
+
+void ControlServer::wait_for_room(const std::shared_ptr<Session>& session) {
+  if (session->waiting_room_) return;
+  session->waiting_room_ = true;
+  waiting_room_.push_back(session);
 }
 
 void ControlServer::forget(const std::shared_ptr<Session>& session) {

@@ -40,6 +40,11 @@ public:
   std::vector<common::Event> history(const std::optional<std::string>& job,
                                      std::optional<std::size_t> limit = std::nullopt) const;
 
+  // Drops a job's history (a finished ad-hoc job supd forgets).
+  void forget(std::string_view job) {
+    if (const auto it = jobs_.find(job); it != jobs_.end()) jobs_.erase(it);
+  }
+
   // New events from now on (only `job`'s when set). A token for unsubscribe().
   std::uint64_t subscribe(std::optional<std::string> job, Listener listener);
   void unsubscribe(std::uint64_t token);

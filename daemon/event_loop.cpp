@@ -59,7 +59,7 @@ void EventLoop::on_signal(int signo) {
     if (reloader_ != nullptr && !sup_.shutting_down()) {
       // RELOADING=1 ... READY=1 come from the reloader; on errors nothing changed and supd
       // tells systemd nothing, so `systemctl reload` does not wait for a READY=1.
-      reloader_->reload(false, now);
+      reloader_->reload_async(false, {});  // read off the loop when main gave it a poster
     }
     sup_.forward(signo);
     break;

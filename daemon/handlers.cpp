@@ -16,6 +16,7 @@
 #include "daemon/line_stamper.hpp"
 #include "daemon/log_file.hpp"
 #include "daemon/log_times.hpp"
+#include "daemon/tail_reader.hpp"
 
 namespace supd::daemon {
 namespace {
@@ -26,7 +27,9 @@ using protocol::Response;
 using json = nlohmann::json;
 
 constexpr std::size_t kMaxTailBytes = 1 << 20;     // what `logs -n N` returns at most
-constexpr std::size_t kTailPieceBytes = 128 << 10;  // per response line
+// Per response line of a tail: even if every byte needs a 6-byte JSON escape, a frame stays
+// well under the 1 MiB cap, and a client that reads nothing holds little.
+constexpr std::size_t kTailPieceBytes = 64 << 10;
 constexpr std::size_t kMaxSinceBytes = 16 << 20;    // how far back `logs --since` reads
 constexpr std::size_t kEventsPerLine = 200;          // `events`: history in pieces this long
 constexpr std::size_t kMaxHistoryBytes = 4 << 20;    // ... and at most this much of it (outbox: 8 MiB)
@@ -54,7 +57,43 @@ bool started_ok(const Job& job) {
          (job.rt.state == JobState::Exited && job.last_exit && job.last_exit->success());
 }
 
+// The frames of a tail held as text (`--timestamps`, `--since`), cut on whole characters.
+FrameSource text_frames(std::uint64_t id, std::string text) {
+  return [id, text = std::move(text), at = std::size_t{0}](bool& last) mutable {
+    std::string_view rest = std::string_view(text).substr(at);
+    std::size_t n = rest.size();
+    if (n > kTailPieceBytes) n = utf8_cut(rest.substr(0, kTailPieceBytes));
+    at += n;
+    last = at >= text.size();
+    json result{{"text", std::string(rest.substr(0, n))}};
+    if (!last) result["more"] = true;
+    if (last) std::string().swap(text);
+    return protocol::encode_response({id, std::move(result)});
+  };
+}
+
+// Frames already encoded (a large result cut by encode_frames), handed out one by one.
+FrameSource queued_frames(std::vector<std::string> frames) {
+  return [frames = std::move(frames), at = std::size_t{0}](bool& last) mutable {
+    last = at + 1 >= frames.size();
+    return std::move(frames[at++]);
+  };
+}
+
 }  // namespace
+
+void Handlers::send_response(const Response& response, const Reply& reply) {
+  std::string line = protocol::encode_response(response);
+  const auto* result = std::get_if<json>(&response.body);
+  if (line.size() <= protocol::kFrameBudget || result == nullptr) {
+    reply(std::move(line));
+    return;
+  }
+  // Over one frame: start/stop/restart/run of many jobs, a reload's diff.
+  line.clear();
+  line.shrink_to_fit();
+  reply.stream(queued_frames(protocol::encode_frames(response.id, *result, "jobs")));
+}
 
 void Handlers::handle(std::string_view line, const Peer& peer, Reply reply) {
   auto decoded = protocol::decode_request(line);
@@ -65,7 +104,7 @@ void Handlers::handle(std::string_view line, const Peer& peer, Reply reply) {
   const auto& request = std::get<protocol::Request>(decoded);
   bool deferred = false;
   Response response = dispatch(request.id, request.command, peer, reply, deferred);
-  if (!deferred) reply(protocol::encode_response(response));
+  if (!deferred) send_response(response, reply);
 }
 
 Response Handlers::dispatch(std::uint64_t id, const protocol::Command& command, const Peer& peer, Reply& reply,
@@ -82,10 +121,12 @@ Response Handlers::dispatch(std::uint64_t id, const protocol::Command& command, 
   if (const auto* c = std::get_if<protocol::Status>(&command)) {
     std::vector<Job*> jobs;
     if (auto err = resolve(c->jobs, true, jobs)) return {id, *err};
-    std::vector<protocol::JobStatus> rows;
-    rows.reserve(jobs.size());
-    for (const Job* job : jobs) rows.push_back(sup_.status_of(*job, now));
-    return {id, protocol::jobs_result(rows)};
+    std::vector<std::pair<std::size_t, std::string>> names;  // where each job is now, and its name
+    names.reserve(jobs.size());
+    for (const Job* job : jobs) names.emplace_back(static_cast<std::size_t>(job - sup_.jobs().data()), job->spec.name);
+    reply.stream(status_frames(id, std::move(names)));
+    deferred = true;
+    return {id, json::object()};
   }
   if (const auto* c = std::get_if<protocol::Start>(&command))
     return control(id, WaitKind::Start, c->jobs, c->wait, peer, reply, deferred);
@@ -124,7 +165,12 @@ Response Handlers::dispatch(std::uint64_t id, const protocol::Command& command, 
     if (sup_.shutting_down() && !c->dry_run)
       return fail(id, ErrorCode::ShuttingDown, "supd is shutting down and changes nothing; start supd again first");
     spdlog::info("reload{} requested by {}", c->dry_run ? " --dry-run" : "", peer_origin(peer).describe());
-    return {id, to_json(reloader_->reload(c->dry_run, now))};
+    // Read and checked off the loop; the answer comes once it is applied.
+    reloader_->reload_async(c->dry_run, [this, id, reply](ReloadOutcome outcome) {
+      send_response({id, to_json(outcome)}, reply);
+    });
+    deferred = true;
+    return {id, json::object()};
   }
   if (const auto* c = std::get_if<protocol::Run>(&command)) return run(id, *c, peer, reply, deferred);
   if (const auto* c = std::get_if<protocol::Persist>(&command)) {
@@ -160,6 +206,29 @@ Response Handlers::dispatch(std::uint64_t id, const protocol::Command& command, 
   shutdown_waiters_.emplace_back(id, std::move(reply));
   deferred = true;
   return {id, json::object()};
+}
+
+// Rows made as the client drains the frames (a job removed meanwhile is left out): a status
+// of thousands of jobs waiting for a slow reader holds their names, not their rows.
+FrameSource Handlers::status_frames(std::uint64_t id, std::vector<std::pair<std::size_t, std::string>> names) {
+  auto frames = std::make_shared<protocol::FrameBuilder>(id, "jobs");
+  return [this, frames, names = std::move(names), at = std::size_t{0}](bool& last) mutable {
+    const auto now = Clock::now();
+    auto& jobs = sup_.jobs();
+    for (; at < names.size(); ++at) {
+      const auto& [index, name] = names[at];
+      // Where it was, unless jobs were added or removed since: then by name.
+      const Job* job = index < jobs.size() && jobs[index].spec.name == name ? &jobs[index] : sup_.find(name);
+      if (job == nullptr) continue;
+      if (auto frame = frames->add(protocol::to_json(sup_.status_of(*job, now)))) {
+        ++at;  // its row is in the next frame already
+        last = false;
+        return std::move(*frame);
+      }
+    }
+    last = true;
+    return frames->finish();
+  };
 }
 
 Response Handlers::control(std::uint64_t id, WaitKind kind, const std::vector<std::string>& names, bool wait,
@@ -250,8 +319,29 @@ Response Handlers::logs(std::uint64_t id, const protocol::Logs& c, Reply& reply,
   if (c.follow && logs_ == nullptr) return fail(id, ErrorCode::Internal, "this supd cannot follow log files");
 
   // The tail, in pieces that keep every response line well under the 1 MiB cap even when
-  // each byte needs a 6-byte JSON escape. All but the last say "more": true.
+  // each byte needs a 6-byte JSON escape. All but the last say "more": true. A plain tail is
+  // read from the files as the client drains it.
   const bool prefixed = job.spec.timestamps == config::Timestamps::Prefix;
+  if (!c.follow && !c.timestamps && !c.since_ms) {
+    auto tail = std::make_shared<TailReader>(path, job.spec.log_keep, static_cast<std::size_t>(c.lines), kMaxTailBytes);
+    reply.stream([id, tail](bool& last) {
+      json result{{"text", tail->next(kTailPieceBytes)}};
+      last = tail->done();
+      if (!last) result["more"] = true;
+      return protocol::encode_response({id, std::move(result)});
+    });
+    deferred = true;
+    return {id, json::object()};
+  }
+  if (!c.follow) {
+    reply.stream(text_frames(id, timed_tail(path, job.spec.log_keep,
+                                            {static_cast<std::size_t>(c.lines), c.since_ms ? kMaxSinceBytes : kMaxTailBytes,
+                                             c.timestamps, c.since_ms, prefixed})));
+    deferred = true;
+    return {id, json::object()};
+  }
+  // Follow: the tail is pushed at once, in the same turn as the follow begins, so no line
+  // falls between them (it is at most 1 MiB).
   const std::string tail =
       c.timestamps || c.since_ms
           ? timed_tail(path, job.spec.log_keep,
@@ -260,13 +350,11 @@ Response Handlers::logs(std::uint64_t id, const protocol::Logs& c, Reply& reply,
           : read_tail(path, job.spec.log_keep, static_cast<std::size_t>(c.lines), kMaxTailBytes);
   std::string_view rest = tail;
   while (rest.size() > kTailPieceBytes) {
-    if (!reply(protocol::encode_response({id, json{{"text", std::string(rest.substr(0, kTailPieceBytes))},
-                                                   {"more", true}}}),
-               false))
+    const std::size_t n = utf8_cut(rest.substr(0, kTailPieceBytes));
+    if (!reply(protocol::encode_response({id, json{{"text", std::string(rest.substr(0, n))}, {"more", true}}}), false))
       return {id, json::object()};  // the client is gone; this answer goes nowhere
-    rest.remove_prefix(kTailPieceBytes);
+    rest.remove_prefix(n);
   }
-  if (!c.follow) return {id, json{{"text", std::string(rest)}}};
 
   // Follow: every chunk supd copies from the job's pipe into this file, as it writes it, so
   // rotation makes no gap and no repeat. Ends with {"eof": true} when supd shuts down.
@@ -372,30 +460,37 @@ Response Handlers::events(std::uint64_t id, const protocol::Events& c, Reply& re
     std::vector<Job*> jobs;
     if (auto err = resolve({*c.job}, false, jobs)) return {id, *err};
   }
-  const auto history =
+  auto history =
       sup_.events().history(c.job, c.limit ? std::optional<std::size_t>(static_cast<std::size_t>(*c.limit))
                                            : std::nullopt);
   // The newest events that fit in kMaxHistoryBytes, sent oldest first in pieces; all but the
   // last piece (of a plain history) say "more": true, as `logs` does.
-  std::vector<json> docs;
-  std::size_t bytes = 0;
-  for (auto it = history.rbegin(); it != history.rend() && bytes < kMaxHistoryBytes; ++it) {
-    docs.push_back(common::to_json(*it));
+  std::size_t bytes = 0, kept = 0;
+  for (auto it = history.rbegin(); it != history.rend() && bytes < kMaxHistoryBytes; ++it, ++kept)
     // replace, as the wire does: a strict dump throws on a peer exe path that is not UTF-8.
-    bytes += docs.back().dump(-1, ' ', false, json::error_handler_t::replace).size();
+    bytes += common::to_json(*it).dump(-1, ' ', false, json::error_handler_t::replace).size();
+  history.erase(history.begin(), history.end() - static_cast<std::ptrdiff_t>(kept));
+  if (!c.follow) {  // pieces made as the client drains them
+    reply.stream([id, history = std::move(history), at = std::size_t{0}](bool& last) mutable {
+      json batch = json::array();
+      for (; at < history.size() && batch.size() < kEventsPerLine; ++at) batch.push_back(common::to_json(history[at]));
+      last = at >= history.size();
+      json result{{"events", std::move(batch)}};
+      if (!last) result["more"] = true;
+      return protocol::encode_response({id, std::move(result)});
+    });
+    deferred = true;
+    return {id, json::object()};
   }
-  std::reverse(docs.begin(), docs.end());
   json batch = json::array();
-  for (std::size_t i = 0; i < docs.size(); ++i) {
-    batch.push_back(std::move(docs[i]));
-    if (batch.size() == kEventsPerLine && i + 1 < docs.size()) {
+  for (std::size_t i = 0; i < history.size(); ++i) {
+    batch.push_back(common::to_json(history[i]));
+    if (batch.size() == kEventsPerLine && i + 1 < history.size()) {
       if (!reply(protocol::encode_response({id, json{{"events", std::move(batch)}, {"more", true}}}), false))
         return {id, json::object()};  // the client is gone
       batch = json::array();
     }
   }
-  if (!c.follow) return {id, json{{"events", std::move(batch)}}};
-
   // Follow: every new event as it is recorded, one per line, until supd exits ({"eof": true})
   // or the client goes away (or falls 8 MiB behind: the session drops it).
   deferred = true;
@@ -457,7 +552,7 @@ void Handlers::after_event(TimePoint now) {
       ++it;
       continue;
     }
-    it->reply(protocol::encode_response(settled_response(it->id, it->kind, it->jobs, now)));
+    send_response(settled_response(it->id, it->kind, it->jobs, now), it->reply);
     it = waiters_.erase(it);
   }
 }

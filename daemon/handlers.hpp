@@ -28,6 +28,10 @@ struct Peer {
   int fd = -1;  // the connection (for `upgrade`, whose answer comes from the re-exec'd supd)
 };
 
+// A long reply produced as the client drains it: each call gives the next frame (a whole
+// response line, '\n'-terminated) and sets `last` on the final one. Called on the loop only.
+using FrameSource = std::function<std::string(bool& last)>;
+
 // Sends response lines (each with its '\n') to the client that asked. Most requests get one;
 // a stream (`logs`) sends several with last = false, then one with last = true, and the
 // session reads no further request until then. Returns false once the client is gone.
@@ -35,9 +39,11 @@ class Reply {
 public:
   using Send = std::function<bool(std::string line, bool last)>;
   using CancelSlot = std::shared_ptr<std::function<void()>>;
+  using Pull = std::function<void(FrameSource source)>;
 
   Reply() = default;
-  explicit Reply(Send send, CancelSlot cancel = {}) : send_(std::move(send)), cancel_(std::move(cancel)) {}
+  explicit Reply(Send send, CancelSlot cancel = {}, Pull pull = {})
+      : send_(std::move(send)), cancel_(std::move(cancel)), pull_(std::move(pull)) {}
   // A one-argument callable (tests, simple callers): every line is accepted.
   template <class F>
     requires std::is_invocable_v<F&, std::string> && (!std::is_invocable_v<F&, std::string, bool>)
@@ -48,6 +54,16 @@ public:
         }) {}
 
   bool operator()(std::string line, bool last = true) const { return send_ && send_(std::move(line), last); }
+  // Hands the rest of the reply to `source`: the session pulls a frame each time the client
+  // has room for it, so a reply is never queued whole. Without a session (tests) every
+  // frame is pulled and sent at once.
+  void stream(FrameSource source) const {
+    if (pull_) return pull_(std::move(source));
+    for (bool last = false; !last;) {
+      std::string line = source(last);
+      if (!(*this)(std::move(line), last)) return;
+    }
+  }
   // Runs `fn` if the client goes away before the last line (a stream ends early).
   void on_cancel(std::function<void()> fn) const {
     if (cancel_) *cancel_ = std::move(fn);
@@ -56,6 +72,7 @@ public:
 private:
   Send send_;
   CancelSlot cancel_;
+  Pull pull_;
 };
 
 class Handlers {
@@ -99,6 +116,9 @@ private:
   protocol::Response settled_response(std::uint64_t id, WaitKind kind, const std::vector<std::string>& jobs,
                                       TimePoint now);
   bool settled(const std::vector<std::string>& jobs);
+  // One reply; cut into frames (pulled as the client drains them) when it is over one.
+  void send_response(const protocol::Response& response, const Reply& reply);
+  FrameSource status_frames(std::uint64_t id, std::vector<std::pair<std::size_t, std::string>> names);
   protocol::Response logs(std::uint64_t id, const protocol::Logs& c, Reply& reply, bool& deferred);
   protocol::Response run(std::uint64_t id, const protocol::Run& c, const Peer& peer, Reply& reply, bool& deferred);
   protocol::Response events(std::uint64_t id, const protocol::Events& c, Reply& reply, bool& deferred);

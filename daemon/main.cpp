@@ -11,6 +11,7 @@
 
 #include <CLI/CLI.hpp>
 #include <asio/io_context.hpp>
+#include <asio/post.hpp>
 #include <spdlog/spdlog.h>
 
 #include "common/paths.hpp"
@@ -165,6 +166,14 @@ int run(Options opt) {
                               opt.allow_insecure_config ? config::ModeCheck::Allow : config::ModeCheck::Refuse);
     reloader.set_notifier(&notifier);
     reloader.on_applied([&loop] { loop.watch_forward_signals(); });
+    // A reload reads its config on a worker; the result is applied on the loop, then the loop
+    // re-arms its deadlines as after any event.
+    reloader.set_poster([&io, &loop](std::function<void()> fn) {
+      asio::post(io, [&loop, fn = std::move(fn)] {
+        fn();
+        loop.after_event();
+      });
+    });
     handlers.set_reloader(&reloader);
     loop.attach(reloader);
     server.start();

@@ -1,6 +1,7 @@
 #include "daemon/reloader.hpp"
 
 #include <fstream>
+#include <memory>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -44,21 +45,70 @@ json to_json(const ReloadOutcome& o) {
           {"warnings", o.warnings}, {"errors", o.errors}};
 }
 
-ReloadOutcome Reloader::reload(bool dry_run, TimePoint now) {
-  ReloadOutcome out;
-  out.dry_run = dry_run;
-  // RELOADING=1 ... READY=1 around every real reload, a refused one too: under
-  // Type=notify-reload `systemctl reload` waits for them either way.
-  if (!dry_run && notifier_ != nullptr) notifier_->reloading();
-  const auto ready = [&] {
-    if (!dry_run && notifier_ != nullptr) notifier_->ready(sup_.summary());
-  };
+Reloader::~Reloader() {
+  if (worker_.joinable()) worker_.join();  // its post goes to a loop that no longer runs
+}
+
+config::LoadResult Reloader::read_config() const {
   config::LoadResult loaded;
   if (!explicit_ && !std::filesystem::exists(path_)) {
     loaded.config = config::Config{};  // as at start-up: no default config file, no jobs
   } else {
     loaded = config::load_config(path_, common::system_getenv, mode_check_);
   }
+  return loaded;
+}
+
+ReloadOutcome Reloader::reload(bool dry_run, TimePoint now) {
+  // RELOADING=1 ... READY=1 around every real reload, a refused one too: under
+  // Type=notify-reload `systemctl reload` waits for them either way.
+  if (!dry_run && notifier_ != nullptr) notifier_->reloading();
+  return settle(dry_run, read_config(), now);
+}
+
+void Reloader::reload_async(bool dry_run, Done done) {
+  queue_.push_back({dry_run, std::move(done)});
+  if (!in_flight_) start_next();
+}
+
+void Reloader::start_next() {
+  while (!queue_.empty() && !post_) {  // no worker: at once
+    Pending next = std::move(queue_.front());
+    queue_.pop_front();
+    auto outcome = reload(next.dry_run, Clock::now());
+    if (next.done) next.done(std::move(outcome));
+  }
+  if (queue_.empty()) return;
+  in_flight_ = true;
+  if (!queue_.front().dry_run && notifier_ != nullptr) notifier_->reloading();
+  if (worker_.joinable()) worker_.join();  // the last one has posted already: this is immediate
+  worker_ = std::thread([this] {
+    auto loaded = std::make_shared<config::LoadResult>(read_config());
+    post_([this, loaded] { finish(std::move(*loaded)); });
+  });
+}
+
+void Reloader::finish(config::LoadResult loaded) {
+  Pending done = std::move(queue_.front());
+  queue_.pop_front();
+  in_flight_ = false;
+  ReloadOutcome outcome;
+  if (sup_.shutting_down() && !done.dry_run) {  // it began while the file was being read
+    outcome.errors.push_back("supd began shutting down while the config was read; nothing changed");
+    if (notifier_ != nullptr) notifier_->ready(sup_.summary());
+  } else {
+    outcome = settle(done.dry_run, std::move(loaded), Clock::now());
+  }
+  if (done.done) done.done(std::move(outcome));
+  start_next();
+}
+
+ReloadOutcome Reloader::settle(bool dry_run, config::LoadResult loaded, TimePoint now) {
+  ReloadOutcome out;
+  out.dry_run = dry_run;
+  const auto ready = [&] {
+    if (!dry_run && notifier_ != nullptr) notifier_->ready(sup_.summary());
+  };
   if (!loaded.errors.empty()) {
     out.errors = error_lines(loaded);
     spdlog::error("reload: {} has {} error(s); nothing changed", path_.string(), out.errors.size());

@@ -96,6 +96,11 @@ public:
   void apply_reload(const config::Config& next, const config::ConfigDiff& diff, TimePoint now);
   // A new ad-hoc job (not started yet). Any earlier job of that name must be gone (find()).
   Job& add_run_job(config::JobSpec spec, protocol::Run request);
+  // Finished ad-hoc jobs (no process, stopped/exited/fatal with no retry pending) stay for
+  // `status`, `logs` and `why` until there are more than this many; then the ones started
+  // first are forgotten (their events too). A constant; tests set a small one.
+  static constexpr std::size_t kRunHistory = 100;
+  void set_run_history(std::size_t finished_kept) { run_history_ = finished_kept; }
   void erase_job(std::string_view name);  // an idle job, at once
   // `persist` wrote the job into the config file: it is a config job from now on.
   void adopt_into_config(Job& job, const config::JobSpec& spec);
@@ -129,6 +134,7 @@ private:
   void execute(Job& job, const JobAction& action, TimePoint now, const Origin& who);
   void do_spawn(Job& job, TimePoint now, const Origin& who);
   void prune_removed();  // erases removed jobs whose process group is empty
+  void forget_finished_runs();  // beyond run_history_ finished ad-hoc jobs, the oldest go
   int deliver(Job& job, int signo, bool group, const Origin& who, std::string_view why = {});
 
   ProcessOps& ops_;
@@ -140,6 +146,7 @@ private:
   EventLog events_;
   bool shutting_down_ = false;
   bool leaving_running_ = false;
+  std::size_t run_history_ = kRunHistory;
 };
 
 }  // namespace supd::daemon

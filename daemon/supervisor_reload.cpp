@@ -1,6 +1,9 @@
 // The Supervisor's reload and ad-hoc job side: turning a config diff into starts, stops,
 // restarts and in-place spec updates, and adding/removing jobs from the job list.
 #include <algorithm>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
 
 #include <spdlog/spdlog.h>
 
@@ -22,16 +25,25 @@ std::string field_list(const config::JobDiff& d) {
 config::ConfigDiff Supervisor::plan_reload(const config::Config& next) const {
   config::Config before;
   before.supd = config_.supd;
+  std::unordered_set<std::string_view> defined;  // Config::find is linear: 16k jobs made this quadratic
+  for (const auto& spec : next.jobs) defined.insert(spec.name);
   for (const auto& job : jobs_)
-    if (!job.removing && (job.from_config() || next.find(job.spec.name) != nullptr)) before.jobs.push_back(job.spec);
+    if (!job.removing && (job.from_config() || defined.contains(job.spec.name))) before.jobs.push_back(job.spec);
   return config::diff(before, next);
 }
 
 void Supervisor::apply_reload(const config::Config& next, const config::ConfigDiff& diff, TimePoint now) {
   const Origin who = Origin::supd();
+  // By name through indexes (jobs_ only grows at its end here, so an index stays valid).
+  std::unordered_map<std::string_view, const config::JobSpec*> specs;
+  for (const auto& spec : next.jobs) specs.emplace(spec.name, &spec);
+  std::unordered_map<std::string, std::size_t> index;
+  for (std::size_t i = 0; i < jobs_.size(); ++i) index.emplace(jobs_[i].spec.name, i);
   for (const auto& d : diff.jobs) {
-    const config::JobSpec* spec = next.find(d.name);
-    Job* job = find(d.name);
+    const auto found = specs.find(d.name);
+    const config::JobSpec* spec = found == specs.end() ? nullptr : found->second;
+    const auto at = index.find(d.name);
+    Job* job = at == index.end() ? nullptr : &jobs_[at->second];
     switch (d.change) {
     case config::ChangeKind::Added: {
       if (job == nullptr) {  // push_back may move every Job: no Job& is held across it
@@ -39,6 +51,7 @@ void Supervisor::apply_reload(const config::Config& next, const config::ConfigDi
         fresh.spec = *spec;
         jobs_.push_back(std::move(fresh));
         job = &jobs_.back();
+        index.emplace(d.name, jobs_.size() - 1);
       } else {  // removed by an earlier reload and still stopping: back in the config
         job->removing = false;
         job->run_request.reset();
@@ -84,6 +97,7 @@ void Supervisor::apply_reload(const config::Config& next, const config::ConfigDi
 }
 
 Job& Supervisor::add_run_job(config::JobSpec spec, protocol::Run request) {
+  forget_finished_runs();
   Job job;
   job.spec = std::move(spec);
   job.run_request = std::make_unique<protocol::Run>(std::move(request));
@@ -116,6 +130,27 @@ void Supervisor::prune_removed() {
     if (gone && ready_channels_ != nullptr) ready_channels_->close(j.spec.name);
     return gone;
   });
+  forget_finished_runs();
+}
+
+void Supervisor::forget_finished_runs() {
+  const auto finished = [](const Job& j) {
+    return !j.from_config() && !j.removing && !j.rt.main_alive && j.pgid == 0 && is_idle(j.rt.state) &&
+           !j.rt.deadline;  // a fatal job with a retry pending is not done
+  };
+  std::size_t count = static_cast<std::size_t>(std::count_if(jobs_.begin(), jobs_.end(), finished));
+  if (count <= run_history_) return;
+  std::size_t forget = count - run_history_;
+  std::size_t forgotten = 0;
+  std::erase_if(jobs_, [&](const Job& j) {  // jobs_ is in the order they were added: oldest first
+    if (forgotten == forget || !finished(j)) return false;
+    ++forgotten;
+    if (ready_channels_ != nullptr) ready_channels_->close(j.spec.name);
+    events_.forget(j.spec.name);
+    return true;
+  });
+  spdlog::info("forgot {} finished ad-hoc job(s): supd keeps the last {} finished `supctl run` jobs", forgotten,
+               run_history_);
 }
 
 }  // namespace supd::daemon

@@ -451,3 +451,36 @@ TEST_CASE("JobStatus carries an optional origin", "[protocol]") {
   CHECK(to_json(s)["origin"] == "run");
   CHECK(job_status_from_json(to_json(s)) == s);
 }
+
+TEST_CASE("a reply that fits one frame is the line it always was", "[protocol][frames][R90]") {
+  std::vector<JobStatus> jobs;
+  for (int i = 0; i < 50; ++i) jobs.push_back({"job" + std::to_string(i), "running", 100 + i, 1.5, 0, std::nullopt, std::nullopt});
+  const json result = jobs_result(jobs);
+  const auto frames = encode_frames(7, result, "jobs");
+  REQUIRE(frames.size() == 1);
+  CHECK(frames[0] == encode_response({7, result}));
+  CHECK(frames[0].find("\"more\"") == std::string::npos);
+}
+
+TEST_CASE("a long reply spans frames under the budget that merge back into one result", "[protocol][frames][R90]") {
+  json result = {{"applied", true}, {"errors", json::array()}, {"jobs", json::array()}};
+  for (int i = 0; i < 2000; ++i) result["jobs"].push_back({{"name", "job" + std::to_string(i)}, {"change", "added"}});
+  constexpr std::size_t kBudget = 4096;
+  const auto frames = encode_frames(9, result, "jobs", kBudget);
+  REQUIRE(frames.size() > 10);
+  json whole = json::object();
+  for (std::size_t i = 0; i < frames.size(); ++i) {
+    CHECK(frames[i].size() < kBudget + 200);  // the budget, plus the envelope
+    CHECK(frames[i].back() == '\n');
+    const auto decoded = decode_response(frames[i]);
+    REQUIRE(std::holds_alternative<Response>(decoded));
+    const auto& r = std::get<Response>(decoded);
+    CHECK(r.id == 9);
+    REQUIRE(r.ok());
+    const auto& part = std::get<json>(r.body);
+    CHECK(has_more(part) == (i + 1 < frames.size()));  // every frame but the last
+    CHECK(part.contains("applied") == (i == 0));       // the other members come first
+    merge_frame(whole, part);
+  }
+  CHECK(whole == result);
+}

@@ -85,5 +85,34 @@ TEST_CASE("ad-hoc jobs survive a reload unless the config takes the name", "[sup
   CHECK(rig.sup.find("conf") == nullptr);  // it never ran: removed at once
 }
 
+TEST_CASE("finished ad-hoc jobs beyond the history bound are forgotten, oldest first (R90)", "[supervisor][run][R90]") {
+  Rig rig({named_spec("conf")});
+  rig.sup.set_run_history(3);
+  TimePoint t{};
+  const auto run = [&](const std::string& name) {
+    protocol::Run req;
+    req.name = name;
+    auto spec = named_spec(name);
+    spec.restart = config::RestartPolicy::Never;
+    Job& job = rig.sup.add_run_job(spec, req);
+    rig.sup.start(job, Origin::supd(), t);
+    return rig.job(name).pid;
+  };
+  const pid_t still_running = run("r0");
+  for (int i = 1; i <= 5; ++i) rig.reap(run("r" + std::to_string(i)), ExitStatus::exited(0), t += 1s);
+  // Five finished, three kept: r1 and r2 (started first) are gone, with their events.
+  CHECK(rig.sup.find("r1") == nullptr);
+  CHECK(rig.sup.find("r2") == nullptr);
+  CHECK(rig.sup.events().history(std::string("r1")).empty());
+  for (const char* kept : {"r3", "r4", "r5"}) CHECK(rig.sup.find(kept) != nullptr);
+  // A job with a process, and config jobs, are never forgotten.
+  CHECK(rig.sup.find("r0") != nullptr);
+  CHECK(rig.sup.find("conf") != nullptr);
+  rig.reap(still_running, ExitStatus::exited(0), t += 1s);
+  // Four finished now: the one started first goes, though it finished last.
+  CHECK(rig.sup.find("r0") == nullptr);
+  CHECK(rig.sup.find("r3") != nullptr);
+}
+
 }  // namespace
 }  // namespace supd::daemon
