@@ -27,7 +27,7 @@ TailReader::TailReader(const std::filesystem::path& path, int keep, std::size_t 
   // The pieces are read once to find where the tail starts; their text goes at once. The loop
   // is the only writer of the files, so nothing rotates between the scan and these opens.
   for (const auto& piece : read_tail_pieces(path, keep, lines, max_bytes)) {
-    common::UniqueFd fd(::open(rotated_path(path, piece.file).c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    common::UniqueFd fd(::open((path.parent_path() / piece.file).c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
     if (!fd) continue;
     spans_.push_back({std::move(fd), piece.offset, piece.offset + piece.text.size()});
   }
