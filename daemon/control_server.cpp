@@ -30,8 +30,8 @@ constexpr std::size_t kLowWater = 256u << 10;
 // Requests answered per session before the loop serves everyone else (round robin): a client
 // that pipelines thousands of requests cannot starve the others.
 constexpr int kRequestsPerTurn = 16;
-// A client whose unread replies passed kMaxOutbox / 2 is read no more; if it then reads nothing
-// for this long, it is dropped (it holds memory and an fd for nothing).
+// A client whose unread replies passed its mark (stall_mark()) is read no more; if it then reads
+// nothing for this long, it is dropped (it holds memory and an fd for nothing).
 constexpr auto kStallTimeout = std::chrono::seconds(10);
 // A request must be complete this long after its first byte arrived: a client dripping bytes
 // (slowloris) cannot hold a connection and its buffer forever. Tools send whole lines.
@@ -122,9 +122,9 @@ private:
   void read() {
     // While a stream is answered, reading goes on only to notice the client hanging up.
     if (reading_ || yielded_ || (busy_ && !streaming_) || finishing_ || closed_) return;
-    if (outbox_bytes_ > kMaxOutbox / 2) return watch_stall();
-    // Unread replies: the next request waits until they drain (write() resumes).
-    if (!streaming_ && outbox_bytes_ > kLowWater) return;
+    // Unread replies: the next request waits until they drain (write() resumes), and a client
+    // that reads none of them for kStallTimeout is dropped.
+    if (outbox_bytes_ > stall_mark()) return watch_stall();
     reading_ = true;
     socket_.async_read_some(asio::buffer(chunk_), [self = shared_from_this()](std::error_code ec, std::size_t n) {
       self->reading_ = false;
@@ -220,6 +220,7 @@ private:
       }
       send(std::move(frame));
     }
+    if (source_ && outbox_bytes_ > kLowWater) watch_stall();  // the next frame waits for the client
   }
 
   // A partial request is buffered: it must be completed within kRequestTimeout.
@@ -330,8 +331,12 @@ private:
     stall_armed_ = false;
     ++stall_generation_;
     stall_timer_.cancel();
-    if (outbox_bytes_ > kMaxOutbox / 2) watch_stall();
+    if (outbox_bytes_ > stall_mark()) watch_stall();
   }
+
+  // Past this much unread, the client must read within kStallTimeout or be dropped: a pushed
+  // stream (`logs -f`) may fall far behind a burst; a pulled or plain reply holds about a frame.
+  std::size_t stall_mark() const { return streaming_ && !source_ ? kMaxOutbox / 2 : kLowWater; }
 
   void close() {
     if (closed_) return;
