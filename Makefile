@@ -1,5 +1,6 @@
 # A thin layer over CMake (as neovim does it): `make run` and `make test` do all the set-up.
-#   make run     check/install Debian packages, configure $(BUILD) once, build, run the demo
+#   make run     check/install Debian packages, configure $(BUILD) once, build supd, supctl and
+#                the demo's amsa (not the tests), run the demo
 #   make test    the same set-up, then the whole test suite under ctest
 #   make fuzz    libFuzzer on each target in fuzz/ (protocol, round_trip, config, signal, parsers,
 #                line_splitter, control_server; clang, build-fuzz/), FUZZ_SECONDS per target (600),
@@ -27,7 +28,9 @@ configure: deps $(BUILD)/build.ninja
 build: configure
 	cmake --build $(BUILD) -j $(JOBS)
 
-run: build
+# Only what the demo runs: a fresh machine need not build the tests first.
+run: configure
+	cmake --build $(BUILD) -j $(JOBS) --target supd supctl amsa
 	@bash scripts/run-demo.sh $(BUILD)
 
 test: build

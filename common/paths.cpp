@@ -84,6 +84,12 @@ std::optional<std::string> system_getenv(std::string_view name) {
   return std::string(v);
 }
 
+fs::path normal_dir(const fs::path& dir) {
+  fs::path out = dir.lexically_normal();
+  if (out.has_relative_path() && !out.has_filename()) out = out.parent_path();  // "/a/b/" -> "/a/b"
+  return out;
+}
+
 fs::path expand_home(std::string_view path, const Getenv& env) {
   return expand_home(path, env, ::getuid());
 }

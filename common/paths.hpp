@@ -35,6 +35,10 @@ struct Paths {
 Paths resolve_paths(const PathFlags& flags, const Getenv& env = system_getenv);
 Paths resolve_paths(const PathFlags& flags, const Getenv& env, uid_t uid);
 
+// The one directory rule (a job's directory, `supctl run`'s, the log dir): lexically normal,
+// without a trailing slash, so "/a/b/" and "/a/./b" compare equal to "/a/b".
+std::filesystem::path normal_dir(const std::filesystem::path& dir);
+
 // "~" and "~/x" -> HOME-based; anything else unchanged.
 std::filesystem::path expand_home(std::string_view path, const Getenv& env = system_getenv);
 

@@ -11,31 +11,22 @@
 #include "common/paths.hpp"
 #include "common/signals.hpp"
 #include "config/command_line.hpp"
+#include "config/output_name.hpp"
 
 namespace supd::config::detail {
 namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::string_view kPolicyHint = R"("always", "on-failure" or "never")";
-
-fs::path normalize(const fs::path& p) {
-  fs::path out = p.lexically_normal();
-  if (out.has_relative_path() && !out.has_filename()) out = out.parent_path();  // "/a/b/" -> "/a/b"
-  return out;
-}
-
 std::optional<RestartPolicy> read_restart(const toml::node& node, Errors& errors) {
   const auto* s = node.as_string();
   if (!s) {
-    errors.add(node, fmt::format("restart: expected {}, got {}", kPolicyHint, type_name(node)));
+    errors.add(node, fmt::format("restart: expected {}, got {}", common::kRestartPolicies, type_name(node)));
     return std::nullopt;
   }
   const std::string& v = s->get();
-  if (v == "always") return RestartPolicy::Always;
-  if (v == "on-failure") return RestartPolicy::OnFailure;
-  if (v == "never") return RestartPolicy::Never;
-  errors.add(node, fmt::format("restart: unknown policy {} (use {})", quote(v), kPolicyHint));
+  if (const auto policy = common::parse_restart_policy(v)) return policy;
+  errors.add(node, fmt::format("restart: unknown policy {} (use {})", quote(v), common::kRestartPolicies));
   return std::nullopt;
 }
 
@@ -173,23 +164,23 @@ std::optional<OutputName> read_output(const toml::node& node, std::string_view k
     errors.add(node, fmt::format("{}: must not be empty", key));
     return std::nullopt;
   }
-  const fs::path p(*text);
-  if (p.is_absolute()) {
-    errors.add(node, fmt::format("{}: must be a file name relative to log_dir, got {}", key, quote(*text)));
-    return std::nullopt;
-  }
-  for (const auto& part : p) {
-    if (part == "..") {
+  const auto checked = check_output_name(*text);
+  if (checked.problem) {
+    switch (*checked.problem) {
+    case OutputNameProblem::Empty:  // read above
+    case OutputNameProblem::Absolute:
+      errors.add(node, fmt::format("{}: must be a file name relative to log_dir, got {}", key, quote(*text)));
+      break;
+    case OutputNameProblem::LeavesLogDir:
       errors.add(node, fmt::format("{}: must stay inside log_dir (no \"..\"), got {}", key, quote(*text)));
-      return std::nullopt;
+      break;
+    case OutputNameProblem::NotAFile:
+      errors.add(node, fmt::format("{}: must name a file, got {}", key, quote(*text)));
+      break;
     }
-  }
-  const fs::path normal = p.lexically_normal();
-  if (!normal.has_filename() || normal.filename() == "." || normal.empty()) {
-    errors.add(node, fmt::format("{}: must name a file, got {}", key, quote(*text)));
     return std::nullopt;
   }
-  return OutputName{normal.string(), pos_of(node)};
+  return OutputName{checked.file, pos_of(node)};
 }
 
 template <class T>
@@ -222,7 +213,7 @@ std::optional<fs::path> read_directory(const toml::node& node, std::string_view 
     p = *text;
   }
   if (p.is_relative()) p = ctx.base_dir / p;
-  return normalize(p);
+  return common::normal_dir(p);
 }
 
 JobFields read_job_fields(const toml::table& table, ReadContext& ctx) {

@@ -3,15 +3,6 @@
 
 namespace supd::config {
 
-std::string_view to_string(RestartPolicy policy) {
-  switch (policy) {
-  case RestartPolicy::Always: return "always";
-  case RestartPolicy::OnFailure: return "on-failure";
-  case RestartPolicy::Never: return "never";
-  }
-  return "on-failure";  // unreachable: every enumerator is handled above
-}
-
 std::string_view to_string(Timestamps mode) {
   switch (mode) {
   case Timestamps::Index: return "index";

@@ -9,11 +9,14 @@
 #include <string>
 #include <vector>
 
+#include "common/restart_policy.hpp"
+
 namespace supd::config {
 
 using namespace std::chrono_literals;
 
-enum class RestartPolicy { Always, OnFailure, Never };
+using common::RestartPolicy;  // common/restart_policy.hpp: one spelling for the file, supctl and supd
+using common::to_string;
 
 // How a job's output lines get their times: in a side index beside the byte-exact log file
 // (the default), as an ISO-8601 prefix written into the file, or not at all.
@@ -68,7 +71,6 @@ struct Config {
   bool operator==(const Config&) const = default;
 };
 
-std::string_view to_string(RestartPolicy policy);  // "always", "on-failure", "never"
 std::string_view to_string(Timestamps mode);       // "index", "prefix", "none"
 std::string_view to_string(Readiness mode);        // "start_secs", "notify"
 

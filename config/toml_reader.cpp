@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "common/duration.hpp"
+#include "common/edit_distance.hpp"
 #include "common/signals.hpp"
 
 namespace supd::config::detail {
@@ -22,22 +23,6 @@ constexpr std::size_t kMaxQuoted = 64;  // bytes of a value shown in a message
 Pos to_pos(const toml::source_position& p) {
   return {static_cast<int>(std::min<std::uint32_t>(p.line, std::numeric_limits<int>::max())),
           static_cast<int>(std::min<std::uint32_t>(p.column, std::numeric_limits<int>::max()))};
-}
-
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diagonal = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t above = row[j];
-      const std::size_t substitute = diagonal + (a[i - 1] == b[j - 1] ? 0 : 1);
-      row[j] = std::min({above + 1, row[j - 1] + 1, substitute});
-      diagonal = above;
-    }
-  }
-  return row[b.size()];
 }
 
 }  // namespace
@@ -126,7 +111,7 @@ std::optional<std::string_view> closest_key(std::string_view key, std::span<cons
   std::optional<std::string_view> best;
   std::size_t best_distance = 3;
   for (const auto candidate : known) {
-    const auto d = edit_distance(key, candidate);
+    const auto d = common::edit_distance(key, candidate);
     if (d < best_distance) {
       best = candidate;
       best_distance = d;

@@ -8,7 +8,10 @@
 #include <fmt/format.h>
 
 #include "common/duration.hpp"
+#include "common/edit_distance.hpp"
 #include "common/names.hpp"
+#include "common/paths.hpp"
+#include "common/restart_policy.hpp"
 #include "common/signals.hpp"
 #include "common/time_format.hpp"
 #include "ctl/expect.hpp"
@@ -169,16 +172,14 @@ proto::Command build_run(std::span<const std::string> args, const SubcommandFlag
     if (ec) throw UsageError(fmt::format("cannot tell the current directory ({}); give --directory DIR", ec.message()));
     dir = cwd / dir;
   }
-  dir = dir.lexically_normal();
-  if (dir.has_relative_path() && !dir.has_filename()) dir = dir.parent_path();
-  run.directory = dir.string();
+  run.directory = common::normal_dir(dir).string();
   for (const auto& kv : f.env) {
     const auto eq = kv.find('=');
     if (eq == std::string::npos || eq == 0)
       throw UsageError(fmt::format("invalid --env '{}'; write it as NAME=VALUE", printable(kv)));
     run.environment[kv.substr(0, eq)] = kv.substr(eq + 1);
   }
-  if (f.restart && *f.restart != "always" && *f.restart != "on-failure" && *f.restart != "never")
+  if (f.restart && !common::parse_restart_policy(*f.restart))
     throw UsageError(fmt::format("invalid --restart '{}'; use always, on-failure or never", printable(*f.restart)));
   run.restart = f.restart;
   run.stdout_file = f.stdout_file;
@@ -228,21 +229,6 @@ constexpr std::array<Subcommand, 16> kSubcommands{{
      0, 0, kOptNone, build_upgrade},
 }};
 
-std::size_t edit_distance(std::string_view a, std::string_view b) {
-  std::vector<std::size_t> row(b.size() + 1);
-  for (std::size_t j = 0; j <= b.size(); ++j) row[j] = j;
-  for (std::size_t i = 1; i <= a.size(); ++i) {
-    std::size_t diag = row[0];
-    row[0] = i;
-    for (std::size_t j = 1; j <= b.size(); ++j) {
-      const std::size_t up = row[j];
-      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diag + (a[i - 1] == b[j - 1] ? 0 : 1)});
-      diag = up;
-    }
-  }
-  return row[b.size()];
-}
-
 // The argument words of a synopsis: "JOB... [--no-wait]" -> {"JOB"}.
 std::vector<std::string_view> argument_words(std::string_view synopsis) {
   std::vector<std::string_view> out;
@@ -273,7 +259,7 @@ std::string_view suggest_subcommand(std::string_view name) {
   for (const auto& s : kSubcommands) {
     for (const auto candidate : {s.name, s.alias}) {
       if (candidate.empty()) continue;
-      const auto d = edit_distance(name, candidate);
+      const auto d = common::edit_distance(name, candidate);
       if (d < best_distance && d < candidate.size()) {
         best = s.name;
         best_distance = d;

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "common/sys_error.hpp"
-#include "daemon/control_socket.hpp"
+#include "daemon/control/control_socket.hpp"
 
 namespace supd::daemon {
 namespace {

@@ -5,9 +5,9 @@
 #include <spdlog/spdlog.h>
 
 #include "common/signals.hpp"
-#include "daemon/notify.hpp"
-#include "daemon/process.hpp"
-#include "daemon/reloader.hpp"
+#include "daemon/control/notify.hpp"
+#include "daemon/process/process.hpp"
+#include "daemon/control/reloader.hpp"
 
 namespace supd::daemon {
 

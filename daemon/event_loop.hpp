@@ -9,10 +9,10 @@
 #include <functional>
 #include <vector>
 
-#include "daemon/control_server.hpp"
-#include "daemon/handlers.hpp"
-#include "daemon/output.hpp"
-#include "daemon/supervisor.hpp"
+#include "daemon/control/control_server.hpp"
+#include "daemon/control/handlers.hpp"
+#include "daemon/output/output.hpp"
+#include "daemon/core/supervisor.hpp"
 
 namespace supd::daemon {
 
@@ -29,7 +29,7 @@ public:
   void attach(Reloader& reloader) { reloader_ = &reloader; }  // SIGHUP reloads the config
   void watch_forward_signals();  // catch every job's forward_signals (again after a reload)
   void after_event();  // re-arm the timer, answer waiters, end the loop after shutdown
-  // Runs first in every after_event() (job records follow the jobs: daemon/adoption.hpp).
+  // Runs first in every after_event() (job records follow the jobs: daemon/continuity/adoption.hpp).
   void on_after_event(std::function<void(TimePoint)> hook) { hooks_.push_back(std::move(hook)); }
 
 private:

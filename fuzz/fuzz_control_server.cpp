@@ -35,9 +35,9 @@
 
 #include "common/fd.hpp"
 #include "common/protocol.hpp"
-#include "daemon/control_server.hpp"
-#include "daemon/handlers.hpp"
-#include "daemon/supervisor.hpp"
+#include "daemon/control/control_server.hpp"
+#include "daemon/control/handlers.hpp"
+#include "daemon/core/supervisor.hpp"
 #include "fuzz/fuzz_check.hpp"
 #include "fuzz/fuzz_input.hpp"
 #include "tests/unit/daemon/daemon_fakes.hpp"

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "common/line_reader.hpp"
-#include "daemon/line_stamper.hpp"
+#include "daemon/output/line_stamper.hpp"
 #include "fuzz/fuzz_check.hpp"
 
 namespace {

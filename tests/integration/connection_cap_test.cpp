@@ -10,7 +10,7 @@ using namespace supd::test;
 
 namespace {
 
-constexpr int kCap = 128;  // kMaxConnectionsPerUid in daemon/control_server.cpp
+constexpr int kCap = 128;  // kMaxConnectionsPerUid in daemon/control/control_server.cpp
 
 constexpr const char* kConfig = R"(
 [jobs.j]

@@ -44,7 +44,7 @@ std::map<std::string, std::string> environ_of(pid_t pid);
 std::optional<std::string> cwd_of(pid_t pid);
 std::optional<std::string> exe_of(pid_t pid);
 std::optional<std::string> comm_of(pid_t pid);  // /proc/PID/comm, without the newline
-// supd's fd holder (daemon/fd_holder.hpp): a helper process of supd's, not a job.
+// supd's fd holder (daemon/continuity/fd_holder.hpp): a helper process of supd's, not a job.
 bool is_fd_holder(pid_t pid);
 
 // Alive means: /proc/PID exists, is not a zombie, and (when given) started at `starttime`.

@@ -20,10 +20,10 @@
 #include "common/exit_status.hpp"
 #include "common/signals.hpp"
 #include "config/job_spec.hpp"
-#include "daemon/job_state.hpp"
-#include "daemon/output_sink.hpp"
-#include "daemon/process_ops.hpp"
-#include "daemon/supervisor.hpp"
+#include "daemon/core/job_state.hpp"
+#include "daemon/core/output_sink.hpp"
+#include "daemon/core/process_ops.hpp"
+#include "daemon/core/supervisor.hpp"
 
 namespace supd::daemon::test {
 

@@ -6,8 +6,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "daemon/event_log.hpp"
-#include "daemon/exit_cause.hpp"
+#include "daemon/core/event_log.hpp"
+#include "daemon/core/exit_cause.hpp"
 
 namespace supd::daemon {
 namespace {

@@ -2,7 +2,7 @@
 // Driven on the fake clock; the edge fatal -> starting is in the allowed table already.
 #include <catch2/catch.hpp>
 
-#include "daemon/job_state.hpp"
+#include "daemon/core/job_state.hpp"
 #include "job_state_util.hpp"
 
 namespace supd::daemon {

@@ -1,4 +1,4 @@
-// The fd holder (daemon/fd_holder.hpp) without supd: one FdHolder hands it a pipe, a second
+// The fd holder (daemon/continuity/fd_holder.hpp) without supd: one FdHolder hands it a pipe, a second
 // one (the next supd) takes the pipe back with what was written meanwhile, and QUIT ends it.
 #include <catch2/catch.hpp>
 
@@ -11,7 +11,7 @@
 #include <string>
 
 #include "common/fd.hpp"
-#include "daemon/fd_holder.hpp"
+#include "daemon/continuity/fd_holder.hpp"
 
 namespace supd::daemon {
 namespace {

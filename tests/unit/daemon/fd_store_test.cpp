@@ -14,9 +14,9 @@
 #include <catch2/catch.hpp>
 
 #include "common/fd.hpp"
-#include "daemon/cgroup_sweep.hpp"
-#include "daemon/fd_store.hpp"
-#include "daemon/notify.hpp"
+#include "daemon/process/cgroup_sweep.hpp"
+#include "daemon/continuity/fd_store.hpp"
+#include "daemon/control/notify.hpp"
 #include "tests/unit/daemon/unix_socket_fixtures.hpp"
 
 namespace {

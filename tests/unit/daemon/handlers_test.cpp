@@ -9,7 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/protocol.hpp"
-#include "daemon/handlers.hpp"
+#include "daemon/control/handlers.hpp"
 #include "daemon_fakes.hpp"
 
 namespace supd::daemon {

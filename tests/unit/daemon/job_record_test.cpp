@@ -1,4 +1,4 @@
-// Job records (daemon/job_record.hpp): what a supd leaves on disk so the next one adopts its
+// Job records (daemon/continuity/job_record.hpp): what a supd leaves on disk so the next one adopts its
 // jobs. Round trips, refusals of anything incomplete, and the /proc/PID/stat start time.
 #include <catch2/catch.hpp>
 
@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "daemon/job_record.hpp"
+#include "daemon/continuity/job_record.hpp"
 
 namespace supd::daemon {
 namespace {

@@ -14,7 +14,7 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
-#include "daemon/job_state.hpp"
+#include "daemon/core/job_state.hpp"
 #include "job_state_util.hpp"
 
 namespace supd::daemon {
@@ -27,7 +27,7 @@ using namespace test;
 
 // ---- the allowed edges -----------------------------------------------------------------------
 
-// Written from the diagram in daemon/job_state.hpp and DESIGN.md, not read off the code. Every
+// Written from the diagram in daemon/core/job_state.hpp and DESIGN.md, not read off the code. Every
 // state may also stay where it is (s6's nop; stopping -> stopping when SIGKILL goes out).
 const std::set<std::pair<S, S>> kAllowed{
     {S::Stopped, S::Starting},   // start / restart
@@ -47,6 +47,8 @@ const std::set<std::pair<S, S>> kAllowed{
     {S::Stopping, S::Starting},  // the group is empty and the job is wanted up (restart)
     {S::Exited, S::Starting},    {S::Exited, S::Stopped},
     {S::Fatal, S::Starting},     {S::Fatal, S::Stopped},
+    {S::Stopped, S::Running},    // adopted from a previous supd
+    {S::Stopped, S::Exited},     {S::Stopped, S::Fatal},  // restored after an upgrade
 };
 
 bool allowed(S from, S to) { return from == to || kAllowed.contains({from, to}); }
@@ -88,7 +90,10 @@ std::vector<Named<JobEvent>> sample_events() {
           {"exit 1, group left", exited(1, false)},
           {"group emptied", GroupEmptied{}},
           {"deadline", DeadlineReached{}},
-          {"READY=1", ReadyNotified{}}};
+          {"READY=1", ReadyNotified{}},
+          {"adopted", Adopted{t0 - 10s}},
+          {"restored fatal", Restored{S::Fatal, "exec x: No such file or directory"}},
+          {"restored running (not idle: ignored)", Restored{S::Running, "?"}}};
 }
 
 TEST_CASE("every state x every event lands on an allowed edge", "[job_state][R20]") {

@@ -1,5 +1,5 @@
 // The pure job state machine on a fake clock that is just a TimePoint value: every edge of the
-// diagram in daemon/job_state.hpp, the restart policy matrix (R18) and the backoff schedule (R19).
+// diagram in daemon/core/job_state.hpp, the restart policy matrix (R18) and the backoff schedule (R19).
 // The allowed-edge table and the random walk (R20) are in job_state_property_test.cpp.
 #include <algorithm>
 #include <string>
@@ -8,8 +8,8 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
-#include "daemon/backoff.hpp"
-#include "daemon/job_state.hpp"
+#include "daemon/core/backoff.hpp"
+#include "daemon/core/job_state.hpp"
 #include "job_state_util.hpp"
 
 namespace supd::daemon {
@@ -41,6 +41,41 @@ TEST_CASE("stopped -> starting: a start request spawns the process", "[job_state
     CHECK(r.next.state == S::Starting);
     CHECK(r.actions == Actions{SpawnProcess{}});
   }
+}
+
+TEST_CASE("stopped -> running: a process a previous supd left is adopted", "[job_state]") {
+  const auto spec = make_spec({.start_secs = 3s});
+  SECTION("up longer than start_secs: running, its uptime kept") {
+    const auto s = step(JobRuntime{}, spec, Adopted{t0 - 1h}, t0);
+    CHECK(s.next.state == S::Running);
+    CHECK(s.next.reason == "adopted");
+    CHECK(s.next.want_up);
+    CHECK(s.next.main_alive);
+    CHECK(s.next.spawned_at == t0 - 1h);
+    CHECK(s.next.deadline == std::nullopt);
+    CHECK(s.actions.empty());  // nothing spawned: the process is there
+  }
+  SECTION("still inside start_secs: starting until they have passed") {
+    const auto s = step(JobRuntime{}, spec, Adopted{t0 - 1s}, t0);
+    CHECK(s.next.state == S::Starting);
+    CHECK(s.next.deadline == t0 + 2s);
+    CHECK(s.actions.empty());
+  }
+  SECTION("only a fresh job adopts: one with a process of its own stays as it is") {
+    const auto running = started(spec, t0).next;
+    CHECK(step(running, spec, Adopted{t0 - 1h}, t0).next == running);
+  }
+}
+
+TEST_CASE("stopped -> exited or fatal: a job handed over by an upgrade is restored", "[job_state]") {
+  const auto spec = make_spec();
+  const auto s = step(JobRuntime{}, spec, Restored{S::Fatal, "exec x: No such file or directory"}, t0);
+  CHECK(s.next.state == S::Fatal);
+  CHECK(s.next.reason == "exec x: No such file or directory");
+  CHECK_FALSE(s.next.want_up);
+  CHECK(s.actions.empty());
+  // A state with a process cannot be restored without one.
+  CHECK(step(JobRuntime{}, spec, Restored{S::Running, "?"}, t0).next == JobRuntime{});
 }
 
 TEST_CASE("starting -> running once start_secs have passed", "[job_state][R23]") {

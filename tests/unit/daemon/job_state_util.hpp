@@ -9,7 +9,7 @@
 #include <catch2/catch.hpp>
 
 #include "common/exit_status.hpp"
-#include "daemon/job_state.hpp"
+#include "daemon/core/job_state.hpp"
 #include "daemon_fakes.hpp"
 
 namespace supd::daemon::test {

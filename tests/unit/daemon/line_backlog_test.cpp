@@ -4,7 +4,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "daemon/line_backlog.hpp"
+#include "daemon/output/line_backlog.hpp"
 
 using supd::daemon::LineBacklog;
 

@@ -1,4 +1,4 @@
-// open_log_path (daemon/log_dir.hpp): what may be opened as a log file, and what is refused.
+// open_log_path (daemon/output/log_dir.hpp): what may be opened as a log file, and what is refused.
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
@@ -9,8 +9,8 @@
 #include <filesystem>
 #include <string>
 
-#include "daemon/control_socket.hpp"
-#include "daemon/log_dir.hpp"
+#include "daemon/control/control_socket.hpp"
+#include "daemon/output/log_dir.hpp"
 
 namespace fs = std::filesystem;
 using supd::daemon::open_log_path;

@@ -10,10 +10,10 @@
 #include <vector>
 
 #include "common/time_format.hpp"
-#include "daemon/line_stamper.hpp"
-#include "daemon/log_file.hpp"
-#include "daemon/log_index.hpp"
-#include "daemon/log_times.hpp"
+#include "daemon/output/line_stamper.hpp"
+#include "daemon/output/log_file.hpp"
+#include "daemon/output/log_index.hpp"
+#include "daemon/output/log_times.hpp"
 
 using namespace supd::daemon;
 namespace fs = std::filesystem;

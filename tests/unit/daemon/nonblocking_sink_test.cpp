@@ -10,8 +10,8 @@
 #include <catch2/catch.hpp>
 #include <spdlog/logger.h>
 
-#include "daemon/line_backlog.hpp"
-#include "daemon/nonblocking_sink.hpp"
+#include "daemon/output/line_backlog.hpp"
+#include "daemon/output/nonblocking_sink.hpp"
 
 using supd::daemon::LineBacklog;
 using supd::daemon::NonblockingSink;

@@ -13,8 +13,8 @@
 #include <catch2/catch.hpp>
 
 #include "common/fd.hpp"
-#include "daemon/control_socket.hpp"
-#include "daemon/notify.hpp"
+#include "daemon/control/control_socket.hpp"
+#include "daemon/control/notify.hpp"
 #include "tests/unit/daemon/unix_socket_fixtures.hpp"
 
 namespace {

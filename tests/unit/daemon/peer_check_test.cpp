@@ -1,7 +1,7 @@
 // TESTPLAN R72: the peer check with injected credentials.
 #include <catch2/catch.hpp>
 
-#include "daemon/peer_check.hpp"
+#include "daemon/control/peer_check.hpp"
 
 using supd::daemon::peer_allowed;
 

@@ -7,9 +7,9 @@
 
 #include <catch2/catch.hpp>
 
-#include "daemon/job_state.hpp"
-#include "daemon/ready_listener.hpp"
-#include "daemon/supervisor.hpp"
+#include "daemon/core/job_state.hpp"
+#include "daemon/control/ready_listener.hpp"
+#include "daemon/core/supervisor.hpp"
 #include "daemon_fakes.hpp"
 #include "job_state_util.hpp"
 

@@ -14,10 +14,10 @@
 #include <vector>
 
 #include "common/fd.hpp"
-#include "daemon/log_file.hpp"
-#include "daemon/log_index.hpp"
-#include "daemon/rotation_repair.hpp"
-#include "daemon/rotation_worker.hpp"
+#include "daemon/output/log_file.hpp"
+#include "daemon/output/log_index.hpp"
+#include "daemon/output/rotation_repair.hpp"
+#include "daemon/output/rotation_worker.hpp"
 
 using namespace supd::daemon;
 namespace fs = std::filesystem;

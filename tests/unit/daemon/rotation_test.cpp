@@ -1,4 +1,4 @@
-// The rotation rule (daemon/rotation.hpp) and the tail reader over rotated files.
+// The rotation rule (daemon/output/rotation.hpp) and the tail reader over rotated files.
 #include <catch2/catch.hpp>
 
 #include <fcntl.h>
@@ -10,8 +10,8 @@
 #include <string>
 #include <vector>
 
-#include "daemon/log_file.hpp"
-#include "daemon/rotation.hpp"
+#include "daemon/output/log_file.hpp"
+#include "daemon/output/rotation.hpp"
 
 using supd::daemon::RotationPolicy;
 namespace fs = std::filesystem;

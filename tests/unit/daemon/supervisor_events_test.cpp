@@ -7,7 +7,7 @@
 
 #include <catch2/catch.hpp>
 
-#include "daemon/supervisor.hpp"
+#include "daemon/core/supervisor.hpp"
 #include "daemon_fakes.hpp"
 
 namespace supd::daemon {

@@ -2,7 +2,7 @@
 // stops, restarts and leaves alone, and when a removed job leaves the list.
 #include <catch2/catch.hpp>
 
-#include "daemon/supervisor.hpp"
+#include "daemon/core/supervisor.hpp"
 #include "daemon_fakes.hpp"
 
 namespace supd::daemon {

@@ -13,7 +13,7 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
-#include "daemon/supervisor.hpp"
+#include "daemon/core/supervisor.hpp"
 #include "daemon_fakes.hpp"
 
 namespace supd::daemon {

@@ -7,8 +7,8 @@
 
 #include <catch2/catch.hpp>
 
-#include "daemon/log_file.hpp"
-#include "daemon/tail_reader.hpp"
+#include "daemon/output/log_file.hpp"
+#include "daemon/output/tail_reader.hpp"
 
 namespace supd::daemon {
 namespace {

@@ -1,10 +1,10 @@
-// The upgrade handover (daemon/upgrade.hpp): what the old supd passes to the re-exec'd one in
+// The upgrade handover (daemon/continuity/upgrade.hpp): what the old supd passes to the re-exec'd one in
 // SUPD_UPGRADE survives the trip, and anything else is refused rather than half-read.
 #include <catch2/catch.hpp>
 
 #include <csignal>
 
-#include "daemon/upgrade.hpp"
+#include "daemon/continuity/upgrade.hpp"
 
 namespace supd::daemon {
 namespace {

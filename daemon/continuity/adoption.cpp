@@ -1,0 +1,361 @@
+#include "daemon/continuity/adoption.hpp"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "common/protocol.hpp"
+#include "common/sys_error.hpp"
+#include "daemon/control/control_socket.hpp"
+#include "daemon/output/log_dir.hpp"
+
+#ifndef P_PIDFD
+#define P_PIDFD 3  // waitid on a pidfd (Linux 5.4); older glibc headers lack the name
+#endif
+
+namespace supd::daemon {
+namespace {
+
+using common::UniqueFd;
+namespace fs = std::filesystem;
+
+constexpr auto kGroupPoll = std::chrono::milliseconds(100);
+// Without pidfds, how often /proc is read to learn that an adopted process exited.
+constexpr auto kExitPoll = std::chrono::seconds(1);
+
+int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0U)); }
+
+std::int64_t wall_ms_now() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// The wall-clock moment a steady-clock instant stands for (for records), and back (uptime).
+std::int64_t to_wall_ms(TimePoint t, TimePoint now) {
+  return wall_ms_now() - std::chrono::duration_cast<std::chrono::milliseconds>(now - t).count();
+}
+TimePoint from_wall_ms(std::int64_t ms, TimePoint now) {
+  const auto age = std::chrono::milliseconds(std::max<std::int64_t>(0, wall_ms_now() - ms));
+  return now - std::chrono::duration_cast<Clock::duration>(age);
+}
+
+bool has_exited(int pidfd) {
+  pollfd p{pidfd, POLLIN, 0};
+  return ::poll(&p, 1, 0) > 0;
+}
+
+// The line of /proc/PID/stat, or nullopt when the process is gone.
+std::optional<std::string> read_stat(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!in || !std::getline(in, line)) return std::nullopt;
+  return line;
+}
+
+// Without a pidfd: is `pid` still the process that started at `starttime`, and not a zombie?
+// A zombie child of ours counts as running: SIGCHLD brings its real status.
+bool still_running(pid_t pid, std::uint64_t starttime) {
+  const auto stat = read_stat(pid);
+  if (!stat || parse_stat_starttime(*stat) != starttime) return false;
+  const std::string& line = *stat;
+  const auto close = line.rfind(')');
+  if (close == std::string::npos || close + 4 > line.size()) return false;
+  const char state = line[close + 2];
+  if (state != 'Z' && state != 'X') return true;
+  return std::atol(line.c_str() + close + 4) == ::getpid();
+}
+
+std::string join(const std::vector<std::string>& argv) {
+  std::string out;
+  for (const auto& a : argv) out += (out.empty() ? "" : " ") + a;
+  return out;
+}
+
+}  // namespace
+
+fs::path records_dir_for(const fs::path& socket) { return fs::path(socket.string() + ".jobs"); }
+
+std::optional<std::uint64_t> process_starttime(pid_t pid) {
+  const auto stat = read_stat(pid);
+  if (!stat) return std::nullopt;
+  return parse_stat_starttime(*stat);
+}
+
+// ---- RecordStore ---------------------------------------------------------------------------
+
+void RecordStore::create_dir() const {
+  make_private_dirs(dir_);
+  struct stat st {};
+  if (::lstat(dir_.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid())
+    throw StartupError(fmt::format("{} is not a directory of this user; remove it so supd can create its own",
+                                   dir_.string()));
+}
+
+bool RecordStore::write(const JobRecord& record) const {
+  const auto path = dir_ / (record.name + ".json");
+  const auto tmp = dir_ / ("." + record.name + ".json.tmp");
+  const std::string text = encode_record(record);
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600));
+  bool ok = static_cast<bool>(fd);
+  if (ok) ok = ::write(fd.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size());
+  fd.reset();
+  if (ok) ok = ::rename(tmp.c_str(), path.c_str()) == 0;
+  if (!ok) {
+    spdlog::error("job {}: cannot write its record {}: {}; a supd started after this one will not adopt it",
+                  record.name, path.string(), common::errno_message(errno));
+    ::unlink(tmp.c_str());
+  }
+  return ok;
+}
+
+void RecordStore::remove(const std::string& job) const {
+  const auto path = dir_ / (job + ".json");
+  if (::unlink(path.c_str()) != 0 && errno != ENOENT)
+    spdlog::warn("job {}: cannot remove its record {}: {}", job, path.string(), common::errno_message(errno));
+}
+
+std::vector<JobRecord> RecordStore::load_all() const {
+  std::vector<JobRecord> out;
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
+    const auto name = entry.path().filename().string();
+    if (name.size() <= 5 || name.front() == '.' || !name.ends_with(".json")) {
+      if (name.front() == '.' && name.ends_with(".tmp")) ::unlink(entry.path().c_str());  // a write cut short
+      continue;
+    }
+    std::ifstream in(entry.path());
+    std::stringstream text;
+    text << in.rdbuf();
+    std::string why;
+    auto record = decode_record(text.str(), &why);
+    if (!record || record->name + ".json" != name) {
+      spdlog::warn("ignoring the unreadable job record {} ({}) and removing it", entry.path().string(),
+                   record ? "its name does not match the file" : why);
+      ::unlink(entry.path().c_str());
+      continue;
+    }
+    out.push_back(std::move(*record));
+  }
+  return out;
+}
+
+// ---- Adoption ------------------------------------------------------------------------------
+
+Adoption::Adoption(asio::io_context& io, Supervisor& sup, fs::path records_dir, std::function<void()> after_event)
+    : io_(io), sup_(sup), store_(std::move(records_dir)), after_event_(std::move(after_event)), group_poll_(io),
+      exit_poll_(io) {
+  store_.create_dir();
+}
+
+Adoption::~Adoption() {
+  std::error_code ignored;
+  for (auto& [name, watch] : watches_) watch->close(ignored);
+  group_poll_.cancel();
+  exit_poll_.cancel();
+}
+
+std::size_t Adoption::adopt_from_records(TimePoint now) {
+  std::size_t adopted = 0;
+  for (const auto& record : store_.load_all()) {
+    Job* job = sup_.find(record.name);
+    if (job == nullptr) {
+      // Not ours to stop (its stop settings are gone with its config entry) nor to forget:
+      // left running, and its record kept for a supd whose config names it again.
+      if (process_starttime(record.pid) == record.starttime)
+        spdlog::warn("job {} (pid {}) was started by a previous supd but is not in the config; left running "
+                     "(stop it with: kill -TERM -{}, or add it back to the config)",
+                     record.name, record.pid, record.pgid);
+      else
+        store_.remove(record.name);
+      continue;
+    }
+    if (adopt(*job, record, now)) {
+      ++adopted;
+    } else {
+      store_.remove(record.name);
+    }
+  }
+  if (adopted > 0) spdlog::info("adopted {} job(s) left running by a previous supd", adopted);
+  return adopted;
+}
+
+bool Adoption::adopt(Job& job, const JobRecord& r, TimePoint now) {
+  // pidfd first, start time second: a match means the pidfd names the very process that was
+  // started (a PID recycled before or after the pidfd_open has another start time).
+  const int fd = pidfd_open(r.pid);
+  // No pidfds here (ENOSYS: Linux before 5.3, or a seccomp filter): the start time alone says
+  // whether the pid is still the very process, and /proc is polled for its exit.
+  const bool no_pidfds = fd < 0 && errno != ESRCH;
+  UniqueFd pidfd(fd);
+  const auto starttime = process_starttime(r.pid);
+  if (!pidfd && (!no_pidfds || !starttime)) {
+    spdlog::info("job {}: pid {} of a previous supd is gone; starting it as configured", r.name, r.pid);
+    return false;
+  }
+  if (starttime != r.starttime) {
+    spdlog::warn("job {}: pid {} now belongs to another process; not adopted, starting the job as configured",
+                 r.name, r.pid);
+    return false;
+  }
+  if (pidfd ? has_exited(pidfd.get()) : !still_running(r.pid, r.starttime)) {
+    spdlog::info("job {}: pid {} of a previous supd has exited; starting it as configured", r.name, r.pid);
+    return false;
+  }
+  if (r.argv != job.spec.argv)
+    spdlog::warn("job {}: adopted pid {} runs '{}', the config now says '{}'; restart it to apply: supctl restart {}",
+                 r.name, r.pid, join(r.argv), join(job.spec.argv), r.name);
+  sup_.adopt(job, {r.pid, r.pgid, std::move(pidfd), r.spawns, from_wall_ms(r.spawned_at_ms, now)}, now);
+  written_[job.spec.name] = {r.pid};
+  adopted_.insert(job.spec.name);
+  if (no_pidfds) {
+    polled_[job.spec.name] = {r.pid, r.starttime};
+    poll_exits_soon();
+  } else {
+    watch_exit(job);
+  }
+  spdlog::info("job {}: adopted pid {} (up {:.0f}s, {} restart(s)) from a previous supd{}", r.name, r.pid,
+               std::chrono::duration<double>(now - job.started_at).count(), job.restarts(),
+               no_pidfds ? " (no pidfds on this kernel: its exit is looked for in /proc every second)" : "");
+  return true;
+}
+
+void Adoption::watch_exit(Job& job) {
+  const int fd = ::fcntl(job.pidfd.get(), F_DUPFD_CLOEXEC, 3);
+  if (fd < 0) {
+    spdlog::error("job {}: cannot watch pid {}: {}", job.spec.name, job.pid, common::errno_message(errno));
+    return;
+  }
+  auto watch = std::make_shared<asio::posix::stream_descriptor>(io_, fd);
+  watches_[job.spec.name] = watch;
+  const std::string name = job.spec.name;
+  const pid_t pid = job.pid;
+  watch->async_wait(asio::posix::stream_descriptor::wait_read, [this, watch, name, pid](std::error_code ec) {
+    if (ec) return;  // cancelled: supd is exiting
+    std::error_code ignored;
+    auto it = watches_.find(name);
+    if (it != watches_.end() && it->second == watch) watches_.erase(it);
+    const Job* current = sup_.find(name);
+    if (current == nullptr || !current->rt.main_alive || current->pid != pid) {
+      watch->close(ignored);
+      return;  // already reaped as our child
+    }
+    // A child of ours after all (after an upgrade) gives its real status; any other process
+    // is reaped by its own parent, and the kernel tells us nothing but that it is gone.
+    siginfo_t info{};
+    common::ExitStatus status;
+    if (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(watch->native_handle()), &info,
+                 WEXITED | WNOHANG) == 0 &&
+        info.si_pid == pid)
+      status = common::ExitStatus::from_siginfo(info.si_code, info.si_status);
+    else
+      status = common::ExitStatus::unknown_adopted();
+    watch->close(ignored);
+    sup_.on_reaped(pid, status, Clock::now());
+    after_event_();
+  });
+}
+
+void Adoption::reattach(std::vector<HeldPipe> pipes, OutputSink& output) {
+  for (auto& held : pipes) {
+    std::string error;
+    UniqueFd file = open_log_path(sup_.log_dir(), held.log_path, error);
+    if (!file) {
+      spdlog::error("job {}: {}; the output its pipe holds cannot be written", held.job, error);
+      continue;
+    }
+    const Job* job = sup_.find(held.job);
+    CaptureStream stream{std::move(held.fd), std::move(file), held.log_path, job ? job->spec.log_max_size : 0,
+                         job ? job->spec.log_keep : 0, job ? job->spec.timestamps : config::Timestamps::Index, /*new_run=*/false};
+    std::vector<CaptureStream> streams;
+    streams.push_back(std::move(stream));
+    output.attach(held.job, std::move(streams));
+  }
+}
+
+void Adoption::sync(TimePoint now) {
+  bool poll = false;
+  for (auto& job : sup_.jobs()) {
+    const auto& name = job.spec.name;
+    auto it = written_.find(name);
+    if (job.pgid == 0) {  // no process group left: nothing for a later supd to find
+      if (it != written_.end()) {
+        store_.remove(name);
+        written_.erase(it);
+      }
+      adopted_.erase(name);
+      continue;
+    }
+    if (job.rt.main_alive && job.pid > 0 && (it == written_.end() || it->second.pid != job.pid)) {
+      adopted_.erase(name);  // a process we spawned: a child, reaped through SIGCHLD
+      const auto starttime = process_starttime(job.pid);
+      if (!starttime) continue;  // gone already; its exit is on the way
+      JobRecord r{name, job.pid, job.pgid, *starttime, to_wall_ms(job.started_at, now), job.spawns, job.spec.argv};
+      if (store_.write(r)) written_[name] = {job.pid};
+    }
+    // An adopted group's other members are not our descendants: no SIGCHLD tells us they are
+    // gone, so look now and then while a stop or a restart waits on them.
+    if (!job.rt.main_alive && adopted_.count(name) != 0) poll = true;
+  }
+  if (sup_.shutdown_complete()) {  // the loop ends now: no wait of ours may keep it running
+    std::error_code ignored;
+    for (auto& [name, watch] : watches_) watch->close(ignored);
+    watches_.clear();
+    group_poll_.cancel();
+    polled_.clear();
+    exit_poll_.cancel();
+    return;
+  }
+  if (poll) poll_groups_soon();
+}
+
+void Adoption::poll_exits_soon() {
+  if (exit_polling_ || polled_.empty()) return;
+  exit_polling_ = true;
+  exit_poll_.expires_after(kExitPoll);
+  exit_poll_.async_wait([this](std::error_code ec) {
+    exit_polling_ = false;
+    if (ec) return;
+    bool any = false;
+    for (auto it = polled_.begin(); it != polled_.end();) {
+      const Job* job = sup_.find(it->first);
+      const auto [pid, starttime] = it->second;
+      if (job == nullptr || !job->rt.main_alive || job->pid != pid) {
+        it = polled_.erase(it);  // reaped as our child, or replaced
+      } else if (!still_running(pid, starttime)) {
+        it = polled_.erase(it);
+        sup_.on_reaped(pid, common::ExitStatus::unknown_adopted(), Clock::now());
+        any = true;
+      } else {
+        ++it;
+      }
+    }
+    if (any) after_event_();
+    poll_exits_soon();
+  });
+}
+
+void Adoption::poll_groups_soon() {
+  if (polling_) return;
+  polling_ = true;
+  group_poll_.expires_after(kGroupPoll);
+  group_poll_.async_wait([this](std::error_code ec) {
+    polling_ = false;
+    if (ec) return;
+    sup_.on_group_check(Clock::now());
+    after_event_();
+  });
+}
+
+}  // namespace supd::daemon

@@ -1,0 +1,97 @@
+#include "daemon/continuity/job_record.hpp"
+
+#include <charconv>
+
+#include <nlohmann/json.hpp>
+
+#include "common/protocol.hpp"
+
+namespace supd::daemon {
+namespace {
+
+using json = nlohmann::json;
+
+template <class T>
+bool get_integer(const json& doc, const char* key, T& out) {
+  const auto it = doc.find(key);
+  if (it == doc.end() || !it->is_number_integer()) return false;
+  if (it->is_number_unsigned()) {
+    const auto v = it->get<std::uint64_t>();
+    if (v > static_cast<std::uint64_t>(std::numeric_limits<T>::max())) return false;
+    out = static_cast<T>(v);
+    return true;
+  }
+  const auto v = it->get<std::int64_t>();
+  if (v < static_cast<std::int64_t>(std::numeric_limits<T>::min()) ||
+      (v > 0 && static_cast<std::uint64_t>(v) > static_cast<std::uint64_t>(std::numeric_limits<T>::max())))
+    return false;
+  out = static_cast<T>(v);
+  return true;
+}
+
+std::optional<JobRecord> fail(std::string* error, const char* why) {
+  if (error != nullptr) *error = why;
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string encode_record(const JobRecord& r) {
+  const json doc = {{"version", kJobRecordVersion}, {"name", r.name},          {"pid", r.pid},
+                    {"pgid", r.pgid},               {"starttime", r.starttime}, {"spawned_at_ms", r.spawned_at_ms},
+                    {"spawns", r.spawns},           {"argv", r.argv}};
+  return doc.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+std::optional<JobRecord> decode_record(std::string_view text, std::string* error) noexcept {
+  try {
+    const json doc = json::parse(text, nullptr, false);
+    if (doc.is_discarded() || !doc.is_object()) return fail(error, "not a JSON object");
+    int version = 0;
+    if (!get_integer(doc, "version", version) || version != kJobRecordVersion)
+      return fail(error, "unknown record version");
+    JobRecord r;
+    const auto name = doc.find("name");
+    if (name == doc.end() || !name->is_string()) return fail(error, "no name");
+    r.name = name->get<std::string>();
+    if (!protocol::is_valid_job_name(r.name)) return fail(error, "invalid job name");
+    if (!get_integer(doc, "pid", r.pid) || r.pid <= 0) return fail(error, "no valid pid");
+    if (!get_integer(doc, "pgid", r.pgid) || r.pgid <= 0) return fail(error, "no valid pgid");
+    if (!get_integer(doc, "starttime", r.starttime) || r.starttime == 0) return fail(error, "no starttime");
+    if (!get_integer(doc, "spawned_at_ms", r.spawned_at_ms)) return fail(error, "no spawned_at_ms");
+    if (!get_integer(doc, "spawns", r.spawns) || r.spawns < 1) return fail(error, "no valid spawns");
+    const auto argv = doc.find("argv");
+    if (argv == doc.end() || !argv->is_array()) return fail(error, "no argv");
+    for (const auto& a : *argv) {
+      if (!a.is_string()) return fail(error, "argv must hold strings");
+      r.argv.push_back(a.get<std::string>());
+    }
+    return r;
+  } catch (...) {
+    return fail(error, "unreadable record");
+  }
+}
+
+std::optional<std::uint64_t> parse_stat_starttime(std::string_view line) noexcept {
+  const auto close = line.rfind(')');
+  if (close == std::string_view::npos) return std::nullopt;
+  std::string_view rest = line.substr(close + 1);
+  // After ')' come fields 3.. separated by single spaces; starttime is field 22.
+  int field = 2;
+  while (!rest.empty()) {
+    while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
+    const auto end = rest.find(' ');
+    const std::string_view word = rest.substr(0, end);
+    if (++field == 22) {
+      std::uint64_t v = 0;
+      const auto [p, ec] = std::from_chars(word.data(), word.data() + word.size(), v);
+      if (ec != std::errc() || p != word.data() + word.size() || word.empty()) return std::nullopt;
+      return v;
+    }
+    if (end == std::string_view::npos) break;
+    rest.remove_prefix(end);
+  }
+  return std::nullopt;
+}
+
+}  // namespace supd::daemon

@@ -1,0 +1,88 @@
+// The control socket: accepts clients, checks their uid with SO_PEERCRED, frames NDJSON with a
+// cap, answers one request at a time per connection (at most 16 per loop turn, round robin),
+// bounds each client's outbox and the total queued for all clients (long replies are pulled
+// a frame at a time as the client drains them) so slow readers cannot grow supd, gives the
+// memory back once the queues are empty again, and drops a client whose
+// request is not complete 10 s after its first byte, and caps the connections of each uid
+// (kMaxConnectionsPerUid: a stalled one is evicted for a new one, else the new one is refused).
+// Never throws into the loop.
+#pragma once
+#include <asio/io_context.hpp>
+#include <asio/local/stream_protocol.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <set>
+#include <vector>
+
+#include "daemon/control/handlers.hpp"
+
+namespace supd::daemon {
+
+class Session;
+
+// What supd queues for all its clients together. Above it, long replies wait for their
+// clients to read (each client may still hold one frame: a reader always moves on) and a
+// follower that is behind is disconnected.
+inline constexpr std::size_t kMaxQueuedBytes = 32u << 20;
+// A drain after a peak this large returns memory to the system (malloc_trim).
+inline constexpr std::size_t kTrimAfterBytes = 4u << 20;
+
+class ControlServer {
+public:
+  // `listen_fd`: a bound, listening AF_UNIX socket (ownership moves in).
+  ControlServer(asio::io_context& io, int listen_fd, Handlers& handlers, std::function<void()> after_request);
+  ~ControlServer();
+
+  void start();
+  // Stop accepting; every session flushes what it has queued and closes. Sessions waiting for
+  // `shutdown` keep their fd open until supd exits, so their client sees EOF only then.
+  void finish();
+  std::size_t sessions() const { return sessions_.size(); }
+  std::size_t queued_bytes() const { return queued_bytes_; }
+
+private:
+  friend class Session;
+  void accept();
+  void forget(const std::shared_ptr<Session>& session);
+  // Takes a new connection of an allowed uid into that uid's cap: true if it may be served
+  // (an older stalled one of the same uid may have been evicted for it).
+  bool admit(Session& session);
+  std::size_t connections_of(uid_t uid) const;
+  // Bytes entering and leaving the sessions' outboxes.
+  void queued(std::size_t bytes);
+  void released(std::size_t bytes);
+  bool has_room() const { return queued_bytes_ < kMaxQueuedBytes; }
+  // The session pulls its next frame once the total is below the bound again.
+  void wait_for_room(const std::shared_ptr<Session>& session);
+
+  // While a uid is at its cap: what was done about it, logged once when it starts and once
+  // when the uid is below the cap again.
+  struct CapEpisode {
+    std::size_t evicted = 0;
+    std::size_t refused = 0;
+  };
+
+  asio::io_context& io_;
+  asio::local::stream_protocol::acceptor acceptor_;
+  asio::steady_timer finish_timer_;
+  asio::steady_timer accept_timer_;  // the retry after a failed accept (EMFILE)
+  Handlers& handlers_;
+  std::function<void()> after_request_;  // the loop re-arms its timer and answers waiters
+  std::set<std::shared_ptr<Session>> sessions_;
+  bool finishing_ = false;
+  bool accept_failing_ = false;
+  std::uint64_t next_serial_ = 0;  // accept order: the oldest stalled connection goes first
+  std::map<uid_t, CapEpisode> capped_;
+  std::size_t queued_bytes_ = 0;  // in every session's outbox
+  std::size_t peak_queued_ = 0;   // since the queues were last empty
+  bool at_bound_ = false;         // logged once per episode
+  std::vector<std::weak_ptr<Session>> waiting_room_;
+};
+
+}  // namespace supd::daemon

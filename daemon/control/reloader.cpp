@@ -1,0 +1,181 @@
+#include "daemon/control/reloader.hpp"
+
+#include <fstream>
+#include <memory>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "common/atomic_file.hpp"
+#include "config/load.hpp"
+#include "config/persist.hpp"
+#include "daemon/control/notify.hpp"
+
+namespace supd::daemon {
+namespace {
+
+using json = nlohmann::json;
+using protocol::Error;
+using protocol::ErrorCode;
+
+json field_json(const config::FieldChange& f) {
+  return {{"field", f.field}, {"old", f.old_value}, {"new", f.new_value}, {"restart", f.restart}};
+}
+
+std::vector<std::string> error_lines(const config::LoadResult& r) {
+  std::vector<std::string> out;
+  for (const auto& e : r.errors) out.push_back(config::to_string(e));
+  return out;
+}
+
+}  // namespace
+
+json to_json(const ReloadOutcome& o) {
+  json jobs = json::array();
+  for (const auto& d : o.diff.jobs) {
+    json fields = json::array();
+    for (const auto& f : d.fields) fields.push_back(field_json(f));
+    jobs.push_back({{"name", d.name}, {"change", config::to_string(d.change)}, {"restart", d.needs_restart()},
+                    {"fields", std::move(fields)}});
+  }
+  json supd = json::array();
+  for (const auto& f : o.diff.supd) supd.push_back(field_json(f));
+  return {{"dry_run", o.dry_run}, {"applied", o.applied}, {"jobs", std::move(jobs)}, {"supd", std::move(supd)},
+          {"warnings", o.warnings}, {"errors", o.errors}};
+}
+
+Reloader::~Reloader() {
+  if (worker_.joinable()) worker_.join();  // its post goes to a loop that no longer runs
+}
+
+config::LoadResult Reloader::read_config() const {
+  config::LoadResult loaded;
+  if (!explicit_ && !std::filesystem::exists(path_)) {
+    loaded.config = config::Config{};  // as at start-up: no default config file, no jobs
+  } else {
+    loaded = config::load_config(path_, common::system_getenv, mode_check_);
+  }
+  return loaded;
+}
+
+ReloadOutcome Reloader::reload(bool dry_run, TimePoint now) {
+  // RELOADING=1 ... READY=1 around every real reload, a refused one too: under
+  // Type=notify-reload `systemctl reload` waits for them either way.
+  if (!dry_run && notifier_ != nullptr) notifier_->reloading();
+  return settle(dry_run, read_config(), now);
+}
+
+void Reloader::reload_async(bool dry_run, Done done) {
+  queue_.push_back({dry_run, std::move(done)});
+  if (!in_flight_) start_next();
+}
+
+void Reloader::start_next() {
+  while (!queue_.empty() && !post_) {  // no worker: at once
+    Pending next = std::move(queue_.front());
+    queue_.pop_front();
+    auto outcome = reload(next.dry_run, Clock::now());
+    if (next.done) next.done(std::move(outcome));
+  }
+  if (queue_.empty()) return;
+  in_flight_ = true;
+  if (!queue_.front().dry_run && notifier_ != nullptr) notifier_->reloading();
+  if (worker_.joinable()) worker_.join();  // the last one has posted already: this is immediate
+  worker_ = std::thread([this] {
+    auto loaded = std::make_shared<config::LoadResult>(read_config());
+    post_([this, loaded] { finish(std::move(*loaded)); });
+  });
+}
+
+void Reloader::finish(config::LoadResult loaded) {
+  Pending done = std::move(queue_.front());
+  queue_.pop_front();
+  in_flight_ = false;
+  ReloadOutcome outcome;
+  if (sup_.shutting_down() && !done.dry_run) {  // it began while the file was being read
+    outcome.errors.push_back("supd began shutting down while the config was read; nothing changed");
+    if (notifier_ != nullptr) notifier_->ready(sup_.summary());
+  } else {
+    outcome = settle(done.dry_run, std::move(loaded), Clock::now());
+  }
+  if (done.done) done.done(std::move(outcome));
+  start_next();
+}
+
+ReloadOutcome Reloader::settle(bool dry_run, config::LoadResult loaded, TimePoint now) {
+  ReloadOutcome out;
+  out.dry_run = dry_run;
+  const auto ready = [&] {
+    if (!dry_run && notifier_ != nullptr) notifier_->ready(sup_.summary());
+  };
+  if (!loaded.errors.empty()) {
+    out.errors = error_lines(loaded);
+    spdlog::error("reload: {} has {} error(s); nothing changed", path_.string(), out.errors.size());
+    for (const auto& e : out.errors) spdlog::error("reload: {}", e);
+    ready();
+    return out;
+  }
+  const config::Config& next = *loaded.config;
+  out.diff = sup_.plan_reload(next);
+  for (const auto& f : out.diff.supd)  // only log_dir today
+    out.warnings.push_back(fmt::format("{} changed ({} -> {}); supd keeps writing to {} until it restarts",
+                                       f.field, f.old_value, f.new_value, sup_.log_dir().string()));
+  if (dry_run) {
+    spdlog::info("reload --dry-run of {}: {}", path_.string(), out.diff.has_changes() ? "changes shown" : "no changes");
+    return out;
+  }
+  spdlog::info("reload: applying {}{}", path_.string(), out.diff.has_changes() ? "" : ": no changes");
+  for (const auto& w : out.warnings) spdlog::warn("reload: {}", w);
+  sup_.apply_reload(next, out.diff, now);
+  out.applied = true;
+  if (on_applied_) on_applied_();
+  ready();
+  return out;
+}
+
+std::variant<json, Error> Reloader::persist(const std::string& name) {
+  Job* job = sup_.find(name);
+  if (job == nullptr || job->removing)
+    return Error{ErrorCode::UnknownJob, fmt::format("no job named '{}'; see: supctl status", name)};
+  if (job->from_config())
+    return Error{ErrorCode::BadRequest,
+                 fmt::format("job '{}' is already in the config file; persist is for jobs started with supctl run",
+                             name)};
+  const auto& req = *job->run_request;
+
+  std::string old_text;
+  const bool created = !std::filesystem::exists(path_);
+  if (!created) {
+    std::ifstream in(path_, std::ios::binary);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    if (!in && !in.eof())
+      return Error{ErrorCode::ConfigError, fmt::format("cannot read {}; check its permissions", path_.string())};
+    old_text = ss.str();
+  }
+  const auto text = config::append_job(
+      old_text, {name, req.argv, job->spec.directory.string(), req.environment, req.restart, req.stdout_file});
+  // The new text must parse, and define this job, before it replaces the file.
+  config::LoadOptions options;
+  options.base_dir = path_.parent_path();
+  const auto parsed = config::parse_config(text, path_.string(), options);
+  if (!parsed.errors.empty())
+    return Error{ErrorCode::ConfigError,
+                 fmt::format("the config with job '{}' added would not parse ({}); nothing written; fix {} first",
+                             name, config::to_string(parsed.errors.front()), path_.string())};
+  const config::JobSpec* spec = parsed.config->find(name);
+  if (spec == nullptr) return Error{ErrorCode::Internal, "the persisted job did not parse back"};
+
+  if (created) {
+    std::error_code ec;
+    std::filesystem::create_directories(path_.parent_path(), ec);
+  }
+  if (const auto err = common::write_file_atomically(path_, text); !err.empty())
+    return Error{ErrorCode::ConfigError, err + "; nothing changed"};
+  spdlog::info("persist: job {} appended to {}{}", name, path_.string(), created ? " (created)" : "");
+  sup_.adopt_into_config(*job, *spec);
+  return json{{"job", name}, {"config", path_.string()}, {"created", created}};
+}
+
+}  // namespace supd::daemon

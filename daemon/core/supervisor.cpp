@@ -1,0 +1,300 @@
+#include "daemon/core/supervisor.hpp"
+
+#include <algorithm>
+#include <map>
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include "common/signals.hpp"
+#include "common/sys_error.hpp"
+#include "daemon/process/oom.hpp"
+
+namespace supd::daemon {
+namespace {
+
+constexpr std::size_t kSentKept = 16;  // signals remembered per run for `why`
+
+common::Event event_of(const Job& job, std::string kind, std::string reason, const Origin& who) {
+  common::Event e;
+  e.job = job.spec.name;
+  e.kind = std::move(kind);
+  e.reason = std::move(reason);
+  e.who = who.event_origin();
+  return e;
+}
+
+}  // namespace
+
+Supervisor::Supervisor(ProcessOps& ops, OutputSink& output, config::Config config, std::filesystem::path log_dir)
+    : ops_(ops), output_(output), config_(std::move(config)), log_dir_(std::move(log_dir)) {
+  jobs_.reserve(config_.jobs.size());
+  for (const auto& spec : config_.jobs) {
+    Job job;
+    job.spec = spec;
+    jobs_.push_back(std::move(job));
+  }
+  config_.jobs.clear();  // jobs_ is the truth from now on; config_ keeps the [supd] settings
+}
+
+void Supervisor::start_autostart_jobs(TimePoint now) {
+  for (auto& job : jobs_)
+    if (job.spec.autostart) feed(job, StartRequested{}, now, Origin::supd());
+}
+
+Job* Supervisor::find(std::string_view name) {
+  for (auto& job : jobs_)
+    if (job.spec.name == name) return &job;
+  return nullptr;
+}
+
+void Supervisor::start(Job& job, const Origin& who, TimePoint now) {
+  if (!shutting_down_ && !job.removing) feed(job, StartRequested{}, now, who);
+}
+
+void Supervisor::stop(Job& job, const Origin& who, TimePoint now) {
+  if (job.rt.main_alive) job.stop_request = StopRequest{who, "stop requested"};
+  feed(job, StopRequested{}, now, who);
+}
+
+void Supervisor::restart(Job& job, const Origin& who, TimePoint now) {
+  if (shutting_down_ || job.removing) return;
+  if (job.rt.main_alive) job.stop_request = StopRequest{who, "restart requested"};
+  feed(job, RestartRequested{}, now, who);
+}
+
+int Supervisor::signal(Job& job, int signo, bool group, const Origin& who) {
+  if (!job.rt.main_alive) return ESRCH;
+  return deliver(job, signo, group, who);
+}
+
+int Supervisor::deliver(Job& job, int signo, bool group, const Origin& who, std::string_view why) {
+  if (group ? !(job.pgid > 0 && ops_.group_alive(job.pgid)) : !job.rt.main_alive) return ESRCH;
+  const pid_t target = group ? job.pgid : job.pid;
+  const int err = group ? ops_.send_signal(job.pgid, -1, signo, true)
+                        : ops_.send_signal(job.pid, job.pidfd.get(), signo, false);
+  auto e = event_of(job, "signal",
+                    fmt::format("SIG{} to {} {}{}{}", common::signal_name(signo), group ? "process group" : "pid",
+                                target, why.empty() ? "" : fmt::format(" ({})", why),
+                                err == 0 ? "" : " failed: " + common::errno_message(err)),
+                    who);
+  e.signal = common::signal_name(signo);
+  e.pid = target;
+  events_.record(std::move(e), err == 0 ? EventLog::Level::Info : EventLog::Level::Warn);
+  if (err == 0) {
+    job.sent.push_back({signo, who});
+    if (job.sent.size() > kSentKept) job.sent.erase(job.sent.begin());
+  }
+  return err;
+}
+
+void Supervisor::forward(int signo) {
+  for (auto& job : jobs_) {
+    const auto& fw = job.spec.forward_signals;
+    if (std::find(fw.begin(), fw.end(), signo) != fw.end() && job.rt.main_alive)
+      deliver(job, signo, false, Origin::supd(), "forwarded: supd received it");
+  }
+}
+
+void Supervisor::on_ready(Job& job, const Origin& who, TimePoint now) {
+  if (job.rt.state != JobState::Starting) return;  // a second READY=1 (after a reload, say): nothing to do
+  feed(job, ReadyNotified{}, now, who);
+}
+
+void Supervisor::record(const Job* job, std::string kind, std::string text, const Origin& who) {
+  common::Event e;
+  if (job != nullptr) e.job = job->spec.name;
+  e.kind = std::move(kind);
+  e.reason = std::move(text);
+  e.who = who.event_origin();
+  events_.record(std::move(e));
+}
+
+void Supervisor::on_reaped(pid_t pid, const common::ExitStatus& status, TimePoint now) {
+  for (auto& job : jobs_) {
+    if (!job.rt.main_alive || job.pid != pid) continue;
+    output_.drain(job.spec.name);  // the last lines land before the exit is recorded
+    job.last_exit = status;
+    job.pidfd.reset();
+    job.pid = 0;
+    const bool group_empty = !ops_.group_alive(job.pgid);
+    if (group_empty) job.pgid = 0;  // its id may be recycled from now on: forget it
+    const auto oom_now = job.oom_kills_at_spawn ? read_oom_kills() : std::nullopt;
+    const bool oom = oom_now && *oom_now > *job.oom_kills_at_spawn;
+    auto e = event_of(job, "exit",
+                      fmt::format("pid {} {}{}", pid, common::describe(status),
+                                  group_empty ? "" : " (other processes of its group remain)"),
+                      Origin::kernel());
+    e.pid = pid;
+    e.exit = status;
+    const auto& kept = events_.record(std::move(e));
+    job.last_death = std::make_unique<Job::PostMortem>(
+        Job::PostMortem{status, pid, kept.time, std::chrono::duration<double>(now - job.started_at).count(),
+                        explain_exit(status, job.stop_request, job.sent, oom)});
+    feed(job, ProcessExited{status, group_empty}, now, Origin::kernel());
+    prune_removed();  // `job` may be erased here: nothing touches it after
+    return;
+  }
+  // An orphan from some job's group, reaped by us as sub-reaper: maybe the last of a group a
+  // stop is waiting on.
+  on_group_check(now);
+}
+
+void Supervisor::on_group_check(TimePoint now) {
+  for (auto& job : jobs_) {
+    if (job.rt.main_alive || job.pgid == 0 || ops_.group_alive(job.pgid)) continue;
+    job.pgid = 0;
+    if (job.rt.state == JobState::Stopping) feed(job, GroupEmptied{}, now, Origin::kernel());
+  }
+  prune_removed();
+}
+
+void Supervisor::on_deadline(TimePoint now) {
+  for (auto& job : jobs_)
+    if (job.rt.deadline && *job.rt.deadline <= now) feed(job, DeadlineReached{}, now, Origin::supd());
+  prune_removed();
+}
+
+std::optional<TimePoint> Supervisor::next_deadline() const {
+  std::optional<TimePoint> next;
+  for (const auto& job : jobs_)
+    if (job.rt.deadline && (!next || *job.rt.deadline < *next)) next = job.rt.deadline;
+  return next;
+}
+
+void Supervisor::begin_shutdown(TimePoint now) {
+  if (!shutting_down_) record(nullptr, "supd", fmt::format("shutting down: stopping {} jobs", jobs_.size()));
+  shutting_down_ = true;
+  for (auto& job : jobs_) {
+    if (job.rt.main_alive && !job.stop_request) job.stop_request = StopRequest{Origin::supd(), "shutdown of supd"};
+    feed(job, StopRequested{}, now, Origin::supd());
+  }
+}
+
+bool Supervisor::shutdown_complete() const {
+  return (shutting_down_ && leaving_running_) ||
+         (shutting_down_ && std::all_of(jobs_.begin(), jobs_.end(), [](const Job& j) { return !j.rt.main_alive && is_idle(j.rt.state); }));
+}
+
+void Supervisor::adopt(Job& job, FoundProcess found, TimePoint now) {
+  job.pid = found.pid;
+  job.pgid = found.pgid;
+  job.pidfd = std::move(found.pidfd);
+  job.spawns = found.spawns;
+  job.started_at = found.spawned_at;
+  job.error.clear();
+  feed(job, Adopted{found.spawned_at}, now, Origin::supd());
+}
+
+void Supervisor::restore(Job& job, Handed handed, TimePoint now) {
+  job.spawns = handed.spawns;
+  job.last_exit = handed.last_exit;
+  std::string reason = !handed.error.empty() ? handed.error
+                       : handed.last_exit   ? common::describe(*handed.last_exit)
+                                            : "stopped";
+  job.error = std::move(handed.error);
+  feed(job, Restored{handed.state, std::move(reason)}, now, Origin::supd());
+}
+
+void Supervisor::feed(Job& job, const JobEvent& event, TimePoint now, const Origin& who) {
+  Step s = step(job.rt, job.spec, event, now);
+  const JobState before = job.rt.state;
+  job.rt = std::move(s.next);
+  if (job.rt.state != before) {
+    auto e = event_of(job, "state", job.rt.reason, who);
+    e.from = std::string(to_string(before));
+    e.to = std::string(to_string(job.rt.state));
+    events_.record(std::move(e), job.rt.state == JobState::Fatal ? EventLog::Level::Warn : EventLog::Level::Info);
+  }
+  for (const auto& action : s.actions) execute(job, action, now, who);
+}
+
+void Supervisor::execute(Job& job, const JobAction& action, TimePoint now, const Origin& who) {
+  if (std::holds_alternative<SpawnProcess>(action)) return do_spawn(job, now, who);
+  if (const auto* sig = std::get_if<SendSignal>(&action)) {
+    deliver(job, sig->signo, sig->group, Origin::supd(), job.rt.reason);
+    return;
+  }
+  if (std::holds_alternative<KillLeftovers>(action) && job.pgid > 0 && ops_.group_alive(job.pgid)) {
+    auto e = event_of(job, "signal", fmt::format("SIGKILL to what is left of process group {}", job.pgid),
+                      Origin::supd());
+    e.signal = "KILL";
+    e.pid = job.pgid;
+    events_.record(std::move(e));
+    ops_.send_signal(job.pgid, -1, SIGKILL, true);
+  }
+}
+
+void Supervisor::do_spawn(Job& job, TimePoint now, const Origin& who) {
+  SpawnResult r;
+  if (job.spec.ready == config::Readiness::Notify) {
+    // The job's own socket, given as NOTIFY_SOCKET (supd's own never reaches a job).
+    std::string error = "ready = \"notify\": no notify socket in this supd";
+    const auto path = ready_channels_ != nullptr ? ready_channels_->open(job.spec.name, error) : std::string();
+    if (path.empty()) {
+      r.error = error;
+      r.permanent = false;  // a full disk or fd table may pass: back off and retry
+    } else {
+      auto spec = job.spec;
+      spec.environment["NOTIFY_SOCKET"] = path;
+      r = ops_.spawn(spec, log_dir_);
+    }
+  } else {
+    if (ready_channels_ != nullptr) ready_channels_->close(job.spec.name);  // ready changed by a reload
+    r = ops_.spawn(job.spec, log_dir_);
+  }
+  if (r.pid <= 0) {
+    job.error = r.error;
+    events_.record(event_of(job, "spawn", "failed: " + r.error, who), EventLog::Level::Error);
+    feed(job, SpawnFailed{r.error, r.permanent}, now, who);
+    return;
+  }
+  job.error.clear();
+  ++job.spawns;
+  job.pid = r.pid;
+  job.pgid = r.pid;  // setsid() made it the leader of its own group
+  job.pidfd = std::move(r.pidfd);
+  job.started_at = now;
+  job.stop_request.reset();  // a new run: what explains its end starts afresh
+  job.sent.clear();
+  job.status_text.clear();
+  job.oom_kills_at_spawn = read_oom_kills();
+  output_.attach(job.spec.name, std::move(r.output));
+  auto e = event_of(job, "spawn", fmt::format("pid {} ({})", job.pid, job.spec.argv.front()), who);
+  e.pid = job.pid;
+  events_.record(std::move(e));
+  feed(job, Spawned{}, now, who);
+}
+
+protocol::JobStatus Supervisor::status_of(const Job& job, TimePoint now) const {
+  protocol::JobStatus st;
+  st.name = job.spec.name;
+  st.state = std::string(to_string(job.rt.state));
+  if (job.rt.main_alive) {
+    st.pid = job.pid;
+    st.uptime_s = std::chrono::duration<double>(now - job.started_at).count();
+  }
+  st.restarts = job.restarts();
+  st.last_exit = job.last_exit;
+  if (job.rt.state == JobState::Fatal || job.rt.state == JobState::Backoff) st.error = job.rt.reason;
+  st.origin = job.from_config() ? "config" : "run";
+  st.next_try_s = next_try_s(job, now);
+  if (job.rt.main_alive && job.spec.ready == config::Readiness::Notify && !job.status_text.empty())
+    st.status_text = job.status_text;
+  return st;
+}
+
+std::optional<double> Supervisor::next_try_s(const Job& job, TimePoint now) {
+  if ((job.rt.state != JobState::Fatal && job.rt.state != JobState::Backoff) || !job.rt.deadline) return std::nullopt;
+  return std::max(0.0, std::chrono::duration<double>(*job.rt.deadline - now).count());
+}
+
+std::string Supervisor::summary() const {
+  std::map<JobState, int> counts;
+  for (const auto& job : jobs_) ++counts[job.rt.state];  // removed-but-stopping ones count too
+  std::string out;
+  for (const auto& [state, n] : counts) out += fmt::format("{}{} {}", out.empty() ? "" : ", ", n, to_string(state));
+  return out.empty() ? "no jobs" : out;
+}
+
+}  // namespace supd::daemon

@@ -1,0 +1,172 @@
+// Owns the jobs: feeds events into the pure state machine, records the result, and carries the
+// actions out through ProcessOps. The only place that calls ProcessOps. Knows nothing of Asio.
+#pragma once
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/exit_status.hpp"
+#include "common/fd.hpp"
+#include "common/protocol.hpp"
+#include "config/diff.hpp"
+#include "config/job_spec.hpp"
+#include "daemon/core/event_log.hpp"
+#include "daemon/core/exit_cause.hpp"
+#include "daemon/core/job_state.hpp"
+#include "daemon/core/origin.hpp"
+#include "daemon/core/output_sink.hpp"
+#include "daemon/core/process_ops.hpp"
+#include "daemon/core/ready_channels.hpp"
+
+namespace supd::daemon {
+
+struct Job {
+  config::JobSpec spec;
+  JobRuntime rt;
+  pid_t pid = 0;                 // main process while rt.main_alive
+  pid_t pgid = 0;                // its process group (= the first pid), kept until the group is empty
+  common::UniqueFd pidfd;
+  TimePoint started_at{};
+  int spawns = 0;
+  std::optional<common::ExitStatus> last_exit;
+  std::string error;             // the last spawn error, shown while fatal/backoff
+  // Where the job came from: the config file, or `supctl run` (then `run` keeps the request,
+  // which `supctl persist` writes into the config file).
+  // Both rare-and-large parts live on the heap (as does last_death): with 1000 jobs an inline
+  // optional cost ~400 bytes per job in supd's memory (docs/design-decisions.md, "supd's memory").
+  std::unique_ptr<protocol::Run> run_request;
+  bool removing = false;         // dropped by a reload: stopping, erased once its group is empty
+  // For `why`: what happened to the current run (cleared at each spawn), and the verdict on
+  // the last one, decided when it was reaped.
+  std::optional<StopRequest> stop_request = {};
+  std::vector<SentSignal> sent = {};  // the last few signals delivered in this run
+  std::optional<long> oom_kills_at_spawn = {};
+  struct PostMortem {
+    common::ExitStatus status;
+    pid_t pid = 0;
+    common::WallTime at{};
+    double uptime_s = 0;
+    ExitCause cause;
+  };
+  std::unique_ptr<PostMortem> last_death;  // null until the first run ended
+  std::string status_text;       // the last STATUS=... a notify job sent (sd_notify), this run
+
+
+  bool from_config() const { return !run_request; }
+  int restarts() const { return spawns > 1 ? spawns - 1 : 0; }
+};
+
+class Supervisor {
+public:
+  Supervisor(ProcessOps& ops, OutputSink& output, config::Config config, std::filesystem::path log_dir);
+
+  void start_autostart_jobs(TimePoint now);
+
+  // Requests. Unknown names are the caller's to check (find()).
+  void start(Job& job, const Origin& who, TimePoint now);
+  void stop(Job& job, const Origin& who, TimePoint now);
+  void restart(Job& job, const Origin& who, TimePoint now);
+  // 0, or an errno (ESRCH when the job has no process). Never reaches a reaped process.
+  int signal(Job& job, int signo, bool group, const Origin& who);
+
+  // Events from the loop.
+  void on_reaped(pid_t pid, const common::ExitStatus& status, TimePoint now);
+  void on_deadline(TimePoint now);
+  // Forgets process groups that are empty now (and ends stops waiting on them): called after
+  // reaping an orphan, and polled for adopted jobs, whose members are not our descendants.
+  void on_group_check(TimePoint now);
+  void forward(int signo);  // a signal supd received: relayed to jobs that list it
+  // READY=1 from a process of the job (the listener checked the sender): starting -> running.
+  void on_ready(Job& job, const Origin& who, TimePoint now);
+  // Where ready = "notify" jobs get their NOTIFY_SOCKET (daemon/control/ready_listener.hpp).
+  void set_ready_channels(ReadyChannels* channels) { ready_channels_ = channels; }
+
+  std::optional<TimePoint> next_deadline() const;
+
+  // ---- at start-up, what a previous supd left (daemon/continuity/). Both go through the
+  // state machine and are recorded like any other transition (`supctl events` shows them).
+  struct FoundProcess {
+    pid_t pid = 0;
+    pid_t pgid = 0;
+    common::UniqueFd pidfd;  // may be empty: the kernel has no pidfds, or the watch uses /proc
+    int spawns = 0;
+    TimePoint spawned_at{};
+  };
+  // The job's live process, found by its record: its main process again.
+  void adopt(Job& job, FoundProcess found, TimePoint now);
+  // After `supctl upgrade`: a job with no process comes back as the old supd had it.
+  struct Handed {
+    JobState state = JobState::Stopped;
+    int spawns = 0;
+    std::optional<common::ExitStatus> last_exit;
+    std::string error;
+  };
+  void restore(Job& job, Handed handed, TimePoint now);
+
+  // ---- reload (config/diff.hpp) and ad-hoc jobs
+  // The diff from what runs to `next`: config jobs, plus ad-hoc jobs `next` now defines (the
+  // config takes those over); other ad-hoc jobs are left out and left alone.
+  config::ConfigDiff plan_reload(const config::Config& next) const;
+  // Applies a plan_reload(next) result: removed jobs stop and are erased once their group is
+  // empty; added autostart jobs start; changes needing a restart restart the job if it has a
+  // process or a pending restart; everything else is applied in place. [supd] settings are not.
+  void apply_reload(const config::Config& next, const config::ConfigDiff& diff, TimePoint now);
+  // A new ad-hoc job (not started yet). Any earlier job of that name must be gone (find()).
+  Job& add_run_job(config::JobSpec spec, protocol::Run request);
+  // Finished ad-hoc jobs (no process, stopped/exited/fatal with no retry pending) stay for
+  // `status`, `logs` and `why` until there are more than this many; then the ones started
+  // first are forgotten (their events too). A constant; tests set a small one.
+  static constexpr std::size_t kRunHistory = 100;
+  void set_run_history(std::size_t finished_kept) { run_history_ = finished_kept; }
+  void erase_job(std::string_view name);  // an idle job, at once
+  // `persist` wrote the job into the config file: it is a config job from now on.
+  void adopt_into_config(Job& job, const config::JobSpec& spec);
+  const config::DaemonSettings& settings() const { return config_.supd; }
+
+  void begin_shutdown(TimePoint now);
+  bool shutting_down() const { return shutting_down_; }
+  bool shutdown_complete() const;
+  // `shutdown --leave-running`: supd exits at once, its jobs stay for the next supd to adopt.
+  void leave_running() { shutting_down_ = leaving_running_ = true; }
+  bool leaving_running() const { return leaving_running_; }
+
+  Job* find(std::string_view name);
+  std::vector<Job>& jobs() { return jobs_; }
+  const std::vector<Job>& jobs() const { return jobs_; }
+  const std::filesystem::path& log_dir() const { return log_dir_; }
+
+  protocol::JobStatus status_of(const Job& job, TimePoint now) const;
+  // Seconds until a backoff/fatal job is retried; nullopt when nothing is pending.
+  static std::optional<double> next_try_s(const Job& job, TimePoint now);
+
+  // The event history (transitions, signals, exits, spawns, config changes).
+  EventLog& events() { return events_; }
+  // For other parts of supd (reload: "config" events; the loop: signals received): job null
+  // means an event about supd itself.
+  void record(const Job* job, std::string kind, std::string text, const Origin& who = Origin::supd());
+  std::string summary() const;  // "3 running, 1 fatal"
+
+private:
+  void feed(Job& job, const JobEvent& event, TimePoint now, const Origin& who);
+  void execute(Job& job, const JobAction& action, TimePoint now, const Origin& who);
+  void do_spawn(Job& job, TimePoint now, const Origin& who);
+  void prune_removed();  // erases removed jobs whose process group is empty
+  void forget_finished_runs();  // beyond run_history_ finished ad-hoc jobs, the oldest go
+  int deliver(Job& job, int signo, bool group, const Origin& who, std::string_view why = {});
+
+  ProcessOps& ops_;
+  OutputSink& output_;
+  ReadyChannels* ready_channels_ = nullptr;
+  config::Config config_;
+  std::filesystem::path log_dir_;
+  std::vector<Job> jobs_;  // grows and shrinks on reload/run: nobody keeps a Job* across events
+  EventLog events_;
+  bool shutting_down_ = false;
+  bool leaving_running_ = false;
+  std::size_t run_history_ = kRunHistory;
+};
+
+}  // namespace supd::daemon

@@ -1,0 +1,154 @@
+// The Supervisor's reload and ad-hoc job side: turning a config diff into starts, stops,
+// restarts and in-place spec updates, and adding/removing jobs from the job list.
+#include <algorithm>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+
+#include <spdlog/spdlog.h>
+
+#include "daemon/core/supervisor.hpp"
+
+namespace supd::daemon {
+namespace {
+
+std::string field_list(const config::JobDiff& d) {
+  std::string out;
+  for (const auto& f : d.fields) out += (out.empty() ? "" : ", ") + f.field;
+  return out;
+}
+
+}  // namespace
+
+config::ConfigDiff Supervisor::plan_reload(const config::Config& next) const {
+  config::Config before;
+  before.supd = config_.supd;
+  std::unordered_set<std::string_view> defined;  // Config::find is linear: 16k jobs made this quadratic
+  for (const auto& spec : next.jobs) defined.insert(spec.name);
+  for (const auto& job : jobs_)
+    if (!job.removing && (job.from_config() || defined.contains(job.spec.name))) before.jobs.push_back(job.spec);
+  return config::diff(before, next);
+}
+
+void Supervisor::apply_reload(const config::Config& next, const config::ConfigDiff& diff, TimePoint now) {
+  const Origin who = Origin::supd();
+  // By name through indexes (jobs_ only grows at its end here, so an index stays valid).
+  std::unordered_map<std::string_view, const config::JobSpec*> specs;
+  for (const auto& spec : next.jobs) specs.emplace(spec.name, &spec);
+  std::unordered_map<std::string, std::size_t> index;
+  for (std::size_t i = 0; i < jobs_.size(); ++i) index.emplace(jobs_[i].spec.name, i);
+  for (const auto& d : diff.jobs) {
+    const auto found = specs.find(d.name);
+    const config::JobSpec* spec = found == specs.end() ? nullptr : found->second;
+    const auto at = index.find(d.name);
+    Job* job = at == index.end() ? nullptr : &jobs_[at->second];
+    switch (d.change) {
+    case config::ChangeKind::Added: {
+      if (job == nullptr) {  // push_back may move every Job: no Job& is held across it
+        Job fresh;
+        fresh.spec = *spec;
+        jobs_.push_back(std::move(fresh));
+        job = &jobs_.back();
+        index.emplace(d.name, jobs_.size() - 1);
+      } else {  // removed by an earlier reload and still stopping: back in the config
+        job->removing = false;
+        job->run_request.reset();
+        job->spec = *spec;
+      }
+      const bool start = spec->autostart && !shutting_down_;
+      record(job, "config", fmt::format("reload: {} added{}", d.name, start ? "; starting" : " (autostart = false: not started)"), who);
+      if (start) feed(*job, StartRequested{}, now, who);
+      break;
+    }
+    case config::ChangeKind::Removed:
+      record(job, "config", fmt::format("reload: {} removed; stopping it", d.name), who);
+      job->removing = true;
+      feed(*job, StopRequested{}, now, who);
+      break;
+    case config::ChangeKind::Changed: {
+      if (!job->from_config()) record(job, "config", fmt::format("reload: ad-hoc job {} is now defined by the config", d.name), who);
+      job->run_request.reset();
+      const JobState s = job->rt.state;
+      const bool has_process = s == JobState::Running || s == JobState::Starting;
+      const bool restart = d.needs_restart() && (has_process || s == JobState::Backoff) && !shutting_down_;
+      record(job, "config", fmt::format("reload: {} changed {}; {}", d.name, field_list(d),
+                   restart ? "restarting" : d.needs_restart() ? "takes effect at its next start" : "applied in place"), who);
+      if (restart && has_process) {
+        feed(*job, RestartRequested{}, now, who);  // stopped the old way (its stop_signal, stop_timeout)
+        job->spec = *spec;                         // and spawned the new way once its group is empty
+      } else {
+        job->spec = *spec;
+        output_.set_log_limits(job->spec.name, spec->log_max_size, spec->log_keep);  // open logs too
+        if (restart) feed(*job, RestartRequested{}, now, who);  // backoff: spawns at once, the new way
+      }
+      break;
+    }
+    case config::ChangeKind::Unchanged:
+      if (job != nullptr && !job->from_config()) {
+        record(job, "config", fmt::format("reload: ad-hoc job {} is now defined by the config (same settings)", d.name), who);
+        job->run_request.reset();
+      }
+      break;
+    }
+  }
+  prune_removed();
+}
+
+Job& Supervisor::add_run_job(config::JobSpec spec, protocol::Run request) {
+  forget_finished_runs();
+  Job job;
+  job.spec = std::move(spec);
+  job.run_request = std::make_unique<protocol::Run>(std::move(request));
+  jobs_.push_back(std::move(job));
+  return jobs_.back();
+}
+
+void Supervisor::erase_job(std::string_view name) {
+  std::erase_if(jobs_, [&](const Job& j) {
+    const bool gone = j.spec.name == name && !j.rt.main_alive && is_idle(j.rt.state);
+    if (gone && ready_channels_ != nullptr) ready_channels_->close(j.spec.name);
+    return gone;
+  });
+}
+
+void Supervisor::adopt_into_config(Job& job, const config::JobSpec& spec) {
+  const auto changed = config::diff_job(job.spec, spec);
+  for (const auto& f : changed)
+    record(&job, "config",
+           fmt::format("persist: {}: {} is {} in the config ({} before){}", job.spec.name, f.field, f.new_value,
+                       f.old_value, f.restart ? "; takes effect at its next start" : ""));
+  job.spec = spec;
+  job.run_request.reset();
+}
+
+void Supervisor::prune_removed() {
+  std::erase_if(jobs_, [this](const Job& j) {
+    const bool gone = j.removing && !j.rt.main_alive && j.pgid == 0 && is_idle(j.rt.state);
+    if (gone) record(&j, "config", fmt::format("reload: {} stopped and removed", j.spec.name));
+    if (gone && ready_channels_ != nullptr) ready_channels_->close(j.spec.name);
+    return gone;
+  });
+  forget_finished_runs();
+}
+
+void Supervisor::forget_finished_runs() {
+  const auto finished = [](const Job& j) {
+    return !j.from_config() && !j.removing && !j.rt.main_alive && j.pgid == 0 && is_idle(j.rt.state) &&
+           !j.rt.deadline;  // a fatal job with a retry pending is not done
+  };
+  std::size_t count = static_cast<std::size_t>(std::count_if(jobs_.begin(), jobs_.end(), finished));
+  if (count <= run_history_) return;
+  std::size_t forget = count - run_history_;
+  std::size_t forgotten = 0;
+  std::erase_if(jobs_, [&](const Job& j) {  // jobs_ is in the order they were added: oldest first
+    if (forgotten == forget || !finished(j)) return false;
+    ++forgotten;
+    if (ready_channels_ != nullptr) ready_channels_->close(j.spec.name);
+    events_.forget(j.spec.name);
+    return true;
+  });
+  spdlog::info("forgot {} finished ad-hoc job(s): supd keeps the last {} finished `supctl run` jobs", forgotten,
+               run_history_);
+}
+
+}  // namespace supd::daemon

@@ -1,0 +1,280 @@
+#include "daemon/output/log_file.hpp"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <vector>
+
+#include <spdlog/spdlog.h>
+
+#include "common/sys_error.hpp"
+#include "common/time_format.hpp"
+#include "daemon/output/log_dir.hpp"
+#include "daemon/output/rotation_repair.hpp"
+
+namespace supd::daemon {
+namespace {
+
+using common::UniqueFd;
+
+// Writes what it can; `done` counts the bytes that went in, also on failure.
+bool write_all(int fd, const char* data, std::size_t size, std::size_t& done) {
+  done = 0;
+  while (done < size) {
+    const ssize_t n = ::write(fd, data + done, size - done);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    done += static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+}  // namespace
+
+std::filesystem::path rotated_path(const std::filesystem::path& path, int k) {
+  return k == 0 ? path : std::filesystem::path(path.string() + "." + std::to_string(k));
+}
+
+UniqueFd open_log_file(const std::filesystem::path& path, std::string& error) {
+  return open_log_path({}, path, error);
+}
+
+void LogFile::adopt(UniqueFd fd, std::uint64_t max_size, int keep, bool indexed) {
+  fd_ = std::move(fd);
+  keep_ = std::max(keep, 0);
+  policy_.set_max_size(max_size);
+  sync_from_fd();
+  indexed_ = indexed;
+  if (indexed_)
+    index_.open(path_, policy_.size() == 0);  // a new (or emptied) log starts a new index
+  else
+    index_.close();
+  // A rotation an earlier supd left half done is finished (off the loop when log_keep is large).
+  if (keep_ > 0 && !settle_queued_) {
+    settle_queued_ = true;
+    settle();
+  }
+}
+
+void LogFile::settle() {
+  if (worker_ && keep_ > kSettleOnLoopUpTo) {
+    worker_->settle(path_, keep_);
+    return;
+  }
+  const auto dir = path_.parent_path();
+  UniqueFd dirfd(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dirfd || !settle_rotation(dirfd.get(), path_.filename().string(), keep_))
+    spdlog::error("{}: numbering its rotated files failed: {}", path_.string(), common::errno_message(errno));
+}
+
+void LogFile::sync_from_fd() {
+  struct stat st {};
+  if (!fd_ || ::fstat(fd_.get(), &st) != 0) {
+    policy_.reset(0, true);
+    return;
+  }
+  const auto size = static_cast<std::uint64_t>(st.st_size);
+  char last = '\n';
+  if (size > 0 && ::pread(fd_.get(), &last, 1, static_cast<off_t>(size - 1)) != 1) last = '\n';
+  policy_.reset(size, last == '\n');
+}
+
+bool LogFile::reopen(std::string& error) {
+  auto fd = open_log_path(log_dir_, path_, error);
+  if (!fd) return false;
+  fd_ = std::move(fd);
+  sync_from_fd();
+  if (indexed_) index_.open(path_, policy_.size() == 0);
+  return true;
+}
+
+LogFile::Whereabouts LogFile::whereabouts() const {
+  struct stat open {}, named {};
+  if (!fd_ || ::fstat(fd_.get(), &open) != 0) return Whereabouts::AtPath;  // nothing to follow
+  if (open.st_nlink == 0) return Whereabouts::Deleted;
+  if (::lstat(path_.c_str(), &named) != 0 || named.st_dev != open.st_dev || named.st_ino != open.st_ino)
+    return Whereabouts::Renamed;
+  return Whereabouts::AtPath;
+}
+
+bool LogFile::reopen_if_unlinked() {
+  struct stat st {};
+  if (::fstat(fd_.get(), &st) != 0 || st.st_nlink > 0) return false;
+  std::string error;
+  if (!reopen(error)) spdlog::error("{}: the log file was deleted and re-creating it failed: {}", path_.string(), error);
+  return true;
+}
+
+std::uint64_t LogFile::take_pending_seq(int dirfd, const std::string& name) {
+  if (next_pending_seq_ == 0) {  // once per file and supd: one readdir, no rename
+    const std::lock_guard lock(rotation_step_lock());
+    next_pending_seq_ = scan_rotation(dirfd, name).max_seq + 1;
+  }
+  return next_pending_seq_++;
+}
+
+bool LogFile::rotate() {
+  const auto dir = path_.parent_path();
+  const std::string name = path_.filename().string();
+  if (worker_)
+    if (const auto error = worker_->take_error()) spdlog::error("{}", *error);
+  UniqueFd dirfd(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  auto fail = [&](const std::string& what) {
+    if (!rotate_failed_)
+      spdlog::error("{}: rotating failed ({}: {}); writing on into the same file", path_.string(), what,
+                    common::errno_message(errno));
+    rotate_failed_ = true;
+    return false;
+  };
+  if (!dirfd) return fail("open " + dir.string());
+  const auto live_index = index_path(name).string();
+  if (keep_ == 0) {
+    (void)::unlinkat(dirfd.get(), live_index.c_str(), 0);
+    if (::unlinkat(dirfd.get(), name.c_str(), 0) != 0 && errno != ENOENT) return fail("unlink " + name);
+  } else {
+    if (!rename_to_pending(dirfd.get(), name, take_pending_seq(dirfd.get(), name))) return fail("rename " + name);
+  }
+  std::string error;
+  if (!reopen(error)) {
+    errno = EIO;
+    return fail(error);
+  }
+  if (rotate_failed_) spdlog::info("{}: rotating works again", path_.string());
+  rotate_failed_ = false;
+  policy_.rotated();
+  if (keep_ > 0) settle();
+  return true;
+}
+
+bool LogFile::write(std::string_view chunk, std::size_t* written) {
+  std::size_t total = 0;
+  if (written) *written = 0;
+  if (!fd_) {
+    errno = EBADF;
+    return false;
+  }
+  bool synced = false;
+  while (!chunk.empty()) {
+    std::size_t cut = policy_.next_cut(chunk);
+    if (cut == 0) {
+      // Before renaming, look at the file itself once: it may have been truncated or deleted
+      // from outside, which changes what is due.
+      if (!synced) {
+        synced = true;
+        if (!reopen_if_unlinked()) sync_from_fd();
+        continue;
+      }
+      if (!rotate()) cut = RotationPolicy::npos;  // keep writing; never lose bytes
+      else continue;
+    }
+    const auto piece = chunk.substr(0, cut == RotationPolicy::npos ? chunk.size() : cut);
+    if (indexed_) index_.note(policy_.size(), common::unix_ms_now());
+    std::size_t done = 0;
+    const bool ok = write_all(fd_.get(), piece.data(), piece.size(), done);
+    const int saved = errno;
+    policy_.wrote(piece.substr(0, done));
+    tell_followers(piece.substr(0, done));  // followers see exactly what is in the file
+    total += done;
+    if (written) *written = total;
+    if (!ok) {
+      errno = saved;
+      return false;
+    }
+    chunk.remove_prefix(piece.size());
+  }
+  return true;
+}
+
+void LogFile::tell_followers(std::string_view chunk) {
+  if (followers_.empty() || chunk.empty()) return;
+  std::vector<std::uint64_t> tokens;
+  for (const auto& [token, fn] : followers_) tokens.push_back(token);
+  for (const auto token : tokens) {
+    const auto it = followers_.find(token);
+    if (it == followers_.end()) continue;
+    const FollowFn fn = it->second;  // a copy: the call may remove the follower
+    if (!fn(chunk)) followers_.erase(token);
+  }
+}
+
+std::vector<TailPiece> read_tail_pieces(const std::filesystem::path& path, int keep, std::size_t lines,
+                                        std::size_t max_bytes, bool with_index) {
+  std::vector<TailPiece> pieces;  // newest first while reading
+  if (lines == 0 || max_bytes == 0) return pieces;
+  const auto dir = path.parent_path();
+  const std::string name = path.filename().string();
+  const std::lock_guard lock(rotation_step_lock());
+  UniqueFd dirfd(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!dirfd) return pieces;
+  std::vector<std::string> files{name};
+  for (auto& rotated : rotated_newest_first(name, scan_rotation(dirfd.get(), name), std::max(keep, 0)))
+    files.push_back(std::move(rotated));
+  std::size_t total = 0, newlines = 0;
+  bool at_end = true;   // no byte seen yet: a final '\n' ends the last line, it starts none
+  bool finished = false;
+  bool trim = false;    // stopped at max_bytes: drop the leading partial line
+  std::array<char, 1 << 16> buf{};
+  for (std::size_t f = 0; f < files.size() && !finished; ++f) {
+    const std::string& file = files[f];
+    UniqueFd fd(::openat(dirfd.get(), file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) continue;  // the live file renamed away just now: the rotated ones still count
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    auto off = static_cast<std::uint64_t>(st.st_size);
+    const std::size_t first_piece = pieces.size();
+    while (off > 0 && !finished) {
+      const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(off, buf.size()));
+      off -= n;
+      if (::pread(fd.get(), buf.data(), n, static_cast<off_t>(off)) != static_cast<ssize_t>(n)) break;
+      std::size_t from = 0;  // what of buf goes into the text
+      for (std::size_t i = n; i-- > 0;) {
+        if (buf[i] == '\n' && !at_end && ++newlines == lines) {
+          from = i + 1;
+          finished = true;
+          break;
+        }
+        at_end = false;
+        if (total + (n - i) >= max_bytes) {
+          from = i;
+          finished = trim = true;
+          break;
+        }
+      }
+      const std::string_view got(buf.data() + from, n - from);
+      if (pieces.size() > first_piece) {  // contiguous: one piece per file
+        pieces.back().text.insert(0, got);
+        pieces.back().offset = off + from;
+      } else {
+        pieces.push_back({file, off + from, std::string(got), {}});
+      }
+      total += n - from;
+    }
+    if (with_index && pieces.size() > first_piece)  // read now: the worker may rename it after
+      pieces.back().index = read_index(dir / file);
+  }
+  std::reverse(pieces.begin(), pieces.end());
+  if (trim && !pieces.empty()) {
+    auto& first = pieces.front();
+    const auto nl = first.text.find('\n');
+    if (nl != std::string::npos && !(pieces.size() == 1 && nl + 1 == first.text.size())) {
+      first.text.erase(0, nl + 1);
+      first.offset += nl + 1;
+    }
+  }
+  std::erase_if(pieces, [](const TailPiece& p) { return p.text.empty(); });
+  return pieces;
+}
+
+std::string read_tail(const std::filesystem::path& path, int keep, std::size_t lines, std::size_t max_bytes) {
+  std::string out;
+  for (auto& piece : read_tail_pieces(path, keep, lines, max_bytes)) out += piece.text;
+  return out;
+}
+
+}  // namespace supd::daemon

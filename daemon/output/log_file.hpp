@@ -1,0 +1,124 @@
+// One log file of a job (<log_dir>/<job>.out, or its stderr file): appending, size-based
+// rotation at line boundaries (daemon/output/rotation.hpp), reopening for logrotate users, and the
+// followers (`supctl logs -f`) that see every chunk as it is written. No Asio.
+//
+// Files are opened O_RDWR|O_APPEND|O_NOFOLLOW|O_CLOEXEC, mode 0640, through directory fds of
+// the log dir (daemon/output/log_dir.hpp): never through a symlink, only a regular file of supd's uid,
+// and an external truncate cannot leave a hole. Read access only so the last byte
+// can be read (does the file end a line?) when it is adopted or measured again. Rotation, on
+// the loop, renames <name> to a hidden pending name and opens a new <name>: two renames (with
+// the side index) at any log_keep. Giving the pending file its number <name>.1 and shifting
+// the older ones is left to the rotation worker (daemon/output/rotation_worker.hpp), in steps a later
+// supd can finish (daemon/output/rotation_repair.hpp); the tail readers see the files in order meanwhile.
+#pragma once
+#include <algorithm>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/fd.hpp"
+#include "daemon/output/log_index.hpp"
+#include "daemon/output/rotation.hpp"
+#include "daemon/output/rotation_worker.hpp"
+
+namespace supd::daemon {
+
+// Opens (creating) a log file for appending, its own directory playing the log dir
+// (open_log_path in daemon/output/log_dir.hpp); on failure `error` says what, naming the path.
+common::UniqueFd open_log_file(const std::filesystem::path& path, std::string& error);
+
+// Sees each chunk written to a file; returns false to be removed (its client went away).
+using FollowFn = std::function<bool(std::string_view chunk)>;
+
+class LogFile {
+public:
+  // `log_dir`: the log dir `path` lies in, whose directory fd every (re)open starts from;
+  // empty: the file's own directory. Without a worker the rotated files are shifted at once,
+  // inside rotate() (tests, tools).
+  explicit LogFile(std::filesystem::path path, std::filesystem::path log_dir = {},
+                   RotationWorker* worker = nullptr)
+      : path_(std::move(path)), log_dir_(std::move(log_dir)), worker_(worker) {}
+
+  // Takes a freshly opened fd (from the spawn) and the job's rotation settings; `indexed`
+  // keeps the timestamp side index (daemon/output/log_index.hpp) beside the file.
+  void adopt(common::UniqueFd fd, std::uint64_t max_size, int keep, bool indexed = false);
+  void close() {
+    fd_.reset();
+    index_.close();
+  }
+  // A reload changed log_max_size or log_keep: the next write rotates by the new limits.
+  void set_limits(std::uint64_t max_size, int keep) {
+    policy_.set_max_size(max_size);
+    keep_ = std::max(keep, 0);
+  }
+  bool is_open() const { return static_cast<bool>(fd_); }
+  bool at_line_start() const { return policy_.at_line_start(); }  // empty, or ends in '\n'
+  const std::filesystem::path& path() const { return path_; }
+
+  // Writes all of `chunk`, rotating where the policy says; one write(2) per piece between
+  // rotation points. Followers see what was written. False on a write error (errno set, e.g.
+  // ENOSPC); `written` then tells how much of the chunk is in the file, so the caller can
+  // hold the rest back and offer it again later (nothing lost, nothing doubled).
+  bool write(std::string_view chunk, std::size_t* written = nullptr);
+  // Closes and opens the path again (creating it): after an external rename or delete.
+  bool reopen(std::string& error);
+  // Where the open file is now, for a directory event (daemon/output/log_dir_watch.hpp): still at its
+  // path, deleted (no name left), or renamed (the path is gone or names another file).
+  enum class Whereabouts { AtPath, Deleted, Renamed };
+  Whereabouts whereabouts() const;
+
+  void add_follower(std::uint64_t token, FollowFn fn) { followers_.emplace(token, std::move(fn)); }
+  void remove_follower(std::uint64_t token) { followers_.erase(token); }
+  bool has_followers() const { return !followers_.empty(); }
+
+private:
+  void sync_from_fd();                 // size and last byte from the open file
+  bool rotate();                       // false (logged) when a rename or the new open failed, or not yet due
+  // The seq of the next pending file: at the first rotation, above any an earlier supd left.
+  std::uint64_t take_pending_seq(int dirfd, const std::string& name);
+  bool reopen_if_unlinked();           // R38: st_nlink == 0 means someone deleted or renamed it
+  void tell_followers(std::string_view chunk);
+
+  std::filesystem::path path_;
+  std::filesystem::path log_dir_;
+  common::UniqueFd fd_;
+  RotationPolicy policy_;
+  int keep_ = 0;
+  bool indexed_ = false;
+  IndexWriter index_;
+  bool rotate_failed_ = false;  // logged once until a rotation works again
+  // Numbers the rotated files: at once for a small log_keep (a few renames, and `<name>.1`
+  // exists when the rotation is done, as users expect), by the worker for a large one.
+  void settle();
+  static constexpr int kSettleOnLoopUpTo = 16;
+  RotationWorker* worker_ = nullptr;
+  bool settle_queued_ = false;          // the first adoption queues finishing an earlier supd's rotation
+  std::uint64_t next_pending_seq_ = 0;  // 0: not known before the first rotation
+  std::map<std::uint64_t, FollowFn> followers_;
+};
+
+// The last `lines` lines of a log and its rotated files (pending ones, then <path>.1 ...
+// <path>.<keep>), as one text: reads backwards from the end, across files, at most
+// `max_bytes` (then from the first line start within them). A last line without '\n' counts
+// as a line. The files are listed and opened under rotation_step_lock(): a consistent order
+// while the rotation worker renames.
+std::string read_tail(const std::filesystem::path& path, int keep, std::size_t lines, std::size_t max_bytes);
+
+// The same text in pieces, oldest first, each naming where it came from (the file's name in
+// the log's directory, offset of its first byte) and, when asked, that file's side index read
+// with it. Each piece holds whole lines of one file (the last piece may end in a partial line).
+struct TailPiece {
+  std::string file;
+  std::uint64_t offset = 0;
+  std::string text;
+  std::vector<IndexEntry> index;  // with_index only
+};
+std::vector<TailPiece> read_tail_pieces(const std::filesystem::path& path, int keep, std::size_t lines,
+                                        std::size_t max_bytes, bool with_index = false);
+std::filesystem::path rotated_path(const std::filesystem::path& path, int k);  // k = 0: path itself
+
+}  // namespace supd::daemon

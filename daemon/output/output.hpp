@@ -1,0 +1,98 @@
+// Output capture on the event loop: one non-blocking reader per pipe, copying into the job's
+// log file. No thread per job; one shared buffer. A pipe is closed at EOF, not at the job's
+// exit, because a grandchild may still hold it.
+#pragma once
+#include <asio/io_context.hpp>
+#include <asio/posix/stream_descriptor.hpp>
+#include <asio/steady_timer.hpp>
+
+#include <array>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+
+#include "daemon/output/line_stamper.hpp"
+#include "daemon/output/log_dir_watch.hpp"
+#include "daemon/output/log_file.hpp"
+#include "daemon/core/log_service.hpp"
+#include "daemon/core/output_sink.hpp"
+
+namespace supd::daemon {
+
+class OutputCapture final : public OutputSink, public LogService {
+public:
+  explicit OutputCapture(asio::io_context& io);
+  ~OutputCapture() override;
+  // The log dir the files lie in: each (re)open walks from its fd (daemon/output/log_dir.hpp).
+  void set_log_dir(std::filesystem::path dir) { log_dir_ = std::move(dir); }
+
+  void attach(const std::string& job, std::vector<CaptureStream> streams) override;
+  void drain(const std::string& job) override;
+  void set_log_limits(const std::string& job, std::uint64_t max_size, int keep) override;
+  void close_all();  // at exit: copy what is left, then stop reading; followers get their end
+
+  std::uint64_t follow(const std::filesystem::path& file, LogFollower follower) override;
+  void unfollow(std::uint64_t token) override;
+  std::size_t reopen_all() override;
+  std::size_t open_streams() const { return readers_.size(); }
+  // Told of every pipe taken in (job, log path, fd) and of every pipe closed at its EOF, before
+  // it is closed: the fd holder keeps duplicates so that the pipes outlive supd.
+  using PipeOpened = std::function<void(const std::string&, const std::filesystem::path&, int)>;
+  using PipeClosed = std::function<void(int)>;
+  void set_pipe_hooks(PipeOpened opened, PipeClosed closed) {
+    on_opened_ = std::move(opened);
+    on_closed_ = std::move(closed);
+  }
+
+private:
+  struct Reader {
+    std::string job;
+    asio::posix::stream_descriptor pipe;
+    std::shared_ptr<LogFile> file;  // shared with other readers of the same path; file->path() names it
+    // Disk full (or any write error): the bytes read but not yet written wait here, the pipe
+    // is not read meanwhile (so the job blocks once its pipe is full: back-pressure, nothing
+    // dropped), and a timer offers them to the file again.
+    std::string pending;
+    std::optional<LineStamper> stamper;  // timestamps = "prefix"
+    asio::steady_timer retry;
+    bool waiting = false;  // an async_wait on the pipe is outstanding (never two)
+  };
+  void wait(const std::shared_ptr<Reader>& reader);
+  // Reads and writes until the pipe is empty or `max_reads` chunks were copied (true), at
+  // EOF or a read error (false), or until a write fails (true, with reader.pending set and
+  // the retry timer armed). The bound keeps a job that writes without pause from holding
+  // the loop: after it, the reader waits again and the loop serves everything else first.
+  bool copy_available(const std::shared_ptr<Reader>& reader, std::size_t max_reads = kReadsPerTurn,
+                      bool* limited = nullptr);
+  void on_readable(const std::shared_ptr<Reader>& reader);
+  static constexpr std::size_t kReadsPerTurn = 16;   // 1 MiB with the 64 KiB buffer
+  static constexpr std::size_t kReadsToDrain = 40;   // more than a full 1 MiB pipe holds
+  bool flush_pending(Reader& reader);  // true when nothing is left pending
+  void hold_back(const std::shared_ptr<Reader>& reader, std::string_view rest);
+  void retry_later(const std::shared_ptr<Reader>& reader);
+  void close(const std::shared_ptr<Reader>& reader);
+  std::shared_ptr<LogFile>& file_for(const std::filesystem::path& path);
+  // A directory event named `path`: a live log file deleted, or moved out of the log dir, is
+  // created again at once and supd says so (a rename within it is logrotate's; see
+  // LogDirWatch).
+  void on_name_changed(const std::filesystem::path& path, bool renamed_within);
+  void recreate(LogFile& file, std::string_view what);
+
+  asio::io_context& io_;
+  RotationWorker rotation_worker_;  // before the files: it outlives every LogFile that points at it
+  std::filesystem::path log_dir_;
+  LogDirWatch watch_;
+  std::multimap<std::string, std::shared_ptr<Reader>> readers_;
+  // By normalized path (a string: a std::filesystem::path keeps a list of its components,
+  // hundreds of bytes per job with many jobs), kept for followers.
+  std::map<std::string, std::shared_ptr<LogFile>, std::less<>> files_;
+  std::map<std::uint64_t, std::pair<std::shared_ptr<LogFile>, std::function<void()>>> followers_;  // token -> file, on_end
+  std::uint64_t next_token_ = 1;
+  std::array<char, 1 << 16> buffer_{};  // shared: the loop copies one chunk at a time
+  std::size_t held_back_ = 0;           // readers with pending bytes, for the one log line
+  PipeOpened on_opened_;
+  PipeClosed on_closed_;
+};
+
+}  // namespace supd::daemon

@@ -1,0 +1,274 @@
+#include "daemon/process/process.hpp"
+
+#include <cerrno>
+#include <csignal>
+#include <fcntl.h>
+#include <sched.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "common/sys_error.hpp"
+#include "daemon/process/child.hpp"
+#include "daemon/process/fd_limit.hpp"
+#include "daemon/output/log_dir.hpp"
+#include "daemon/output/log_file.hpp"
+
+extern char** environ;
+
+namespace supd::daemon {
+namespace {
+
+constexpr int kOutputPipeBytes = 1 << 20;  // F_SETPIPE_SZ for each output pipe
+
+using common::UniqueFd;
+
+// glibc 2.36's <sys/pidfd.h> lacks extern "C"; the raw syscalls need no header.
+int pidfd_open(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0U)); }
+
+// The child shares supd's memory until its exec (clone with CLONE_VM | CLONE_VFORK, as glibc's
+// posix_spawn does): no page tables to copy and no copy-on-write faults, so a restart reaches
+// the job's exec sooner, and supd is suspended only until that exec. Safe because run_child()
+// makes system calls only, on its own stack, and every signal is blocked around the clone (no
+// handler of supd's runs in the child). Under ASan, fork(): the sanitizer's runtime keeps
+// state (fake stacks, shadow memory) that a child must not write into supd's memory.
+#if defined(__SANITIZE_ADDRESS__)  // g++
+#define SUPD_SPAWN_WITH_FORK 1
+#elif defined(__has_feature)  // clang
+#if __has_feature(address_sanitizer)
+#define SUPD_SPAWN_WITH_FORK 1
+#endif
+#endif
+
+pid_t start_child(const ExecPlan& plan) {
+#if defined(SUPD_SPAWN_WITH_FORK)
+  const pid_t pid = ::fork();
+  if (pid == 0) run_child(plan);
+  return pid;
+#else
+  alignas(64) static std::array<char, 64 << 10> stack;  // one child at a time: supd waits for its exec
+  return ::clone([](void* p) -> int { run_child(*static_cast<const ExecPlan*>(p)); }, stack.data() + stack.size(),
+                 CLONE_VM | CLONE_VFORK | SIGCHLD, const_cast<ExecPlan*>(&plan));
+#endif
+}
+int pidfd_send_signal(int pidfd, int signo) {
+  return static_cast<int>(::syscall(SYS_pidfd_send_signal, pidfd, signo, nullptr, 0U));
+}
+
+bool is_transient(int err) { return err == EAGAIN || err == EMFILE || err == ENFILE || err == ENOMEM; }
+
+// Owns the strings execve needs, and the pointer arrays into them, built before fork.
+class StringArray {
+public:
+  void push(std::string s) { strings_.push_back(std::move(s)); }
+  char* const* data() {
+    ptrs_.clear();
+    for (auto& s : strings_) ptrs_.push_back(s.data());
+    ptrs_.push_back(nullptr);
+    return ptrs_.data();
+  }
+  const std::vector<std::string>& strings() const { return strings_; }
+
+private:
+  std::vector<std::string> strings_;
+  std::vector<char*> ptrs_;
+};
+
+StringArray make_environment(const config::JobSpec& spec) {
+  StringArray env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    const std::string_view kv(*e);
+    if (is_private_variable(kv)) continue;
+    const auto name = kv.substr(0, kv.find('='));
+    if (spec.environment.count(std::string(name)) != 0) continue;  // the job's value wins
+    env.push(std::string(kv));
+  }
+  for (const auto& [k, v] : spec.environment) env.push(k + "=" + v);
+  return env;
+}
+
+std::string find_path_value(const StringArray& env) {
+  for (const auto& kv : env.strings())
+    if (kv.rfind("PATH=", 0) == 0) return kv.substr(5);
+  return "/usr/local/bin:/usr/bin:/bin";
+}
+
+// execvp's search, done in the parent with the job's own PATH. A name that is found nowhere
+// is passed on as is, so execve reports ENOENT over the error pipe like any other failure.
+std::string resolve_program(const std::string& name, const std::string& path_value) {
+  if (name.find('/') != std::string::npos) return name;
+  std::size_t begin = 0;
+  while (begin <= path_value.size()) {
+    const auto end = std::min(path_value.find(':', begin), path_value.size());
+    std::string dir = path_value.substr(begin, end - begin);
+    if (dir.empty()) dir = ".";
+    const std::string candidate = dir + "/" + name;
+    struct stat st {};
+    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(candidate.c_str(), X_OK) == 0)
+      return candidate;
+    begin = end + 1;
+  }
+  return name;
+}
+
+std::string describe_failure(const ChildFailure& f, const config::JobSpec& spec) {
+  const auto msg = common::errno_message(f.error);
+  switch (static_cast<ChildStage>(f.stage)) {
+  case ChildStage::Chdir: return fmt::format("chdir {}: {}", spec.directory.string(), msg);
+  case ChildStage::Stdio: return fmt::format("redirect stdio: {}", msg);
+  case ChildStage::Setsid: return fmt::format("setsid: {}", msg);
+  case ChildStage::Exec: break;
+  }
+  return fmt::format("exec {}: {}", spec.argv.empty() ? "" : spec.argv[0], msg);
+}
+
+}  // namespace
+
+bool is_private_variable(std::string_view kv) {
+  constexpr std::array<std::string_view, 7> kNames{"NOTIFY_SOCKET", "LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES",
+                                                   "WATCHDOG_USEC", "WATCHDOG_PID", "SUPD_SOCKET_FD"};
+  const auto name = kv.substr(0, kv.find('='));
+  for (auto n : kNames)
+    if (name == n) return true;
+  return false;
+}
+
+SpawnResult PosixProcessOps::spawn(const config::JobSpec& spec, const std::filesystem::path& log_dir) {
+  SpawnResult result;
+  if (spec.argv.empty()) {
+    result.error = "exec: empty command";
+    return result;
+  }
+  // Every allocation and every fd happens before fork.
+  const auto out_path = log_dir / spec.stdout_file;
+  UniqueFd out_file = open_log_path(log_dir, out_path, result.error);
+  if (!out_file) {
+    result.permanent = !is_transient(errno);  // out of fds: retried with backoff, not fatal
+    return result;
+  }
+  UniqueFd err_file;
+  std::filesystem::path err_path;
+  if (spec.stderr_file) {
+    err_path = log_dir / *spec.stderr_file;
+    err_file = open_log_path(log_dir, err_path, result.error);
+    if (!err_file) {
+      result.permanent = !is_transient(errno);
+      return result;
+    }
+  }
+  std::error_code ec;
+  auto out_pipe = common::make_pipe(ec);
+  common::Pipe err_pipe;
+  if (!ec && spec.stderr_file) err_pipe = common::make_pipe(ec);
+  auto status_pipe = ec ? common::Pipe{} : common::make_pipe(ec);
+  // A large pipe lets a fast writer run ahead of the loop (and holds a burst while the disk
+  // is full or supd is busy). Best effort: over the per-user pipe budget the kernel refuses,
+  // and the default 64 KiB pipe still works.
+  for (const auto* p : {&out_pipe, &err_pipe})
+    if (p->read) (void)::fcntl(p->read.get(), F_SETPIPE_SZ, kOutputPipeBytes);
+  UniqueFd devnull(ec ? -1 : ::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  if (ec || !devnull) {
+    const int err = ec ? ec.value() : errno;
+    result.error = fmt::format("spawn {}: {}", spec.name, common::errno_message(err));
+    result.permanent = !is_transient(err);
+    return result;
+  }
+
+  StringArray argv;
+  for (const auto& a : spec.argv) argv.push(a);
+  StringArray env = make_environment(spec);
+  const std::string program = resolve_program(spec.argv[0], find_path_value(env));
+  const std::string directory = spec.directory.string();
+
+  ExecPlan plan;
+  plan.path = program.c_str();
+  plan.argv = argv.data();
+  plan.envp = env.data();
+  plan.directory = directory.empty() ? nullptr : directory.c_str();
+  plan.stdin_fd = devnull.get();
+  plan.stdout_fd = out_pipe.write.get();
+  plan.stderr_fd = spec.stderr_file ? err_pipe.write.get() : out_pipe.write.get();
+  plan.error_fd = status_pipe.write.get();
+  ::sigemptyset(&plan.ignored);
+  for (int sig : spec.ignore_signals) ::sigaddset(&plan.ignored, sig);
+  if (const auto limit = fd_limit_for_jobs()) {
+    plan.set_nofile = true;
+    plan.nofile = *limit;
+  }
+
+  // No handler of supd's may run in the child before it resets them.
+  sigset_t all, old;
+  ::sigfillset(&all);
+  ::pthread_sigmask(SIG_BLOCK, &all, &old);
+  const pid_t pid = start_child(plan);
+  const int fork_errno = errno;
+  ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  if (pid < 0) {
+    result.error = fmt::format("fork: {}", common::errno_message(fork_errno));
+    result.permanent = !is_transient(fork_errno);
+    return result;
+  }
+  // Before anything can reap it, so the pidfd always names this very process.
+  result.pidfd = UniqueFd(pidfd_open(pid));
+  status_pipe.write.reset();
+  out_pipe.write.reset();
+  err_pipe.write.reset();
+
+  ChildFailure failure{};
+  ssize_t n;
+  do n = ::read(status_pipe.read.get(), &failure, sizeof failure);
+  while (n < 0 && errno == EINTR);
+  if (n == static_cast<ssize_t>(sizeof failure)) {  // exec (or a step before it) failed
+    int st = 0;
+    while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    result.pidfd.reset();
+    result.error = describe_failure(failure, spec);
+    result.permanent = !is_transient(failure.error);
+    return result;
+  }
+  // EOF: the close-on-exec pipe closed, so execve succeeded.
+  result.pid = pid;
+  result.output.push_back({std::move(out_pipe.read), std::move(out_file), out_path, spec.log_max_size, spec.log_keep,
+                           spec.timestamps});
+  if (spec.stderr_file)
+    result.output.push_back({std::move(err_pipe.read), std::move(err_file), err_path, spec.log_max_size, spec.log_keep,
+                             spec.timestamps});
+  return result;
+}
+
+int PosixProcessOps::send_signal(pid_t pid, int pidfd, int signo, bool group) {
+  int rc;
+  if (group)
+    rc = ::kill(-pid, signo);
+  else if (pidfd >= 0)
+    rc = pidfd_send_signal(pidfd, signo);
+  else
+    rc = ::kill(pid, signo);
+  return rc == 0 ? 0 : errno;
+}
+
+bool PosixProcessOps::group_alive(pid_t pgid) {
+  return pgid > 0 && (::kill(-pgid, 0) == 0 || errno == EPERM);
+}
+
+std::vector<Reaped> reap_all() {
+  std::vector<Reaped> out;
+  for (;;) {
+    siginfo_t info{};
+    if (::waitid(P_ALL, 0, &info, WEXITED | WNOHANG) < 0) {
+      if (errno == EINTR) continue;
+      return out;  // ECHILD: no children at all
+    }
+    if (info.si_pid == 0) return out;  // children, but none has exited
+    out.push_back({info.si_pid, common::ExitStatus::from_siginfo(info.si_code, info.si_status)});
+  }
+}
+
+}  // namespace supd::daemon

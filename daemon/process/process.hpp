@@ -1,0 +1,29 @@
+// The real spawn/signal/reap layer over POSIX, behind ProcessOps.
+#pragma once
+#include <vector>
+
+#include "common/exit_status.hpp"
+#include "daemon/core/process_ops.hpp"
+
+namespace supd::daemon {
+
+class PosixProcessOps final : public ProcessOps {
+public:
+  SpawnResult spawn(const config::JobSpec& spec, const std::filesystem::path& log_dir) override;
+  int send_signal(pid_t pid, int pidfd, int signo, bool group) override;
+  bool group_alive(pid_t pgid) override;
+};
+
+struct Reaped {
+  pid_t pid;
+  common::ExitStatus status;
+};
+
+// Every child that has exited, without blocking. One SIGCHLD may stand for several exits, and
+// as a sub-reaper supd also collects orphans of its jobs here.
+std::vector<Reaped> reap_all();
+
+// Variables a job must never inherit from supd (systemd's notify/activation/watchdog).
+bool is_private_variable(std::string_view name_eq_value);
+
+}  // namespace supd::daemon
