@@ -148,7 +148,29 @@ void prepare_log_dir(const fs::path& dir) {
   }
 }
 
-UniqueFd open_log_path(const fs::path& log_dir, const fs::path& path, std::string& error) {
+namespace {
+
+// A refusal is lasting (EPERM): the job goes fatal with this error, as after a failed exec.
+UniqueFd refused(std::string& error, std::string message) {
+  error = std::move(message);
+  errno = EPERM;
+  return UniqueFd();
+}
+
+UniqueFd open_failed(std::string& error, const fs::path& what) {
+  const int err = errno;
+  error = fmt::format("open {}: {}", what.string(), errno_message(err));
+  errno = err;  // the caller tells a passing EMFILE from a lasting EACCES
+  return UniqueFd();
+}
+
+// The checked directory a log file lies in and the path that names the file, for messages.
+struct LogParent {
+  UniqueFd dir;
+  fs::path file;
+};
+
+LogParent walk_to_parent(const fs::path& log_dir, const fs::path& path, std::string& error) {
   fs::path dir = path.parent_path();
   fs::path relative = path.filename();
   if (!log_dir.empty()) {
@@ -160,18 +182,8 @@ UniqueFd open_log_path(const fs::path& log_dir, const fs::path& path, std::strin
     }
   }
   if (dir.empty()) dir = ".";
-  // A refusal is lasting (EPERM): the job goes fatal with this error, as after a failed exec.
-  auto refuse = [&](std::string message) {
-    error = std::move(message);
-    errno = EPERM;
-    return UniqueFd();
-  };
-  auto failed = [&](const fs::path& what) {
-    const int err = errno;
-    error = fmt::format("open {}: {}", what.string(), errno_message(err));
-    errno = err;  // the caller tells a passing EMFILE from a lasting EACCES
-    return UniqueFd();
-  };
+  auto refuse = [&](std::string message) { return refused(error, std::move(message)); };
+  auto failed = [&](const fs::path& what) { return open_failed(error, what); };
   // `fd` is what openat(O_DIRECTORY | O_NOFOLLOW) gave for `name` in `parent`.
   auto checked_dir = [&](UniqueFd fd, int parent, const char* name, const fs::path& where) {
     struct stat st {};
@@ -191,24 +203,37 @@ UniqueFd open_log_path(const fs::path& log_dir, const fs::path& path, std::strin
   };
 
   UniqueFd at = checked_dir(UniqueFd(::open(dir.c_str(), kDirFlags)), AT_FDCWD, dir.c_str(), dir);
-  if (!at) return at;
+  if (!at) return {};
   fs::path walked = dir;
   const auto parts = components(relative.parent_path());
   for (const auto& part : parts) {
     walked /= part;
-    if (part == "..") return refuse(fmt::format("{} leaves the log dir {}", path.string(), dir.string()));
+    if (part == "..") return {refuse(fmt::format("{} leaves the log dir {}", path.string(), dir.string())), {}};
     UniqueFd next(::openat(at.get(), part.c_str(), kDirFlags));
     if (!next && errno == ENOENT) {  // `stdout = "sub/x"`: made here, supd's own, never through a link
-      if (::mkdirat(at.get(), part.c_str(), 0700) != 0 && errno != EEXIST) return failed(walked);
+      if (::mkdirat(at.get(), part.c_str(), 0700) != 0 && errno != EEXIST) return {failed(walked), {}};
       next = UniqueFd(::openat(at.get(), part.c_str(), kDirFlags));
     }
     at = checked_dir(std::move(next), at.get(), part.c_str(), walked);
-    if (!at) return at;
+    if (!at) return {};
   }
-  const fs::path file = walked / relative.filename();
+  return {std::move(at), walked / relative.filename()};
+}
+
+}  // namespace
+
+UniqueFd open_log_parent(const fs::path& log_dir, const fs::path& path, std::string& error) {
+  return walk_to_parent(log_dir, path, error).dir;
+}
+
+UniqueFd open_log_path(const fs::path& log_dir, const fs::path& path, std::string& error) {
+  auto [at, file] = walk_to_parent(log_dir, path, error);
+  if (!at) return {};
+  auto refuse = [&](std::string message) { return refused(error, std::move(message)); };
+  auto failed = [&](const fs::path& what) { return open_failed(error, what); };
   // O_NONBLOCK: opening a FIFO must not wait for a reader. O_NOCTTY: nor may a planted tty
   // become supd's controlling terminal.
-  UniqueFd fd(::openat(at.get(), relative.filename().c_str(),
+  UniqueFd fd(::openat(at.get(), file.filename().c_str(),
                        O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0640));
   if (!fd) {
     if (errno == ELOOP)

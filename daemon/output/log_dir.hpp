@@ -30,6 +30,11 @@ void prepare_log_dir(const std::filesystem::path& dir);
 common::UniqueFd open_log_path(const std::filesystem::path& log_dir, const std::filesystem::path& path,
                                std::string& error);
 
+// The directory `path` lies in, reached the way open_log_path walks to it (never through a
+// symlink, each directory supd's own): rotation renames in it. Same failure contract.
+common::UniqueFd open_log_parent(const std::filesystem::path& log_dir, const std::filesystem::path& path,
+                                 std::string& error);
+
 // "uid 1001 (alice)", or "uid 1001" when the name is unknown: for messages.
 std::string describe_uid(uid_t uid);
 

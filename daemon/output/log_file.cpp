@@ -9,6 +9,7 @@
 #include <array>
 #include <vector>
 
+#include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
 #include "common/sys_error.hpp"
@@ -64,13 +65,13 @@ void LogFile::adopt(UniqueFd fd, std::uint64_t max_size, int keep, bool indexed)
 
 void LogFile::settle() {
   if (worker_ && keep_ > kSettleOnLoopUpTo) {
-    worker_->settle(path_, keep_);
+    worker_->settle(path_, keep_, log_dir_);
     return;
   }
-  const auto dir = path_.parent_path();
-  UniqueFd dirfd(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!dirfd || !settle_rotation(dirfd.get(), path_.filename().string(), keep_))
-    spdlog::error("{}: numbering its rotated files failed: {}", path_.string(), common::errno_message(errno));
+  std::string why;
+  UniqueFd dirfd = open_log_parent(log_dir_, path_, why);
+  if (dirfd && !settle_rotation(dirfd.get(), path_.filename().string(), keep_)) why = common::errno_message(errno);
+  if (!why.empty()) spdlog::error("{}: numbering its rotated files failed: {}", path_.string(), why);
 }
 
 void LogFile::sync_from_fd() {
@@ -120,31 +121,30 @@ std::uint64_t LogFile::take_pending_seq(int dirfd, const std::string& name) {
 }
 
 bool LogFile::rotate() {
-  const auto dir = path_.parent_path();
   const std::string name = path_.filename().string();
   if (worker_)
     if (const auto error = worker_->take_error()) spdlog::error("{}", *error);
-  UniqueFd dirfd(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  std::string why;
+  UniqueFd dirfd = open_log_parent(log_dir_, path_, why);
   auto fail = [&](const std::string& what) {
     if (!rotate_failed_)
-      spdlog::error("{}: rotating failed ({}: {}); writing on into the same file", path_.string(), what,
-                    common::errno_message(errno));
+      spdlog::error("{}: rotating failed ({}); writing on into the same file", path_.string(), what);
     rotate_failed_ = true;
     return false;
   };
-  if (!dirfd) return fail("open " + dir.string());
+  auto failed_call = [&](const char* call) {
+    return fail(fmt::format("{} {}: {}", call, name, common::errno_message(errno)));
+  };
+  if (!dirfd) return fail(why);
   const auto live_index = index_path(name).string();
   if (keep_ == 0) {
     (void)::unlinkat(dirfd.get(), live_index.c_str(), 0);
-    if (::unlinkat(dirfd.get(), name.c_str(), 0) != 0 && errno != ENOENT) return fail("unlink " + name);
+    if (::unlinkat(dirfd.get(), name.c_str(), 0) != 0 && errno != ENOENT) return failed_call("unlink");
   } else {
-    if (!rename_to_pending(dirfd.get(), name, take_pending_seq(dirfd.get(), name))) return fail("rename " + name);
+    if (!rename_to_pending(dirfd.get(), name, take_pending_seq(dirfd.get(), name))) return failed_call("rename");
   }
   std::string error;
-  if (!reopen(error)) {
-    errno = EIO;
-    return fail(error);
-  }
+  if (!reopen(error)) return fail(error);
   if (rotate_failed_) spdlog::info("{}: rotating works again", path_.string());
   rotate_failed_ = false;
   policy_.rotated();

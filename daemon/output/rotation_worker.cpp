@@ -1,12 +1,12 @@
 #include "daemon/output/rotation_worker.hpp"
 
 #include <cerrno>
-#include <fcntl.h>
 
 #include <fmt/format.h>
 
 #include "common/fd.hpp"
 #include "common/sys_error.hpp"
+#include "daemon/output/log_dir.hpp"
 #include "daemon/output/rotation_repair.hpp"
 
 namespace supd::daemon {
@@ -20,10 +20,10 @@ RotationWorker::~RotationWorker() {
   if (thread_.joinable()) thread_.join();
 }
 
-void RotationWorker::settle(const std::filesystem::path& log, int keep) {
+void RotationWorker::settle(const std::filesystem::path& log, int keep, const std::filesystem::path& log_dir) {
   {
     const std::lock_guard lock(mutex_);
-    queue_[log.string()] = keep;  // the newest limit wins
+    queue_[log.string()] = {keep, log_dir};  // the newest limit wins
     if (!thread_.joinable()) thread_ = std::thread([this] { run(); });
   }
   wake_.notify_one();
@@ -51,7 +51,7 @@ void RotationWorker::run() {
     busy_ = true;
     lock.unlock();
     std::string error;
-    for (const auto& [log, keep] : batch) settle_now(log, keep, error);
+    for (const auto& [log, how] : batch) settle_now(log, how, error);
     lock.lock();
     busy_ = false;
     if (!error.empty() && !error_) error_ = std::move(error);
@@ -59,14 +59,14 @@ void RotationWorker::run() {
   }
 }
 
-void RotationWorker::settle_now(const std::string& log, int keep, std::string& error) {
+void RotationWorker::settle_now(const std::string& log, const Settle& how, std::string& error) {
   const std::filesystem::path path(log);
-  const auto dir = path.parent_path();
-  common::UniqueFd dirfd(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (dirfd && settle_rotation(dirfd.get(), path.filename().string(), keep)) return;
+  std::string why;
+  common::UniqueFd dirfd = open_log_parent(how.log_dir, path, why);
+  if (dirfd && settle_rotation(dirfd.get(), path.filename().string(), how.keep)) return;
+  if (why.empty()) why = common::errno_message(errno);
   if (error.empty())
-    error = fmt::format("{}: numbering its rotated files failed: {}; retried at its next rotation", log,
-                        common::errno_message(errno));
+    error = fmt::format("{}: numbering its rotated files failed: {}; retried at its next rotation", log, why);
 }
 
 }  // namespace supd::daemon

@@ -23,20 +23,25 @@ public:
   RotationWorker(const RotationWorker&) = delete;
   RotationWorker& operator=(const RotationWorker&) = delete;
 
-  // Queues settling the rotated files of `log` to `keep` (finishing whatever a cut left). The
+  // Queues settling the rotated files of `log` to `keep` (finishing whatever a cut left); its
+  // directory is reached from `log_dir` as every log file's is (daemon/log_dir.hpp). The
   // thread starts with the first call.
-  void settle(const std::filesystem::path& log, int keep);
+  void settle(const std::filesystem::path& log, int keep, const std::filesystem::path& log_dir = {});
   void wait_idle();                        // until the queue is empty and nothing runs (tests)
   std::optional<std::string> take_error();  // the first failure since the last call
 
 private:
   void run();
-  static void settle_now(const std::string& log, int keep, std::string& error);
+  struct Settle {
+    int keep = 0;
+    std::filesystem::path log_dir;
+  };
+  static void settle_now(const std::string& log, const Settle& how, std::string& error);
 
   std::mutex mutex_;
   std::condition_variable wake_;
   std::condition_variable idle_;
-  std::map<std::string, int> queue_;  // log path -> log_keep
+  std::map<std::string, Settle> queue_;  // log path -> how
   bool busy_ = false;
   bool stop_ = false;
   std::optional<std::string> error_;

@@ -11,12 +11,6 @@ using namespace supd::test;
 
 namespace {
 
-// VmRSS of `pid` in KiB, 0 if unknown.
-long long rss_kib(pid_t pid) {
-  const auto v = status_field(pid, "VmRSS");
-  return v ? std::stoll(*v) : 0;
-}
-
 // "" when `text` is 100-byte lines "<n> x..." counting up by one from wherever it starts,
 // with at most a partial start of the next line at the end; else what is off.
 std::string consecutive(std::string_view text, long long& first, long long& last) {
@@ -111,7 +105,7 @@ log_keep = 3
   TestDaemon d(toml);
   REQUIRE(d.wait_running("flood") > 0);
   const auto rss_before = rss_kib(d.pid());
-  long long rss_max = rss_before;
+  long rss_max = rss_before;
 
   int asked = 0, answered = 0;
   const auto end = Clock::now() + 30s;
@@ -133,7 +127,7 @@ log_keep = 3
   }
   REQUIRE(d.ctl({"stop", "flood"}).exit_code == kOk);
   INFO("supd RSS " << rss_before << " KiB, at most " << rss_max << " KiB");
-  CHECK(rss_max < rss_before + 64 * 1024);
+  if (kRssMeasuresUse) CHECK(rss_max < rss_before + 64 * 1024);
   long long first = 0, last = 0;
   const auto why = consecutive(read_rotated_logs(d.log_file("flood"), 3), first, last);
   INFO("flood lines " << first << " to " << last);

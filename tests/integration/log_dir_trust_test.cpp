@@ -8,39 +8,11 @@
 #include <unistd.h>
 
 #include "tests/support/harness.hpp"
+#include "tests/support/temp_user.hpp"
 
 using namespace supd::test;
 
 namespace {
-
-bool is_root() { return ::geteuid() == 0; }
-
-// A system user made for one test and removed at its end, also when the test fails.
-class OtherUser {
-public:
-  OtherUser() : name_("supdt" + std::to_string(::getpid() % 100000)) {
-    const std::vector<std::string> env{"PATH=/usr/sbin:/usr/bin:/sbin:/bin"};
-    (void)run_process({"/usr/sbin/userdel", name_}, env, 30s);  // a leftover of a killed run
-    const auto r = run_process({"/usr/sbin/useradd", "-M", "-N", "-r", "-s", "/usr/sbin/nologin", name_}, env, 30s);
-    INFO(r.out << r.err);
-    REQUIRE(r.exit_code == 0);
-    const passwd* pw = ::getpwnam(name_.c_str());
-    REQUIRE(pw != nullptr);
-    uid_ = pw->pw_uid;
-    gid_ = pw->pw_gid;
-  }
-  ~OtherUser() { (void)run_process({"/usr/sbin/userdel", name_}, {"PATH=/usr/sbin:/usr/bin:/sbin:/bin"}, 30s); }
-  OtherUser(const OtherUser&) = delete;
-  OtherUser& operator=(const OtherUser&) = delete;
-  uid_t uid() const { return uid_; }
-  const std::string& name() const { return name_; }
-  void owns(const fs::path& p) const { REQUIRE(::lchown(p.c_str(), uid_, gid_) == 0); }
-
-private:
-  std::string name_;
-  uid_t uid_ = 0;
-  gid_t gid_ = 0;
-};
 
 // supd's flags with `log_dir` instead of the harness's own.
 std::vector<std::string> flags_with_log_dir(const TestDaemon& d, const fs::path& log_dir) {
@@ -118,7 +90,7 @@ autostart = false
   };
   std::vector<Case> cases{{"link", d.log_file("link"), "is a symlink"},
                           {"sub", d.log_dir() / "into", "is a symlink"}};
-  std::optional<OtherUser> other;
+  std::optional<TempUser> other;
   if (is_root()) {
     other.emplace();
     write_file(d.log_file("theirs"), "");
@@ -164,7 +136,7 @@ TEST_CASE("R87 a log dir that is a symlink, or that another user owns or may wri
   cases.push_back({open, {"log dir " + open.string() + " is writable by group or others (mode 0777)",
                           "fix it with: chmod go-w " + open.string()}});
 
-  std::optional<OtherUser> other;
+  std::optional<TempUser> other;
   if (is_root()) {
     other.emplace();
     // Their dir as the log dir: they could plant a FIFO and read the jobs' output.

@@ -17,43 +17,11 @@
 #include <string>
 
 #include "tests/support/harness.hpp"
+#include "tests/support/temp_user.hpp"
 
 using namespace supd::test;
 
 namespace {
-
-bool is_root() { return ::geteuid() == 0; }
-
-// A system user made with useradd for one test, deleted with userdel when the guard goes, even
-// when the test fails. No home, no group of its own.
-class TestUser {
-public:
-  explicit TestUser(const std::string& suffix)
-      : name_("supdt" + std::to_string(::getpid() % 100000) + suffix) {
-    run_process({"/usr/sbin/userdel", name_}, {});  // a leftover of a run that was killed
-    const auto r = run_process({"/usr/sbin/useradd", "-M", "-N", "-r", "-s", "/usr/sbin/nologin", name_}, {});
-    INFO("useradd " << name_ << ": " << r.out << r.err);
-    REQUIRE(r.exit_code == 0);
-    const passwd* pw = ::getpwnam(name_.c_str());
-    REQUIRE(pw != nullptr);
-    uid_ = pw->pw_uid;
-    gid_ = pw->pw_gid;
-  }
-  ~TestUser() { run_process({"/usr/sbin/userdel", name_}, {}); }
-  TestUser(const TestUser&) = delete;
-  TestUser& operator=(const TestUser&) = delete;
-
-  const std::string& name() const { return name_; }
-  uid_t uid() const { return uid_; }
-  gid_t gid() const { return gid_; }
-  // How supctl's messages name it.
-  std::string described() const { return name_ + " (uid " + std::to_string(uid_) + ")"; }
-
-private:
-  std::string name_;
-  uid_t uid_ = 0;
-  gid_t gid_ = 0;
-};
 
 // A directory removed when the guard goes (for paths outside a TempDir, like /tmp/supd-<uid>).
 struct RemoveGuard {
@@ -186,7 +154,7 @@ private:
   int result_fd_ = -1;
 };
 
-void give(const fs::path& path, const TestUser& user, mode_t mode) {
+void give(const fs::path& path, const TempUser& user, mode_t mode) {
   REQUIRE(::chown(path.c_str(), user.uid(), user.gid()) == 0);
   REQUIRE(::chmod(path.c_str(), mode) == 0);
 }
@@ -233,7 +201,7 @@ TEST_CASE("R86 a --socket in a directory another user owns: supctl refuses, send
   }
   TempDir tmp;
   fs::permissions(tmp.path(), fs::perms(0711));  // the other user may pass through, not list
-  TestUser mallory("m");
+  TempUser mallory("m");
   const fs::path theirs = tmp.path() / "theirs";
   fs::create_directory(theirs);
   give(theirs, mallory, 0755);
@@ -259,7 +227,7 @@ TEST_CASE("R86 a server run by another user in a directory of mine: refused afte
   }
   TempDir tmp;
   fs::permissions(tmp.path(), fs::perms(0711));
-  TestUser mallory("m");
+  TempUser mallory("m");
   const fs::path mine = tmp.path() / "mine";
   fs::create_directory(mine);
   give(mine, mallory, 0755);  // only so that mallory can bind there ...
@@ -283,8 +251,8 @@ TEST_CASE("R86 without XDG_RUNTIME_DIR, a /tmp/supd-<uid> another user made firs
     WARN("SKIP: needs root to create two users");
     return;
   }
-  TestUser alice("a");    // runs supctl, with no runtime dir of her own
-  TestUser mallory("m");  // got to /tmp first
+  TempUser alice("a");    // runs supctl, with no runtime dir of her own
+  TempUser mallory("m");  // got to /tmp first
   REQUIRE_FALSE(fs::exists("/run/user/" + std::to_string(alice.uid())));
   const fs::path squatted = "/tmp/supd-" + std::to_string(alice.uid());
   RemoveGuard remove_squatted{squatted};

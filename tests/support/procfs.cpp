@@ -56,6 +56,11 @@ std::optional<std::uint64_t> signal_mask(pid_t pid, std::string_view field) {
   return std::strtoull(v->c_str(), nullptr, 16);
 }
 
+long memory_kib(pid_t pid, std::string_view field) {
+  const auto v = status_field(pid, field);
+  return v ? std::strtol(v->c_str(), nullptr, 10) : 0;
+}
+
 std::uint64_t sig_bit(int signo) { return std::uint64_t{1} << (signo - 1); }
 
 std::map<int, std::string> list_fds(pid_t pid) {

@@ -29,6 +29,16 @@ std::optional<std::string> status_field(pid_t pid, std::string_view name);
 // SigIgn/SigBlk/SigCgt/SigPnd/ShdPnd as a bit set: bit (N-1) stands for signal N.
 std::optional<std::uint64_t> signal_mask(pid_t pid, std::string_view field);
 std::uint64_t sig_bit(int signo);  // 1 << (signo - 1)
+// A memory line of /proc/PID/status (VmRSS, VmHWM) in KiB, 0 if unknown.
+long memory_kib(pid_t pid, std::string_view field);
+inline long rss_kib(pid_t pid) { return memory_kib(pid, "VmRSS"); }
+// ASan's quarantine, redzones and shadow make a process's RSS say nothing about its own use:
+// memory bounds are checked in the normal build only (CI runs both).
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kRssMeasuresUse = false;
+#else
+inline constexpr bool kRssMeasuresUse = true;
+#endif
 
 std::map<int, std::string> list_fds(pid_t pid);  // fd -> readlink target
 std::size_t fd_count(pid_t pid);
