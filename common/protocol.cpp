@@ -31,12 +31,6 @@ constexpr std::array<std::pair<ErrorCode, std::string_view>, 17> kErrorCodes{{
     {ErrorCode::TooManyConnections, "too_many_connections"},
 }};
 
-// In Command's alternative order, so command.index() picks the name.
-constexpr std::array<std::string_view, 15> kMethodNames{
-    "hello", "status", "start", "stop", "restart", "signal", "pid", "shutdown", "logs", "reload", "run", "persist",
-    "events", "why", "upgrade"};
-static_assert(std::variant_size_v<Command> == kMethodNames.size());
-
 // nlohmann's parser recurses once per nesting level, so `[[[[...` 10000 deep could blow
 // the stack. No real request nests more than a few levels; refuse deep ones before parsing.
 constexpr std::size_t kMaxDepth = 64;
@@ -167,49 +161,80 @@ Run decode_run(const json& p) {
   return r;
 }
 
-Command decode_command(std::size_t method, const json& p) {
-  switch (method) {
-  case 0: return Hello{protocol_version(p)};
-  case 1: return Status{job_list(p, false)};
-  case 2: return Start{job_list(p, true), optional_bool(p, "wait", true)};
-  case 3: return Stop{job_list(p, true), optional_bool(p, "wait", true)};
-  case 4: return Restart{job_list(p, true), optional_bool(p, "wait", true)};
-  case 5: {
-    auto job = required_string(p, "job");
-    auto sig = signal_text(p);
-    return SignalJob{std::move(job), std::move(sig), optional_bool(p, "group", false)};
-  }
-  case 6: return Pid{required_string(p, "job")};
-  case 7: return Shutdown{optional_bool(p, "leave_running", false)};
-  case 9: return Reload{optional_bool(p, "dry_run", false)};
-  case 10: return decode_run(p);
-  case 11: return Persist{required_string(p, "job")};
-  case 12: {
-    Events ev;
-    if (field(p, "job") && !field(p, "job")->is_null()) ev.job = required_string(p, "job");
-    ev.follow = optional_bool(p, "follow", false);
-    if (field(p, "limit") && !field(p, "limit")->is_null()) ev.limit = optional_count(p, "limit", 0);
-    return ev;
-  }
-  case 13: return Why{required_string(p, "job")};
-  case 14: return Upgrade{};
-  case 8: {
-    Logs logs;
-    logs.reopen = optional_bool(p, "reopen", false);
-    if (!logs.reopen || field(p, "job")) logs.job = required_string(p, "job");
-    logs.lines = optional_count(p, "lines", 10);
-    logs.follow = optional_bool(p, "follow", false);
-    logs.from_stderr = optional_bool(p, "stderr", false);
-    logs.timestamps = optional_bool(p, "timestamps", false);
-    if (const json* since = field(p, "since"); since && !since->is_null()) {
-      if (!since->is_number_integer()) throw FieldError{"params.since must be a time in unix milliseconds"};
-      logs.since_ms = since->get<std::int64_t>();
-    }
-    return logs;
-  }
-  }
-  throw FieldError{"unknown method"};  // unreachable: the index comes from kMethodNames
+// One decoder per command type: a command without one does not compile (decode_named).
+template <class T> struct As {};
+Hello decode(const json& p, As<Hello>) { return Hello{protocol_version(p)}; }
+Status decode(const json& p, As<Status>) { return Status{job_list(p, false)}; }
+Start decode(const json& p, As<Start>) { return Start{job_list(p, true), optional_bool(p, "wait", true)}; }
+Stop decode(const json& p, As<Stop>) { return Stop{job_list(p, true), optional_bool(p, "wait", true)}; }
+Restart decode(const json& p, As<Restart>) { return Restart{job_list(p, true), optional_bool(p, "wait", true)}; }
+SignalJob decode(const json& p, As<SignalJob>) {
+  auto job = required_string(p, "job");
+  auto sig = signal_text(p);
+  return SignalJob{std::move(job), std::move(sig), optional_bool(p, "group", false)};
 }
+Pid decode(const json& p, As<Pid>) { return Pid{required_string(p, "job")}; }
+Shutdown decode(const json& p, As<Shutdown>) { return Shutdown{optional_bool(p, "leave_running", false)}; }
+Reload decode(const json& p, As<Reload>) { return Reload{optional_bool(p, "dry_run", false)}; }
+Run decode(const json& p, As<Run>) { return decode_run(p); }
+Persist decode(const json& p, As<Persist>) { return Persist{required_string(p, "job")}; }
+Events decode(const json& p, As<Events>) {
+  Events ev;
+  if (field(p, "job") && !field(p, "job")->is_null()) ev.job = required_string(p, "job");
+  ev.follow = optional_bool(p, "follow", false);
+  if (field(p, "limit") && !field(p, "limit")->is_null()) ev.limit = optional_count(p, "limit", 0);
+  return ev;
+}
+Why decode(const json& p, As<Why>) { return Why{required_string(p, "job")}; }
+Upgrade decode(const json&, As<Upgrade>) { return Upgrade{}; }
+Logs decode(const json& p, As<Logs>) {
+  Logs logs;
+  logs.reopen = optional_bool(p, "reopen", false);
+  if (!logs.reopen || field(p, "job")) logs.job = required_string(p, "job");
+  logs.lines = optional_count(p, "lines", 10);
+  logs.follow = optional_bool(p, "follow", false);
+  logs.from_stderr = optional_bool(p, "stderr", false);
+  logs.timestamps = optional_bool(p, "timestamps", false);
+  if (const json* since = field(p, "since"); since && !since->is_null()) {
+    if (!since->is_number_integer()) throw FieldError{"params.since must be a time in unix milliseconds"};
+    logs.since_ms = since->get<std::int64_t>();
+  }
+  return logs;
+}
+
+// The command whose kMethod is `name`, nullopt for an unknown method.
+template <std::size_t I = 0>
+std::optional<Command> decode_named(std::string_view name, const json& params) {
+  if constexpr (I == std::variant_size_v<Command>) {
+    return std::nullopt;
+  } else {
+    using T = std::variant_alternative_t<I, Command>;
+    if (name == T::kMethod) return Command{decode(params, As<T>{})};
+    return decode_named<I + 1>(name, params);
+  }
+}
+
+template <std::size_t... I>
+bool is_method_of(std::string_view name, std::index_sequence<I...>) {
+  return ((name == std::variant_alternative_t<I, Command>::kMethod) || ...);
+}
+bool is_method(std::string_view name) {
+  return is_method_of(name, std::make_index_sequence<std::variant_size_v<Command>>{});
+}
+
+// Method names are unique: two commands with one name could never both be reached.
+template <std::size_t I = 0, std::size_t J = I + 1>
+constexpr bool method_names_unique() {
+  if constexpr (I == std::variant_size_v<Command>) {
+    return true;
+  } else if constexpr (J == std::variant_size_v<Command>) {
+    return method_names_unique<I + 1>();
+  } else {
+    return std::variant_alternative_t<I, Command>::kMethod != std::variant_alternative_t<J, Command>::kMethod &&
+           method_names_unique<I, J + 1>();
+  }
+}
+static_assert(method_names_unique());
 
 json params_of(const Hello& c) { return {{"protocol", c.protocol}}; }
 json params_of(const Status& c) { return {{"jobs", c.jobs}}; }
@@ -280,16 +305,13 @@ std::variant<Request, RequestError> decode_request_unchecked(std::string_view li
   const json* method = field(doc, "method");
   if (!method || !method->is_string()) return bad_request(request_id, "\"method\" must be a string");
   const auto name = method->get<std::string>();
-  std::size_t index = 0;
-  while (index < kMethodNames.size() && kMethodNames[index] != name) ++index;
-  if (index == kMethodNames.size())
-    return RequestError{request_id, {ErrorCode::UnknownMethod, "unknown method " + quoted_excerpt(name)}};
-
   static const json kNoParams = json::object();
   const json* params = field(doc, "params");
+  if (!is_method(name))
+    return RequestError{request_id, {ErrorCode::UnknownMethod, "unknown method " + quoted_excerpt(name)}};
   if (params && !params->is_object()) return bad_request(request_id, "\"params\" must be an object");
   try {
-    return Request{request_id, decode_command(index, params ? *params : kNoParams)};
+    return Request{request_id, *decode_named(name, params ? *params : kNoParams)};
   } catch (const FieldError& e) {
     return bad_request(request_id, e.message);
   }
@@ -320,7 +342,9 @@ std::optional<ErrorCode> error_code_from_wire(std::string_view name) {
   return std::nullopt;
 }
 
-std::string_view method_name(const Command& command) { return kMethodNames.at(command.index()); }
+std::string_view method_name(const Command& command) {
+  return std::visit([](const auto& c) { return std::decay_t<decltype(c)>::kMethod; }, command);
+}
 
 std::variant<Request, RequestError> decode_request(std::string_view line) noexcept {
   try {

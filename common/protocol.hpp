@@ -69,21 +69,22 @@ struct Error {
 // ---- requests ------------------------------------------------------------------------
 // Job lists: ["all"] on start/stop/restart means every job (an empty list is refused there:
 // a forgotten name must not stop everything); empty on status means all.
-struct Hello     { int protocol = kProtocolVersion; bool operator==(const Hello&) const = default; };
-struct Status    { std::vector<std::string> jobs; bool operator==(const Status&) const = default; };
-struct Start     { std::vector<std::string> jobs; bool wait = true; bool operator==(const Start&) const = default; };
-struct Stop      { std::vector<std::string> jobs; bool wait = true; bool operator==(const Stop&) const = default; };
-struct Restart   { std::vector<std::string> jobs; bool wait = true; bool operator==(const Restart&) const = default; };
-struct SignalJob { std::string job; std::string signal; bool group = false; bool operator==(const SignalJob&) const = default; };
-struct Pid       { std::string job; bool operator==(const Pid&) const = default; };
+struct Hello     { static constexpr std::string_view kMethod = "hello"; int protocol = kProtocolVersion; bool operator==(const Hello&) const = default; };
+struct Status    { static constexpr std::string_view kMethod = "status"; std::vector<std::string> jobs; bool operator==(const Status&) const = default; };
+struct Start     { static constexpr std::string_view kMethod = "start"; std::vector<std::string> jobs; bool wait = true; bool operator==(const Start&) const = default; };
+struct Stop      { static constexpr std::string_view kMethod = "stop"; std::vector<std::string> jobs; bool wait = true; bool operator==(const Stop&) const = default; };
+struct Restart   { static constexpr std::string_view kMethod = "restart"; std::vector<std::string> jobs; bool wait = true; bool operator==(const Restart&) const = default; };
+struct SignalJob { static constexpr std::string_view kMethod = "signal"; std::string job; std::string signal; bool group = false; bool operator==(const SignalJob&) const = default; };
+struct Pid       { static constexpr std::string_view kMethod = "pid"; std::string job; bool operator==(const Pid&) const = default; };
 // `leave_running`: supd exits without stopping its jobs, for the next supd to adopt.
-struct Shutdown  { bool leave_running = false; bool operator==(const Shutdown&) const = default; };
+struct Shutdown  { static constexpr std::string_view kMethod = "shutdown"; bool leave_running = false; bool operator==(const Shutdown&) const = default; };
 // `logs`: the last `lines` lines of the job's log (its stderr file with from_stderr), then
 // with `follow` its new output as supd writes it. With `reopen` (no job): reopen every log
 // file. `timestamps` prefixes each line with its time (from the side index); `since_ms`
 // keeps only lines written at or after that time (unix ms), then the last `lines` of them.
 // Wire params: {"job", "lines", "follow", "stderr", "reopen", "timestamps", "since"}.
 struct Logs {
+  static constexpr std::string_view kMethod = "logs";
   std::string job;
   int lines = 10;
   bool follow = false;
@@ -96,10 +97,11 @@ struct Logs {
 
 // `reload`: re-read supd's config file, answer the diff, apply it unless dry_run.
 // Wire params: {"dry_run"}.
-struct Reload { bool dry_run = false; bool operator==(const Reload&) const = default; };
+struct Reload { static constexpr std::string_view kMethod = "reload"; bool dry_run = false; bool operator==(const Reload&) const = default; };
 // `run`: an ad-hoc job, started at once. Wire params: {"name", "command": [argv...],
 // "directory" (absolute), "environment": {K: V}, "restart", "stdout", "wait"}.
 struct Run {
+  static constexpr std::string_view kMethod = "run";
   std::string name;
   std::vector<std::string> argv;
   std::string directory;
@@ -110,29 +112,30 @@ struct Run {
   bool operator==(const Run&) const = default;
 };
 // `persist`: append an ad-hoc job to the config file. Wire params: {"job"}.
-struct Persist { std::string job; bool operator==(const Persist&) const = default; };
+struct Persist { static constexpr std::string_view kMethod = "persist"; std::string job; bool operator==(const Persist&) const = default; };
 
 // `events`: the event history (one job's, or every job's and supd's merged in time order),
 // its last `limit` events (all kept when unset), then with `follow` new events as they happen.
 // Wire params: {"job": "amsa" (optional), "follow", "limit" (optional)}.
 struct Events {
+  static constexpr std::string_view kMethod = "events";
   std::optional<std::string> job;
   bool follow = false;
   std::optional<int> limit;
   bool operator==(const Events&) const = default;
 };
 // `why`: post-mortem of the job's last exit. Wire params: {"job"}.
-struct Why { std::string job; bool operator==(const Why&) const = default; };
+struct Why { static constexpr std::string_view kMethod = "why"; std::string job; bool operator==(const Why&) const = default; };
 
 // `upgrade`: supd re-execs itself in place; the new supd answers
 // {"pid": N, "version": "...", "adopted": jobs kept}.
-struct Upgrade   { bool operator==(const Upgrade&) const = default; };
+struct Upgrade   { static constexpr std::string_view kMethod = "upgrade"; bool operator==(const Upgrade&) const = default; };
 
 using Command = std::variant<Hello, Status, Start, Stop, Restart, SignalJob, Pid, Shutdown, Logs, Reload, Run,
                              Persist, Events, Why, Upgrade>;
 
-// "hello", "status", "start", "stop", "restart", "signal", "pid", "shutdown", "logs", "reload",
-// "run", "persist", "events", "why", "upgrade".
+// A command's wire name is its type's kMethod ("status"); requests are decoded by that name,
+// so the variant's order means nothing on the wire.
 std::string_view method_name(const Command& command);
 
 struct Request {

@@ -189,74 +189,83 @@ std::optional<std::string> render_reload(const nlohmann::json& result) {
   return out;
 }
 
-std::optional<std::string> render_result(const proto::Command& command, const nlohmann::json& result) {
-  if (std::holds_alternative<proto::Reload>(command)) return render_reload(result);
-  if (std::holds_alternative<proto::Run>(command)) {
-    const auto jobs = proto::parse_jobs_result(result);
-    if (!jobs) return std::nullopt;
-    return render_job_lines(*jobs);
-  }
-  if (std::holds_alternative<proto::Persist>(command)) {
-    if (!result.is_object() || !result.contains("job") || !result["job"].is_string()) return std::nullopt;
-    const auto where = result.value("config", std::string("the config file"));
-    return fmt::format("{}: added to {}{}\n", one_line(result["job"].get<std::string>()), one_line(where),
-                       result.value("created", false) ? " (created)" : "");
-  }
-  if (std::holds_alternative<proto::Status>(command)) {
-    const auto jobs = proto::parse_jobs_result(result);
-    if (!jobs) return std::nullopt;
-    return render_status_table(*jobs);
-  }
-  if (std::holds_alternative<proto::Start>(command) || std::holds_alternative<proto::Stop>(command) ||
-      std::holds_alternative<proto::Restart>(command)) {
-    const auto jobs = proto::parse_jobs_result(result);
-    if (!jobs) return std::nullopt;
-    return render_job_lines(*jobs);
-  }
-  if (const auto* s = std::get_if<proto::SignalJob>(&command)) {
-    const auto pid = int_field(result, "pid");
-    if (!pid) return std::nullopt;
-    std::string job = s->job, signal = s->signal;
-    bool group = s->group;
-    if (const auto it = result.find("job"); it != result.end() && it->is_string()) job = it->get<std::string>();
-    if (const auto it = result.find("signal"); it != result.end() && it->is_string())
-      signal = it->get<std::string>();
-    if (const auto it = result.find("group"); it != result.end() && it->is_boolean()) group = it->get<bool>();
-    if (group) return fmt::format("{}: sent {} to process group {}\n", job, signal, *pid);
-    return fmt::format("{}: sent {} to pid {}\n", job, signal, *pid);
-  }
-  if (std::holds_alternative<proto::Pid>(command)) {
-    const auto pid = int_field(result, "pid");
-    if (!pid || *pid <= 0) return std::nullopt;
-    return fmt::format("{}\n", *pid);
-  }
-  if (std::holds_alternative<proto::Shutdown>(command)) {
-    const auto stopped = int_field(result, "stopped");
-    if (!stopped) return std::nullopt;
-    if (const auto left = int_field(result, "left_running"))
-      return fmt::format("supd exited and left {} job{} running for the next supd\n", *left, *left == 1 ? "" : "s");
-    return fmt::format("supd stopped {} job{} and exited\n", *stopped, *stopped == 1 ? "" : "s");
-  }
-  if (std::holds_alternative<proto::Upgrade>(command)) {
-    const auto pid = int_field(result, "pid");
-    const auto kept = int_field(result, "adopted");
-    if (!pid || !kept) return std::nullopt;
-    const auto v = result.find("version");
-    return fmt::format("supd {} runs on as pid {}; {} job{} kept running\n",
-                       v != result.end() && v->is_string() ? v->get<std::string>() : "?", *pid, *kept,
-                       *kept == 1 ? "" : "s");
-  }
-  if (std::holds_alternative<proto::Logs>(command)) {
-    // One piece of a log: printed raw, as the job wrote it (no newline added).
-    if (const auto it = result.find("text"); it != result.end() && it->is_string()) return it->get<std::string>();
-    if (const auto n = int_field(result, "reopened")) return fmt::format("reopened {} log file{}\n", *n, *n == 1 ? "" : "s");
-    if (result.contains("eof")) return std::string();
-    return std::nullopt;
-  }
-  if (std::holds_alternative<proto::Events>(command)) return render_events(result);
-  if (std::holds_alternative<proto::Why>(command)) return render_why(result);
+namespace {
+
+// One render() per command type, picked by std::visit in render_result: a command without
+// one does not compile.
+using Text = std::optional<std::string>;
+using nlohmann::json;
+
+Text render_jobs(const json& result, Text (*table)(const std::vector<proto::JobStatus>&)) {
+  const auto jobs = proto::parse_jobs_result(result);
+  if (!jobs) return std::nullopt;
+  return table(*jobs);
+}
+Text as_lines(const std::vector<proto::JobStatus>& jobs) { return render_job_lines(jobs); }
+Text as_table(const std::vector<proto::JobStatus>& jobs) { return render_status_table(jobs); }
+
+Text render(const proto::Hello&, const json& result) {  // no command prints it; raw, as before
   if (result.is_object() || result.is_array()) return result.dump() + "\n";
   return std::nullopt;
+}
+Text render(const proto::Reload&, const json& result) { return render_reload(result); }
+Text render(const proto::Run&, const json& result) { return render_jobs(result, as_lines); }
+Text render(const proto::Status&, const json& result) { return render_jobs(result, as_table); }
+Text render(const proto::Start&, const json& result) { return render_jobs(result, as_lines); }
+Text render(const proto::Stop&, const json& result) { return render_jobs(result, as_lines); }
+Text render(const proto::Restart&, const json& result) { return render_jobs(result, as_lines); }
+Text render(const proto::Persist&, const json& result) {
+  if (!result.is_object() || !result.contains("job") || !result["job"].is_string()) return std::nullopt;
+  const auto where = result.value("config", std::string("the config file"));
+  return fmt::format("{}: added to {}{}\n", one_line(result["job"].get<std::string>()), one_line(where),
+                     result.value("created", false) ? " (created)" : "");
+}
+Text render(const proto::SignalJob& s, const json& result) {
+  const auto pid = int_field(result, "pid");
+  if (!pid) return std::nullopt;
+  std::string job = s.job, signal = s.signal;
+  bool group = s.group;
+  if (const auto it = result.find("job"); it != result.end() && it->is_string()) job = it->get<std::string>();
+  if (const auto it = result.find("signal"); it != result.end() && it->is_string()) signal = it->get<std::string>();
+  if (const auto it = result.find("group"); it != result.end() && it->is_boolean()) group = it->get<bool>();
+  if (group) return fmt::format("{}: sent {} to process group {}\n", job, signal, *pid);
+  return fmt::format("{}: sent {} to pid {}\n", job, signal, *pid);
+}
+Text render(const proto::Pid&, const json& result) {
+  const auto pid = int_field(result, "pid");
+  if (!pid || *pid <= 0) return std::nullopt;
+  return fmt::format("{}\n", *pid);
+}
+Text render(const proto::Shutdown&, const json& result) {
+  const auto stopped = int_field(result, "stopped");
+  if (!stopped) return std::nullopt;
+  if (const auto left = int_field(result, "left_running"))
+    return fmt::format("supd exited and left {} job{} running for the next supd\n", *left, *left == 1 ? "" : "s");
+  return fmt::format("supd stopped {} job{} and exited\n", *stopped, *stopped == 1 ? "" : "s");
+}
+Text render(const proto::Upgrade&, const json& result) {
+  const auto pid = int_field(result, "pid");
+  const auto kept = int_field(result, "adopted");
+  if (!pid || !kept) return std::nullopt;
+  const auto v = result.find("version");
+  return fmt::format("supd {} runs on as pid {}; {} job{} kept running\n",
+                     v != result.end() && v->is_string() ? v->get<std::string>() : "?", *pid, *kept,
+                     *kept == 1 ? "" : "s");
+}
+Text render(const proto::Logs&, const json& result) {
+  // One piece of a log: printed raw, as the job wrote it (no newline added).
+  if (const auto it = result.find("text"); it != result.end() && it->is_string()) return it->get<std::string>();
+  if (const auto n = int_field(result, "reopened")) return fmt::format("reopened {} log file{}\n", *n, *n == 1 ? "" : "s");
+  if (result.contains("eof")) return std::string();
+  return std::nullopt;
+}
+Text render(const proto::Events&, const json& result) { return render_events(result); }
+Text render(const proto::Why&, const json& result) { return render_why(result); }
+
+}  // namespace
+
+std::optional<std::string> render_result(const proto::Command& command, const nlohmann::json& result) {
+  return std::visit([&](const auto& c) { return render(c, result); }, command);
 }
 
 std::optional<std::string> render_events(const nlohmann::json& result) {

@@ -42,7 +42,7 @@ void EventLoop::on_signal(int signo) {
   const auto now = Clock::now();
   switch (signo) {
   case SIGCHLD:
-    for (const auto& r : reap_all()) sup_.on_reaped(r.pid, r.status, now);
+    reap_children();
     break;
   case SIGTERM:
   case SIGINT:
@@ -68,6 +68,26 @@ void EventLoop::on_signal(int signo) {
     sup_.forward(signo);  // to the jobs that list it in forward_signals
     break;
   }
+}
+
+void EventLoop::reap_children() {
+  const auto now = Clock::now();
+  for (const auto& r : reap_all()) sup_.on_reaped(r.pid, r.status, now);
+}
+
+void EventLoop::process_exited(pid_t pid, const common::ExitStatus& status) {
+  sup_.on_reaped(pid, status, Clock::now());
+  after_event();
+}
+
+void EventLoop::groups_may_have_emptied() {
+  sup_.on_group_check(Clock::now());
+  after_event();
+}
+
+void EventLoop::job_ready(std::string_view job, const Origin& who) {
+  if (Job* j = sup_.find(job)) sup_.on_ready(*j, who, Clock::now());
+  after_event();
 }
 
 void EventLoop::after_event() {

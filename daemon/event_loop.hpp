@@ -1,6 +1,9 @@
-// The only file that knows both Asio and the Supervisor: it turns signals, the one timer and
-// finished requests into supervisor calls, and re-arms after every event. Shutting down
-// closes everything so that io_context::run() returns by itself.
+// The event hub (daemon/core/event_hub.hpp): the one place that turns what happens -- signals,
+// the one timer, and what the adapters report (exits of adopted processes, READY=1, requests
+// served) -- into the supervisor's on_* calls, and then runs the after-event sequence: the
+// hooks in the order main.cpp registers them (the upgrade, which may exec supd, last), the
+// waiting requests, systemd's status, the shutdown check, the timer. Shutting down closes
+// everything so that io_context::run() returns by itself.
 #pragma once
 #include <asio/io_context.hpp>
 #include <asio/signal_set.hpp>
@@ -11,15 +14,16 @@
 
 #include "daemon/control/control_server.hpp"
 #include "daemon/control/handlers.hpp"
-#include "daemon/output/output.hpp"
+#include "daemon/core/event_hub.hpp"
 #include "daemon/core/supervisor.hpp"
+#include "daemon/output/output.hpp"
 
 namespace supd::daemon {
 
 class Notifier;
 class Reloader;
 
-class EventLoop {
+class EventLoop final : public EventHub {
 public:
   EventLoop(asio::io_context& io, Supervisor& sup, Handlers& handlers, OutputCapture& output);
 
@@ -28,11 +32,18 @@ public:
   void attach(Notifier& notifier) { notifier_ = &notifier; }  // STATUS/STOPPING/RELOADING to systemd
   void attach(Reloader& reloader) { reloader_ = &reloader; }  // SIGHUP reloads the config
   void watch_forward_signals();  // catch every job's forward_signals (again after a reload)
-  void after_event();  // re-arm the timer, answer waiters, end the loop after shutdown
-  // Runs first in every after_event() (job records follow the jobs: daemon/continuity/adoption.hpp).
+  void reap_children();  // what SIGCHLD does (also at start-up after an upgrade's exec)
+
+  // EventHub: each is the supervisor's event, then after_event().
+  void process_exited(pid_t pid, const common::ExitStatus& status) override;
+  void groups_may_have_emptied() override;
+  void job_ready(std::string_view job, const Origin& who) override;
+  void changed() override { after_event(); }
+  // Runs at the start of every after_event(), in the order registered (main.cpp).
   void on_after_event(std::function<void(TimePoint)> hook) { hooks_.push_back(std::move(hook)); }
 
 private:
+  void after_event();  // the sequence above; re-arms the timer, ends the loop after shutdown
   void wait_for_signal();
   void on_signal(int signo);
 

@@ -154,7 +154,7 @@ int run(Options opt) {
     daemon::Supervisor sup(ops, output, std::move(config), log_dir);
     daemon::Handlers handlers(sup);
     daemon::EventLoop loop(io, sup, handlers, output);  // catches SIGCHLD before any spawn
-    daemon::ControlServer server(io, socket.listen_fd.release(), handlers, [&loop] { loop.after_event(); });
+    daemon::ControlServer server(io, socket.listen_fd.release(), handlers, loop);
     loop.attach(server);
     // Its wait for a writable stderr would keep io.run() going after the last job stopped.
     loop.on_after_event([&log_watch, &sup](daemon::TimePoint) {
@@ -171,7 +171,7 @@ int run(Options opt) {
     reloader.set_poster([&io, &loop](std::function<void()> fn) {
       asio::post(io, [&loop, fn = std::move(fn)] {
         fn();
-        loop.after_event();
+        loop.changed();
       });
     });
     handlers.set_reloader(&reloader);
@@ -179,16 +179,19 @@ int run(Options opt) {
     server.start();
     // Jobs a previous supd left running are adopted before any autostart could start them twice,
     // and the output pipes its fd holder kept are read again.
-    daemon::Adoption adoption(io, sup, daemon::records_dir_for(socket.path), [&loop] { loop.after_event(); });
+    daemon::Adoption adoption(io, sup, loop, daemon::records_dir_for(socket.path));
     loop.on_after_event([&adoption](daemon::TimePoint now) { adoption.sync(now); });
     // ready = "notify" jobs' NOTIFY_SOCKETs, in a 0700 directory beside the control socket.
     daemon::ReadyListener ready_listener(io, sup, loop, daemon::notify_dir_for(socket.path));
+    loop.on_after_event([&ready_listener, &sup](daemon::TimePoint) {
+      if (sup.shutdown_complete()) ready_listener.close_all();  // its waits would keep io.run() going
+    });
     const auto keeper = make_pipe_keeper(notifier, socket.path, std::move(systemd.stored_fds), handover);
     output.set_pipe_hooks(
         [&keeper](const std::string& job, const std::filesystem::path& log, int fd) { keeper->opened(job, log, fd); },
         [&keeper](int fd) { keeper->closed(fd); });
     if (handover)  // children that exited while we exec'd: their SIGCHLD went to the old image
-      for (const auto& r : daemon::reap_all()) sup.on_reaped(r.pid, r.status, daemon::Clock::now());
+      loop.reap_children();
     const auto adopted = adoption.adopt_from_records(daemon::Clock::now());
     auto kept_pipes = keeper->take_all();
     if (notifier.enabled())  // left by a `shutdown --leave-running` under systemd
@@ -206,7 +209,7 @@ int run(Options opt) {
                  socket.adopted ? " (socket from systemd)" : "", paths.config.string(), log_dir.string());
     daemon::apply_handover_and_autostart(sup, handover, daemon::Clock::now());
     if (handover) daemon::answer_upgrade_client(*handover, adopted);
-    loop.after_event();
+    loop.changed();  // the first after-event pass: records, systemd's status, the timer
     daemon::report_ready(ready);
     notifier.ready(sup.summary());  // READY=1: the socket listens and autostart jobs were launched
     io.run();

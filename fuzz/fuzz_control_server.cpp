@@ -40,7 +40,7 @@
 #include "daemon/core/supervisor.hpp"
 #include "fuzz/fuzz_check.hpp"
 #include "fuzz/fuzz_input.hpp"
-#include "tests/unit/daemon/daemon_fakes.hpp"
+#include "tests/unit/daemon/fakes.hpp"
 
 namespace proto = supd::protocol;
 using supd::common::UniqueFd;
@@ -99,7 +99,7 @@ Model model(std::string_view stream) {
 
 // ---- the server side ----------------------------------------------------------------------
 
-struct Server {
+struct Server final : supd::daemon::EventHub {
   asio::io_context io;
   supd::daemon::test::FakeProcessOps ops;
   supd::daemon::test::FakeOutputSink sink;
@@ -108,7 +108,7 @@ struct Server {
   bool shut_down = false;
   supd::daemon::ControlServer server;
 
-  explicit Server(int listen_fd) : server(io, listen_fd, handlers, [this] { after_request(); }) {
+  explicit Server(int listen_fd) : server(io, listen_fd, handlers, *this) {
     top_up_failures();
     server.start();
   }
@@ -118,8 +118,13 @@ struct Server {
     while (ops.failures.size() < sup.jobs().size() + 2) ops.fail_next_spawn("exec: the fuzz harness spawns nothing");
   }
 
+  // Only requests happen here: nothing spawns, so nothing exits or gets ready.
+  void process_exited(pid_t, const supd::common::ExitStatus&) override {}
+  void groups_may_have_emptied() override {}
+  void job_ready(std::string_view, const supd::daemon::Origin&) override {}
+
   // What supd's event loop does after every request (daemon/event_loop.cpp, upgrade.cpp).
-  void after_request() {
+  void changed() override {
     top_up_failures();
     handlers.after_event(Clock::now());
     if (auto upgrade = handlers.take_upgrade())

@@ -153,8 +153,8 @@ std::vector<JobRecord> RecordStore::load_all() const {
 
 // ---- Adoption ------------------------------------------------------------------------------
 
-Adoption::Adoption(asio::io_context& io, Supervisor& sup, fs::path records_dir, std::function<void()> after_event)
-    : io_(io), sup_(sup), store_(std::move(records_dir)), after_event_(std::move(after_event)), group_poll_(io),
+Adoption::Adoption(asio::io_context& io, Supervisor& sup, EventHub& hub, fs::path records_dir)
+    : io_(io), sup_(sup), store_(std::move(records_dir)), hub_(hub), group_poll_(io),
       exit_poll_(io) {
   store_.create_dir();
 }
@@ -262,8 +262,7 @@ void Adoption::watch_exit(Job& job) {
     else
       status = common::ExitStatus::unknown_adopted();
     watch->close(ignored);
-    sup_.on_reaped(pid, status, Clock::now());
-    after_event_();
+    hub_.process_exited(pid, status);
   });
 }
 
@@ -327,7 +326,7 @@ void Adoption::poll_exits_soon() {
   exit_poll_.async_wait([this](std::error_code ec) {
     exit_polling_ = false;
     if (ec) return;
-    bool any = false;
+    std::vector<pid_t> gone;  // reported after the walk: the report may change polled_
     for (auto it = polled_.begin(); it != polled_.end();) {
       const Job* job = sup_.find(it->first);
       const auto [pid, starttime] = it->second;
@@ -335,13 +334,12 @@ void Adoption::poll_exits_soon() {
         it = polled_.erase(it);  // reaped as our child, or replaced
       } else if (!still_running(pid, starttime)) {
         it = polled_.erase(it);
-        sup_.on_reaped(pid, common::ExitStatus::unknown_adopted(), Clock::now());
-        any = true;
+        gone.push_back(pid);
       } else {
         ++it;
       }
     }
-    if (any) after_event_();
+    for (const pid_t pid : gone) hub_.process_exited(pid, common::ExitStatus::unknown_adopted());
     poll_exits_soon();
   });
 }
@@ -353,8 +351,7 @@ void Adoption::poll_groups_soon() {
   group_poll_.async_wait([this](std::error_code ec) {
     polling_ = false;
     if (ec) return;
-    sup_.on_group_check(Clock::now());
-    after_event_();
+    hub_.groups_may_have_emptied();
   });
 }
 

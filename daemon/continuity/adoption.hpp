@@ -21,6 +21,7 @@
 #include <string>
 
 #include "daemon/core/clock.hpp"
+#include "daemon/core/event_hub.hpp"
 #include "daemon/continuity/fd_holder.hpp"
 #include "daemon/continuity/job_record.hpp"
 #include "daemon/core/output_sink.hpp"
@@ -53,8 +54,8 @@ std::optional<std::uint64_t> process_starttime(pid_t pid);
 
 class Adoption {
 public:
-  Adoption(asio::io_context& io, Supervisor& sup, std::filesystem::path records_dir,
-           std::function<void()> after_event);
+  // Exits of adopted processes, and groups that may have emptied, go to `hub`.
+  Adoption(asio::io_context& io, Supervisor& sup, EventHub& hub, std::filesystem::path records_dir);
   ~Adoption();
   Adoption(const Adoption&) = delete;
   Adoption& operator=(const Adoption&) = delete;
@@ -80,7 +81,7 @@ private:
   asio::io_context& io_;
   Supervisor& sup_;
   RecordStore store_;
-  std::function<void()> after_event_;
+  EventHub& hub_;
   std::map<std::string, Written> written_;  // jobs whose record is on disk
   std::set<std::string> adopted_;           // jobs whose current process group is not ours to reap
   std::map<std::string, std::shared_ptr<asio::posix::stream_descriptor>> watches_;

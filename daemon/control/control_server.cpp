@@ -181,7 +181,7 @@ private:
                                      }));
       handling_ = false;
       pump();
-      server_.after_request_();
+      server_.hub_.changed();
       if (!answered_) break;  // deferred: on_reply resumes
     }
     if (peer_closed_ && !busy_) {
@@ -395,10 +395,9 @@ private:
   bool served_ = false;         // sent at least one complete request
 };
 
-ControlServer::ControlServer(asio::io_context& io, int listen_fd, Handlers& handlers,
-                             std::function<void()> after_request)
+ControlServer::ControlServer(asio::io_context& io, int listen_fd, Handlers& handlers, EventHub& hub)
     : io_(io), acceptor_(io, stream_protocol(), listen_fd), finish_timer_(io), accept_timer_(io), handlers_(handlers),
-      after_request_(std::move(after_request)) {}
+      hub_(hub) {}
 
 ControlServer::~ControlServer() = default;
 

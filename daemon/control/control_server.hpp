@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "daemon/control/handlers.hpp"
+#include "daemon/core/event_hub.hpp"
 
 namespace supd::daemon {
 
@@ -35,8 +36,9 @@ inline constexpr std::size_t kTrimAfterBytes = 4u << 20;
 
 class ControlServer {
 public:
-  // `listen_fd`: a bound, listening AF_UNIX socket (ownership moves in).
-  ControlServer(asio::io_context& io, int listen_fd, Handlers& handlers, std::function<void()> after_request);
+  // `listen_fd`: a bound, listening AF_UNIX socket (ownership moves in). After each request
+  // served, `hub` hears that something changed (the loop re-arms and answers waiters).
+  ControlServer(asio::io_context& io, int listen_fd, Handlers& handlers, EventHub& hub);
   ~ControlServer();
 
   void start();
@@ -73,7 +75,7 @@ private:
   asio::steady_timer finish_timer_;
   asio::steady_timer accept_timer_;  // the retry after a failed accept (EMFILE)
   Handlers& handlers_;
-  std::function<void()> after_request_;  // the loop re-arms its timer and answers waiters
+  EventHub& hub_;
   std::set<std::shared_ptr<Session>> sessions_;
   bool finishing_ = false;
   bool accept_failing_ = false;

@@ -108,105 +108,131 @@ void Handlers::handle(std::string_view line, const Peer& peer, Reply reply) {
   if (!deferred) send_response(response, reply);
 }
 
+// One serve() per command type, picked by std::visit: a command without one does not compile,
+// and nothing falls through to another command's handler.
 Response Handlers::dispatch(std::uint64_t id, const protocol::Command& command, const Peer& peer, Reply& reply,
                             bool& deferred) {
-  const auto now = Clock::now();
+  Call call{id, peer, reply, deferred, Clock::now()};
+  return std::visit([&](const auto& c) { return serve(c, call); }, command);
+}
 
-  if (const auto* c = std::get_if<protocol::Hello>(&command)) {
-    if (c->protocol != protocol::kProtocolVersion)
-      return fail(id, ErrorCode::VersionMismatch,
-                  fmt::format("supd speaks protocol {}, the client {}; use the supctl that came with this supd",
-                              protocol::kProtocolVersion, c->protocol));
-    return {id, json{{"protocol", protocol::kProtocolVersion}, {"version", SUPD_VERSION}}};
+Response Handlers::defer(Call& call) {
+  call.deferred = true;
+  return {call.id, json::object()};
+}
+
+Response Handlers::serve(const protocol::Hello& c, Call& call) {
+  if (c.protocol != protocol::kProtocolVersion)
+    return fail(call.id, ErrorCode::VersionMismatch,
+                fmt::format("supd speaks protocol {}, the client {}; use the supctl that came with this supd",
+                            protocol::kProtocolVersion, c.protocol));
+  return {call.id, json{{"protocol", protocol::kProtocolVersion}, {"version", SUPD_VERSION}}};
+}
+
+Response Handlers::serve(const protocol::Status& c, Call& call) {
+  std::vector<Job*> jobs;
+  if (auto err = resolve(c.jobs, true, jobs)) return {call.id, *err};
+  std::vector<std::pair<std::size_t, std::string>> names;  // where each job is now, and its name
+  names.reserve(jobs.size());
+  for (const Job* job : jobs) names.emplace_back(static_cast<std::size_t>(job - sup_.jobs().data()), job->spec.name);
+  call.reply.stream(status_frames(call.id, std::move(names)));
+  return defer(call);
+}
+
+Response Handlers::serve(const protocol::Start& c, Call& call) {
+  return control(call.id, WaitKind::Start, c.jobs, c.wait, call.peer, call.reply, call.deferred);
+}
+
+Response Handlers::serve(const protocol::Stop& c, Call& call) {
+  return control(call.id, WaitKind::Stop, c.jobs, c.wait, call.peer, call.reply, call.deferred);
+}
+
+Response Handlers::serve(const protocol::Restart& c, Call& call) {
+  return control(call.id, WaitKind::Restart, c.jobs, c.wait, call.peer, call.reply, call.deferred);
+}
+
+Response Handlers::serve(const protocol::SignalJob& c, Call& call) {
+  const auto id = call.id;
+  std::vector<Job*> jobs;
+  if (auto err = resolve({c.job}, false, jobs)) return {id, *err};
+  const auto signo = common::parse_signal(c.signal);
+  if (!signo)
+    return fail(id, ErrorCode::InvalidSignal,
+                fmt::format("unknown signal '{}'; use {}", c.signal, common::accepted_signal_forms()));
+  Job& job = *jobs.front();
+  if (!job.rt.main_alive) return {id, not_running(job)};
+  const pid_t target = c.group ? job.pgid : job.pid;
+  if (const int err = sup_.signal(job, *signo, c.group, peer_origin(call.peer)); err != 0) {
+    if (err == ESRCH) return {id, not_running(job)};
+    return fail(id, ErrorCode::Internal, fmt::format("sending SIG{} to job '{}' failed: {}",
+                                                     common::signal_name(*signo), job.spec.name,
+                                                     common::errno_message(err)));
   }
-  if (const auto* c = std::get_if<protocol::Status>(&command)) {
-    std::vector<Job*> jobs;
-    if (auto err = resolve(c->jobs, true, jobs)) return {id, *err};
-    std::vector<std::pair<std::size_t, std::string>> names;  // where each job is now, and its name
-    names.reserve(jobs.size());
-    for (const Job* job : jobs) names.emplace_back(static_cast<std::size_t>(job - sup_.jobs().data()), job->spec.name);
-    reply.stream(status_frames(id, std::move(names)));
-    deferred = true;
-    return {id, json::object()};
-  }
-  if (const auto* c = std::get_if<protocol::Start>(&command))
-    return control(id, WaitKind::Start, c->jobs, c->wait, peer, reply, deferred);
-  if (const auto* c = std::get_if<protocol::Stop>(&command))
-    return control(id, WaitKind::Stop, c->jobs, c->wait, peer, reply, deferred);
-  if (const auto* c = std::get_if<protocol::Restart>(&command))
-    return control(id, WaitKind::Restart, c->jobs, c->wait, peer, reply, deferred);
-  if (const auto* c = std::get_if<protocol::SignalJob>(&command)) {
-    std::vector<Job*> jobs;
-    if (auto err = resolve({c->job}, false, jobs)) return {id, *err};
-    const auto signo = common::parse_signal(c->signal);
-    if (!signo)
-      return fail(id, ErrorCode::InvalidSignal,
-                  fmt::format("unknown signal '{}'; use {}", c->signal, common::accepted_signal_forms()));
-    Job& job = *jobs.front();
-    if (!job.rt.main_alive) return {id, not_running(job)};
-    const pid_t target = c->group ? job.pgid : job.pid;
-    if (const int err = sup_.signal(job, *signo, c->group, peer_origin(peer)); err != 0) {
-      if (err == ESRCH) return {id, not_running(job)};
-      return fail(id, ErrorCode::Internal, fmt::format("sending SIG{} to job '{}' failed: {}",
-                                                       common::signal_name(*signo), job.spec.name,
-                                                       common::errno_message(err)));
-    }
-    return {id, json{{"job", job.spec.name}, {"pid", target}, {"signal", common::signal_name(*signo)},
-                     {"group", c->group}}};
-  }
-  if (const auto* c = std::get_if<protocol::Pid>(&command)) {
-    std::vector<Job*> jobs;
-    if (auto err = resolve({c->job}, false, jobs)) return {id, *err};
-    if (!jobs.front()->rt.main_alive) return {id, not_running(*jobs.front())};
-    return {id, json{{"pid", jobs.front()->pid}}};
-  }
-  if (const auto* c = std::get_if<protocol::Logs>(&command)) return logs(id, *c, reply, deferred);
-  if (const auto* c = std::get_if<protocol::Reload>(&command)) {
-    if (reloader_ == nullptr) return fail(id, ErrorCode::Internal, "this supd cannot reload its config");
-    if (sup_.shutting_down() && !c->dry_run)
-      return fail(id, ErrorCode::ShuttingDown, "supd is shutting down and changes nothing; start supd again first");
-    spdlog::info("reload{} requested by {}", c->dry_run ? " --dry-run" : "", peer_origin(peer).describe());
-    // Read and checked off the loop; the answer comes once it is applied.
-    reloader_->reload_async(c->dry_run, [this, id, reply](ReloadOutcome outcome) {
-      send_response({id, to_json(outcome)}, reply);
-    });
-    deferred = true;
-    return {id, json::object()};
-  }
-  if (const auto* c = std::get_if<protocol::Run>(&command)) return run(id, *c, peer, reply, deferred);
-  if (const auto* c = std::get_if<protocol::Persist>(&command)) {
-    if (reloader_ == nullptr) return fail(id, ErrorCode::Internal, "this supd has no config file to write to");
-    if (!protocol::is_valid_job_name(c->job))
-      return fail(id, ErrorCode::InvalidName, fmt::format("'{}' is not a valid job name", c->job));
-    auto r = reloader_->persist(c->job);
-    if (auto* e = std::get_if<Error>(&r)) return {id, std::move(*e)};
-    return {id, std::get<json>(std::move(r))};
-  }
-  if (const auto* c = std::get_if<protocol::Events>(&command)) return events(id, *c, reply, deferred);
-  if (const auto* c = std::get_if<protocol::Why>(&command)) return why(id, *c, now);
-  if (std::holds_alternative<protocol::Upgrade>(command)) {  // carried out after this event
-    if (sup_.shutting_down() || upgrade_)
-      return fail(id, ErrorCode::ShuttingDown, "supd is shutting down or upgrading already");
-    upgrade_ = PendingUpgrade{id, peer.fd, std::move(reply)};
-    deferred = true;
-    return {id, json::object()};
-  }
-  // Shutdown: answered once every job has stopped, just before supd exits. Who asked goes in
-  // the log and the history, as a signal's sender does.
-  const auto* shutdown = std::get_if<protocol::Shutdown>(&command);
-  sup_.record(nullptr, "supd",
-              shutdown && shutdown->leave_running ? "shutdown --leave-running requested" : "shutdown requested",
-              peer_origin(peer));
+  return {id, json{{"job", job.spec.name}, {"pid", target}, {"signal", common::signal_name(*signo)},
+                   {"group", c.group}}};
+}
+
+Response Handlers::serve(const protocol::Pid& c, Call& call) {
+  std::vector<Job*> jobs;
+  if (auto err = resolve({c.job}, false, jobs)) return {call.id, *err};
+  if (!jobs.front()->rt.main_alive) return {call.id, not_running(*jobs.front())};
+  return {call.id, json{{"pid", jobs.front()->pid}}};
+}
+
+Response Handlers::serve(const protocol::Logs& c, Call& call) { return logs(call.id, c, call.reply, call.deferred); }
+
+Response Handlers::serve(const protocol::Reload& c, Call& call) {
+  if (reloader_ == nullptr) return fail(call.id, ErrorCode::Internal, "this supd cannot reload its config");
+  if (sup_.shutting_down() && !c.dry_run)
+    return fail(call.id, ErrorCode::ShuttingDown, "supd is shutting down and changes nothing; start supd again first");
+  spdlog::info("reload{} requested by {}", c.dry_run ? " --dry-run" : "", peer_origin(call.peer).describe());
+  // Read and checked off the loop; the answer comes once it is applied.
+  reloader_->reload_async(c.dry_run, [this, id = call.id, reply = call.reply](ReloadOutcome outcome) {
+    send_response({id, to_json(outcome)}, reply);
+  });
+  return defer(call);
+}
+
+Response Handlers::serve(const protocol::Run& c, Call& call) {
+  return run(call.id, c, call.peer, call.reply, call.deferred);
+}
+
+Response Handlers::serve(const protocol::Persist& c, Call& call) {
+  if (reloader_ == nullptr) return fail(call.id, ErrorCode::Internal, "this supd has no config file to write to");
+  if (!protocol::is_valid_job_name(c.job))
+    return fail(call.id, ErrorCode::InvalidName, fmt::format("'{}' is not a valid job name", c.job));
+  auto r = reloader_->persist(c.job);
+  if (auto* e = std::get_if<Error>(&r)) return {call.id, std::move(*e)};
+  return {call.id, std::get<json>(std::move(r))};
+}
+
+Response Handlers::serve(const protocol::Events& c, Call& call) {
+  return events(call.id, c, call.reply, call.deferred);
+}
+
+Response Handlers::serve(const protocol::Why& c, Call& call) { return why(call.id, c, call.now); }
+
+Response Handlers::serve(const protocol::Upgrade&, Call& call) {  // carried out after this event
+  if (sup_.shutting_down() || upgrade_)
+    return fail(call.id, ErrorCode::ShuttingDown, "supd is shutting down or upgrading already");
+  upgrade_ = PendingUpgrade{call.id, call.peer.fd, std::move(call.reply)};
+  return defer(call);
+}
+
+// Answered once every job has stopped, just before supd exits. Who asked goes in the log and
+// the history, as a signal's sender does.
+Response Handlers::serve(const protocol::Shutdown& c, Call& call) {
+  sup_.record(nullptr, "supd", c.leave_running ? "shutdown --leave-running requested" : "shutdown requested",
+              peer_origin(call.peer));
   if (!shutdown_requested_)
     for (const auto& job : sup_.jobs()) stopped_at_shutdown_ += job.rt.main_alive ? 1 : 0;
   shutdown_requested_ = true;
-  if (shutdown && shutdown->leave_running && !sup_.shutting_down())
+  if (c.leave_running && !sup_.shutting_down())
     sup_.leave_running();  // nothing stops: the jobs and their records stay for the next supd
   else
-    sup_.begin_shutdown(now);
-  shutdown_waiters_.emplace_back(id, std::move(reply));
-  deferred = true;
-  return {id, json::object()};
+    sup_.begin_shutdown(call.now);
+  shutdown_waiters_.emplace_back(call.id, std::move(call.reply));
+  return defer(call);
 }
 
 // Rows made as the client drains the frames (a job removed meanwhile is left out): a status

@@ -108,6 +108,31 @@ private:
 
   protocol::Response dispatch(std::uint64_t id, const protocol::Command& command, const Peer& peer,
                               Reply& reply, bool& deferred);
+  // What every command's handler gets: the request's id and peer, the reply (kept by one that
+  // answers later, which sets `deferred`), and the time the request is served.
+  struct Call {
+    std::uint64_t id;
+    const Peer& peer;
+    Reply& reply;
+    bool& deferred;
+    TimePoint now;
+  };
+  protocol::Response defer(Call& call);  // the answer comes later, through call.reply
+  protocol::Response serve(const protocol::Hello& c, Call& call);
+  protocol::Response serve(const protocol::Status& c, Call& call);
+  protocol::Response serve(const protocol::Start& c, Call& call);
+  protocol::Response serve(const protocol::Stop& c, Call& call);
+  protocol::Response serve(const protocol::Restart& c, Call& call);
+  protocol::Response serve(const protocol::SignalJob& c, Call& call);
+  protocol::Response serve(const protocol::Pid& c, Call& call);
+  protocol::Response serve(const protocol::Shutdown& c, Call& call);
+  protocol::Response serve(const protocol::Logs& c, Call& call);
+  protocol::Response serve(const protocol::Reload& c, Call& call);
+  protocol::Response serve(const protocol::Run& c, Call& call);
+  protocol::Response serve(const protocol::Persist& c, Call& call);
+  protocol::Response serve(const protocol::Events& c, Call& call);
+  protocol::Response serve(const protocol::Why& c, Call& call);
+  protocol::Response serve(const protocol::Upgrade& c, Call& call);
   protocol::Response control(std::uint64_t id, WaitKind kind, const std::vector<std::string>& names,
                              bool wait, const Peer& peer, Reply& reply, bool& deferred);
   // Names -> jobs, "all" meaning every job; an error for the first invalid or unknown name.

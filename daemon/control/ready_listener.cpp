@@ -47,12 +47,9 @@ bool sender_in_job(pid_t sender, pid_t main_pid, pid_t pgid) {
   return pgid > 0 && ::getpgid(sender) == pgid;
 }
 
-ReadyListener::ReadyListener(asio::io_context& io, Supervisor& sup, EventLoop& loop, std::filesystem::path dir)
-    : io_(io), sup_(sup), dir_(std::move(dir)), loop_(loop) {
+ReadyListener::ReadyListener(asio::io_context& io, Supervisor& sup, EventHub& hub, std::filesystem::path dir)
+    : io_(io), sup_(sup), dir_(std::move(dir)), hub_(hub) {
   sup_.set_ready_channels(this);
-  loop_.on_after_event([this](TimePoint) {
-    if (sup_.shutdown_complete()) close_all();
-  });
 }
 
 ReadyListener::~ReadyListener() {
@@ -129,7 +126,7 @@ void ReadyListener::wait(const std::shared_ptr<Channel>& ch) {
   ch->socket.async_wait(asio::posix::stream_descriptor::wait_read, [this, ch](std::error_code ec) {
     if (ec) return;  // closed (the job is gone) or supd is exiting
     on_readable(ch);
-    loop_.after_event();
+    hub_.changed();  // a STATUS= line shows in `status`; READY=1 went to the hub already
     if (ch->socket.is_open()) wait(ch);
   });
 }
@@ -186,7 +183,7 @@ void ReadyListener::handle(Channel& ch, std::string_view text, pid_t pid, uid_t 
   }
   const auto m = parse_notify_message(text);
   if (m.status) job->status_text = *m.status;
-  if (m.ready) sup_.on_ready(*job, Origin::peer(uid, pid), Clock::now());
+  if (m.ready) hub_.job_ready(ch.job, Origin::peer(uid, pid));
 }
 
 }  // namespace supd::daemon

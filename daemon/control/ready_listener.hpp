@@ -14,7 +14,7 @@
 #include <string_view>
 #include <sys/types.h>
 
-#include "daemon/event_loop.hpp"
+#include "daemon/core/event_hub.hpp"
 #include "daemon/core/ready_channels.hpp"
 #include "daemon/core/supervisor.hpp"
 
@@ -36,15 +36,16 @@ bool sender_in_job(pid_t sender, pid_t main_pid, pid_t pgid);
 
 class ReadyListener final : public ReadyChannels {
 public:
-  // Registers with the loop: after each event it runs (to be told the news), and closing its
-  // sockets once the shutdown is complete, so that io_context::run() can return.
-  ReadyListener(asio::io_context& io, Supervisor& sup, EventLoop& loop, std::filesystem::path dir);
+  // Registers itself as the supervisor's ReadyChannels; READY=1 and other news go to `hub`.
+  ReadyListener(asio::io_context& io, Supervisor& sup, EventHub& hub, std::filesystem::path dir);
   ~ReadyListener() override;
   ReadyListener(const ReadyListener&) = delete;
   ReadyListener& operator=(const ReadyListener&) = delete;
 
   std::string open(const std::string& job, std::string& error) override;
   void close(const std::string& job) override;
+  // Once the shutdown is complete: its waits would keep io_context::run() from returning.
+  void close_all();
 
 private:
   struct Channel {
@@ -57,12 +58,11 @@ private:
   void on_readable(const std::shared_ptr<Channel>& ch);
   void handle(Channel& ch, std::string_view text, pid_t pid, uid_t uid);
   bool make_dir(std::string& error);
-  void close_all();
 
   asio::io_context& io_;
   Supervisor& sup_;
   std::filesystem::path dir_;
-  EventLoop& loop_;
+  EventHub& hub_;
   std::map<std::string, std::shared_ptr<Channel>> channels_;
 };
 

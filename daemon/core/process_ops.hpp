@@ -3,6 +3,7 @@
 #pragma once
 #include <cstdint>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <sys/types.h>
 #include <vector>
@@ -39,6 +40,9 @@ public:
   // reaches a recycled PID; with `group`, to the process group (whose id is the job's PID).
   virtual int send_signal(pid_t pid, int pidfd, int signo, bool group) = 0;
   virtual bool group_alive(pid_t pgid) = 0;
+  // How many processes the OOM killer has killed in supd's cgroup so far (daemon/process/oom.hpp);
+  // nullopt where nobody counts. Read at each spawn and exit, for `why`.
+  virtual std::optional<long> oom_kills() = 0;
 };
 
 }  // namespace supd::daemon

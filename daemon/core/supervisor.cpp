@@ -8,7 +8,6 @@
 
 #include "common/signals.hpp"
 #include "common/sys_error.hpp"
-#include "daemon/process/oom.hpp"
 
 namespace supd::daemon {
 namespace {
@@ -119,7 +118,7 @@ void Supervisor::on_reaped(pid_t pid, const common::ExitStatus& status, TimePoin
     job.pid = 0;
     const bool group_empty = !ops_.group_alive(job.pgid);
     if (group_empty) job.pgid = 0;  // its id may be recycled from now on: forget it
-    const auto oom_now = job.oom_kills_at_spawn ? read_oom_kills() : std::nullopt;
+    const auto oom_now = job.oom_kills_at_spawn ? ops_.oom_kills() : std::nullopt;
     const bool oom = oom_now && *oom_now > *job.oom_kills_at_spawn;
     auto e = event_of(job, "exit",
                       fmt::format("pid {} {}{}", pid, common::describe(status),
@@ -258,7 +257,7 @@ void Supervisor::do_spawn(Job& job, TimePoint now, const Origin& who) {
   job.stop_request.reset();  // a new run: what explains its end starts afresh
   job.sent.clear();
   job.status_text.clear();
-  job.oom_kills_at_spawn = read_oom_kills();
+  job.oom_kills_at_spawn = ops_.oom_kills();
   output_.attach(job.spec.name, std::move(r.output));
   auto e = event_of(job, "spawn", fmt::format("pid {} ({})", job.pid, job.spec.argv.front()), who);
   e.pid = job.pid;

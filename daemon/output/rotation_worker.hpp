@@ -24,7 +24,7 @@ public:
   RotationWorker& operator=(const RotationWorker&) = delete;
 
   // Queues settling the rotated files of `log` to `keep` (finishing whatever a cut left); its
-  // directory is reached from `log_dir` as every log file's is (daemon/log_dir.hpp). The
+  // directory is reached from `log_dir` as every log file's is (daemon/output/log_dir.hpp). The
   // thread starts with the first call.
   void settle(const std::filesystem::path& log, int keep, const std::filesystem::path& log_dir = {});
   void wait_idle();                        // until the queue is empty and nothing runs (tests)

@@ -18,7 +18,7 @@
 #include "daemon/process/child.hpp"
 #include "daemon/process/fd_limit.hpp"
 #include "daemon/output/log_dir.hpp"
-#include "daemon/output/log_file.hpp"
+#include "daemon/process/oom.hpp"
 
 extern char** environ;
 
@@ -253,6 +253,8 @@ int PosixProcessOps::send_signal(pid_t pid, int pidfd, int signo, bool group) {
     rc = ::kill(pid, signo);
   return rc == 0 ? 0 : errno;
 }
+
+std::optional<long> PosixProcessOps::oom_kills() { return read_oom_kills(); }
 
 bool PosixProcessOps::group_alive(pid_t pgid) {
   return pgid > 0 && (::kill(-pgid, 0) == 0 || errno == EPERM);

@@ -12,6 +12,7 @@ public:
   SpawnResult spawn(const config::JobSpec& spec, const std::filesystem::path& log_dir) override;
   int send_signal(pid_t pid, int pidfd, int signo, bool group) override;
   bool group_alive(pid_t pgid) override;
+  std::optional<long> oom_kills() override;
 };
 
 struct Reaped {

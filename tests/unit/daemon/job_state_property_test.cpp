@@ -108,7 +108,7 @@ TEST_CASE("every state x every event lands on an allowed edge", "[job_state][R20
   spec.ready = ready;
   const auto s = step(rt.value, spec, ev.value, t0 + 1h);
   CHECK(allowed(rt.value.state, s.next.state));
-  if (is_idle(s.next.state)) {
+  if (diagram_idle(s.next.state)) {
     CHECK_FALSE(s.next.want_up);
     CHECK(s.next.deadline == std::nullopt);
   }
@@ -129,6 +129,8 @@ std::string name_of(const JobEvent& ev) {
           return fmt::format("reaped: {}{}", common::describe(e.status), e.group_empty ? "" : ", group not empty");
         else if constexpr (std::is_same_v<E, GroupEmptied>) return "group emptied";
         else if constexpr (std::is_same_v<E, ReadyNotified>) return "READY=1";
+        else if constexpr (std::is_same_v<E, Adopted>) return "adopted";
+        else if constexpr (std::is_same_v<E, Restored>) return fmt::format("restored {}", to_string(e.state));
         else return "deadline";
       },
       ev);
@@ -237,8 +239,8 @@ private:
     const auto& rt = s.next;
     if (!allowed(from, rt.state)) fail(fmt::format("edge {} -> {} is not allowed", to_string(from), to_string(rt.state)));
     if (rt.main_alive != main_alive_) fail("main_alive differs from the world");
-    if ((is_idle(rt.state) || rt.state == S::Running) && rt.deadline) fail("deadline set in a settled state");
-    if (is_idle(rt.state) && rt.want_up) fail("want_up set in an idle state");
+    if ((diagram_idle(rt.state) || rt.state == S::Running) && rt.deadline) fail("deadline set in a settled state");
+    if (diagram_idle(rt.state) && rt.want_up) fail("want_up set in an idle state");
     if (rt.state == S::Backoff && !rt.deadline) fail("backoff without a deadline: stuck forever");
     const bool spawn_pending = spawn_count(s.actions) > 0;
     if (rt.state == S::Starting && !rt.main_alive && !spawn_pending) fail("starting with no process and no spawn");

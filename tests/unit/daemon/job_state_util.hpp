@@ -29,7 +29,8 @@ inline long spawn_count(const Actions& actions) {
                        [](const JobAction& a) { return std::holds_alternative<SpawnProcess>(a); });
 }
 
-inline bool is_idle(S s) { return s == S::Stopped || s == S::Exited || s == S::Fatal; }
+// Idle as the diagram says (the tests do not borrow the rule they check).
+inline bool diagram_idle(S s) { return s == S::Stopped || s == S::Exited || s == S::Fatal; }
 
 // A fresh job after `start` and a successful exec: starting (or running when start_secs = 0).
 inline Step started(const JobSpec& spec, TimePoint t) {
