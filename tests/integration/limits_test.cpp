@@ -135,7 +135,12 @@ TEST_CASE("R76 fork failing with EAGAIN under RLIMIT_NPROC backs off and supd st
                   "--clear-groups", "--"};
   // supctl as that uid too (it trusts no other server but root's), by its effective uid only:
   // the real uid is what RLIMIT_NPROC counts, and supctl must not take one of supd's four.
-  opts.ctl_wrapper = {"/usr/bin/setpriv", "--euid=" + id, "--egid=" + id, "--clear-groups", "--"};
+  // A process whose euid is not its uid is not dumpable, and the sanitizer build's leak check at
+  // supctl's exit must ptrace it (and, exec'd in secure mode, reads no ASAN_OPTIONS to be told
+  // otherwise): CAP_SYS_PTRACE, alone and as an ambient capability, lets it.
+  opts.ctl_wrapper = {"/usr/bin/setpriv", "--euid=" + id, "--egid=" + id, "--clear-groups",
+                      "--securebits", "+noroot,+no_setuid_fixup", "--inh-caps", "+sys_ptrace",
+                      "--ambient-caps", "+sys_ptrace", "--"};
   TestDaemon d(many_jobs(5, "autostart = false\nstart_secs = 0\nstart_retries = 1000\n"
                             "backoff_initial = \"200ms\"\nbackoff_max = \"1s\"\n"),
                opts);
