@@ -2,17 +2,13 @@
 // beside it), a stale socket replaced, a live one never. Start-up code: throws one-line errors.
 #pragma once
 #include <filesystem>
-#include <stdexcept>
 
 #include <sys/types.h>
 
 #include "common/fd.hpp"
+#include "daemon/core/startup_error.hpp"
 
 namespace supd::daemon {
-
-struct StartupError : std::runtime_error {
-  using std::runtime_error::runtime_error;
-};
 
 struct ControlSocket {
   common::UniqueFd listen_fd;  // bound and listening, close-on-exec

@@ -13,7 +13,7 @@
 
 #include "common/paths.hpp"
 #include "common/sys_error.hpp"
-#include "daemon/control/control_socket.hpp"
+#include "daemon/core/startup_error.hpp"
 
 namespace supd::daemon {
 namespace {

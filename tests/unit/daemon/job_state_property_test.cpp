@@ -160,6 +160,17 @@ public:
     }
   }
 
+  // Start-up after another supd: a process it left is adopted, or an upgrade hands a job over
+  // exited or fatal; or nothing (a fresh supd).
+  void previous_supd() {
+    switch (pick(0, 3)) {
+    case 0: return feed(Adopted{now_ - milliseconds{pick(0, 3000)}});
+    case 1: return feed(Restored{S::Exited, "exited 0"});
+    case 2: return feed(Restored{S::Fatal, "exec x: No such file or directory"});
+    default: return;
+    }
+  }
+
   // A stop, then the process dies and its group empties: the job must end up stopped.
   void stop_and_settle() {
     feed(StopRequested{});
@@ -213,7 +224,7 @@ private:
   void feed(const JobEvent& ev) {
     if (!failure_.empty()) return;
     // The world changes first, as the supervisor reports it.
-    if (std::holds_alternative<Spawned>(ev)) main_alive_ = group_alive_ = true;
+    if (std::holds_alternative<Spawned>(ev) || std::holds_alternative<Adopted>(ev)) main_alive_ = group_alive_ = true;
     if (const auto* e = std::get_if<ProcessExited>(&ev)) {
       main_alive_ = false;
       group_alive_ = !e->group_empty;
@@ -298,6 +309,7 @@ TEST_CASE("100000 random event sequences keep every invariant (R20)", "[job_stat
                                  .stop_timeout = pick(0, 1) == 0 ? 1s : 10s});
     Walk walk(spec, rng);
     const int length = pick(1, 60);
+    walk.previous_supd();
     for (int i = 0; i < length && walk.failure().empty(); ++i) walk.random_event();
     walk.stop_and_settle();
     seen.insert(walk.edges().begin(), walk.edges().end());
