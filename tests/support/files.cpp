@@ -9,6 +9,8 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "tests/support/wait.hpp"
+
 namespace supd::test {
 
 TempDir::TempDir(std::string_view prefix) {
@@ -102,7 +104,16 @@ bool contains(std::string_view text, std::string_view needle) {
   return text.find(needle) != std::string_view::npos;
 }
 
+bool rotation_settled(const fs::path& live) {
+  const std::string pending = "." + live.filename().string() + ".pending.";
+  std::error_code ec;
+  for (const auto& e : fs::directory_iterator(live.parent_path(), ec))
+    if (e.path().filename().string().rfind(pending, 0) == 0) return false;
+  return true;
+}
+
 std::string read_rotated_logs(const fs::path& live, int keep) {
+  (void)eventually([&] { return rotation_settled(live); }, std::chrono::seconds(30));
   std::string text;
   for (int k = keep; k >= 1; --k) text += read_file(live.string() + "." + std::to_string(k));
   return text + read_file(live);

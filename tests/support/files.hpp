@@ -26,8 +26,13 @@ private:
 std::string read_file(const fs::path& file);  // "" when missing or unreadable
 void write_file(const fs::path& file, std::string_view text, fs::perms mode = fs::perms(0644));
 bool file_contains(const fs::path& file, std::string_view needle);
-// A log and its rotated files (<live>.<keep> ... <live>.1, then <live>) concatenated, oldest first.
+// A log and its rotated files (<live>.<keep> ... <live>.1, then <live>) concatenated, oldest first,
+// read once their numbering has settled: rotation renames the live file to a hidden pending
+// name first and numbers it later (off the loop, on a worker, when log_keep > 16), so a read
+// at once could miss a piece. Waits up to 30 s for that.
 std::string read_rotated_logs(const fs::path& live, int keep);
+// True when no rotated piece of `live` waits to be numbered (.<name>.pending.<seq>).
+bool rotation_settled(const fs::path& live);
 
 std::vector<std::string> split_lines(std::string_view text);  // without the '\n's
 std::vector<std::string> split_words(std::string_view text);  // on runs of blanks
