@@ -82,6 +82,18 @@ TEST_CASE("after kill -9 of supd the next supd adopts every job with its pid, up
   CHECK(instances(d, "1001") == 1);
   CHECK(instances(d, "1002") == 1);
   CHECK(contains(d.supd_output(), "adopted pid " + std::to_string(pids["a"])));
+  // The adoption is a transition like any other, in the history and its JSON.
+  const auto events = d.ctl({"events", "b"});
+  INFO(events.out << events.err);
+  CHECK(contains(events.out, "b stopped -> running: adopted"));
+  const auto events_json = d.ctl({"--json", "events", "b"});
+  bool adopted_event = false;
+  for (const auto& line : split_lines(events_json.out)) {
+    const auto e = json::parse(line, nullptr, false);
+    adopted_event = adopted_event || (e.is_object() && e.value("kind", "") == "state" &&
+                                      e.value("reason", "") == "adopted" && e.value("to", "") == "running");
+  }
+  CHECK(adopted_event);
 
   // The adopted jobs answer as before: signal, pid, stop, start.
   CHECK(d.ctl({"pid", "a"}).out == std::to_string(pids["a"]) + "\n");
