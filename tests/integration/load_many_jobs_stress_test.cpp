@@ -112,7 +112,7 @@ start_secs = 0
   };
   // Each cycle costs several times more under ASan, and RSS says nothing there
   // (kRssMeasuresUse): the sanitizer build runs a fifth of the cycles and checks fds only.
-  constexpr int kWarmup = 1000, kCycles = kRssMeasuresUse ? 10000 : 2000;
+  constexpr int kWarmup = 1000, kCycles = kSanitizerBuild ? 2000 : 10000;
   int done = 0;
   while (done < kWarmup && cycle()) ++done;
   const long rss_warm = rss_kib(d.pid());
