@@ -57,151 +57,6 @@ bool nested_too_deep(std::string_view line) {
 // One line of JSON; invalid UTF-8 (job output, file names) becomes U+FFFD instead of throwing.
 std::string dump(const json& j) { return j.dump(-1, ' ', false, json::error_handler_t::replace); }
 
-// Thrown only inside decode_request and caught there: the first bad field ends decoding.
-struct FieldError {
-  std::string message;
-};
-
-const json* field(const json& object, const char* key) {
-  const auto it = object.find(key);
-  return it == object.end() ? nullptr : &*it;
-}
-
-std::string checked_string(const json& v, const std::string& name) {
-  if (!v.is_string()) throw FieldError{name + " must be a string"};
-  auto s = v.get<std::string>();
-  // A C API further down would silently cut "amsa\0x" to "amsa"; refuse it whole.
-  if (s.find('\0') != std::string::npos) throw FieldError{name + " must not contain NUL bytes"};
-  return s;
-}
-
-std::string required_string(const json& params, const char* key) {
-  const json* v = field(params, key);
-  if (!v) throw FieldError{std::string("params.") + key + " is required"};
-  return checked_string(*v, std::string("params.") + key);
-}
-
-bool optional_bool(const json& params, const char* key, bool fallback) {
-  const json* v = field(params, key);
-  if (!v) return fallback;
-  if (!v->is_boolean()) throw FieldError{std::string("params.") + key + " must be true or false"};
-  return v->get<bool>();
-}
-
-int optional_count(const json& params, const char* key, int fallback) {
-  const json* v = field(params, key);
-  if (!v) return fallback;
-  if (!v->is_number_integer() || (!v->is_number_unsigned() && v->get<std::int64_t>() < 0) ||
-      (v->is_number_unsigned() && v->get<std::uint64_t>() > INT_MAX))
-    throw FieldError{std::string("params.") + key + " must be an integer >= 0"};
-  return static_cast<int>(v->get<std::int64_t>());
-}
-
-std::vector<std::string> job_list(const json& params, bool required) {
-  const json* v = field(params, "jobs");
-  if (!v) {
-    if (required) throw FieldError{"params.jobs is required (a non-empty array of job names)"};
-    return {};
-  }
-  if (!v->is_array()) throw FieldError{"params.jobs must be an array of strings"};
-  if (required && v->empty()) throw FieldError{"params.jobs must name at least one job"};
-  std::vector<std::string> jobs;
-  for (const auto& item : *v) {
-    if (!item.is_string()) throw FieldError{"params.jobs must be an array of strings"};
-    jobs.push_back(checked_string(item, "params.jobs"));
-  }
-  return jobs;
-}
-
-// The signal travels as text ("USR1", "10"); a JSON integer is accepted as its digits.
-std::string signal_text(const json& params) {
-  const json* v = field(params, "signal");
-  if (!v) throw FieldError{"params.signal is required"};
-  if (v->is_number_unsigned()) return std::to_string(v->get<std::uint64_t>());
-  if (v->is_number_integer()) return std::to_string(v->get<std::int64_t>());
-  if (!v->is_string()) throw FieldError{"params.signal must be a string or an integer"};
-  return checked_string(*v, "params.signal");
-}
-
-int protocol_version(const json& params) {
-  const json* v = field(params, "protocol");
-  if (!v) return kProtocolVersion;
-  if (v->is_number_unsigned() && v->get<std::uint64_t>() <= INT_MAX)
-    return static_cast<int>(v->get<std::uint64_t>());
-  if (v->is_number_integer() && !v->is_number_unsigned() && v->get<std::int64_t>() >= INT_MIN)
-    return static_cast<int>(v->get<std::int64_t>());
-  throw FieldError{"params.protocol must be an integer"};
-}
-
-std::optional<std::string> optional_string(const json& params, const char* key) {
-  const json* v = field(params, key);
-  if (!v || v->is_null()) return std::nullopt;
-  return checked_string(*v, std::string("params.") + key);
-}
-
-Run decode_run(const json& p) {
-  Run r;
-  r.name = required_string(p, "name");
-  const json* cmd = field(p, "command");
-  if (!cmd || !cmd->is_array() || cmd->empty())
-    throw FieldError{"params.command must be a non-empty array of strings"};
-  for (const auto& word : *cmd) r.argv.push_back(checked_string(word, "params.command"));
-  r.directory = required_string(p, "directory");
-  if (const json* env = field(p, "environment"); env && !env->is_null()) {
-    if (!env->is_object()) throw FieldError{"params.environment must be an object of strings"};
-    for (const auto& [k, v] : env->items()) {
-      if (k.empty() || k.find('=') != std::string::npos || k.find('\0') != std::string::npos)
-        throw FieldError{"params.environment: a variable name must be non-empty, without '=' or NUL"};
-      r.environment[k] = checked_string(v, "params.environment." + k);
-    }
-  }
-  r.restart = optional_string(p, "restart");
-  r.stdout_file = optional_string(p, "stdout");
-  r.wait = optional_bool(p, "wait", true);
-  return r;
-}
-
-// One decoder per command type: a command without one does not compile (decode_named).
-template <class T> struct As {};
-Hello decode(const json& p, As<Hello>) { return Hello{protocol_version(p)}; }
-Status decode(const json& p, As<Status>) { return Status{job_list(p, false)}; }
-Start decode(const json& p, As<Start>) { return Start{job_list(p, true), optional_bool(p, "wait", true)}; }
-Stop decode(const json& p, As<Stop>) { return Stop{job_list(p, true), optional_bool(p, "wait", true)}; }
-Restart decode(const json& p, As<Restart>) { return Restart{job_list(p, true), optional_bool(p, "wait", true)}; }
-SignalJob decode(const json& p, As<SignalJob>) {
-  auto job = required_string(p, "job");
-  auto sig = signal_text(p);
-  return SignalJob{std::move(job), std::move(sig), optional_bool(p, "group", false)};
-}
-Pid decode(const json& p, As<Pid>) { return Pid{required_string(p, "job")}; }
-Shutdown decode(const json& p, As<Shutdown>) { return Shutdown{optional_bool(p, "leave_running", false)}; }
-Reload decode(const json& p, As<Reload>) { return Reload{optional_bool(p, "dry_run", false)}; }
-Run decode(const json& p, As<Run>) { return decode_run(p); }
-Persist decode(const json& p, As<Persist>) { return Persist{required_string(p, "job")}; }
-Events decode(const json& p, As<Events>) {
-  Events ev;
-  if (field(p, "job") && !field(p, "job")->is_null()) ev.job = required_string(p, "job");
-  ev.follow = optional_bool(p, "follow", false);
-  if (field(p, "limit") && !field(p, "limit")->is_null()) ev.limit = optional_count(p, "limit", 0);
-  return ev;
-}
-Why decode(const json& p, As<Why>) { return Why{required_string(p, "job")}; }
-Upgrade decode(const json&, As<Upgrade>) { return Upgrade{}; }
-Logs decode(const json& p, As<Logs>) {
-  Logs logs;
-  logs.reopen = optional_bool(p, "reopen", false);
-  if (!logs.reopen || field(p, "job")) logs.job = required_string(p, "job");
-  logs.lines = optional_count(p, "lines", 10);
-  logs.follow = optional_bool(p, "follow", false);
-  logs.from_stderr = optional_bool(p, "stderr", false);
-  logs.timestamps = optional_bool(p, "timestamps", false);
-  if (const json* since = field(p, "since"); since && !since->is_null()) {
-    if (!since->is_number_integer()) throw FieldError{"params.since must be a time in unix milliseconds"};
-    logs.since_ms = since->get<std::int64_t>();
-  }
-  return logs;
-}
-
 // The command whose kMethod is `name`, nullopt for an unknown method.
 template <std::size_t I = 0>
 std::optional<Command> decode_named(std::string_view name, const json& params) {
@@ -209,7 +64,7 @@ std::optional<Command> decode_named(std::string_view name, const json& params) {
     return std::nullopt;
   } else {
     using T = std::variant_alternative_t<I, Command>;
-    if (name == T::kMethod) return Command{decode(params, As<T>{})};
+    if (name == T::kMethod) return Command{T::decode(Params(params))};
     return decode_named<I + 1>(name, params);
   }
 }
@@ -236,42 +91,6 @@ constexpr bool method_names_unique() {
 }
 static_assert(method_names_unique());
 
-json params_of(const Hello& c) { return {{"protocol", c.protocol}}; }
-json params_of(const Status& c) { return {{"jobs", c.jobs}}; }
-json params_of(const Start& c) { return {{"jobs", c.jobs}, {"wait", c.wait}}; }
-json params_of(const Stop& c) { return {{"jobs", c.jobs}, {"wait", c.wait}}; }
-json params_of(const Restart& c) { return {{"jobs", c.jobs}, {"wait", c.wait}}; }
-json params_of(const SignalJob& c) { return {{"job", c.job}, {"signal", c.signal}, {"group", c.group}}; }
-json params_of(const Pid& c) { return {{"job", c.job}}; }
-json params_of(const Shutdown& c) {
-  return c.leave_running ? json{{"leave_running", true}} : json::object();  // as before when false
-}
-json params_of(const Upgrade&) { return json::object(); }
-json params_of(const Logs& c) {
-  json p = {{"lines", c.lines}, {"follow", c.follow}, {"stderr", c.from_stderr}, {"reopen", c.reopen}};
-  if (!c.reopen || !c.job.empty()) p["job"] = c.job;
-  if (c.timestamps) p["timestamps"] = true;
-  if (c.since_ms) p["since"] = *c.since_ms;
-  return p;
-}
-
-json params_of(const Reload& c) { return {{"dry_run", c.dry_run}}; }
-json params_of(const Run& c) {
-  json p = {{"name", c.name}, {"command", c.argv}, {"directory", c.directory},
-            {"environment", c.environment}, {"wait", c.wait}};
-  if (c.restart) p["restart"] = *c.restart;
-  if (c.stdout_file) p["stdout"] = *c.stdout_file;
-  return p;
-}
-json params_of(const Persist& c) { return {{"job", c.job}}; }
-json params_of(const Events& c) {
-  json p = {{"follow", c.follow}};
-  if (c.job) p["job"] = *c.job;
-  if (c.limit) p["limit"] = *c.limit;
-  return p;
-}
-json params_of(const Why& c) { return {{"job", c.job}}; }
-
 // Echoing a hostile method name back is fine (the encoder escapes it), but keep it short.
 std::string quoted_excerpt(std::string_view s) {
   constexpr std::size_t kMax = 64;
@@ -284,7 +103,7 @@ RequestError bad_request(std::optional<std::uint64_t> id, std::string message) {
   return {id, {ErrorCode::BadRequest, std::move(message)}};
 }
 
-// Body of decode_request; FieldError and anything nlohmann throws are caught by the caller.
+// Body of decode_request; ParamError and anything nlohmann throws are caught by the caller.
 std::variant<Request, RequestError> decode_request_unchecked(std::string_view line) {
   if (line.size() > kMaxLineBytes)
     return RequestError{std::nullopt, {ErrorCode::TooLarge, "request line is over " +
@@ -312,20 +131,9 @@ std::variant<Request, RequestError> decode_request_unchecked(std::string_view li
   if (params && !params->is_object()) return bad_request(request_id, "\"params\" must be an object");
   try {
     return Request{request_id, *decode_named(name, params ? *params : kNoParams)};
-  } catch (const FieldError& e) {
+  } catch (const ParamError& e) {
     return bad_request(request_id, e.message);
   }
-}
-
-std::optional<int> as_int(const json& v) {
-  if (v.is_number_unsigned()) {
-    const auto u = v.get<std::uint64_t>();
-    if (u <= INT_MAX) return static_cast<int>(u);
-  } else if (v.is_number_integer()) {
-    const auto i = v.get<std::int64_t>();
-    if (i >= INT_MIN && i <= INT_MAX) return static_cast<int>(i);
-  }
-  return std::nullopt;
 }
 
 }  // namespace
@@ -355,7 +163,7 @@ std::variant<Request, RequestError> decode_request(std::string_view line) noexce
 }
 
 std::string encode_request(const Request& request) {
-  const json params = std::visit([](const auto& c) { return params_of(c); }, request.command);
+  const json params = std::visit([](const auto& c) { return c.params(); }, request.command);
   return "{\"id\":" + std::to_string(request.id) + ",\"method\":\"" +
          std::string(method_name(request.command)) + "\",\"params\":" + dump(params) + "}\n";
 }
@@ -401,123 +209,6 @@ std::variant<Response, Error> decode_response(std::string_view line) noexcept {
     return Response{id->get<std::uint64_t>(), std::move(e)};
   } catch (...) {
     return Error{ErrorCode::Internal, "could not decode the response"};
-  }
-}
-
-json exit_to_json(const common::ExitStatus& e) {
-  json j = json::object();
-  j["code"] = e.signaled || e.unknown ? json(nullptr) : json(e.code);  // both null: unknown (adopted)
-  if (e.signaled) {
-    const auto name = common::signal_name(e.signal);
-    j["signal"] = name.empty() ? std::to_string(e.signal) : name;  // digits still parse back
-  } else {
-    j["signal"] = nullptr;
-  }
-  j["core_dumped"] = e.core_dumped;
-  j["description"] = common::describe(e);
-  return j;
-}
-
-std::optional<common::ExitStatus> exit_from_json(const json& j) noexcept {
-  try {
-  if (!j.is_object()) return std::nullopt;
-  bool core = false;
-  if (const json* c = field(j, "core_dumped"); c && !c->is_null()) {
-    if (!c->is_boolean()) return std::nullopt;
-    core = c->get<bool>();
-  }
-  if (const json* s = field(j, "signal"); s && !s->is_null()) {
-    if (!s->is_string()) return std::nullopt;
-    const auto signo = common::parse_signal(s->get<std::string>());
-    if (!signo) return std::nullopt;
-    return common::ExitStatus::killed(*signo, core);
-  }
-  const json* code = field(j, "code");
-  if (!code) return std::nullopt;
-  if (code->is_null()) return common::ExitStatus::unknown_adopted();  // an adopted job's exit
-  const auto value = as_int(*code);
-  if (!value) return std::nullopt;
-  return common::ExitStatus::exited(*value);
-  } catch (...) {
-    return std::nullopt;
-  }
-}
-
-json to_json(const JobStatus& job) {
-  json j = json::object();
-  j["name"] = job.name;
-  j["state"] = job.state;
-  j["pid"] = job.pid ? json(*job.pid) : json(nullptr);
-  j["uptime_s"] = job.uptime_s ? json(*job.uptime_s) : json(nullptr);
-  j["restarts"] = job.restarts;
-  j["last_exit"] = job.last_exit ? exit_to_json(*job.last_exit) : json(nullptr);
-  j["error"] = job.error ? json(*job.error) : json(nullptr);
-  if (job.origin) j["origin"] = *job.origin;
-  j["next_try_s"] = job.next_try_s ? json(*job.next_try_s) : json(nullptr);
-  if (job.status_text) j["status_text"] = *job.status_text;
-  return j;
-}
-
-std::optional<JobStatus> job_status_from_json(const json& j) noexcept {
-  try {
-    if (!j.is_object()) return std::nullopt;
-    JobStatus s;
-    const json* name = field(j, "name");
-    const json* state = field(j, "state");
-    if (!name || !name->is_string() || !state || !state->is_string()) return std::nullopt;
-    s.name = name->get<std::string>();
-    s.state = state->get<std::string>();
-    if (const json* v = field(j, "pid"); v && !v->is_null()) {
-      if (!(s.pid = as_int(*v))) return std::nullopt;
-    }
-    if (const json* v = field(j, "uptime_s"); v && !v->is_null()) {
-      if (!v->is_number()) return std::nullopt;
-      s.uptime_s = v->get<double>();
-    }
-    if (const json* v = field(j, "restarts"); v && !v->is_null()) {
-      const auto n = as_int(*v);
-      if (!n) return std::nullopt;
-      s.restarts = *n;
-    }
-    if (const json* v = field(j, "last_exit"); v && !v->is_null()) {
-      if (!(s.last_exit = exit_from_json(*v))) return std::nullopt;
-    }
-    if (const json* v = field(j, "error"); v && !v->is_null()) {
-      if (!v->is_string()) return std::nullopt;
-      s.error = v->get<std::string>();
-    }
-    if (const json* v = field(j, "origin"); v && v->is_string()) s.origin = v->get<std::string>();
-    if (const json* v = field(j, "next_try_s"); v && !v->is_null()) {
-      if (!v->is_number()) return std::nullopt;
-      s.next_try_s = v->get<double>();
-    }
-    if (const json* v = field(j, "status_text"); v && v->is_string()) s.status_text = v->get<std::string>();
-    return s;
-  } catch (...) {
-    return std::nullopt;
-  }
-}
-
-json jobs_result(const std::vector<JobStatus>& jobs) {
-  json list = json::array();
-  for (const auto& job : jobs) list.push_back(to_json(job));
-  return {{"jobs", std::move(list)}};
-}
-
-std::optional<std::vector<JobStatus>> parse_jobs_result(const json& result) noexcept {
-  try {
-    if (!result.is_object()) return std::nullopt;
-    const json* list = field(result, "jobs");
-    if (!list || !list->is_array()) return std::nullopt;
-    std::vector<JobStatus> out;
-    for (const auto& item : *list) {
-      auto job = job_status_from_json(item);
-      if (!job) return std::nullopt;
-      out.push_back(std::move(*job));
-    }
-    return out;
-  } catch (...) {
-    return std::nullopt;
   }
 }
 

@@ -26,11 +26,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include "common/exit_status.hpp"
+#include "common/command_list.hpp"
+#include "common/job_status.hpp"
 
 namespace supd::protocol {
 
-inline constexpr int kProtocolVersion = 1;             // bump when any message changes shape
 inline constexpr std::size_t kMaxLineBytes = 1 << 20;  // 1 MiB per request or response line
 // A reply longer than this is cut into frames: replies that were one line before frames
 // existed (anything under the cap) stay one line; the margin is for the envelope and the one
@@ -67,73 +67,8 @@ struct Error {
 };
 
 // ---- requests ------------------------------------------------------------------------
-// Job lists: ["all"] on start/stop/restart means every job (an empty list is refused there:
-// a forgotten name must not stop everything); empty on status means all.
-struct Hello     { static constexpr std::string_view kMethod = "hello"; int protocol = kProtocolVersion; bool operator==(const Hello&) const = default; };
-struct Status    { static constexpr std::string_view kMethod = "status"; std::vector<std::string> jobs; bool operator==(const Status&) const = default; };
-struct Start     { static constexpr std::string_view kMethod = "start"; std::vector<std::string> jobs; bool wait = true; bool operator==(const Start&) const = default; };
-struct Stop      { static constexpr std::string_view kMethod = "stop"; std::vector<std::string> jobs; bool wait = true; bool operator==(const Stop&) const = default; };
-struct Restart   { static constexpr std::string_view kMethod = "restart"; std::vector<std::string> jobs; bool wait = true; bool operator==(const Restart&) const = default; };
-struct SignalJob { static constexpr std::string_view kMethod = "signal"; std::string job; std::string signal; bool group = false; bool operator==(const SignalJob&) const = default; };
-struct Pid       { static constexpr std::string_view kMethod = "pid"; std::string job; bool operator==(const Pid&) const = default; };
-// `leave_running`: supd exits without stopping its jobs, for the next supd to adopt.
-struct Shutdown  { static constexpr std::string_view kMethod = "shutdown"; bool leave_running = false; bool operator==(const Shutdown&) const = default; };
-// `logs`: the last `lines` lines of the job's log (its stderr file with from_stderr), then
-// with `follow` its new output as supd writes it. With `reopen` (no job): reopen every log
-// file. `timestamps` prefixes each line with its time (from the side index); `since_ms`
-// keeps only lines written at or after that time (unix ms), then the last `lines` of them.
-// Wire params: {"job", "lines", "follow", "stderr", "reopen", "timestamps", "since"}.
-struct Logs {
-  static constexpr std::string_view kMethod = "logs";
-  std::string job;
-  int lines = 10;
-  bool follow = false;
-  bool from_stderr = false;
-  bool reopen = false;
-  bool timestamps = false;
-  std::optional<std::int64_t> since_ms = std::nullopt;
-  bool operator==(const Logs&) const = default;
-};
-
-// `reload`: re-read supd's config file, answer the diff, apply it unless dry_run.
-// Wire params: {"dry_run"}.
-struct Reload { static constexpr std::string_view kMethod = "reload"; bool dry_run = false; bool operator==(const Reload&) const = default; };
-// `run`: an ad-hoc job, started at once. Wire params: {"name", "command": [argv...],
-// "directory" (absolute), "environment": {K: V}, "restart", "stdout", "wait"}.
-struct Run {
-  static constexpr std::string_view kMethod = "run";
-  std::string name;
-  std::vector<std::string> argv;
-  std::string directory;
-  std::map<std::string, std::string> environment;
-  std::optional<std::string> restart;      // "always" | "on-failure" | "never"
-  std::optional<std::string> stdout_file;  // relative to log_dir
-  bool wait = true;
-  bool operator==(const Run&) const = default;
-};
-// `persist`: append an ad-hoc job to the config file. Wire params: {"job"}.
-struct Persist { static constexpr std::string_view kMethod = "persist"; std::string job; bool operator==(const Persist&) const = default; };
-
-// `events`: the event history (one job's, or every job's and supd's merged in time order),
-// its last `limit` events (all kept when unset), then with `follow` new events as they happen.
-// Wire params: {"job": "amsa" (optional), "follow", "limit" (optional)}.
-struct Events {
-  static constexpr std::string_view kMethod = "events";
-  std::optional<std::string> job;
-  bool follow = false;
-  std::optional<int> limit;
-  bool operator==(const Events&) const = default;
-};
-// `why`: post-mortem of the job's last exit. Wire params: {"job"}.
-struct Why { static constexpr std::string_view kMethod = "why"; std::string job; bool operator==(const Why&) const = default; };
-
-// `upgrade`: supd re-execs itself in place; the new supd answers
-// {"pid": N, "version": "...", "adopted": jobs kept}.
-struct Upgrade   { static constexpr std::string_view kMethod = "upgrade"; bool operator==(const Upgrade&) const = default; };
-
-using Command = std::variant<Hello, Status, Start, Stop, Restart, SignalJob, Pid, Shutdown, Logs, Reload, Run,
-                             Persist, Events, Why, Upgrade>;
-
+// Each command's request and reply live in common/commands/<name>.hpp (params(), decode(),
+// Reply::to_json/from_json); the build lists them in command_list.hpp.
 // A command's wire name is its type's kMethod ("status"); requests are decoded by that name,
 // so the variant's order means nothing on the wire.
 std::string_view method_name(const Command& command);
@@ -161,6 +96,11 @@ struct Response {
   std::variant<nlohmann::json, Error> body;  // result, or error
   bool ok() const { return body.index() == 0; }
 };
+// A command's typed reply as a response: reply(id, Pid::Reply{4242}).
+template <class R>
+Response reply(std::uint64_t id, const R& result) {
+  return {id, result.to_json()};
+}
 
 std::string encode_response(const Response& response);  // one line, '\n'-terminated
 // An error reply whose request id could not be read carries "id": null.
@@ -168,38 +108,6 @@ std::string encode_error(std::optional<std::uint64_t> id, const Error& error);
 // Never throws; a line that is not a well-formed response gives an Error (BadRequest).
 // An error reply with "id": null (supd could not read the request) also gives its Error.
 std::variant<Response, Error> decode_response(std::string_view line) noexcept;
-
-// ---- typed results -------------------------------------------------------------------
-// One row of `status` (also the result of start/stop/restart, one per job they touched).
-//   {"name": "amsa", "state": "running", "pid": 4242, "uptime_s": 12.5, "restarts": 0,
-//    "last_exit": {"code": 3, "signal": null, "core_dumped": false, "description": "exited 3"} | null,
-//    "error": "exec amsa.py: No such file or directory" | null, "next_try_s": 240.0 | null}
-struct JobStatus {
-  std::string name;
-  std::string state;  // lower case: stopped starting running backoff stopping exited fatal
-  std::optional<int> pid;
-  std::optional<double> uptime_s;  // while a process exists
-  int restarts = 0;
-  std::optional<common::ExitStatus> last_exit;
-  std::optional<std::string> error;  // why it is fatal/backoff (spawn error), else null
-  // "config" or "run" (`supctl run`); absent from older supds. Default-initialised, so
-  // brace-initialised JobStatus values elsewhere need not name it.
-  std::optional<std::string> origin = std::nullopt;
-  std::optional<double> next_try_s = {};  // backoff/fatal with a retry deadline: seconds until it (the
-                                          // initializer keeps positional {...} of the fields above valid)
-  // The last STATUS=... a ready = "notify" job sent in its current run; the key is absent
-  // from the JSON when there is none.
-  std::optional<std::string> status_text = {};
-  bool operator==(const JobStatus&) const = default;
-};
-
-// The exit object of JobStatus.last_exit (also in events and `why`):
-//   {"code": 3 | null, "signal": "KILL" | null, "core_dumped": false, "description": "exited 3"}
-nlohmann::json exit_to_json(const common::ExitStatus& e);
-std::optional<common::ExitStatus> exit_from_json(const nlohmann::json& j) noexcept;
-
-nlohmann::json to_json(const JobStatus& job);
-std::optional<JobStatus> job_status_from_json(const nlohmann::json& j) noexcept;
 
 // ---- frames ----------------------------------------------------------------------------
 // Builds the frames of one reply whose `list_key` member grows: items are added one at a
@@ -236,10 +144,6 @@ bool has_more(const nlohmann::json& result);
 // Adds a frame's result to the whole: arrays concatenate, other members are taken from the
 // first frame that has them; "more" is dropped.
 void merge_frame(nlohmann::json& whole, nlohmann::json part);
-
-// {"jobs": [JobStatus...]}
-nlohmann::json jobs_result(const std::vector<JobStatus>& jobs);
-std::optional<std::vector<JobStatus>> parse_jobs_result(const nlohmann::json& result) noexcept;
 
 // Valid job names: [A-Za-z0-9_.-]+, at most 64 bytes, not "." or "..", not starting with '-'.
 bool is_valid_job_name(std::string_view name);
