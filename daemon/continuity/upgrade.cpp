@@ -201,8 +201,8 @@ void apply_handover_and_autostart(Supervisor& sup, const std::optional<Handover>
 
 void answer_upgrade_client(const Handover& h, std::size_t adopted) {
   if (h.client_fd < 0) return;
-  const std::string line = protocol::encode_response(
-      {h.request_id, json{{"pid", ::getpid()}, {"version", SUPD_VERSION}, {"adopted", adopted}}});
+  const std::string line = protocol::encode_response(protocol::reply(
+      h.request_id, protocol::Upgrade::Reply{::getpid(), SUPD_VERSION, static_cast<int>(adopted)}));
   std::size_t off = 0;
   while (off < line.size()) {
     const ssize_t n = ::write(h.client_fd, line.data() + off, line.size() - off);

@@ -15,12 +15,11 @@
 namespace supd::daemon {
 namespace {
 
-using json = nlohmann::json;
 using protocol::Error;
 using protocol::ErrorCode;
 
-json field_json(const config::FieldChange& f) {
-  return {{"field", f.field}, {"old", f.old_value}, {"new", f.new_value}, {"restart", f.restart}};
+protocol::Reload::Field field_of(const config::FieldChange& f) {
+  return {f.field, f.old_value, f.new_value, f.restart};
 }
 
 std::vector<std::string> error_lines(const config::LoadResult& r) {
@@ -31,18 +30,15 @@ std::vector<std::string> error_lines(const config::LoadResult& r) {
 
 }  // namespace
 
-json to_json(const ReloadOutcome& o) {
-  json jobs = json::array();
+protocol::Reload::Reply to_reply(const ReloadOutcome& o) {
+  protocol::Reload::Reply r{o.dry_run, o.applied, {}, {}, o.warnings, o.errors};
   for (const auto& d : o.diff.jobs) {
-    json fields = json::array();
-    for (const auto& f : d.fields) fields.push_back(field_json(f));
-    jobs.push_back({{"name", d.name}, {"change", config::to_string(d.change)}, {"restart", d.needs_restart()},
-                    {"fields", std::move(fields)}});
+    protocol::Reload::Job job{d.name, std::string(config::to_string(d.change)), d.needs_restart(), {}};
+    for (const auto& f : d.fields) job.fields.push_back(field_of(f));
+    r.jobs.push_back(std::move(job));
   }
-  json supd = json::array();
-  for (const auto& f : o.diff.supd) supd.push_back(field_json(f));
-  return {{"dry_run", o.dry_run}, {"applied", o.applied}, {"jobs", std::move(jobs)}, {"supd", std::move(supd)},
-          {"warnings", o.warnings}, {"errors", o.errors}};
+  for (const auto& f : o.diff.supd) r.supd.push_back(field_of(f));
+  return r;
 }
 
 Reloader::~Reloader() {
@@ -134,7 +130,7 @@ ReloadOutcome Reloader::settle(bool dry_run, config::LoadResult loaded, TimePoin
   return out;
 }
 
-std::variant<json, Error> Reloader::persist(const std::string& name) {
+std::variant<protocol::Persist::Reply, Error> Reloader::persist(const std::string& name) {
   Job* job = sup_.find(name);
   if (job == nullptr || job->removing)
     return Error{ErrorCode::UnknownJob, fmt::format("no job named '{}'; see: supctl status", name)};
@@ -175,7 +171,7 @@ std::variant<json, Error> Reloader::persist(const std::string& name) {
     return Error{ErrorCode::ConfigError, err + "; nothing changed"};
   spdlog::info("persist: job {} appended to {}{}", name, path_.string(), created ? " (created)" : "");
   sup_.adopt_into_config(*job, *spec);
-  return json{{"job", name}, {"config", path_.string()}, {"created", created}};
+  return protocol::Persist::Reply{name, path_.string(), created};
 }
 
 }  // namespace supd::daemon

@@ -31,9 +31,8 @@ struct ReloadOutcome {
   std::vector<std::string> warnings;  // what was not applied ([supd] log_dir)
 };
 
-// {"dry_run", "applied", "jobs": [{"name", "change", "restart", "fields": [{"field", "old",
-//  "new", "restart"}]}], "supd": [fields], "warnings": [...], "errors": [...]}
-nlohmann::json to_json(const ReloadOutcome& outcome);
+// The `reload` reply (common/commands/reload.hpp).
+protocol::Reload::Reply to_reply(const ReloadOutcome& outcome);
 
 class Reloader {
 public:
@@ -62,8 +61,8 @@ public:
   void reload_async(bool dry_run, Done done);
 
   // Appends the ad-hoc job to the config file (created if missing) and makes it a config
-  // job. The result: {"job", "config", "created"}.
-  std::variant<nlohmann::json, protocol::Error> persist(const std::string& name);
+  // job.
+  std::variant<protocol::Persist::Reply, protocol::Error> persist(const std::string& name);
 
   const std::filesystem::path& config_path() const { return path_; }
 

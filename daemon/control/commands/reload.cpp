@@ -1,0 +1,24 @@
+// `reload`: the config is read and checked off the loop; the answer (the diff, or every
+// error) comes once it is applied.
+#include <spdlog/spdlog.h>
+
+#include "daemon/control/command_handlers.hpp"
+#include "daemon/control/handlers.hpp"
+
+namespace supd::daemon {
+
+protocol::Response serve(const protocol::Reload& command, Call& call) {
+  Reloader* reloader = call.handlers.reloader();
+  if (reloader == nullptr) return fail(call.id, protocol::ErrorCode::Internal, "this supd cannot reload its config");
+  if (call.sup.shutting_down() && !command.dry_run)
+    return fail(call.id, protocol::ErrorCode::ShuttingDown,
+                "supd is shutting down and changes nothing; start supd again first");
+  spdlog::info("reload{} requested by {}", command.dry_run ? " --dry-run" : "", peer_origin(call.peer).describe());
+  reloader->reload_async(command.dry_run,
+                         [&handlers = call.handlers, id = call.id, reply = call.reply](ReloadOutcome outcome) {
+                           handlers.send_response(protocol::reply(id, to_reply(outcome)), reply);
+                         });
+  return defer(call);
+}
+
+}  // namespace supd::daemon
