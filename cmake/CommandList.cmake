@@ -52,3 +52,14 @@ function(supd_command_list template out dir pattern first line)
   endforeach()
   configure_file(${template} ${out} @ONLY)
 endfunction()
+
+# The daemon's list: one serve() declaration per daemon/control/commands/<name>.cpp (used by
+# daemon/ and by the fuzz tree's control-server harness). Sets SUPD_COMMAND_SERVE_SOURCES.
+function(supd_daemon_command_handlers)
+  set(dir ${PROJECT_SOURCE_DIR}/daemon/control)
+  supd_command_list(${dir}/command_handlers.hpp.in ${PROJECT_BINARY_DIR}/generated/daemon/control/command_handlers.hpp
+                    ${dir}/commands "*.cpp" ""
+                    "protocol::Response serve(const protocol::@type@& command, Call& call);  // commands/@stem@.cpp")
+  file(GLOB sources CONFIGURE_DEPENDS ${dir}/commands/*.cpp)
+  set(SUPD_COMMAND_SERVE_SOURCES ${sources} PARENT_SCOPE)
+endfunction()
