@@ -40,6 +40,7 @@ struct Events {
     std::vector<common::Event> events;
     bool eof = false;
     bool more = false;
+    bool operator==(const Reply&) const = default;
     nlohmann::json to_json() const {
       if (eof) return {{"eof", true}};
       nlohmann::json list = nlohmann::json::array();
