@@ -86,7 +86,7 @@ void EventLoop::groups_may_have_emptied() {
 }
 
 void EventLoop::job_ready(std::string_view job, const Origin& who) {
-  if (Job* j = sup_.find(job)) sup_.on_ready(*j, who, Clock::now());
+  if (const Job* j = sup_.find(job)) sup_.on_ready(*j, who, Clock::now());
   after_event();
 }
 

@@ -169,7 +169,7 @@ Adoption::~Adoption() {
 std::size_t Adoption::adopt_from_records(TimePoint now) {
   std::size_t adopted = 0;
   for (const auto& record : store_.load_all()) {
-    Job* job = sup_.find(record.name);
+    const Job* job = sup_.find(record.name);
     if (job == nullptr) {
       // Not ours to stop (its stop settings are gone with its config entry) nor to forget:
       // left running, and its record kept for a supd whose config names it again.
@@ -191,7 +191,7 @@ std::size_t Adoption::adopt_from_records(TimePoint now) {
   return adopted;
 }
 
-bool Adoption::adopt(Job& job, const JobRecord& r, TimePoint now) {
+bool Adoption::adopt(const Job& job, const JobRecord& r, TimePoint now) {
   // pidfd first, start time second: a match means the pidfd names the very process that was
   // started (a PID recycled before or after the pidfd_open has another start time).
   const int fd = pidfd_open(r.pid);
@@ -231,7 +231,7 @@ bool Adoption::adopt(Job& job, const JobRecord& r, TimePoint now) {
   return true;
 }
 
-void Adoption::watch_exit(Job& job) {
+void Adoption::watch_exit(const Job& job) {
   const int fd = ::fcntl(job.pidfd.get(), F_DUPFD_CLOEXEC, 3);
   if (fd < 0) {
     spdlog::error("job {}: cannot watch pid {}: {}", job.spec.name, job.pid, common::errno_message(errno));
@@ -285,7 +285,7 @@ void Adoption::reattach(std::vector<HeldPipe> pipes, OutputSink& output) {
 
 void Adoption::sync(TimePoint now) {
   bool poll = false;
-  for (auto& job : sup_.jobs()) {
+  for (const auto& job : sup_.jobs()) {
     const auto& name = job.spec.name;
     auto it = written_.find(name);
     if (job.pgid == 0) {  // no process group left: nothing for a later supd to find

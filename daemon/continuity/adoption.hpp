@@ -69,8 +69,8 @@ public:
   void sync(TimePoint now);
 
 private:
-  bool adopt(Job& job, const JobRecord& record, TimePoint now);
-  void watch_exit(Job& job);
+  bool adopt(const Job& job, const JobRecord& record, TimePoint now);
+  void watch_exit(const Job& job);
   void poll_groups_soon();
   void poll_exits_soon();
 

@@ -181,20 +181,13 @@ void apply_handover_and_autostart(Supervisor& sup, const std::optional<Handover>
   if (!handover) return sup.start_autostart_jobs(now);
   std::vector<std::string> handed;
   for (const auto& j : handover->jobs) {
-    Job* job = sup.find(j.name);
+    const Job* job = sup.find(j.name);
     const auto state = state_from(j.state);
     if (job == nullptr || job->rt.main_alive || !state) continue;
     handed.push_back(j.name);
-    if (*state == JobState::Backoff) {  // it was to be started again: start it now
-      job->spawns = j.spawns;
-      job->last_exit = j.last_exit;
-      job->error = j.error;
-      sup.start(*job, Origin::supd(), now);
-      continue;
-    }
-    sup.restore(*job, {*state, j.spawns, j.last_exit, j.error}, now);
+    sup.restore(*job, {*state, j.spawns, j.last_exit, j.error}, now);  // backoff: started now
   }
-  for (auto& job : sup.jobs())
+  for (const auto& job : sup.jobs())
     if (job.spec.autostart && std::find(handed.begin(), handed.end(), job.spec.name) == handed.end())
       sup.start(job, Origin::supd(), now);
 }

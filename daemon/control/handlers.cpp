@@ -83,13 +83,13 @@ FrameSource Handlers::status_frames(std::uint64_t id, std::vector<std::pair<std:
 }
 
 Response Handlers::control(Call& call, WaitKind kind, const std::vector<std::string>& names, bool wait) {
-  std::vector<Job*> jobs;
+  std::vector<const Job*> jobs;
   if (auto err = resolve(names, false, jobs)) return {call.id, *err};
   if (sup_.shutting_down() && kind != WaitKind::Stop)
     return fail(call.id, ErrorCode::ShuttingDown, "supd is shutting down and starts nothing; start supd again first");
   const Origin who = peer_origin(call.peer);
   std::vector<std::string> job_names;
-  for (Job* job : jobs) {
+  for (const Job* job : jobs) {
     job_names.push_back(job->spec.name);
     switch (kind) {
     case WaitKind::Start: sup_.start(*job, who, call.now); break;
@@ -107,11 +107,11 @@ Response Handlers::answer_when_settled(Call& call, WaitKind kind, std::vector<st
 }
 
 std::optional<Error> Handlers::resolve(const std::vector<std::string>& names, bool empty_means_all,
-                                       std::vector<Job*>& out) {
+                                       std::vector<const Job*>& out) {
   const bool all = (names.empty() && empty_means_all) ||
                    std::find(names.begin(), names.end(), "all") != names.end();
   if (all) {
-    for (auto& job : sup_.jobs()) out.push_back(&job);
+    for (const auto& job : sup_.jobs()) out.push_back(&job);
     return std::nullopt;
   }
   if (names.empty()) return Error{ErrorCode::BadRequest, "no job named; give job names or 'all'"};
@@ -119,7 +119,7 @@ std::optional<Error> Handlers::resolve(const std::vector<std::string>& names, bo
     if (!protocol::is_valid_job_name(name))
       return Error{ErrorCode::InvalidName,
                    fmt::format("'{}' is not a valid job name (letters, digits, '_', '.', '-')", name)};
-    Job* job = sup_.find(name);
+    const Job* job = sup_.find(name);
     if (job == nullptr) return Error{ErrorCode::UnknownJob, fmt::format("no job named '{}'; see: supctl status", name)};
     if (std::find(out.begin(), out.end(), job) == out.end()) out.push_back(job);
   }

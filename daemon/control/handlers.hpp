@@ -51,7 +51,7 @@ public:
   enum class WaitKind { Start, Stop, Restart };
   // Names -> jobs, "all" meaning every job; an error for the first invalid or unknown name.
   std::optional<protocol::Error> resolve(const std::vector<std::string>& names, bool empty_means_all,
-                                         std::vector<Job*>& out);
+                                         std::vector<const Job*>& out);
   // start/stop/restart: each named job (or all), then the answer as answer_when_settled gives it.
   protocol::Response control(Call& call, WaitKind kind, const std::vector<std::string>& names, bool wait);
   // The answer to start/stop/restart/run of `names`: at once when !wait or all have settled,

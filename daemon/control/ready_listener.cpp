@@ -168,7 +168,7 @@ void ReadyListener::on_readable(const std::shared_ptr<Channel>& ch) {
 }
 
 void ReadyListener::handle(Channel& ch, std::string_view text, pid_t pid, uid_t uid) {
-  Job* job = sup_.find(ch.job);
+  const Job* job = sup_.find(ch.job);
   if (job == nullptr || !job->rt.main_alive) return;  // between runs: nobody to make ready
   if (!sender_in_job(pid, job->pid, job->pgid)) {
     if (!ch.warned) {
@@ -182,7 +182,7 @@ void ReadyListener::handle(Channel& ch, std::string_view text, pid_t pid, uid_t 
     return;
   }
   const auto m = parse_notify_message(text);
-  if (m.status) job->status_text = *m.status;
+  if (m.status) sup_.on_status_text(*job, *m.status);
   if (m.ready) hub_.job_ready(ch.job, Origin::peer(uid, pid));
 }
 

@@ -131,7 +131,7 @@ ReloadOutcome Reloader::settle(bool dry_run, config::LoadResult loaded, TimePoin
 }
 
 std::variant<protocol::Persist::Reply, Error> Reloader::persist(const std::string& name) {
-  Job* job = sup_.find(name);
+  const Job* job = sup_.find(name);
   if (job == nullptr || job->removing)
     return Error{ErrorCode::UnknownJob, fmt::format("no job named '{}'; see: supctl status", name)};
   if (job->from_config())

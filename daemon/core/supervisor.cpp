@@ -41,30 +41,33 @@ void Supervisor::start_autostart_jobs(TimePoint now) {
     if (job.spec.autostart) feed(job, StartRequested{}, now, Origin::supd());
 }
 
-Job* Supervisor::find(std::string_view name) {
-  for (auto& job : jobs_)
+const Job* Supervisor::find(std::string_view name) const {
+  for (const auto& job : jobs_)
     if (job.spec.name == name) return &job;
   return nullptr;
 }
 
-void Supervisor::start(Job& job, const Origin& who, TimePoint now) {
+void Supervisor::start(const Job& held, const Origin& who, TimePoint now) {
+  Job& job = own(held);
   if (!shutting_down_ && !job.removing) feed(job, StartRequested{}, now, who);
 }
 
-void Supervisor::stop(Job& job, const Origin& who, TimePoint now) {
+void Supervisor::stop(const Job& held, const Origin& who, TimePoint now) {
+  Job& job = own(held);
   if (job.rt.main_alive) job.stop_request = StopRequest{who, "stop requested"};
   feed(job, StopRequested{}, now, who);
 }
 
-void Supervisor::restart(Job& job, const Origin& who, TimePoint now) {
+void Supervisor::restart(const Job& held, const Origin& who, TimePoint now) {
+  Job& job = own(held);
   if (shutting_down_ || job.removing) return;
   if (job.rt.main_alive) job.stop_request = StopRequest{who, "restart requested"};
   feed(job, RestartRequested{}, now, who);
 }
 
-int Supervisor::signal(Job& job, int signo, bool group, const Origin& who) {
+int Supervisor::signal(const Job& job, int signo, bool group, const Origin& who) {
   if (!job.rt.main_alive) return ESRCH;
-  return deliver(job, signo, group, who);
+  return deliver(own(job), signo, group, who);
 }
 
 int Supervisor::deliver(Job& job, int signo, bool group, const Origin& who, std::string_view why) {
@@ -95,9 +98,9 @@ void Supervisor::forward(int signo) {
   }
 }
 
-void Supervisor::on_ready(Job& job, const Origin& who, TimePoint now) {
+void Supervisor::on_ready(const Job& job, const Origin& who, TimePoint now) {
   if (job.rt.state != JobState::Starting) return;  // a second READY=1 (after a reload, say): nothing to do
-  feed(job, ReadyNotified{}, now, who);
+  feed(own(job), ReadyNotified{}, now, who);
 }
 
 void Supervisor::record(const Job* job, std::string kind, std::string text, const Origin& who) {
@@ -175,7 +178,8 @@ bool Supervisor::shutdown_complete() const {
          (shutting_down_ && std::all_of(jobs_.begin(), jobs_.end(), [](const Job& j) { return !j.rt.main_alive && is_idle(j.rt.state); }));
 }
 
-void Supervisor::adopt(Job& job, FoundProcess found, TimePoint now) {
+void Supervisor::adopt(const Job& held, FoundProcess found, TimePoint now) {
+  Job& job = own(held);
   job.pid = found.pid;
   job.pgid = found.pgid;
   job.pidfd = std::move(found.pidfd);
@@ -185,9 +189,14 @@ void Supervisor::adopt(Job& job, FoundProcess found, TimePoint now) {
   feed(job, Adopted{found.spawned_at}, now, Origin::supd());
 }
 
-void Supervisor::restore(Job& job, Handed handed, TimePoint now) {
+void Supervisor::restore(const Job& held, Handed handed, TimePoint now) {
+  Job& job = own(held);
   job.spawns = handed.spawns;
   job.last_exit = handed.last_exit;
+  if (handed.state == JobState::Backoff) {  // it was to be started again: start it now
+    job.error = std::move(handed.error);
+    return start(job, Origin::supd(), now);
+  }
   std::string reason = !handed.error.empty() ? handed.error
                        : handed.last_exit   ? common::describe(*handed.last_exit)
                                             : "stopped";

@@ -66,11 +66,11 @@ public:
   void start_autostart_jobs(TimePoint now);
 
   // Requests. Unknown names are the caller's to check (find()).
-  void start(Job& job, const Origin& who, TimePoint now);
-  void stop(Job& job, const Origin& who, TimePoint now);
-  void restart(Job& job, const Origin& who, TimePoint now);
+  void start(const Job& job, const Origin& who, TimePoint now);
+  void stop(const Job& job, const Origin& who, TimePoint now);
+  void restart(const Job& job, const Origin& who, TimePoint now);
   // 0, or an errno (ESRCH when the job has no process). Never reaches a reaped process.
-  int signal(Job& job, int signo, bool group, const Origin& who);
+  int signal(const Job& job, int signo, bool group, const Origin& who);
 
   // Events from the loop.
   void on_reaped(pid_t pid, const common::ExitStatus& status, TimePoint now);
@@ -80,7 +80,9 @@ public:
   void on_group_check(TimePoint now);
   void forward(int signo);  // a signal supd received: relayed to jobs that list it
   // READY=1 from a process of the job (the listener checked the sender): starting -> running.
-  void on_ready(Job& job, const Origin& who, TimePoint now);
+  void on_ready(const Job& job, const Origin& who, TimePoint now);
+  // STATUS=... from a process of the job: shown by status until the next run.
+  void on_status_text(const Job& job, std::string text) { own(job).status_text = std::move(text); }
   // Where ready = "notify" jobs get their NOTIFY_SOCKET (daemon/control/ready_listener.hpp).
   void set_ready_channels(ReadyChannels* channels) { ready_channels_ = channels; }
 
@@ -96,15 +98,16 @@ public:
     TimePoint spawned_at{};
   };
   // The job's live process, found by its record: its main process again.
-  void adopt(Job& job, FoundProcess found, TimePoint now);
-  // After `supctl upgrade`: a job with no process comes back as the old supd had it.
+  void adopt(const Job& job, FoundProcess found, TimePoint now);
+  // After `supctl upgrade`: a job with no process comes back as the old supd had it (one in
+  // backoff, due to start again, is started now, its counters kept).
   struct Handed {
     JobState state = JobState::Stopped;
     int spawns = 0;
     std::optional<common::ExitStatus> last_exit;
     std::string error;
   };
-  void restore(Job& job, Handed handed, TimePoint now);
+  void restore(const Job& job, Handed handed, TimePoint now);
 
   // ---- reload (config/diff.hpp) and ad-hoc jobs
   // The diff from what runs to `next`: config jobs, plus ad-hoc jobs `next` now defines (the
@@ -115,7 +118,7 @@ public:
   // process or a pending restart; everything else is applied in place. [supd] settings are not.
   void apply_reload(const config::Config& next, const config::ConfigDiff& diff, TimePoint now);
   // A new ad-hoc job (not started yet). Any earlier job of that name must be gone (find()).
-  Job& add_run_job(config::JobSpec spec, protocol::Run request);
+  const Job& add_run_job(config::JobSpec spec, protocol::Run request);
   // Finished ad-hoc jobs (no process, stopped/exited/fatal with no retry pending) stay for
   // `status`, `logs` and `why` until there are more than this many; then the ones started
   // first are forgotten (their events too). A constant; tests set a small one.
@@ -123,7 +126,7 @@ public:
   void set_run_history(std::size_t finished_kept) { run_history_ = finished_kept; }
   void erase_job(std::string_view name);  // an idle job, at once
   // `persist` wrote the job into the config file: it is a config job from now on.
-  void adopt_into_config(Job& job, const config::JobSpec& spec);
+  void adopt_into_config(const Job& job, const config::JobSpec& spec);
   const config::DaemonSettings& settings() const { return config_.supd; }
 
   void begin_shutdown(TimePoint now);
@@ -133,8 +136,9 @@ public:
   void leave_running() { shutting_down_ = leaving_running_ = true; }
   bool leaving_running() const { return leaving_running_; }
 
-  Job* find(std::string_view name);
-  std::vector<Job>& jobs() { return jobs_; }
+  // Read-only: a job changes only through the requests and events above, which go through
+  // step() and are recorded. A `const Job&` handed back is the supervisor's own, by address.
+  const Job* find(std::string_view name) const;
   const std::vector<Job>& jobs() const { return jobs_; }
   const std::filesystem::path& log_dir() const { return log_dir_; }
 
@@ -155,6 +159,7 @@ private:
   void do_spawn(Job& job, TimePoint now, const Origin& who);
   void prune_removed();  // erases removed jobs whose process group is empty
   void forget_finished_runs();  // beyond run_history_ finished ad-hoc jobs, the oldest go
+  Job& own(const Job& job) { return jobs_[static_cast<std::size_t>(&job - jobs_.data())]; }
   int deliver(Job& job, int signo, bool group, const Origin& who, std::string_view why = {});
 
   ProcessOps& ops_;

@@ -94,7 +94,7 @@ void Supervisor::apply_reload(const config::Config& next, const config::ConfigDi
   prune_removed();
 }
 
-Job& Supervisor::add_run_job(config::JobSpec spec, protocol::Run request) {
+const Job& Supervisor::add_run_job(config::JobSpec spec, protocol::Run request) {
   forget_finished_runs();
   Job job;
   job.spec = std::move(spec);
@@ -111,7 +111,8 @@ void Supervisor::erase_job(std::string_view name) {
   });
 }
 
-void Supervisor::adopt_into_config(Job& job, const config::JobSpec& spec) {
+void Supervisor::adopt_into_config(const Job& held, const config::JobSpec& spec) {
+  Job& job = own(held);
   const auto changed = config::diff_job(job.spec, spec);
   for (const auto& f : changed)
     record(&job, "config",

@@ -19,7 +19,7 @@ std::string piece(std::uint64_t id, std::vector<common::Event> events, bool more
 protocol::Response serve(const protocol::Events& command, Call& call) {
   const auto id = call.id;
   if (command.job) {
-    std::vector<Job*> jobs;
+    std::vector<const Job*> jobs;
     if (auto err = call.handlers.resolve({*command.job}, false, jobs)) return {id, *err};
   }
   auto history = call.sup.events().history(

@@ -88,7 +88,7 @@ protocol::Response serve(const protocol::Logs& command, Call& call) {
     if (logs == nullptr) return fail(id, ErrorCode::Internal, "this supd cannot reopen log files");
     return protocol::reply(id, Piece{std::nullopt, logs->reopen_all(), false, false});
   }
-  std::vector<Job*> jobs;
+  std::vector<const Job*> jobs;
   if (auto err = call.handlers.resolve({command.job}, false, jobs)) return {id, *err};
   const Job& job = *jobs.front();
   if (command.from_stderr && !job.spec.stderr_file)

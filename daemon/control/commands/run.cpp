@@ -56,7 +56,7 @@ protocol::Response serve(const protocol::Run& command, Call& call) {
   const Origin who = peer_origin(call.peer);
   spdlog::info("run: ad-hoc job {} added by {}: {} (in {})", command.name, who.describe(),
                fmt::join(command.argv, " "), command.directory);  // control bytes escaped by supd's log sink
-  Job& job = sup.add_run_job(std::move(spec), command);
+  const Job& job = sup.add_run_job(std::move(spec), command);
   sup.start(job, who, call.now);  // job may move with the next add: only its name is kept
   return call.handlers.answer_when_settled(call, Handlers::WaitKind::Start, {command.name}, command.wait);
 }

@@ -11,13 +11,13 @@ namespace supd::daemon {
 
 protocol::Response serve(const protocol::SignalJob& command, Call& call) {
   const auto id = call.id;
-  std::vector<Job*> jobs;
+  std::vector<const Job*> jobs;
   if (auto err = call.handlers.resolve({command.job}, false, jobs)) return {id, *err};
   const auto signo = common::parse_signal(command.signal);
   if (!signo)
     return fail(id, protocol::ErrorCode::InvalidSignal,
                 fmt::format("unknown signal '{}'; use {}", command.signal, common::accepted_signal_forms()));
-  Job& job = *jobs.front();
+  const Job& job = *jobs.front();
   if (!job.rt.main_alive) return {id, not_running(job)};
   const pid_t target = command.group ? job.pgid : job.pid;
   if (const int err = call.sup.signal(job, *signo, command.group, peer_origin(call.peer)); err != 0) {

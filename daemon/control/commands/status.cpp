@@ -5,7 +5,7 @@
 namespace supd::daemon {
 
 protocol::Response serve(const protocol::Status& command, Call& call) {
-  std::vector<Job*> jobs;
+  std::vector<const Job*> jobs;
   if (auto err = call.handlers.resolve(command.jobs, true, jobs)) return {call.id, *err};
   std::vector<std::pair<std::size_t, std::string>> names;  // where each job is now, and its name
   names.reserve(jobs.size());

@@ -10,7 +10,7 @@ constexpr std::size_t kWhyLines = 20;
 }  // namespace
 
 protocol::Response serve(const protocol::Why& command, Call& call) {
-  std::vector<Job*> jobs;
+  std::vector<const Job*> jobs;
   if (auto err = call.handlers.resolve({command.job}, false, jobs)) return {call.id, *err};
   const Job& job = *jobs.front();
   protocol::Why::Reply r;

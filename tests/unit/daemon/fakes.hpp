@@ -174,8 +174,8 @@ struct Rig {
 
   explicit Rig(std::vector<JobSpec> jobs) : sup(ops, sink, config_of(std::move(jobs)), "/tmp/supd-test-logs") {}
 
-  Job& job(std::string_view name = "amsa") {
-    Job* j = sup.find(name);
+  const Job& job(std::string_view name = "amsa") {
+    const Job* j = sup.find(name);
     if (j == nullptr) throw std::logic_error("no job named " + std::string(name));  // fails the test
     return *j;
   }

@@ -94,7 +94,7 @@ TEST_CASE("finished ad-hoc jobs beyond the history bound are forgotten, oldest f
     req.name = name;
     auto spec = named_spec(name);
     spec.restart = config::RestartPolicy::Never;
-    Job& job = rig.sup.add_run_job(spec, req);
+    const Job& job = rig.sup.add_run_job(spec, req);
     rig.sup.start(job, Origin::supd(), t);
     return rig.job(name).pid;
   };

@@ -426,7 +426,7 @@ TEST_CASE("random requests, exits and timers: one instance, no signal to the dea
     TimePoint now{};
     std::vector<std::string> trace;
     std::size_t spawns_at_shutdown = 0;
-    auto job = [&]() -> Job& { return rig.sup.jobs()[static_cast<std::size_t>(pick(0, 1))]; };
+    auto job = [&]() -> const Job& { return rig.sup.jobs()[static_cast<std::size_t>(pick(0, 1))]; };
     auto check = [&]() -> std::string {
       if (!rig.ops.violations.empty()) return rig.ops.violations.front();
       for (const Job& j : rig.sup.jobs()) {
