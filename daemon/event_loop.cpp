@@ -15,7 +15,6 @@ EventLoop::EventLoop(asio::io_context& io, Supervisor& sup, Handlers& handlers, 
     : io_(io), sup_(sup), handlers_(handlers), output_(output), signals_(io, SIGCHLD, SIGTERM, SIGINT), timer_(io) {
   signals_.add(SIGHUP);
   signals_.add(SIGUSR2);  // reopen every log file (logrotate)
-  handlers_.set_logs(&output_);
   watch_forward_signals();
   wait_for_signal();
 }

@@ -152,7 +152,11 @@ int run(Options opt) {
     output.set_log_dir(log_dir);
     daemon::PosixProcessOps ops;
     daemon::Supervisor sup(ops, output, std::move(config), log_dir);
-    daemon::Handlers handlers(sup);
+    daemon::Notifier notifier(io, systemd);
+    daemon::Reloader reloader(sup, paths.config, paths.config_explicit,
+                              opt.allow_insecure_config ? config::ModeCheck::Allow : config::ModeCheck::Refuse);
+    reloader.set_notifier(&notifier);
+    daemon::Handlers handlers(sup, &output, &reloader);
     daemon::EventLoop loop(io, sup, handlers, output);  // catches SIGCHLD before any spawn
     daemon::ControlServer server(io, socket.listen_fd.release(), handlers, loop);
     loop.attach(server);
@@ -160,11 +164,7 @@ int run(Options opt) {
     loop.on_after_event([&log_watch, &sup](daemon::TimePoint) {
       if (sup.shutdown_complete()) log_watch.stop();
     });
-    daemon::Notifier notifier(io, systemd);
     loop.attach(notifier);
-    daemon::Reloader reloader(sup, paths.config, paths.config_explicit,
-                              opt.allow_insecure_config ? config::ModeCheck::Allow : config::ModeCheck::Refuse);
-    reloader.set_notifier(&notifier);
     reloader.on_applied([&loop] { loop.watch_forward_signals(); });
     // A reload reads its config on a worker; the result is applied on the loop, then the loop
     // re-arms its deadlines as after any event.
@@ -174,7 +174,6 @@ int run(Options opt) {
         loop.changed();
       });
     });
-    handlers.set_reloader(&reloader);
     loop.attach(reloader);
     server.start();
     // Jobs a previous supd left running are adopted before any autostart could start them twice,

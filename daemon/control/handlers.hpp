@@ -23,11 +23,10 @@ namespace supd::daemon {
 
 class Handlers {
 public:
-  explicit Handlers(Supervisor& sup) : sup_(sup) {}
-  // Where `logs -f` and `logs --reopen` go (the output capture); without it they fail.
-  void set_logs(LogService* logs) { logs_ = logs; }
-  // Where `reload` and `persist` go (the config file); without it they fail.
-  void set_reloader(Reloader* reloader) { reloader_ = reloader; }
+  // `logs`: where `logs -f` and `logs --reopen` go (the output capture); `reloader`: where
+  // `reload` and `persist` go (the config file). Without one, those commands fail (unit tests).
+  explicit Handlers(Supervisor& sup, LogService* logs = nullptr, Reloader* reloader = nullptr)
+      : sup_(sup), logs_(logs), reloader_(reloader) {}
 
   // Answers at once or later (waiting commands); the session sends nothing else meanwhile.
   void handle(std::string_view line, const Peer& peer, Reply reply);
