@@ -92,11 +92,13 @@ void EventLoop::job_ready(std::string_view job, const Origin& who) {
 void EventLoop::after_event() {
   if (finished_) return;
   const auto now = Clock::now();
-  for (const auto& hook : hooks_) hook(now);
+  if (steps_.records) steps_.records(now);
+  if (steps_.upgrade) steps_.upgrade(now);
   handlers_.after_event(now);
   if (notifier_ != nullptr && notifier_->enabled()) notifier_->update(sup_.summary(), sup_.shutting_down());
   if (sup_.shutdown_complete()) {
     finished_ = true;
+    if (steps_.at_shutdown) steps_.at_shutdown();
     spdlog::info(sup_.leaving_running() ? "leaving the jobs running for the next supd; supd exits"
                                         : "every job stopped; supd exits");
     handlers_.on_shutdown_complete();

@@ -39,8 +39,17 @@ public:
   void groups_may_have_emptied() override;
   void job_ready(std::string_view job, const Origin& who) override;
   void changed() override { after_event(); }
-  // Runs at the start of every after_event(), in the order registered (main.cpp).
-  void on_after_event(std::function<void(TimePoint)> hook) { hooks_.push_back(std::move(hook)); }
+  // After every event, in this order: `records` (a record per live job, for the next supd),
+  // `upgrade` (a pending `supctl upgrade`: it may exec), then the waiters' answers, systemd's
+  // status, and either the next deadline's timer or, once every job has stopped,
+  // `at_shutdown` (end the waits that would keep io.run() going) and the end of the loop.
+  // main.cpp sets them once, when the parts they call exist; any may be empty.
+  struct AfterEvent {
+    std::function<void(TimePoint)> records;
+    std::function<void(TimePoint)> upgrade;
+    std::function<void()> at_shutdown;
+  };
+  void set_after_event(AfterEvent steps) { steps_ = std::move(steps); }
 
 private:
   void after_event();  // the sequence above; re-arms the timer, ends the loop after shutdown
@@ -58,7 +67,7 @@ private:
   asio::steady_timer timer_;
   std::optional<TimePoint> armed_;
   bool finished_ = false;
-  std::vector<std::function<void(TimePoint)>> hooks_;
+  AfterEvent steps_;
 };
 
 }  // namespace supd::daemon

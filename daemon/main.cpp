@@ -160,10 +160,6 @@ int run(Options opt) {
     daemon::EventLoop loop(io, sup, handlers, output);  // catches SIGCHLD before any spawn
     daemon::ControlServer server(io, socket.listen_fd.release(), handlers, loop);
     loop.attach(server);
-    // Its wait for a writable stderr would keep io.run() going after the last job stopped.
-    loop.on_after_event([&log_watch, &sup](daemon::TimePoint) {
-      if (sup.shutdown_complete()) log_watch.stop();
-    });
     loop.attach(notifier);
     reloader.on_applied([&loop] { loop.watch_forward_signals(); });
     // A reload reads its config on a worker; the result is applied on the loop, then the loop
@@ -179,12 +175,8 @@ int run(Options opt) {
     // Jobs a previous supd left running are adopted before any autostart could start them twice,
     // and the output pipes its fd holder kept are read again.
     daemon::Adoption adoption(io, sup, loop, daemon::records_dir_for(socket.path));
-    loop.on_after_event([&adoption](daemon::TimePoint now) { adoption.sync(now); });
     // ready = "notify" jobs' NOTIFY_SOCKETs, in a 0700 directory beside the control socket.
     daemon::ReadyListener ready_listener(io, sup, loop, daemon::notify_dir_for(socket.path));
-    loop.on_after_event([&ready_listener, &sup](daemon::TimePoint) {
-      if (sup.shutdown_complete()) ready_listener.close_all();  // its waits would keep io.run() going
-    });
     const auto keeper = make_pipe_keeper(notifier, socket.path, std::move(systemd.stored_fds), handover);
     output.set_pipe_hooks(
         [&keeper](const std::string& job, const std::filesystem::path& log, int fd) { keeper->opened(job, log, fd); },
@@ -200,9 +192,13 @@ int run(Options opt) {
                                          listen_fd,          socket.lock_fd.get(),
                                          socket.adopted,     paths.config.string(),
                                          systemd};
-    loop.on_after_event([&](daemon::TimePoint now) {
-      daemon::run_pending_upgrade(handlers, sup, output, adoption, *keeper, upgrade, now);
-    });
+    loop.set_after_event({
+        [&adoption](daemon::TimePoint now) { adoption.sync(now); },
+        [&](daemon::TimePoint now) { daemon::run_pending_upgrade(handlers, sup, output, adoption, *keeper, upgrade, now); },
+        [&log_watch, &ready_listener] {  // a wait for a writable stderr, the notify sockets' reads
+          log_watch.stop();
+          ready_listener.close_all();
+        }});
 
     spdlog::info("supd {} listening on {}{}; config {}; logs in {}", SUPD_VERSION, socket.path.string(),
                  socket.adopted ? " (socket from systemd)" : "", paths.config.string(), log_dir.string());
