@@ -1,5 +1,5 @@
-// `hello` has no supctl command (ctl/client.cpp sends it first on every connection); its
-// reply still reads as the raw result, as any command must have a renderer.
+// `hello` has no supctl command (ctl/client.cpp sends it first on every connection and reads
+// its typed reply there); it still has a renderer, its JSON, as every command must.
 #include "ctl/command_list.hpp"
 
 namespace supd::ctl {
