@@ -152,16 +152,15 @@ Client Client::connect(const std::filesystem::path& socket, Timeout timeout,
     throw ClientFailure(Kind::Refused, fmt::format("supd refused the hello: {}", err->message));
   }
   const auto& result = std::get<nlohmann::json>(hello.response.body);
-  const auto protocol = result.is_object() ? result.find("protocol") : result.end();
-  if (protocol == result.end() || !protocol->is_number_integer() ||
-      protocol->get<long long>() != proto::kProtocolVersion)
+  const auto greeting = proto::Hello::Reply::from_json(result);
+  if (!greeting || greeting->protocol != proto::kProtocolVersion) {
+    const auto* protocol = result.is_object() ? proto::field(result, "protocol") : nullptr;  // as supd wrote it
     throw ClientFailure(Kind::Refused,
                         fmt::format("supd at {} speaks protocol {}, this supctl speaks {}; use the "
                                     "supctl that came with this supd",
-                                    path, protocol == result.end() ? "?" : protocol->dump(),
-                                    proto::kProtocolVersion));
-  if (const auto v = result.find("version"); v != result.end() && v->is_string())
-    client.server_version_ = v->get<std::string>();
+                                    path, protocol == nullptr ? "?" : protocol->dump(), proto::kProtocolVersion));
+  }
+  client.server_version_ = greeting->version;
   return client;
 }
 

@@ -1,6 +1,6 @@
-// What supctl prints: the status table, one line per job for start/stop/restart, the
-// signal/pid/shutdown results, --json documents, and the one stderr line for an error.
-// Pure: values in, text out.
+// What supctl prints that more than one command shares: the status table, one line per job
+// for start/stop/restart/run, --json documents, and the one stderr line for an error; and
+// render_result, which hands a result to its command's renderer. Pure: values in, text out.
 #pragma once
 #include <optional>
 #include <string>
@@ -13,6 +13,12 @@
 
 namespace supd::ctl {
 
+// "RUNNING" from "running": states as supctl shows them.
+std::string upper(std::string_view s);
+
+// "next try in 4m" for a backoff/fatal job with a retry deadline.
+std::string next_try_text(double seconds);
+
 // LAST-EXIT: the job's error if set, else describe(last_exit), else "-".
 std::string last_exit_text(const protocol::JobStatus& job);
 
@@ -22,26 +28,13 @@ std::string render_status_table(const std::vector<protocol::JobStatus>& jobs);
 // start/stop/restart: "amsa: RUNNING (pid 4242)", "amsa: STOPPED", "amsa: FATAL (exec ...)".
 std::string render_job_lines(const std::vector<protocol::JobStatus>& jobs);
 
-// reload: "+ web: added", "- old: removed", "amsa: changed command (restart)", one line per
-// job that changed (unchanged ones are left out), "no changes" when none, warnings as
-// "note: ...", and "(dry run: nothing was changed)" after a dry run. Errors are not here.
-std::optional<std::string> render_reload(const nlohmann::json& result);
-
-// reload: the config errors of a refused reload ("supd.toml:4:15: ..."), empty when none.
-std::vector<std::string> reload_errors(const nlohmann::json& result);
-
-// The human text for a command's result; nullopt when the result lacks what it should have.
+// The human text for a command's result, read as the command's typed reply and rendered by
+// its file (ctl/commands/<name>.cpp); nullopt when the result lacks what it should have.
 // `shutdown` is rendered here too (printed once supd has closed the connection).
 std::optional<std::string> render_result(const protocol::Command& command, const nlohmann::json& result);
 
-// `events`: one line per event of a result's "events" array, "2026-11-25T17:20:01.123 amsa
-// running -> stopping: ..." (local time); nullopt when the result is not one.
-std::optional<std::string> render_events(const nlohmann::json& result);
 // `events --json`: each event of the raw response line as one JSON document per line.
 std::optional<std::string> render_events_json(std::string_view response_line);
-
-// `why`: a few labelled lines.
-std::optional<std::string> render_why(const nlohmann::json& result);
 
 // The --json document: the "result" of the raw response line, byte for byte as supd ordered
 // it, followed by '\n'. nullopt if the line has no result.

@@ -30,13 +30,6 @@ int fail(std::ostream& err, int code, const std::string& message) {
   return code;
 }
 
-std::optional<int> int_field(const nlohmann::json& j, const char* key) {
-  if (!j.is_object()) return std::nullopt;
-  const auto it = j.find(key);
-  if (it == j.end() || !it->is_number_integer()) return std::nullopt;
-  return it->get<int>();
-}
-
 // One piece of the follow stream: its text, or that the stream ended ({"eof": true}).
 struct Piece {
   std::string text;
@@ -47,13 +40,10 @@ std::optional<Piece> piece_of(const Reply& reply, std::string& problem) {
     problem = error_text(*e);
     return std::nullopt;
   }
-  const auto& r = std::get<nlohmann::json>(reply.response.body);
+  const auto& result = std::get<nlohmann::json>(reply.response.body);
   Piece p;
-  if (r.is_object()) {
-    if (const auto t = r.find("text"); t != r.end() && t->is_string()) p.text = t->get<std::string>();
-    const auto more = r.find("more");
-    p.ended = more == r.end() || !more->is_boolean() || !more->get<bool>();
-  }
+  if (const auto r = proto::Logs::Reply::from_json(result)) p.text = r->text.value_or("");
+  p.ended = !proto::has_more(result);
   return p;
 }
 
@@ -64,9 +54,9 @@ bool still_running(Client& main, const std::string& job, int pid, Timeout reques
     why = error_text(*e);
     return false;
   }
-  const auto jobs = proto::parse_jobs_result(std::get<nlohmann::json>(reply.response.body));
-  if (!jobs || jobs->empty()) return true;  // nothing to judge by; the timeout still ends it
-  const auto& j = jobs->front();
+  const auto status = proto::Status::Reply::from_json(std::get<nlohmann::json>(reply.response.body));
+  if (!status || status->jobs.empty()) return true;  // nothing to judge by; the timeout still ends it
+  const auto& j = status->jobs.front();
   if (j.pid && *j.pid == pid) return true;
   if (j.last_exit) why = common::describe(*j.last_exit);
   else why = "state " + j.state;
@@ -100,7 +90,8 @@ int run_signal_expect(Client& main, const ParsedCli& cli, Timeout connect, Timeo
   // 2. The signal.
   const auto sent = main.call(sig, request);
   if (const auto* e = std::get_if<proto::Error>(&sent.response.body)) return fail(err, kFailed, error_text(*e));
-  const auto pid = int_field(std::get<nlohmann::json>(sent.response.body), "pid").value_or(0);
+  const auto signalled = proto::SignalJob::Reply::from_json(std::get<nlohmann::json>(sent.response.body));
+  const int pid = signalled ? signalled->pid : 0;
 
   // 3. New lines until one matches, the job is gone, or the time is up.
   const auto matched = [&](const std::string& line) {

@@ -1,6 +1,7 @@
 // supctl's commands as one table: each row names a command, documents it, and builds exactly
-// one protocol request from its arguments (tmux's cmd_entry, ninja's kTools[]).
-// A new command is one row plus one builder; --help and the argument checks come from here.
+// one protocol request from its arguments (tmux's cmd_entry, ninja's kTools[]). The rows live
+// with their command (ctl/commands/<name>.cpp, listed by the build) or, for the client-only
+// doctor and inspect, in ctl/client_only.cpp; --help and the argument checks come from here.
 #pragma once
 #include <cstddef>
 #include <limits>
@@ -14,6 +15,8 @@
 #include "common/protocol.hpp"
 
 namespace supd::ctl {
+
+struct Session;  // ctl/session.hpp
 
 // A bad command line: supctl prints "supctl: <what>" on one line and exits kUsage (2).
 class UsageError : public std::runtime_error {
@@ -57,18 +60,27 @@ struct SubcommandFlags {
 
 struct Subcommand {
   std::string_view name;
-  std::string_view alias;     // "" when none
-  std::string_view synopsis;  // arguments and options, after the name: "JOB SIG [--group]"
-  std::string_view help;      // one line
-  std::size_t min_args;
-  std::size_t max_args;       // kMany: no limit
-  unsigned options;           // SubcommandOption bits it accepts
+  std::string_view alias = {};     // "" when none
+  std::string_view synopsis = {};  // arguments and options, after the name: "JOB SIG [--group]"
+  std::string_view help = {};      // one line
+  std::size_t min_args = 0;
+  std::size_t max_args = 0;        // kMany: no limit
+  unsigned options = kOptNone;     // SubcommandOption bits it accepts
   // Builds the request; throws UsageError. Called with a checked argument count.
-  protocol::Command (*build)(std::span<const std::string> args, const SubcommandFlags& flags);
+  protocol::Command (*build)(std::span<const std::string> args, const SubcommandFlags& flags) = nullptr;
+  // Runs it against supd: nullptr sends the request and prints the answer (run_request); a
+  // command that streams, waits or works client-side brings its own. Returns the exit code.
+  int (*run)(Session& session) = nullptr;
+  // Its place in --help: rows are sorted by it, so a new command picks a free rank and no
+  // list of names keeps the order.
+  int rank = 0;
 };
 
-// Every command, in --help order.
+// Every command, in --help order: the rows of ctl/commands/*.cpp and the client-only ones.
 std::span<const Subcommand> subcommands();
+
+// The rows of commands that send no request of their own kind (doctor, inspect).
+std::span<const Subcommand> client_only_rows();
 
 // Exact match on name or alias; nullptr when there is none.
 const Subcommand* find_subcommand(std::string_view name);
@@ -86,6 +98,12 @@ std::string missing_argument_name(const Subcommand& sub, std::size_t given);
 // Checks the argument count against the row, then calls its builder. Throws UsageError.
 protocol::Command build_command(const Subcommand& sub, std::span<const std::string> args,
                                 const SubcommandFlags& flags = {});
+
+// A job name as the protocol accepts it, else a UsageError saying what a name may hold.
+void check_job_name(const std::string& name);
+
+// A list of job names where `all` stands for every job (sent as ["all"]).
+std::vector<std::string> job_list(std::span<const std::string> args);
 
 // A user- or server-supplied string made safe for a one-line message: control bytes shown
 // as \xNN (so a name with '\n' or NUL cannot split the line), cut at `max` bytes with "...".

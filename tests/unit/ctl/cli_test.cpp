@@ -2,7 +2,9 @@
 // usage error (exit 2) with its one-line message.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <csignal>
+#include <functional>
 #include <filesystem>
 #include <map>
 #include <string>
@@ -223,6 +225,27 @@ TEST_CASE("help and version flags print and succeed", "[ctl][cli]") {
   p = parse({"--version"});
   CHECK(p.action == ParsedCli::Action::Print);
   CHECK(p.text.find("supctl ") == 0);
+}
+
+TEST_CASE("--help lists the commands in their rank order, each rank once", "[ctl][cli]") {
+  std::vector<std::string> names;
+  std::vector<int> ranks;
+  for (const auto& s : supd::ctl::subcommands()) {
+    names.emplace_back(s.name);
+    ranks.push_back(s.rank);
+  }
+  CHECK(names == std::vector<std::string>{"status", "start", "stop", "restart", "signal", "pid", "shutdown", "logs",
+                                          "events", "why", "doctor", "reload", "run", "persist", "inspect",
+                                          "upgrade"});
+  CHECK(std::adjacent_find(ranks.begin(), ranks.end(), std::greater_equal<>()) == ranks.end());
+  const auto help = parse({"--help"}).text;
+  std::size_t at = 0;
+  for (const auto& name : names) {
+    CAPTURE(name);
+    const auto next = help.find("\n  " + name + " ", at);
+    REQUIRE(next != std::string::npos);
+    at = next + 1;
+  }
 }
 
 TEST_CASE("time limits: 10s by default, none for waiting commands unless --timeout", "[ctl][cli]") {

@@ -362,3 +362,37 @@ TEST_CASE("signal sends the canonical name and prints what was delivered", "[ctl
   CHECK(r.code == supd::ctl::kOk);
   CHECK(r.out == "amsa: sent USR1 to pid 4242\n");
 }
+
+TEST_CASE("a refused reload: nothing on stdout, every config error on one stderr line, exit 1", "[ctl][client]") {
+  for (const bool json : {false, true}) {
+    CAPTURE(json);
+    const std::string result = R"({"dry_run":false,"applied":false,"jobs":[],"supd":[],"warnings":[],)"
+                               R"("errors":["supd.toml:3:1: x","supd.toml:9:2: two\nlines"]})";
+    FakeSupd supd([&](Conn& c) {
+      c.greet();
+      const auto req = c.read_request();
+      CHECK(req.command == proto::Command{proto::Reload{false}});
+      c.send(R"({"id":)" + std::to_string(req.id) + R"(,"ok":true,"result":)" + result + "}\n");
+    });
+    std::vector<std::string> args{"reload"};
+    if (json) args.push_back("--json");
+    const auto r = supctl(supd.socket(), args);
+    CHECK(r.code == supd::ctl::kFailed);
+    CHECK(r.out == (json ? result + "\n" : ""));
+    CHECK(r.err == "supctl: reload refused, nothing changed: 2 error(s) in the config: supd.toml:3:1: x; "
+                   "supd.toml:9:2: two lines; fix them and reload again\n");
+  }
+}
+
+TEST_CASE("an applied reload prints its changes and exits 0", "[ctl][client]") {
+  FakeSupd supd([](Conn& c) {
+    c.greet();
+    const auto req = c.read_request();
+    c.reply(req.id, nlohmann::json::parse(R"({"dry_run":false,"applied":true,"jobs":[{"name":"web","change":"added",)"
+                                          R"("restart":false,"fields":[]}],"supd":[],"warnings":[],"errors":[]})"));
+  });
+  const auto r = supctl(supd.socket(), {"reload"});
+  CHECK(r.code == supd::ctl::kOk);
+  CHECK(r.out == "+ web: added\n");
+  CHECK(r.err.empty());
+}

@@ -161,7 +161,8 @@ TEST_CASE("reload renders one line per job that changed", "[ctl][render]") {
   CHECK(render_result(proto::Reload{true}, none) == "no changes\n(dry run: nothing was changed)\n");
   const auto bad = nlohmann::json::parse(R"({"dry_run":false,"applied":false,"jobs":[],"errors":["supd.toml:3:1: x"]})");
   CHECK(render_result(proto::Reload{}, bad) == "");
-  CHECK(supd::ctl::reload_errors(bad) == std::vector<std::string>{"supd.toml:3:1: x"});
+  // The errors supctl reports for a refused reload (its stderr line: client_test.cpp).
+  CHECK(proto::Reload::Reply::from_json(bad)->errors == std::vector<std::string>{"supd.toml:3:1: x"});
   CHECK(render_result(proto::Persist{"web"}, nlohmann::json{{"job", "web"}, {"config", "/c/supd.toml"}, {"created", true}}) ==
         "web: added to /c/supd.toml (created)\n");
 }

@@ -1,0 +1,68 @@
+// The commands supctl works out itself, with a request of another command's kind: doctor
+// (its checks, ctl/doctor.cpp; its one request a status) and inspect (a pid request, then
+// /proc read here, ctl/inspect.cpp). No protocol command of their own, so no file in
+// ctl/commands/.
+#include "common/protocol.hpp"
+#include "ctl/doctor.hpp"
+#include "ctl/exit_codes.hpp"
+#include "ctl/inspect.hpp"
+#include "ctl/render.hpp"
+#include "ctl/session.hpp"
+#include "ctl/subcommands.hpp"
+
+namespace supd::ctl {
+namespace {
+
+namespace proto = supd::protocol;
+
+// What run_doctor sends after hello is a status; the row's request is that status.
+proto::Command build_doctor(std::span<const std::string>, const SubcommandFlags&) { return proto::Status{}; }
+
+int run_doctor_row(Session& session) { return run_doctor(session.cli, session.out, session.err, session.env); }
+
+proto::Command build_inspect(std::span<const std::string> args, const SubcommandFlags&) {
+  check_job_name(args[0]);
+  return proto::Pid{args[0]};
+}
+
+int run_inspect(Session& session) {
+  auto client = session.connect();
+  const auto reply = client.call(session.cli.command, session.limits.request);
+  if (const auto* error = std::get_if<proto::Error>(&reply.response.body))
+    return session.fail(kFailed, error_text(*error));
+  const auto pid = proto::Pid::Reply::from_json(std::get<nlohmann::json>(reply.response.body));
+  if (!pid)
+    return session.fail(kFailed, "supd sent a pid result supctl cannot read; use the supctl that came with this supd");
+  return print_inspect(std::get<proto::Pid>(session.cli.command).job, pid->pid, session.cli.options.json, session.out,
+                       session.err);
+}
+
+constexpr Subcommand kRows[] = {
+    {
+        .name = "doctor",
+        .help = "check what breaks supervised jobs (socket, systemd, linger, log dir, config, buffering); one line "
+                "each",
+        .min_args = 0,
+        .max_args = 0,
+        .build = build_doctor,
+        .run = run_doctor_row,
+        .rank = 110,
+    },
+    {
+        .name = "inspect",
+        .synopsis = "JOB",
+        .help = "the job's live process as /proc shows it: ids, state, command, cwd, fds, cpu, memory, signal "
+                "dispositions, its group",
+        .min_args = 1,
+        .max_args = 1,
+        .build = build_inspect,
+        .run = run_inspect,
+        .rank = 150,
+    },
+};
+
+}  // namespace
+
+std::span<const Subcommand> client_only_rows() { return kRows; }
+
+}  // namespace supd::ctl

@@ -1,0 +1,61 @@
+// `supctl events [JOB] [-n N] [-f]`: the event history, then with -f each new event.
+#include <fmt/format.h>
+
+#include "common/event.hpp"
+#include "ctl/command_list.hpp"
+#include "ctl/render.hpp"
+#include "ctl/stream.hpp"
+
+namespace supd::ctl {
+namespace {
+
+namespace proto = supd::protocol;
+
+proto::Command build(std::span<const std::string> args, const SubcommandFlags& f) {
+  proto::Events ev;
+  if (!args.empty()) {
+    check_job_name(args[0]);
+    ev.job = args[0];
+  }
+  if (f.lines && *f.lines < 0)
+    throw UsageError(fmt::format("invalid -n {}: give a number of events >= 0", *f.lines));
+  ev.limit = f.lines;
+  ev.follow = f.follow;
+  return ev;
+}
+
+// Every piece of the history as it arrives, then (with -f) each new event.
+int run(Session& session) {
+  static constexpr StreamWords kWords{
+      "supd sent an events result supctl cannot read; use the supctl that came with this supd",
+      "supd closed the connection in the middle of the history",
+      "the event stream ended without supd's end mark (supd exited, or this follower fell too far behind)"};
+  return stream_replies(session, std::get<proto::Events>(session.cli.command).follow, render_events_json, kWords);
+}
+
+constexpr Subcommand kRows[] = {{
+    .name = "events",
+    .synopsis = "[JOB] [-n N] [-f]",
+    .help = "the event history (transitions, signals, exits), all jobs merged or one; -f streams new ones",
+    .min_args = 0,
+    .max_args = 1,
+    .options = kOptEvents,
+    .build = build,
+    .run = run,
+    .rank = 90,
+}};
+
+}  // namespace
+
+std::span<const Subcommand> rows(std::type_identity<proto::Events>) { return kRows; }
+
+bool waits(const proto::Events&) { return false; }
+
+// One line per event, "2026-11-25T17:20:01.123 amsa running -> stopping: ..." (local time).
+std::optional<std::string> render(const proto::Events&, const proto::Events::Reply& reply) {
+  std::string out;  // the end mark has no events: nothing printed
+  for (const auto& e : reply.events) out += common::format_local(e.time) + " " + one_line(common::describe(e)) + "\n";
+  return out;
+}
+
+}  // namespace supd::ctl

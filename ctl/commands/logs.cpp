@@ -1,0 +1,88 @@
+// `supctl logs JOB [-n N] [-f] [--stderr] [-t] [--since T]` and `supctl logs --reopen`: the
+// job's log printed as supd streams it.
+#include <cstdint>
+#include <limits>
+
+#include <fmt/format.h>
+
+#include "common/duration.hpp"
+#include "common/time_format.hpp"
+#include "ctl/command_list.hpp"
+#include "ctl/render.hpp"
+#include "ctl/stream.hpp"
+
+namespace supd::ctl {
+namespace {
+
+namespace proto = supd::protocol;
+
+proto::Command build(std::span<const std::string> args, const SubcommandFlags& f) {
+  proto::Logs logs;
+  if (f.reopen) {
+    if (!args.empty() || f.follow || f.lines || f.from_stderr || f.timestamps || f.since)
+      throw UsageError("logs --reopen takes no job and no other option; usage: supctl logs --reopen");
+    logs.reopen = true;
+    return logs;
+  }
+  if (args.empty())
+    throw UsageError("missing argument JOB for logs; usage: supctl logs JOB [-n N] [-f] [--stderr] | --reopen");
+  check_job_name(args[0]);
+  if (f.lines && *f.lines < 0)
+    throw UsageError(fmt::format("invalid -n {}: give a number of lines >= 0", *f.lines));
+  logs.job = args[0];
+  // --since without -n: every line since then (supd still bounds how far back it reads).
+  logs.lines = f.lines.value_or(f.since ? std::numeric_limits<int>::max() : 10);
+  logs.timestamps = f.timestamps;
+  if (f.since) {
+    const auto back = common::parse_duration(*f.since);
+    if (!back)
+      throw UsageError(fmt::format("invalid --since '{}'; give a duration back from now, e.g. 10m, 2h, 1d",
+                                   printable(*f.since)));
+    // Further back than 1970 would be a time before the epoch (once as far as -1): refused.
+    const std::int64_t now = common::unix_ms_now();
+    if (back->count() > now)
+      throw UsageError(fmt::format("invalid --since '{}': that is before 1970; give a duration back from now, "
+                                   "e.g. 10m, 2h, 1d",
+                                   printable(*f.since)));
+    logs.since_ms = now - back->count();
+  }
+  logs.follow = f.follow;
+  logs.from_stderr = f.from_stderr;
+  return logs;
+}
+
+// Each piece as it arrives: raw text, or one JSON document per line with --json.
+int run(Session& session) {
+  static constexpr StreamWords kWords{
+      "supd sent a logs result supctl cannot read; use the supctl that came with this supd",
+      "supd closed the connection in the middle of the log",
+      "the log stream ended without supd's end mark (supd exited, or this follower fell too far behind)"};
+  return stream_replies(session, std::get<proto::Logs>(session.cli.command).follow, render_json_result, kWords);
+}
+
+constexpr Subcommand kRows[] = {{
+    .name = "logs",
+    .synopsis = "JOB [-n N] [-f] [--stderr] [-t] [--since T]",
+    .help = "print the job's last N lines (10), across rotated files; -f follows; -t adds times; --reopen reopens "
+            "every log file",
+    .min_args = 0,
+    .max_args = 1,
+    .options = kOptLogs,
+    .build = build,
+    .run = run,
+    .rank = 80,
+}};
+
+}  // namespace
+
+std::span<const Subcommand> rows(std::type_identity<proto::Logs>) { return kRows; }
+
+bool waits(const proto::Logs&) { return false; }
+
+std::optional<std::string> render(const proto::Logs&, const proto::Logs::Reply& reply) {
+  if (reply.text) return *reply.text;  // printed raw, as the job wrote it (no newline added)
+  if (const auto n = reply.reopened) return fmt::format("reopened {} log file{}\n", *n, *n == 1 ? "" : "s");
+  return std::string();  // the end mark
+}
+
+}  // namespace supd::ctl

@@ -1,0 +1,81 @@
+// `supctl reload [--dry-run]`: what changed per job, then applied; a config with errors is
+// refused as a whole and supctl exits 1 with every error on its one stderr line.
+#include <fmt/format.h>
+
+#include "ctl/command_list.hpp"
+#include "ctl/exit_codes.hpp"
+#include "ctl/render.hpp"
+#include "ctl/session.hpp"
+
+namespace supd::ctl {
+namespace {
+
+namespace proto = supd::protocol;
+
+proto::Command build(std::span<const std::string>, const SubcommandFlags& f) { return proto::Reload{f.dry_run}; }
+
+// The answer is printed as any other (nothing for a refused reload, or its --json document);
+// the refusal is then the error line and exit 1.
+int run(Session& session) {
+  auto client = session.connect();
+  const auto reply = client.call(session.cli.command, session.limits.request);
+  if (const int code = session.show(reply); code != kOk) return code;
+  const auto result = proto::Reload::Reply::from_json(std::get<nlohmann::json>(reply.response.body));
+  if (!result || result->errors.empty()) return kOk;
+  std::string all;
+  for (const auto& e : result->errors) all += (all.empty() ? "" : "; ") + one_line(e);
+  return session.fail(kFailed,
+                      fmt::format("reload refused, nothing changed: {} error(s) in the config: {}; fix them and reload "
+                                  "again",
+                                  result->errors.size(), all));
+}
+
+constexpr Subcommand kRows[] = {{
+    .name = "reload",
+    .synopsis = "[--dry-run]",
+    .help = "re-read the config file, show what changed per job, apply it (--dry-run: only show)",
+    .min_args = 0,
+    .max_args = 0,
+    .options = kOptDryRun,
+    .build = build,
+    .run = run,
+    .rank = 120,
+}};
+
+}  // namespace
+
+std::span<const Subcommand> rows(std::type_identity<proto::Reload>) { return kRows; }
+
+bool waits(const proto::Reload&) { return false; }
+
+// "+ web: added", "- old: removed", "amsa: changed command (restart)", one line per job that
+// changed (unchanged ones are left out), "no changes" when none, warnings as "note: ...",
+// and "(dry run: nothing was changed)" after a dry run. A refused reload prints nothing here.
+std::optional<std::string> render(const proto::Reload&, const proto::Reload::Reply& reply) {
+  if (!reply.errors.empty()) return std::string();  // refused: the errors go to stderr
+  std::string out;
+  for (const auto& job : reply.jobs) {
+    const auto name = one_line(job.name);
+    if (job.change == "added") {
+      out += fmt::format("+ {}: added\n", name);
+    } else if (job.change == "removed") {
+      out += fmt::format("- {}: removed\n", name);
+    } else if (job.change == "changed") {
+      std::string fields;
+      bool restart = false;
+      for (const auto& f : job.fields) {
+        fields += (fields.empty() ? "" : ", ") + one_line(f.field);
+        restart = restart || f.restart;
+      }
+      out += fmt::format("{}: changed {} ({})\n", name, fields, restart ? "restart" : "in place");
+    }
+  }
+  for (const auto& f : reply.supd)
+    out += fmt::format("[supd] {}: {} -> {}\n", one_line(f.field), one_line(f.old_value), one_line(f.new_value));
+  if (out.empty()) out = "no changes\n";
+  for (const auto& w : reply.warnings) out += fmt::format("note: {}\n", one_line(w));
+  if (reply.dry_run) out += "(dry run: nothing was changed)\n";
+  return out;
+}
+
+}  // namespace supd::ctl

@@ -1,0 +1,72 @@
+#include "ctl/session.hpp"
+
+#include <fmt/format.h>
+
+#include "ctl/exit_codes.hpp"
+#include "ctl/render.hpp"
+
+namespace supd::ctl {
+namespace {
+
+namespace proto = supd::protocol;
+
+common::Paths paths_of(const ParsedCli& cli, const common::Getenv& env) {
+  common::PathFlags flags;
+  flags.socket = cli.options.socket;
+  return common::resolve_paths(flags, env);
+}
+
+}  // namespace
+
+Limits limits_for(const GlobalOptions& options, const protocol::Command& command) {
+  Timeout given = kDefaultTimeout;
+  if (options.timeout) given = options.timeout->count() > 0 ? Timeout(*options.timeout) : std::nullopt;
+  const bool unlimited = waits_for_jobs(command) && !options.timeout;
+  return {given, unlimited ? std::nullopt : given};
+}
+
+Session::Session(const ParsedCli& parsed, std::ostream& to_out, std::ostream& to_err,
+                 const common::Getenv& environment)
+    : cli(parsed),
+      out(to_out),
+      err(to_err),
+      env(environment),
+      paths(paths_of(parsed, environment)),
+      limits(limits_for(parsed.options, parsed.command)),
+      start_hint(parsed.options.socket ? fmt::format("supd --detach --socket {}", paths.socket.string())
+                                       : "supd --detach") {}
+
+Client Session::connect(bool send_ahead) const {
+  return Client::connect(paths.socket, limits.connect, start_hint, send_ahead ? &cli.command : nullptr);
+}
+
+int Session::fail(int code, std::string_view message) const {
+  err << "supctl: " << one_line(message) << '\n';
+  err.flush();
+  return code;
+}
+
+int Session::print(std::string_view text) const {
+  out << text;
+  out.flush();
+  if (!out) return fail(kFailed, "cannot write to standard output");
+  return kOk;
+}
+
+int Session::show(const Reply& reply) const {
+  if (const auto* error = std::get_if<proto::Error>(&reply.response.body)) return fail(kFailed, error_text(*error));
+  const auto text = cli.options.json ? render_json_result(reply.line)
+                                     : render_result(cli.command, std::get<nlohmann::json>(reply.response.body));
+  if (!text)
+    return fail(kFailed,
+                fmt::format("supd sent a {} result supctl cannot read; use the supctl that came with this supd",
+                            proto::method_name(cli.command)));
+  return print(*text);
+}
+
+int run_request(Session& session) {
+  auto client = session.connect();
+  return session.show(client.call(session.cli.command, session.limits.request));
+}
+
+}  // namespace supd::ctl

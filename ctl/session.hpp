@@ -1,0 +1,50 @@
+// One supctl command run against supd, as a row's run hook (ctl/subcommands.hpp) sees it:
+// the parsed command line, where supd is, the time limits and the output streams, with the
+// steps every command shares: connect, print a reply, print the one error line.
+#pragma once
+#include <ostream>
+#include <string>
+#include <string_view>
+
+#include "common/paths.hpp"
+#include "ctl/cli.hpp"
+#include "ctl/client.hpp"
+
+namespace supd::ctl {
+
+// How long connect+hello may take, and how long the request may take: --timeout when given
+// (0 = no limit), else 10s, except that commands waiting for jobs to settle (start, stop,
+// restart without --no-wait, shutdown) have no limit by default.
+struct Limits {
+  Timeout connect;
+  Timeout request;
+};
+Limits limits_for(const GlobalOptions& options, const protocol::Command& command);
+
+struct Session {
+  Session(const ParsedCli& parsed, std::ostream& to_out, std::ostream& to_err, const common::Getenv& environment);
+
+  const ParsedCli& cli;
+  std::ostream& out;
+  std::ostream& err;
+  const common::Getenv& env;
+  common::Paths paths;
+  Limits limits;
+  std::string start_hint;  // the command that would start this supd, for messages
+
+  // Connects and says hello; with `send_ahead` the command goes right behind the hello (one
+  // round trip). Throws ClientFailure.
+  Client connect(bool send_ahead = true) const;
+  // "supctl: <message>" on stderr, one line; returns `code`.
+  int fail(int code, std::string_view message) const;
+  // Writes `text` to stdout: kOk, or kFailed with the error line when stdout is gone.
+  int print(std::string_view text) const;
+  // A reply as supctl shows it: supd's error as the error line, else the result (--json: as
+  // supd wrote it; else rendered by the command's file). Returns the exit code.
+  int show(const Reply& reply) const;
+};
+
+// What a row without a hook does: send the request, show the answer. Throws ClientFailure.
+int run_request(Session& session);
+
+}  // namespace supd::ctl

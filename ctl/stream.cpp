@@ -1,0 +1,31 @@
+#include "ctl/stream.hpp"
+
+#include "ctl/exit_codes.hpp"
+#include "ctl/render.hpp"
+
+namespace supd::ctl {
+
+int stream_replies(Session& session, bool follow, std::optional<std::string> (*as_json)(std::string_view line),
+                   const StreamWords& words) {
+  auto client = session.connect();
+  auto reply = client.call(session.cli.command, session.limits.request);
+  for (;;) {
+    if (const auto* error = std::get_if<protocol::Error>(&reply.response.body))
+      return session.fail(kFailed, error_text(*error));
+    const auto& result = std::get<nlohmann::json>(reply.response.body);
+    const auto text = session.cli.options.json ? as_json(reply.line) : render_result(session.cli.command, result);
+    if (!text) return session.fail(kFailed, words.unreadable);
+    if (const int code = session.print(*text); code != kOk) return code;
+    if (!protocol::has_more(result)) return kOk;
+    // A follow waits as long as it takes; a plain read comes at once.
+    auto next = client.next(follow ? Timeout{} : Timeout{kDefaultTimeout});
+    if (!next) {
+      if (!follow) return session.fail(kFailed, words.cut);
+      // No {"eof": true}: supd died, or cut this follower off for falling too far behind.
+      return session.fail(kOk, words.ended);
+    }
+    reply = std::move(*next);
+  }
+}
+
+}  // namespace supd::ctl
