@@ -37,6 +37,33 @@ std::optional<sockaddr_un> address_of(const fs::path& path) {
   return addr;
 }
 
+bool wait_readable(int fd, int timeout_ms) {
+  pollfd p{fd, POLLIN, 0};
+  return ::poll(&p, 1, timeout_ms) > 0;
+}
+
+// True while /proc shows `pid` neither gone nor a zombie.
+bool running(pid_t pid) {
+  char buf[512];
+  const std::string stat = "/proc/" + std::to_string(pid) + "/stat";
+  UniqueFd fd(::open(stat.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd) return false;
+  const ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
+  if (n <= 0) return false;
+  buf[n] = '\0';
+  const char* close_paren = std::strrchr(buf, ')');  // the name may hold spaces and parentheses
+  return close_paren == nullptr || close_paren[1] == '\0' || close_paren[2] != 'Z';
+}
+
+// Without a pidfd (kernels before 5.3): the holder's exit closes our connection, then its
+// process turns zombie a moment later; `supctl shutdown` promises it is gone when supd is.
+bool wait_holder_gone(int conn, pid_t pid) {
+  if (!wait_readable(conn, 2000)) return false;
+  if (pid <= 0) return true;
+  for (int i = 0; i < 2000 && running(pid); ++i) ::usleep(1000);
+  return !running(pid);
+}
+
 ino_t inode_of(int fd) {
   struct stat st {};
   return ::fstat(fd, &st) == 0 ? st.st_ino : 0;
@@ -217,12 +244,10 @@ void FdHolder::quit() {
   const pid_t pid = pid_;
   UniqueFd pidfd(pid > 0 ? static_cast<int>(::syscall(SYS_pidfd_open, pid, 0U)) : -1);
   send_message(conn_.get(), "QUIT", -1);
+  const bool exited = pidfd ? wait_readable(pidfd.get(), 2000) : wait_holder_gone(conn_.get(), pid);
   conn_.reset();
   held_.clear();
-  if (pidfd) {
-    pollfd p{pidfd.get(), POLLIN, 0};
-    if (::poll(&p, 1, 2000) <= 0) spdlog::warn("the fd holder (pid {}) did not exit after QUIT", pid);
-  }
+  if (!exited) spdlog::warn("the fd holder (pid {}) did not exit after QUIT", pid);
 }
 
 void hand_to_holder(const fs::path& path, std::vector<HeldPipe> pipes) {
