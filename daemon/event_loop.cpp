@@ -71,7 +71,8 @@ void EventLoop::on_signal(int signo) {
 
 void EventLoop::reap_children() {
   const auto now = Clock::now();
-  for (const auto& r : reap_all()) sup_.on_reaped(r.pid, r.status, now);
+  for (const auto& r : reap_all())
+    if (!side_children_.take(r.pid, r.status)) sup_.on_reaped(r.pid, r.status, now);
 }
 
 void EventLoop::process_exited(pid_t pid, const common::ExitStatus& status) {

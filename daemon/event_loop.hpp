@@ -17,6 +17,7 @@
 #include "daemon/core/event_hub.hpp"
 #include "daemon/core/supervisor.hpp"
 #include "daemon/output/output.hpp"
+#include "daemon/process/side_children.hpp"
 
 namespace supd::daemon {
 
@@ -33,6 +34,8 @@ public:
   void attach(Reloader& reloader) { reloader_ = &reloader; }  // SIGHUP reloads the config
   void watch_forward_signals();  // catch every job's forward_signals (again after a reload)
   void reap_children();  // what SIGCHLD does (also at start-up after an upgrade's exec)
+  // Children supd starts for itself: their exits are handed back, not fed to the supervisor.
+  SideChildren& side_children() { return side_children_; }
 
   // EventHub: each is the supervisor's event, then after_event().
   void process_exited(pid_t pid, const common::ExitStatus& status) override;
@@ -63,6 +66,7 @@ private:
   ControlServer* server_ = nullptr;
   Notifier* notifier_ = nullptr;
   Reloader* reloader_ = nullptr;
+  SideChildren side_children_;
   asio::signal_set signals_;
   asio::steady_timer timer_;
   std::optional<TimePoint> armed_;

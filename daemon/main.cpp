@@ -188,13 +188,12 @@ int run(Options opt) {
     if (notifier.enabled())  // left by a `shutdown --leave-running` under systemd
       for (auto& p : daemon::take_from_holder(daemon::fd_holder_path_for(socket.path))) kept_pipes.push_back(std::move(p));
     adoption.reattach(std::move(kept_pipes), output);
-    const daemon::UpgradeContext upgrade{opt.argv,          handover ? handover->start_cwd : start_cwd,
-                                         listen_fd,          socket.lock_fd.get(),
-                                         socket.adopted,     paths.config.string(),
-                                         systemd};
+    daemon::Upgrader upgrader(io, loop.side_children(), loop, handlers, sup, output, adoption, *keeper,
+                              {opt.argv, handover ? handover->start_cwd : start_cwd, listen_fd, socket.lock_fd.get(),
+                               socket.adopted, paths.config.string(), systemd});
     loop.set_after_event({
         [&adoption](daemon::TimePoint now) { adoption.sync(now); },
-        [&](daemon::TimePoint now) { daemon::run_pending_upgrade(handlers, sup, output, adoption, *keeper, upgrade, now); },
+        [&upgrader](daemon::TimePoint now) { upgrader.step(now); },
         [&log_watch, &ready_listener] {  // a wait for a writable stderr, the notify sockets' reads
           log_watch.stop();
           ready_listener.close_all();

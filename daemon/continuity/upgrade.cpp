@@ -2,12 +2,9 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <chrono>
 #include <cstdlib>
 
 #include <fmt/format.h>
@@ -19,15 +16,11 @@
 #include "daemon/continuity/adoption.hpp"
 #include "daemon/process/fd_limit.hpp"
 
-extern char** environ;
-
 namespace supd::daemon {
 namespace {
 
 using json = nlohmann::json;
 using protocol::ErrorCode;
-
-constexpr auto kCheckTimeout = std::chrono::seconds(10);
 
 void set_cloexec(int fd, bool on) {
   const int flags = ::fcntl(fd, F_GETFD);
@@ -49,56 +42,6 @@ std::string own_binary() {
   constexpr std::string_view kDeleted = " (deleted)";
   if (path.ends_with(kDeleted)) path.resize(path.size() - kDeleted.size());
   return path;
-}
-
-// Runs `binary --check --config FILE` (or --version without a config file): "" when it
-// passed, else what went wrong, in one line.
-std::string preflight(const std::string& binary, const std::string& config) {
-  common::Pipe out;
-  try {
-    out = common::make_pipe();
-  } catch (const std::exception& e) {
-    return e.what();
-  }
-  posix_spawn_file_actions_t actions;
-  ::posix_spawn_file_actions_init(&actions);
-  ::posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
-  ::posix_spawn_file_actions_adddup2(&actions, out.write.get(), 1);
-  ::posix_spawn_file_actions_adddup2(&actions, out.write.get(), 2);
-  std::vector<std::string> args{binary};
-  if (!config.empty() && ::access(config.c_str(), F_OK) == 0) args.insert(args.end(), {"--check", "--config", config});
-  else args.push_back("--version");
-  std::vector<char*> argv;
-  for (auto& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  const int rc = ::posix_spawn(&pid, binary.c_str(), &actions, nullptr, argv.data(), environ);
-  ::posix_spawn_file_actions_destroy(&actions);
-  out.write.reset();
-  if (rc != 0) return fmt::format("cannot run {}: {}", binary, common::errno_message(rc));
-  std::string text;
-  const auto deadline = std::chrono::steady_clock::now() + kCheckTimeout;
-  for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-    pollfd p{out.read.get(), POLLIN, 0};
-    if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) == 0) {
-      ::kill(pid, SIGKILL);
-      text = "timed out";
-      break;
-    }
-    char buf[1024];
-    const ssize_t n = ::read(out.read.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    if (text.size() < 4096) text.append(buf, static_cast<std::size_t>(n));
-  }
-  int status = 0;
-  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return {};
-  const auto first = text.substr(0, text.find('\n'));
-  return fmt::format("{} {} failed ({}){}{}", binary, args.size() > 2 ? "--check" : "--version",
-                     common::describe(common::ExitStatus::from_wait(status)), first.empty() ? "" : ": ", first);
 }
 
 }  // namespace
@@ -212,67 +155,95 @@ void answer_upgrade_client(const Handover& h, std::size_t adopted) {
   spdlog::info("upgrade done: supd {} runs on as pid {}, {} job(s) kept", SUPD_VERSION, ::getpid(), adopted);
 }
 
-void run_pending_upgrade(Handlers& handlers, Supervisor& sup, OutputCapture& output, Adoption& adoption,
-                         PipeKeeper& keeper, const UpgradeContext& ctx, TimePoint now) {
-  auto req = handlers.take_upgrade();
-  if (!req) return;
-  const auto refuse = [&](const std::string& why) {
-    spdlog::error("upgrade refused: {}", why);
-    req->reply(protocol::encode_error(req->id, {ErrorCode::UpgradeFailed, why}));
-  };
-  if (sup.shutting_down()) return refuse("supd is shutting down");
-  for (const auto& job : sup.jobs())
-    if (job.rt.state == JobState::Stopping)
-      return refuse(fmt::format("job '{}' is stopping; upgrade once it has stopped", job.spec.name));
-  if (output.open_streams() > 0 && !keeper.keeps_pipes())
-    return refuse("nothing keeps the jobs' output pipes (the fd holder is not running), so they would not survive the exec; "
-                  "see supd's log");
-  const std::string binary = own_binary();
-  if (const auto why = preflight(binary, ctx.config_path); !why.empty())
-    return refuse(why + "; supd runs on unchanged");
+Upgrader::Upgrader(asio::io_context& io, SideChildren& children, EventHub& hub, Handlers& handlers, Supervisor& sup,
+                   OutputCapture& output, Adoption& adoption, PipeKeeper& keeper, UpgradeContext context)
+    : handlers_(handlers), sup_(sup), output_(output), adoption_(adoption), keeper_(keeper),
+      context_(std::move(context)), check_(io, children, hub) {}
 
-  adoption.sync(now);  // every process has its record
+std::optional<std::string> Upgrader::blocker() const {
+  if (sup_.shutting_down()) return "supd is shutting down";
+  for (const auto& job : sup_.jobs())
+    if (job.rt.state == JobState::Stopping)
+      return fmt::format("job '{}' is stopping; upgrade once it has stopped", job.spec.name);
+  if (output_.open_streams() > 0 && !keeper_.keeps_pipes())
+    return "nothing keeps the jobs' output pipes (the fd holder is not running), so they would not survive the exec; "
+           "see supd's log";
+  return std::nullopt;
+}
+
+void Upgrader::refuse(const std::string& why) {
+  spdlog::error("upgrade refused: {}", why);
+  request_->reply(protocol::encode_error(request_->id, {ErrorCode::UpgradeFailed, why}));
+  request_.reset();
+}
+
+void Upgrader::step(TimePoint now) {
+  if (check_.running()) {
+    if (auto another = handlers_.take_upgrade())  // asked twice: the second gets what serve() says
+      another->reply(protocol::encode_error(another->id, {ErrorCode::ShuttingDown,
+                                                          "supd is shutting down or upgrading already"}));
+    if (!sup_.shutting_down()) return;  // the check's end is an event of its own
+    check_.cancel();
+    return refuse("supd is shutting down");
+  }
+  if (!request_) {
+    request_ = handlers_.take_upgrade();
+    if (!request_) return;
+    if (const auto why = blocker()) return refuse(*why);
+    binary_ = own_binary();
+    check_.start(binary_, context_.config_path);
+    if (check_.running()) return;
+  }
+  const auto failed = check_.take_result();
+  if (!failed) return;  // cannot happen: a check that is not running has its result
+  if (!failed->empty()) return refuse(*failed + "; supd runs on unchanged");
+  if (const auto why = blocker()) return refuse(*why);  // something changed while the check ran
+  exec(now);
+}
+
+void Upgrader::exec(TimePoint now) {
+  adoption_.sync(now);  // every process has its record
   Handover h;
-  h.listen_fd = ctx.listen_fd;
-  h.lock_fd = ctx.lock_fd;
-  h.socket_from_systemd = ctx.socket_from_systemd;
-  h.client_fd = req->client_fd;
-  h.request_id = req->id;
-  h.start_cwd = ctx.start_cwd;
+  h.listen_fd = context_.listen_fd;
+  h.lock_fd = context_.lock_fd;
+  h.socket_from_systemd = context_.socket_from_systemd;
+  h.client_fd = request_->client_fd;
+  h.request_id = request_->id;
+  h.start_cwd = context_.start_cwd;
   char cwd[4096];
   if (::getcwd(cwd, sizeof cwd) != nullptr) h.cwd = cwd;
-  for (const auto& job : sup.jobs()) {
-    output.drain(job.spec.name);  // what waits in a pipe after this goes to the next supd
+  for (const auto& job : sup_.jobs()) {
+    output_.drain(job.spec.name);  // what waits in a pipe after this goes to the next supd
     if (job.rt.main_alive) continue;
     h.jobs.push_back({job.spec.name, std::string(to_string(job.rt.state)), job.last_exit, job.spawns, job.error});
   }
-  h.pipes = keeper.pipes_for_exec();
+  h.pipes = keeper_.pipes_for_exec();
   h.nofile_soft = original_fd_soft_limit();
   ::setenv(kUpgradeVariable, encode_handover(h).c_str(), 1);
-  if (!ctx.systemd.notify_socket.empty()) ::setenv("NOTIFY_SOCKET", ctx.systemd.notify_socket.c_str(), 1);
-  if (ctx.systemd.watchdog) {
-    ::setenv("WATCHDOG_USEC", std::to_string(ctx.systemd.watchdog->count()).c_str(), 1);
+  if (!context_.systemd.notify_socket.empty()) ::setenv("NOTIFY_SOCKET", context_.systemd.notify_socket.c_str(), 1);
+  if (context_.systemd.watchdog) {
+    ::setenv("WATCHDOG_USEC", std::to_string(context_.systemd.watchdog->count()).c_str(), 1);
     ::setenv("WATCHDOG_PID", std::to_string(::getpid()).c_str(), 1);
   }
   const int fds[] = {h.listen_fd, h.lock_fd, h.client_fd};
   for (int fd : fds) set_cloexec(fd, false);
-  std::vector<std::string> args = ctx.argv;
+  std::vector<std::string> args = context_.argv;
   std::vector<char*> argv;
   for (auto& a : args) argv.push_back(a.data());
   argv.push_back(nullptr);
-  spdlog::info("upgrading: exec {} with {} job(s) running", binary, sup.jobs().size() - h.jobs.size());
-  keeper.disconnect();  // it keeps the pipes; the new supd takes them back
-  if (!ctx.start_cwd.empty() && ::chdir(ctx.start_cwd.c_str()) != 0)
+  spdlog::info("upgrading: exec {} with {} job(s) running", binary_, sup_.jobs().size() - h.jobs.size());
+  keeper_.disconnect();  // it keeps the pipes; the new supd takes them back
+  if (!context_.start_cwd.empty() && ::chdir(context_.start_cwd.c_str()) != 0)
     spdlog::warn("upgrade: cannot return to {} for the exec; relative paths in supd's arguments may not resolve",
-                 ctx.start_cwd);
-  ::execv(binary.c_str(), argv.data());
+                 context_.start_cwd);
+  ::execv(binary_.c_str(), argv.data());
 
   const int err = errno;  // still here: the old binary runs on
   if (!h.cwd.empty() && ::chdir(h.cwd.c_str()) != 0) spdlog::warn("upgrade: cannot return to {}", h.cwd);
   for (int fd : fds) set_cloexec(fd, true);
   for (const auto& p : h.pipes) set_cloexec(p.fd, true);
   for (const char* v : {kUpgradeVariable, "NOTIFY_SOCKET", "WATCHDOG_USEC", "WATCHDOG_PID"}) ::unsetenv(v);
-  refuse(fmt::format("exec {}: {}; supd runs on unchanged", binary, common::errno_message(err)));
+  refuse(fmt::format("exec {}: {}; supd runs on unchanged", binary_, common::errno_message(err)));
 }
 
 }  // namespace supd::daemon

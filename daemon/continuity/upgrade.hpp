@@ -10,8 +10,9 @@
 // records (adoption.hpp) and their output pipes from the fd holder (fd_holder.hpp), or, under
 // systemd, handed across the exec (fd_store.hpp).
 //
-// Before the exec, the new binary must pass `supd --check` on the config; a failed check or a
-// failed exec answers the client with an error and supd runs on unchanged.
+// Before the exec, the new binary must pass `supd --check` on the config (run beside the loop,
+// daemon/continuity/upgrade_check.hpp); a failed check or a failed exec answers the client
+// with an error and supd runs on unchanged.
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -21,6 +22,7 @@
 #include "daemon/core/clock.hpp"
 #include "daemon/control/handlers.hpp"
 #include "daemon/control/notify.hpp"
+#include "daemon/continuity/upgrade_check.hpp"
 #include "daemon/output/output.hpp"
 #include "daemon/core/pipe_keeper.hpp"
 #include "daemon/core/supervisor.hpp"
@@ -80,9 +82,31 @@ struct UpgradeContext {
   SystemdEnvironment systemd;
 };
 
-// Called after every event: carries out a pending `upgrade` request. Returns only when the
-// upgrade was refused or the exec failed (the client has its error then).
-void run_pending_upgrade(Handlers& handlers, Supervisor& sup, OutputCapture& output, Adoption& adoption,
-                         PipeKeeper& keeper, const UpgradeContext& context, TimePoint now);
+// `upgrade` as steps of the loop, run after every event: a request is taken and checked (no
+// job stopping, the pipes kept), then the new binary's check runs as a side child while supd
+// serves on; once it passed, and nothing changed meanwhile, supd execs. A refusal or a failed
+// exec answers the client with an error, and supd runs on unchanged.
+class Upgrader {
+public:
+  Upgrader(asio::io_context& io, SideChildren& children, EventHub& hub, Handlers& handlers, Supervisor& sup,
+           OutputCapture& output, Adoption& adoption, PipeKeeper& keeper, UpgradeContext context);
+
+  void step(TimePoint now);  // after every event (EventLoop::AfterEvent::upgrade)
+
+private:
+  std::optional<std::string> blocker() const;  // why an upgrade cannot happen now
+  void refuse(const std::string& why);
+  void exec(TimePoint now);
+
+  Handlers& handlers_;
+  Supervisor& sup_;
+  OutputCapture& output_;
+  Adoption& adoption_;
+  PipeKeeper& keeper_;
+  const UpgradeContext context_;
+  UpgradeCheck check_;
+  std::optional<Handlers::PendingUpgrade> request_;  // taken, its binary being checked
+  std::string binary_;
+};
 
 }  // namespace supd::daemon

@@ -1,12 +1,14 @@
 // Jobs outlive supd with their output (issue 9): the fd holder keeps every output pipe, so a
 // job writing while no supd runs neither dies of SIGPIPE nor loses a line; `shutdown
 // --leave-running` hands the jobs to the next supd; `upgrade` re-execs supd in place.
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <set>
 
+#include "tests/support/ctl_follower.hpp"
 #include "tests/support/harness.hpp"
 
 using namespace supd::test;
@@ -265,6 +267,63 @@ TEST_CASE("upgrade runs the binary now at supd's path, and a broken one leaves s
   CHECK(r.exit_code == kOk);
   CHECK(d.pid() == supd);
   CHECK(exe_of(supd) == fs::canonical(bin).string());
+  CHECK(d.job_pid("w0") == job);
+  stop_and_check_logs(d, 1);
+  d.finish();
+}
+
+TEST_CASE("upgrade checks the new binary beside the loop: supd answers and supervises while the check runs",
+          "[integration][upgrade]") {
+  DaemonOptions opts;
+  opts.start = false;
+  TestDaemon d(writers(1, 20), opts);
+  const auto bin = d.dir() / "supd-copy";
+  const auto real = d.dir() / "supd-real";
+  const auto next = d.dir() / "supd-copy.new";
+  const auto gate = d.dir() / "gate";
+  const auto checking = d.dir() / "checking";
+  fs::copy_file(SUPD_BIN, bin);
+  d.set_binary(bin.string());
+  d.start();
+  const pid_t supd = d.pid();
+  const pid_t job = d.wait_running("w0");
+  REQUIRE(job > 0);
+
+  // The next binary's --check says it has begun, then waits for the test before it checks;
+  // otherwise it is the real supd.
+  fs::copy_file(SUPD_BIN, real);
+  REQUIRE(::mkfifo(gate.c_str(), 0600) == 0);
+  write_file(next, "#!/bin/sh\nif [ \"$1\" = --check ]; then : > '" + checking.string() + "'; read _ < '" +
+                       gate.string() + "'; fi\nexec '" + real.string() + "' \"$@\"\n");
+  fs::permissions(next, fs::perms::owner_all);
+  fs::rename(next, bin);
+  CtlFollower upgrade(d, {"upgrade", "--timeout", "60"}, d.dir() / "upgrade.out");
+  REQUIRE(eventually([&] { return fs::exists(checking); }));
+
+  // Meanwhile supd serves other clients (a blocking check held them all for up to 10 s): a
+  // status answers, and a second upgrade is told one is under way.
+  auto r = d.ctl({"status", "w0"}, 5s);
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == kOk);
+  CHECK(contains(r.out, std::to_string(job)));
+  r = d.ctl({"upgrade"}, 5s);
+  CHECK(r.exit_code != kOk);
+  CHECK(is_one_line(r.err));
+  CHECK(contains(r.err, "upgrading already"));
+
+  {  // the check goes on: it passes, and supd execs in place
+    const int fd = ::open(gate.c_str(), O_WRONLY);
+    REQUIRE(fd >= 0);
+    REQUIRE(::write(fd, "go\n", 3) == 3);
+    ::close(fd);
+  }
+  const auto status = upgrade.wait(60s);
+  INFO("upgrade output:\n" << read_file(d.dir() / "upgrade.out") << "\nsupd output:\n" << d.supd_output());
+  REQUIRE(status);
+  CHECK(exit_code_of(*status) == kOk);
+  CHECK(contains(read_file(d.dir() / "upgrade.out"), "as pid " + std::to_string(supd)));
+  CHECK(d.pid() == supd);
+  CHECK(exe_of(supd) == fs::canonical(real).string());
   CHECK(d.job_pid("w0") == job);
   stop_and_check_logs(d, 1);
   d.finish();
