@@ -199,7 +199,7 @@ TEST_CASE("two pipelined requests are answered in order", "[session]") {
   CHECK(r.phase() == Phase::Idle);
 }
 
-TEST_CASE("a session answers 16 requests per loop turn\\, then the rest after the others", "[session]") {
+TEST_CASE("a session answers 16 requests per loop turn and then the rest after the others", "[session]") {
   SessionRig r;
   std::string requests;
   for (int i = 0; i < 20; ++i) requests += fmt::format("r{}\n", i);
@@ -255,7 +255,7 @@ TEST_CASE("a client hanging up during a stream closes the session and its produc
   CHECK(r.server.queued_bytes() == 0);
 }
 
-TEST_CASE("a client hanging up while its request waits: the answer goes nowhere\\, the half line is never run",
+TEST_CASE("a client hanging up while its request waits: the answer goes nowhere and the half line is never run",
           "[session]") {
   SessionRig r;
   r.send("defer\nhalf a request");
@@ -287,7 +287,7 @@ TEST_CASE("what a client sends during a stream is dropped", "[session]") {
   CHECK(r.handler.lines == std::vector<std::string>{"stream", "after"});
 }
 
-TEST_CASE("a client that reads nothing stops its requests at the low-water mark\\, then resumes", "[session]") {
+TEST_CASE("a client that reads nothing stops its requests at the low-water mark until it reads", "[session]") {
   SessionRig r;
   r.client_reads = false;
   std::string requests;
@@ -338,7 +338,7 @@ TEST_CASE("a long reply is pulled a frame at a time as the client reads", "[sess
   REQUIRE(r.run_until([&] { return r.received_has("re:after\n"); }));
 }
 
-TEST_CASE("finish() flushes what is queued\\, then closes", "[session]") {
+TEST_CASE("finish() flushes what is queued and then closes", "[session]") {
   SessionRig r;
   r.send("defer\n");
   REQUIRE(r.run_until([&] { return r.phase() == Phase::Answering; }));
