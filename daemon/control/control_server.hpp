@@ -1,4 +1,5 @@
-// The control socket: accepts clients, checks their uid with SO_PEERCRED, frames NDJSON with a
+// The control socket: accepts clients, each a Session (daemon/control/session.hpp) that
+// checks their uid with SO_PEERCRED, frames NDJSON with a
 // cap, answers one request at a time per connection (at most 16 per loop turn, round robin),
 // bounds each client's outbox and the total queued for all clients (long replies are pulled
 // a frame at a time as the client drains them) so slow readers cannot grow supd, gives the
@@ -20,7 +21,7 @@
 #include <set>
 #include <vector>
 
-#include "daemon/control/handlers.hpp"
+#include "daemon/control/request_handler.hpp"
 #include "daemon/core/event_hub.hpp"
 
 namespace supd::daemon {
@@ -33,15 +34,26 @@ class Session;
 inline constexpr std::size_t kMaxQueuedBytes = 32u << 20;
 // A drain after a peak this large returns memory to the system (malloc_trim).
 inline constexpr std::size_t kTrimAfterBytes = 4u << 20;
+// Connections one uid may hold at once (root's count apart from the user's). A user keeps a
+// few `logs -f`/`events -f` followers and scripts open; 128 is far above that, yet bounds the
+// fds and buffers clients can take from the jobs (each job holds 3-4 fds). At the cap, a new
+// connection takes the slot of the uid's oldest one that has not sent a complete request yet
+// (idle or dripping bytes); if there is none, the new one is refused. A constant, not a
+// setting: nothing but an attack reaches it.
+inline constexpr std::size_t kMaxConnectionsPerUid = 128;
 
 class ControlServer {
 public:
-  // `listen_fd`: a bound, listening AF_UNIX socket (ownership moves in). After each request
-  // served, `hub` hears that something changed (the loop re-arms and answers waiters).
-  ControlServer(asio::io_context& io, int listen_fd, Handlers& handlers, EventHub& hub);
+  // `listen_fd`: a bound, listening AF_UNIX socket (ownership moves in). Each request line goes
+  // to `handler` (Handlers); after each request served, `hub` hears that something changed
+  // (the loop re-arms and answers waiters).
+  ControlServer(asio::io_context& io, int listen_fd, RequestHandler& handler, EventHub& hub);
   ~ControlServer();
 
   void start();
+  // A connected client, served from now on (accept() and the session's unit tests): its
+  // session checks the peer and the uid's cap before reading (daemon/control/session.hpp).
+  std::shared_ptr<Session> serve(asio::local::stream_protocol::socket socket);
   // Stop accepting; every session flushes what it has queued and closes. Sessions waiting for
   // `shutdown` keep their fd open until supd exits, so their client sees EOF only then.
   void finish();
@@ -74,7 +86,7 @@ private:
   asio::local::stream_protocol::acceptor acceptor_;
   asio::steady_timer finish_timer_;
   asio::steady_timer accept_timer_;  // the retry after a failed accept (EMFILE)
-  Handlers& handlers_;
+  RequestHandler& handler_;
   EventHub& hub_;
   std::set<std::shared_ptr<Session>> sessions_;
   bool finishing_ = false;

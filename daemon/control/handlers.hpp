@@ -15,13 +15,14 @@
 #include "daemon/control/call.hpp"
 #include "daemon/control/reloader.hpp"
 #include "daemon/control/reply.hpp"
+#include "daemon/control/request_handler.hpp"
 #include "daemon/core/clock.hpp"
 #include "daemon/core/log_service.hpp"
 #include "daemon/core/supervisor.hpp"
 
 namespace supd::daemon {
 
-class Handlers {
+class Handlers : public RequestHandler {
 public:
   // `logs`: where `logs -f` and `logs --reopen` go (the output capture); `reloader`: where
   // `reload` and `persist` go (the config file). Without one, those commands fail (unit tests).
@@ -29,7 +30,7 @@ public:
       : sup_(sup), logs_(logs), reloader_(reloader) {}
 
   // Answers at once or later (waiting commands); the session sends nothing else meanwhile.
-  void handle(std::string_view line, const Peer& peer, Reply reply);
+  void handle(std::string_view line, const Peer& peer, Reply reply) override;
 
   void after_event(TimePoint now);  // answers waiters whose jobs have settled
   void on_shutdown_complete();      // answers `shutdown` callers, refuses other waiters
