@@ -226,28 +226,28 @@ bool Adoption::adopt(const Job& job, const JobRecord& r, TimePoint now) {
     watch_exit(job);
   }
   spdlog::info("job {}: adopted pid {} (up {:.0f}s, {} restart(s)) from a previous supd{}", r.name, r.pid,
-               std::chrono::duration<double>(now - job.started_at).count(), job.restarts(),
+               std::chrono::duration<double>(now - job.process.started_at).count(), job.restarts(),
                no_pidfds ? " (no pidfds on this kernel: its exit is looked for in /proc every second)" : "");
   return true;
 }
 
 void Adoption::watch_exit(const Job& job) {
-  const int fd = ::fcntl(job.pidfd.get(), F_DUPFD_CLOEXEC, 3);
+  const int fd = ::fcntl(job.process.pidfd.get(), F_DUPFD_CLOEXEC, 3);
   if (fd < 0) {
-    spdlog::error("job {}: cannot watch pid {}: {}", job.spec.name, job.pid, common::errno_message(errno));
+    spdlog::error("job {}: cannot watch pid {}: {}", job.spec.name, job.process.pid, common::errno_message(errno));
     return;
   }
   auto watch = std::make_shared<asio::posix::stream_descriptor>(io_, fd);
   watches_[job.spec.name] = watch;
   const std::string name = job.spec.name;
-  const pid_t pid = job.pid;
+  const pid_t pid = job.process.pid;
   watch->async_wait(asio::posix::stream_descriptor::wait_read, [this, watch, name, pid](std::error_code ec) {
     if (ec) return;  // cancelled: supd is exiting
     std::error_code ignored;
     auto it = watches_.find(name);
     if (it != watches_.end() && it->second == watch) watches_.erase(it);
     const Job* current = sup_.find(name);
-    if (current == nullptr || !current->rt.main_alive || current->pid != pid) {
+    if (current == nullptr || !current->rt.main_alive || current->process.pid != pid) {
       watch->close(ignored);
       return;  // already reaped as our child
     }
@@ -288,7 +288,7 @@ void Adoption::sync(TimePoint now) {
   for (const auto& job : sup_.jobs()) {
     const auto& name = job.spec.name;
     auto it = written_.find(name);
-    if (job.pgid == 0) {  // no process group left: nothing for a later supd to find
+    if (job.process.pgid == 0) {  // no process group left: nothing for a later supd to find
       if (it != written_.end()) {
         store_.remove(name);
         written_.erase(it);
@@ -296,12 +296,13 @@ void Adoption::sync(TimePoint now) {
       adopted_.erase(name);
       continue;
     }
-    if (job.rt.main_alive && job.pid > 0 && (it == written_.end() || it->second.pid != job.pid)) {
+    if (job.rt.main_alive && job.process.pid > 0 && (it == written_.end() || it->second.pid != job.process.pid)) {
       adopted_.erase(name);  // a process we spawned: a child, reaped through SIGCHLD
-      const auto starttime = process_starttime(job.pid);
+      const auto starttime = process_starttime(job.process.pid);
       if (!starttime) continue;  // gone already; its exit is on the way
-      JobRecord r{name, job.pid, job.pgid, *starttime, to_wall_ms(job.started_at, now), job.spawns, job.spec.argv};
-      if (store_.write(r)) written_[name] = {job.pid};
+      JobRecord r{name, job.process.pid, job.process.pgid, *starttime, to_wall_ms(job.process.started_at, now),
+                  job.life.spawns, job.spec.argv};
+      if (store_.write(r)) written_[name] = {job.process.pid};
     }
     // An adopted group's other members are not our descendants: no SIGCHLD tells us they are
     // gone, so look now and then while a stop or a restart waits on them.
@@ -330,7 +331,7 @@ void Adoption::poll_exits_soon() {
     for (auto it = polled_.begin(); it != polled_.end();) {
       const Job* job = sup_.find(it->first);
       const auto [pid, starttime] = it->second;
-      if (job == nullptr || !job->rt.main_alive || job->pid != pid) {
+      if (job == nullptr || !job->rt.main_alive || job->process.pid != pid) {
         it = polled_.erase(it);  // reaped as our child, or replaced
       } else if (!still_running(pid, starttime)) {
         it = polled_.erase(it);

@@ -215,7 +215,8 @@ void Upgrader::exec(TimePoint now) {
   for (const auto& job : sup_.jobs()) {
     output_.drain(job.spec.name);  // what waits in a pipe after this goes to the next supd
     if (job.rt.main_alive) continue;
-    h.jobs.push_back({job.spec.name, std::string(to_string(job.rt.state)), job.last_exit, job.spawns, job.error});
+    h.jobs.push_back({job.spec.name, std::string(to_string(job.rt.state)), job.postmortem.last_exit, job.life.spawns,
+                      job.postmortem.error});
   }
   h.pipes = keeper_.pipes_for_exec();
   h.nofile_soft = original_fd_soft_limit();

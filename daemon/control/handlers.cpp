@@ -18,7 +18,7 @@ using json = nlohmann::json;
 // A start succeeded when the job runs, or ran to a clean exit (a one-shot with restart = never).
 bool started_ok(const Job& job) {
   return job.rt.state == JobState::Running ||
-         (job.rt.state == JobState::Exited && job.last_exit && job.last_exit->success());
+         (job.rt.state == JobState::Exited && job.postmortem.last_exit && job.postmortem.last_exit->success());
 }
 
 // Frames already encoded (a large result cut by encode_frames), handed out one by one.
@@ -144,8 +144,8 @@ Response Handlers::settled_response(std::uint64_t id, WaitKind kind, const std::
     rows.jobs.push_back(sup_.status_of(*job, now));
     if (kind != WaitKind::Stop && is_settled(job->rt.state) && !started_ok(*job)) {
       const std::string why = job->rt.state == JobState::Stopped ? std::string("stopped before it started")
-                              : job->last_exit && job->rt.state == JobState::Exited
-                                  ? common::describe(*job->last_exit)
+                              : job->postmortem.last_exit && job->rt.state == JobState::Exited
+                                  ? common::describe(*job->postmortem.last_exit)
                                   : job->rt.reason;
       failures += fmt::format("{}{}: {} ({})", failures.empty() ? "" : "; ", name, why,
                               to_string(job->rt.state));

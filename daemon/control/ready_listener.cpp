@@ -170,7 +170,7 @@ void ReadyListener::on_readable(const std::shared_ptr<Channel>& ch) {
 void ReadyListener::handle(Channel& ch, std::string_view text, pid_t pid, uid_t uid) {
   const Job* job = sup_.find(ch.job);
   if (job == nullptr || !job->rt.main_alive) return;  // between runs: nobody to make ready
-  if (!sender_in_job(pid, job->pid, job->pgid)) {
+  if (!sender_in_job(pid, job->process.pid, job->process.pgid)) {
     if (!ch.warned) {
       ch.warned = true;
       sup_.record(job, "notify",
@@ -178,7 +178,8 @@ void ReadyListener::handle(Channel& ch, std::string_view text, pid_t pid, uid_t 
                               "(further ones are ignored silently)", pid),
                   Origin::peer(uid, pid));
     }
-    spdlog::debug("job {}: notify message from pid {} ignored: not in process group {}", ch.job, pid, job->pgid);
+    spdlog::debug("job {}: notify message from pid {} ignored: not in process group {}", ch.job, pid,
+                  job->process.pgid);
     return;
   }
   const auto m = parse_notify_message(text);

@@ -132,13 +132,13 @@ ReloadOutcome Reloader::settle(bool dry_run, config::LoadResult loaded, TimePoin
 
 std::variant<protocol::Persist::Reply, Error> Reloader::persist(const std::string& name) {
   const Job* job = sup_.find(name);
-  if (job == nullptr || job->removing)
+  if (job == nullptr || job->life.removing)
     return Error{ErrorCode::UnknownJob, fmt::format("no job named '{}'; see: supctl status", name)};
   if (job->from_config())
     return Error{ErrorCode::BadRequest,
                  fmt::format("job '{}' is already in the config file; persist is for jobs started with supctl run",
                              name)};
-  const auto& req = *job->run_request;
+  const auto& req = *job->life.run_request;
 
   std::string old_text;
   const bool created = !std::filesystem::exists(path_);

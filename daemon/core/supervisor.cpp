@@ -49,19 +49,19 @@ const Job* Supervisor::find(std::string_view name) const {
 
 void Supervisor::start(const Job& held, const Origin& who, TimePoint now) {
   Job& job = own(held);
-  if (!shutting_down_ && !job.removing) feed(job, StartRequested{}, now, who);
+  if (!shutting_down_ && !job.life.removing) feed(job, StartRequested{}, now, who);
 }
 
 void Supervisor::stop(const Job& held, const Origin& who, TimePoint now) {
   Job& job = own(held);
-  if (job.rt.main_alive) job.stop_request = StopRequest{who, "stop requested"};
+  if (job.rt.main_alive) job.evidence.stop_request = StopRequest{who, "stop requested"};
   feed(job, StopRequested{}, now, who);
 }
 
 void Supervisor::restart(const Job& held, const Origin& who, TimePoint now) {
   Job& job = own(held);
-  if (shutting_down_ || job.removing) return;
-  if (job.rt.main_alive) job.stop_request = StopRequest{who, "restart requested"};
+  if (shutting_down_ || job.life.removing) return;
+  if (job.rt.main_alive) job.evidence.stop_request = StopRequest{who, "restart requested"};
   feed(job, RestartRequested{}, now, who);
 }
 
@@ -71,10 +71,10 @@ int Supervisor::signal(const Job& job, int signo, bool group, const Origin& who)
 }
 
 int Supervisor::deliver(Job& job, int signo, bool group, const Origin& who, std::string_view why) {
-  if (group ? !(job.pgid > 0 && ops_.group_alive(job.pgid)) : !job.rt.main_alive) return ESRCH;
-  const pid_t target = group ? job.pgid : job.pid;
-  const int err = group ? ops_.send_signal(job.pgid, -1, signo, true)
-                        : ops_.send_signal(job.pid, job.pidfd.get(), signo, false);
+  if (group ? !(job.process.pgid > 0 && ops_.group_alive(job.process.pgid)) : !job.rt.main_alive) return ESRCH;
+  const pid_t target = group ? job.process.pgid : job.process.pid;
+  const int err = group ? ops_.send_signal(job.process.pgid, -1, signo, true)
+                        : ops_.send_signal(job.process.pid, job.process.pidfd.get(), signo, false);
   auto e = event_of(job, "signal",
                     fmt::format("SIG{} to {} {}{}{}", common::signal_name(signo), group ? "process group" : "pid",
                                 target, why.empty() ? "" : fmt::format(" ({})", why),
@@ -84,8 +84,8 @@ int Supervisor::deliver(Job& job, int signo, bool group, const Origin& who, std:
   e.pid = target;
   events_.record(std::move(e), err == 0 ? EventLog::Level::Info : EventLog::Level::Warn);
   if (err == 0) {
-    job.sent.push_back({signo, who});
-    if (job.sent.size() > kSentKept) job.sent.erase(job.sent.begin());
+    job.evidence.sent.push_back({signo, who});
+    if (job.evidence.sent.size() > kSentKept) job.evidence.sent.erase(job.evidence.sent.begin());
   }
   return err;
 }
@@ -114,15 +114,15 @@ void Supervisor::record(const Job* job, std::string kind, std::string text, cons
 
 void Supervisor::on_reaped(pid_t pid, const common::ExitStatus& status, TimePoint now) {
   for (auto& job : jobs_) {
-    if (!job.rt.main_alive || job.pid != pid) continue;
+    if (!job.rt.main_alive || job.process.pid != pid) continue;
     output_.drain(job.spec.name);  // the last lines land before the exit is recorded
-    job.last_exit = status;
-    job.pidfd.reset();
-    job.pid = 0;
-    const bool group_empty = !ops_.group_alive(job.pgid);
-    if (group_empty) job.pgid = 0;  // its id may be recycled from now on: forget it
-    const auto oom_now = job.oom_kills_at_spawn ? ops_.oom_kills() : std::nullopt;
-    const bool oom = oom_now && *oom_now > *job.oom_kills_at_spawn;
+    job.postmortem.last_exit = status;
+    job.process.pidfd.reset();
+    job.process.pid = 0;
+    const bool group_empty = !ops_.group_alive(job.process.pgid);
+    if (group_empty) job.process.pgid = 0;  // its id may be recycled from now on: forget it
+    const auto oom_now = job.evidence.oom_kills_at_spawn ? ops_.oom_kills() : std::nullopt;
+    const bool oom = oom_now && *oom_now > *job.evidence.oom_kills_at_spawn;
     auto e = event_of(job, "exit",
                       fmt::format("pid {} {}{}", pid, common::describe(status),
                                   group_empty ? "" : " (other processes of its group remain)"),
@@ -130,9 +130,9 @@ void Supervisor::on_reaped(pid_t pid, const common::ExitStatus& status, TimePoin
     e.pid = pid;
     e.exit = status;
     const auto& kept = events_.record(std::move(e));
-    job.last_death = std::make_unique<Job::PostMortem>(
-        Job::PostMortem{status, pid, kept.time, std::chrono::duration<double>(now - job.started_at).count(),
-                        explain_exit(status, job.stop_request, job.sent, oom)});
+    job.postmortem.last_death = std::make_unique<Job::PostMortem::Death>(Job::PostMortem::Death{
+        status, pid, kept.time, std::chrono::duration<double>(now - job.process.started_at).count(),
+        explain_exit(status, job.evidence.stop_request, job.evidence.sent, oom)});
     feed(job, ProcessExited{status, group_empty}, now, Origin::kernel());
     prune_removed();  // `job` may be erased here: nothing touches it after
     return;
@@ -144,8 +144,8 @@ void Supervisor::on_reaped(pid_t pid, const common::ExitStatus& status, TimePoin
 
 void Supervisor::on_group_check(TimePoint now) {
   for (auto& job : jobs_) {
-    if (job.rt.main_alive || job.pgid == 0 || ops_.group_alive(job.pgid)) continue;
-    job.pgid = 0;
+    if (job.rt.main_alive || job.process.pgid == 0 || ops_.group_alive(job.process.pgid)) continue;
+    job.process.pgid = 0;
     if (job.rt.state == JobState::Stopping) feed(job, GroupEmptied{}, now, Origin::kernel());
   }
   prune_removed();
@@ -168,7 +168,8 @@ void Supervisor::begin_shutdown(TimePoint now) {
   if (!shutting_down_) record(nullptr, "supd", fmt::format("shutting down: stopping {} jobs", jobs_.size()));
   shutting_down_ = true;
   for (auto& job : jobs_) {
-    if (job.rt.main_alive && !job.stop_request) job.stop_request = StopRequest{Origin::supd(), "shutdown of supd"};
+    if (job.rt.main_alive && !job.evidence.stop_request)
+      job.evidence.stop_request = StopRequest{Origin::supd(), "shutdown of supd"};
     feed(job, StopRequested{}, now, Origin::supd());
   }
 }
@@ -180,27 +181,27 @@ bool Supervisor::shutdown_complete() const {
 
 void Supervisor::adopt(const Job& held, FoundProcess found, TimePoint now) {
   Job& job = own(held);
-  job.pid = found.pid;
-  job.pgid = found.pgid;
-  job.pidfd = std::move(found.pidfd);
-  job.spawns = found.spawns;
-  job.started_at = found.spawned_at;
-  job.error.clear();
+  // Adoption happens at start-up, to a job that has not run yet: there is no STATUS= text nor
+  // evidence of an earlier run to keep (nor an OOM count from its spawn, so none is checked).
+  job.process = {.pid = found.pid, .pgid = found.pgid, .pidfd = std::move(found.pidfd),
+                 .started_at = found.spawned_at, .status_text = {}};
+  job.life.spawns = found.spawns;
+  job.postmortem.error.clear();
   feed(job, Adopted{found.spawned_at}, now, Origin::supd());
 }
 
 void Supervisor::restore(const Job& held, Handed handed, TimePoint now) {
   Job& job = own(held);
-  job.spawns = handed.spawns;
-  job.last_exit = handed.last_exit;
+  job.life.spawns = handed.spawns;
+  job.postmortem.last_exit = handed.last_exit;
   if (handed.state == JobState::Backoff) {  // it was to be started again: start it now
-    job.error = std::move(handed.error);
+    job.postmortem.error = std::move(handed.error);
     return start(job, Origin::supd(), now);
   }
   std::string reason = !handed.error.empty() ? handed.error
                        : handed.last_exit   ? common::describe(*handed.last_exit)
                                             : "stopped";
-  job.error = std::move(handed.error);
+  job.postmortem.error = std::move(handed.error);
   feed(job, Restored{handed.state, std::move(reason)}, now, Origin::supd());
 }
 
@@ -223,13 +224,13 @@ void Supervisor::execute(Job& job, const JobAction& action, TimePoint now, const
     deliver(job, sig->signo, sig->group, Origin::supd(), job.rt.reason);
     return;
   }
-  if (std::holds_alternative<KillLeftovers>(action) && job.pgid > 0 && ops_.group_alive(job.pgid)) {
-    auto e = event_of(job, "signal", fmt::format("SIGKILL to what is left of process group {}", job.pgid),
+  if (std::holds_alternative<KillLeftovers>(action) && job.process.pgid > 0 && ops_.group_alive(job.process.pgid)) {
+    auto e = event_of(job, "signal", fmt::format("SIGKILL to what is left of process group {}", job.process.pgid),
                       Origin::supd());
     e.signal = "KILL";
-    e.pid = job.pgid;
+    e.pid = job.process.pgid;
     events_.record(std::move(e));
-    ops_.send_signal(job.pgid, -1, SIGKILL, true);
+    ops_.send_signal(job.process.pgid, -1, SIGKILL, true);
   }
 }
 
@@ -252,24 +253,20 @@ void Supervisor::do_spawn(Job& job, TimePoint now, const Origin& who) {
     r = ops_.spawn(job.spec, log_dir_);
   }
   if (r.pid <= 0) {
-    job.error = r.error;
+    job.postmortem.error = r.error;
     events_.record(event_of(job, "spawn", "failed: " + r.error, who), EventLog::Level::Error);
     feed(job, SpawnFailed{r.error, r.permanent}, now, who);
     return;
   }
-  job.error.clear();
-  ++job.spawns;
-  job.pid = r.pid;
-  job.pgid = r.pid;  // setsid() made it the leader of its own group
-  job.pidfd = std::move(r.pidfd);
-  job.started_at = now;
-  job.stop_request.reset();  // a new run: what explains its end starts afresh
-  job.sent.clear();
-  job.status_text.clear();
-  job.oom_kills_at_spawn = ops_.oom_kills();
+  job.postmortem.error.clear();
+  ++job.life.spawns;
+  // A new run: a new process (setsid() made it the leader of its own group), and what
+  // explains its end starts afresh.
+  job.process = {.pid = r.pid, .pgid = r.pid, .pidfd = std::move(r.pidfd), .started_at = now, .status_text = {}};
+  job.evidence = {.stop_request = {}, .sent = {}, .oom_kills_at_spawn = ops_.oom_kills()};
   output_.attach(job.spec.name, std::move(r.output));
-  auto e = event_of(job, "spawn", fmt::format("pid {} ({})", job.pid, job.spec.argv.front()), who);
-  e.pid = job.pid;
+  auto e = event_of(job, "spawn", fmt::format("pid {} ({})", job.process.pid, job.spec.argv.front()), who);
+  e.pid = job.process.pid;
   events_.record(std::move(e));
   feed(job, Spawned{}, now, who);
 }
@@ -279,16 +276,16 @@ protocol::JobStatus Supervisor::status_of(const Job& job, TimePoint now) const {
   st.name = job.spec.name;
   st.state = std::string(to_string(job.rt.state));
   if (job.rt.main_alive) {
-    st.pid = job.pid;
-    st.uptime_s = std::chrono::duration<double>(now - job.started_at).count();
+    st.pid = job.process.pid;
+    st.uptime_s = std::chrono::duration<double>(now - job.process.started_at).count();
   }
   st.restarts = job.restarts();
-  st.last_exit = job.last_exit;
+  st.last_exit = job.postmortem.last_exit;
   if (job.rt.state == JobState::Fatal || job.rt.state == JobState::Backoff) st.error = job.rt.reason;
   st.origin = job.from_config() ? "config" : "run";
   st.next_try_s = next_try_s(job, now);
-  if (job.rt.main_alive && job.spec.ready == config::Readiness::Notify && !job.status_text.empty())
-    st.status_text = job.status_text;
+  if (job.rt.main_alive && job.spec.ready == config::Readiness::Notify && !job.process.status_text.empty())
+    st.status_text = job.process.status_text;
   return st;
 }
 

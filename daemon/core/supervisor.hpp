@@ -23,40 +23,58 @@
 
 namespace supd::daemon {
 
+// A job in four parts besides its spec and its state, each named for when it changes.
 struct Job {
   config::JobSpec spec;
-  JobRuntime rt;
-  pid_t pid = 0;                 // main process while rt.main_alive
-  pid_t pgid = 0;                // its process group (= the first pid), kept until the group is empty
-  common::UniqueFd pidfd;
-  TimePoint started_at{};
-  int spawns = 0;
-  std::optional<common::ExitStatus> last_exit;
-  std::string error;             // the last spawn error, shown while fatal/backoff
-  // Where the job came from: the config file, or `supctl run` (then `run` keeps the request,
-  // which `supctl persist` writes into the config file).
-  // Both rare-and-large parts live on the heap (as does last_death): with 1000 jobs an inline
-  // optional cost ~400 bytes per job in supd's memory (docs/design-decisions.md, "supd's memory").
-  std::unique_ptr<protocol::Run> run_request;
-  bool removing = false;         // dropped by a reload: stopping, erased once its group is empty
-  // For `why`: what happened to the current run (cleared at each spawn), and the verdict on
-  // the last one, decided when it was reaped.
-  std::optional<StopRequest> stop_request = {};
-  std::vector<SentSignal> sent = {};  // the last few signals delivered in this run
-  std::optional<long> oom_kills_at_spawn = {};
+  JobRuntime rt;  // the pure state machine's part (job_state.hpp)
+
+  // The current run's process and what it said: all set anew at each spawn (and adoption); pid
+  // and pidfd go when it is reaped, pgid once its group is empty too.
+  struct Process {
+    pid_t pid = 0;               // main process while rt.main_alive
+    pid_t pgid = 0;              // its process group (= the first pid), kept until the group is empty
+    common::UniqueFd pidfd;
+    TimePoint started_at{};
+    std::string status_text;     // the last STATUS=... a notify job sent (sd_notify)
+  } process;
+
+  // What this run went through, which `why` weighs when it is reaped (explain_exit): reset at
+  // each spawn, together with `process`.
+  struct Evidence {
+    std::optional<StopRequest> stop_request = {};
+    std::vector<SentSignal> sent = {};  // the last few signals delivered in this run
+    std::optional<long> oom_kills_at_spawn = {};
+  } evidence;
+
+  // How the last run or spawn attempt ended, for status's LAST-EXIT, `why` and an upgrade's
+  // handover: kept across spawns (a spawn clears only `error`), replaced as the next one ends.
   struct PostMortem {
-    common::ExitStatus status;
-    pid_t pid = 0;
-    common::WallTime at{};
-    double uptime_s = 0;
-    ExitCause cause;
-  };
-  std::unique_ptr<PostMortem> last_death;  // null until the first run ended
-  std::string status_text;       // the last STATUS=... a notify job sent (sd_notify), this run
+    std::optional<common::ExitStatus> last_exit;
+    std::string error;           // the last spawn error, shown while fatal/backoff
+    struct Death {               // the verdict on the last run, decided when it was reaped
+      common::ExitStatus status;
+      pid_t pid = 0;
+      common::WallTime at{};
+      double uptime_s = 0;
+      ExitCause cause;
+    };
+    std::unique_ptr<Death> last_death;  // null until the first run ended
+  } postmortem;
 
+  // The job's life in supd, across all its runs: how many processes it has had, whether a
+  // reload is removing it, and where it came from. No spawn or exit resets these. (spawns and
+  // removing come first to share one 8-byte slot: grouping the fields did not grow a Job.)
+  struct Life {
+    int spawns = 0;
+    bool removing = false;       // dropped by a reload: stopping, erased once its group is empty
+    // The config file (null), or `supctl run`'s request, which `supctl persist` writes into the
+    // config file. On the heap, as is last_death: rare and large, an inline optional cost ~400
+    // bytes per job with 1000 jobs (docs/design-decisions.md, "supd's memory").
+    std::unique_ptr<protocol::Run> run_request;
+  } life;
 
-  bool from_config() const { return !run_request; }
-  int restarts() const { return spawns > 1 ? spawns - 1 : 0; }
+  bool from_config() const { return !life.run_request; }
+  int restarts() const { return life.spawns > 1 ? life.spawns - 1 : 0; }
 };
 
 class Supervisor {
@@ -82,7 +100,7 @@ public:
   // READY=1 from a process of the job (the listener checked the sender): starting -> running.
   void on_ready(const Job& job, const Origin& who, TimePoint now);
   // STATUS=... from a process of the job: shown by status until the next run.
-  void on_status_text(const Job& job, std::string text) { own(job).status_text = std::move(text); }
+  void on_status_text(const Job& job, std::string text) { own(job).process.status_text = std::move(text); }
   // Where ready = "notify" jobs get their NOTIFY_SOCKET (daemon/control/ready_listener.hpp).
   void set_ready_channels(ReadyChannels* channels) { ready_channels_ = channels; }
 

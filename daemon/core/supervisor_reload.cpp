@@ -26,7 +26,7 @@ config::ConfigDiff Supervisor::plan_reload(const config::Config& next) const {
   std::unordered_set<std::string_view> defined;  // Config::find is linear: 16k jobs made this quadratic
   for (const auto& spec : next.jobs) defined.insert(spec.name);
   for (const auto& job : jobs_)
-    if (!job.removing && (job.from_config() || defined.contains(job.spec.name))) before.jobs.push_back(job.spec);
+    if (!job.life.removing && (job.from_config() || defined.contains(job.spec.name))) before.jobs.push_back(job.spec);
   return config::diff(before, next);
 }
 
@@ -51,8 +51,8 @@ void Supervisor::apply_reload(const config::Config& next, const config::ConfigDi
         job = &jobs_.back();
         index.emplace(d.name, jobs_.size() - 1);
       } else {  // removed by an earlier reload and still stopping: back in the config
-        job->removing = false;
-        job->run_request.reset();
+        job->life.removing = false;
+        job->life.run_request.reset();
         job->spec = *spec;
       }
       const bool start = spec->autostart && !shutting_down_;
@@ -62,12 +62,12 @@ void Supervisor::apply_reload(const config::Config& next, const config::ConfigDi
     }
     case config::ChangeKind::Removed:
       record(job, "config", fmt::format("reload: {} removed; stopping it", d.name), who);
-      job->removing = true;
+      job->life.removing = true;
       feed(*job, StopRequested{}, now, who);
       break;
     case config::ChangeKind::Changed: {
       if (!job->from_config()) record(job, "config", fmt::format("reload: ad-hoc job {} is now defined by the config", d.name), who);
-      job->run_request.reset();
+      job->life.run_request.reset();
       const JobState s = job->rt.state;
       const bool has_process = s == JobState::Running || s == JobState::Starting;
       const bool restart = d.needs_restart() && (has_process || s == JobState::Backoff) && !shutting_down_;
@@ -86,7 +86,7 @@ void Supervisor::apply_reload(const config::Config& next, const config::ConfigDi
     case config::ChangeKind::Unchanged:
       if (job != nullptr && !job->from_config()) {
         record(job, "config", fmt::format("reload: ad-hoc job {} is now defined by the config (same settings)", d.name), who);
-        job->run_request.reset();
+        job->life.run_request.reset();
       }
       break;
     }
@@ -98,7 +98,7 @@ const Job& Supervisor::add_run_job(config::JobSpec spec, protocol::Run request) 
   forget_finished_runs();
   Job job;
   job.spec = std::move(spec);
-  job.run_request = std::make_unique<protocol::Run>(std::move(request));
+  job.life.run_request = std::make_unique<protocol::Run>(std::move(request));
   jobs_.push_back(std::move(job));
   return jobs_.back();
 }
@@ -119,12 +119,12 @@ void Supervisor::adopt_into_config(const Job& held, const config::JobSpec& spec)
            fmt::format("persist: {}: {} is {} in the config ({} before){}", job.spec.name, f.field, f.new_value,
                        f.old_value, f.restart ? "; takes effect at its next start" : ""));
   job.spec = spec;
-  job.run_request.reset();
+  job.life.run_request.reset();
 }
 
 void Supervisor::prune_removed() {
   std::erase_if(jobs_, [this](const Job& j) {
-    const bool gone = j.removing && !j.rt.main_alive && j.pgid == 0 && is_idle(j.rt.state);
+    const bool gone = j.life.removing && !j.rt.main_alive && j.process.pgid == 0 && is_idle(j.rt.state);
     if (gone) record(&j, "config", fmt::format("reload: {} stopped and removed", j.spec.name));
     if (gone && ready_channels_ != nullptr) ready_channels_->close(j.spec.name);
     return gone;
@@ -134,7 +134,7 @@ void Supervisor::prune_removed() {
 
 void Supervisor::forget_finished_runs() {
   const auto finished = [](const Job& j) {
-    return !j.from_config() && !j.removing && !j.rt.main_alive && j.pgid == 0 && is_idle(j.rt.state) &&
+    return !j.from_config() && !j.life.removing && !j.rt.main_alive && j.process.pgid == 0 && is_idle(j.rt.state) &&
            !j.rt.deadline;  // a fatal job with a retry pending is not done
   };
   std::size_t count = static_cast<std::size_t>(std::count_if(jobs_.begin(), jobs_.end(), finished));

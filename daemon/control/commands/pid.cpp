@@ -8,7 +8,7 @@ protocol::Response serve(const protocol::Pid& command, Call& call) {
   std::vector<const Job*> jobs;
   if (auto err = call.handlers.resolve({command.job}, false, jobs)) return {call.id, *err};
   if (!jobs.front()->rt.main_alive) return {call.id, not_running(*jobs.front())};
-  return protocol::reply(call.id, protocol::Pid::Reply{jobs.front()->pid});
+  return protocol::reply(call.id, protocol::Pid::Reply{jobs.front()->process.pid});
 }
 
 }  // namespace supd::daemon

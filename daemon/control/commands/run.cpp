@@ -33,9 +33,9 @@ protocol::Response serve(const protocol::Run& command, Call& call) {
                               common::escape_control(name), *problem));
   if (const Job* old = sup.find(command.name)) {
     // An ad-hoc job that has finished (exited, fatal, stopped) makes room; anything else stays.
-    const bool idle = !old->rt.main_alive && old->pgid == 0 && is_settled(old->rt.state) &&
+    const bool idle = !old->rt.main_alive && old->process.pgid == 0 && is_settled(old->rt.state) &&
                       old->rt.state != JobState::Running;
-    if (old->from_config() || old->removing || !idle)
+    if (old->from_config() || old->life.removing || !idle)
       return fail(id, ErrorCode::JobExists,
                   fmt::format("job '{}' already exists; pick another name or supctl stop/start it", command.name));
     sup.erase_job(command.name);

@@ -19,7 +19,7 @@ protocol::Response serve(const protocol::SignalJob& command, Call& call) {
                 fmt::format("unknown signal '{}'; use {}", command.signal, common::accepted_signal_forms()));
   const Job& job = *jobs.front();
   if (!job.rt.main_alive) return {id, not_running(job)};
-  const pid_t target = command.group ? job.pgid : job.pid;
+  const pid_t target = command.group ? job.process.pgid : job.process.pid;
   if (const int err = call.sup.signal(job, *signo, command.group, peer_origin(call.peer)); err != 0) {
     if (err == ESRCH) return {id, not_running(job)};
     return fail(id, protocol::ErrorCode::Internal,

@@ -15,7 +15,7 @@ protocol::Response serve(const protocol::Why& command, Call& call) {
   const Job& job = *jobs.front();
   protocol::Why::Reply r;
   r.job = job.spec.name;
-  if (const auto& d = job.last_death) {
+  if (const auto& d = job.postmortem.last_death) {
     r.exit = d->status;
     r.exit_pid = d->pid;
     r.exited_at = common::format_utc(d->at);
@@ -26,9 +26,9 @@ protocol::Response serve(const protocol::Why& command, Call& call) {
   }
   r.restarts = job.restarts();
   r.state = std::string(to_string(job.rt.state));
-  if (job.rt.main_alive) r.pid = job.pid;
+  if (job.rt.main_alive) r.pid = job.process.pid;
   r.reason = job.rt.reason;
-  if (!job.error.empty()) r.error = job.error;
+  if (!job.postmortem.error.empty()) r.error = job.postmortem.error;
   r.next_try_s = Supervisor::next_try_s(job, call.now);
   const std::string tail =
       read_tail(call.sup.log_dir() / job.spec.stdout_file, job.spec.log_keep, kWhyLines, 64 << 10);

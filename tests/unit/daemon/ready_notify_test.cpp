@@ -117,7 +117,7 @@ TEST_CASE("supervisor: a notify job is spawned with its own NOTIFY_SOCKET and ru
   CHECK(rig.job().spec.environment.count("NOTIFY_SOCKET") == 0);  // the spec itself is untouched
   rig.sup.on_deadline(t += 5s);
   CHECK(rig.job().rt.state == JobState::Starting);
-  rig.sup.on_ready(rig.job(), Origin::peer(1000, rig.job().pid), t += 1s);
+  rig.sup.on_ready(rig.job(), Origin::peer(1000, rig.job().process.pid), t += 1s);
   CHECK(rig.job().rt.state == JobState::Running);
 
   rig.sup.start(rig.job("plain"), Origin::supd(), t);

@@ -41,7 +41,7 @@ TEST_CASE("a stop by a client: transition, signal and exit are events, why names
                               "amsa exit: pid 1000 killed by SIGTERM",
                               "amsa stopping -> stopped: stopped",
                           });
-  const auto& d = rig.job().last_death;
+  const auto& d = rig.job().postmortem.last_death;
   REQUIRE(d);
   CHECK(d->pid == 1000);
   CHECK(d->uptime_s == Approx(10.01));
@@ -62,12 +62,12 @@ TEST_CASE("a death nobody in supd caused is external, and a new run forgets the 
   TimePoint t{};
   rig.sup.start(rig.job(), kUser, t);
   rig.reap(1000, ExitStatus::killed(SIGKILL), t += 5s);  // restarted (on-failure)
-  REQUIRE(rig.job().last_death);
-  CHECK(rig.job().last_death->cause.kind == "external");
+  REQUIRE(rig.job().postmortem.last_death);
+  CHECK(rig.job().postmortem.last_death->cause.kind == "external");
   CHECK(rig.job().rt.state == JobState::Running);
   rig.reap(1001, ExitStatus::exited(3), t += 5s);
-  CHECK(rig.job().last_death->cause.kind == "self");
-  CHECK(rig.job().last_death->status == ExitStatus::exited(3));
+  CHECK(rig.job().postmortem.last_death->cause.kind == "self");
+  CHECK(rig.job().postmortem.last_death->status == ExitStatus::exited(3));
 }
 
 TEST_CASE("next_try_s counts down to the backoff or fatal_retry_after deadline", "[supervisor][events]") {

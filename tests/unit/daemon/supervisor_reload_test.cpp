@@ -36,7 +36,7 @@ TEST_CASE("a reload restarts a changed command, keeps in-place changes, adds and
   CHECK(rig.job("keep").rt.state == JobState::Running);
   CHECK(rig.job("cmd").spec.argv == std::vector<std::string>{"cmd", "--new"});
   CHECK(rig.job("manual").rt.state == JobState::Stopped);
-  CHECK(rig.job("gone").removing);
+  CHECK(rig.job("gone").life.removing);
   CHECK(rig.job("gone").rt.state == JobState::Stopping);  // listed until its group is empty
 
   rig.reap(1001, ExitStatus::killed(SIGTERM), t += 10ms);
@@ -76,7 +76,7 @@ TEST_CASE("ad-hoc jobs survive a reload unless the config takes the name", "[sup
   CHECK_FALSE(diff.has_changes());  // "taken" matches what runs: unchanged, just adopted
   rig.sup.apply_reload(next, diff, t);
   CHECK(rig.sup.find("adhoc") != nullptr);
-  CHECK_FALSE(rig.job("adhoc").removing);
+  CHECK_FALSE(rig.job("adhoc").life.removing);
   CHECK(rig.job("taken").from_config());
 
   // A reload that drops every config job leaves the ad-hoc one.
@@ -96,7 +96,7 @@ TEST_CASE("finished ad-hoc jobs beyond the history bound are forgotten, oldest f
     spec.restart = config::RestartPolicy::Never;
     const Job& job = rig.sup.add_run_job(spec, req);
     rig.sup.start(job, Origin::supd(), t);
-    return rig.job(name).pid;
+    return rig.job(name).process.pid;
   };
   const pid_t still_running = run("r0");
   for (int i = 1; i <= 5; ++i) rig.reap(run("r" + std::to_string(i)), ExitStatus::exited(0), t += 1s);

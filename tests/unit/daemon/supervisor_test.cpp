@@ -40,7 +40,7 @@ TEST_CASE("stop escalates to SIGKILL after stop_timeout (E3)", "[supervisor][R12
 
   rig.reap(1000, ExitStatus::killed(SIGKILL), t += 10ms);
   CHECK(rig.job().rt.state == JobState::Stopped);
-  CHECK(rig.job().last_exit == ExitStatus::killed(SIGKILL));
+  CHECK(rig.job().postmortem.last_exit == ExitStatus::killed(SIGKILL));
   CHECK(rig.sup.next_deadline() == std::nullopt);
   CHECK(rig.ops.calls.size() == 3);  // nothing more once it is gone
 }
@@ -63,7 +63,7 @@ TEST_CASE("an exec failure is fatal at once and status shows its message", "[sup
   rig.sup.start(rig.job(), kUser, t);
   CHECK(rig.ops.calls == Calls{"spawn amsa"});  // no crash loop
   CHECK(rig.job().rt.state == JobState::Fatal);
-  CHECK(rig.job().error == "exec nope: No such file or directory");
+  CHECK(rig.job().postmortem.error == "exec nope: No such file or directory");
   const auto st = rig.sup.status_of(rig.job(), t);
   CHECK(st.state == "fatal");
   CHECK(st.error == std::optional<std::string>("exec nope: No such file or directory"));
@@ -86,7 +86,7 @@ TEST_CASE("a transient spawn error backs off, shows in status, then retries", "[
   rig.sup.on_deadline(t + 2s);
   CHECK(rig.ops.calls == Calls{"spawn amsa", "spawn amsa"});
   CHECK(rig.job().rt.state == JobState::Starting);
-  CHECK(rig.job().pid == 1000);
+  CHECK(rig.job().process.pid == 1000);
   CHECK(rig.sup.status_of(rig.job(), t + 2s).error == std::nullopt);
 }
 
@@ -97,7 +97,7 @@ TEST_CASE("a crash loop reaches fatal through on_reaped and on_deadline", "[supe
   std::vector<TimePoint> deadlines;
   for (pid_t pid = 1000; pid < 1003; ++pid) {
     CAPTURE(pid);
-    REQUIRE(rig.job().pid == pid);
+    REQUIRE(rig.job().process.pid == pid);
     rig.reap(pid, ExitStatus::exited(1), t += 200ms);  // before start_secs
     if (rig.job().rt.state != JobState::Backoff) break;
     deadlines.push_back(*rig.sup.next_deadline());
@@ -154,7 +154,7 @@ TEST_CASE("restart: the old process is gone before the new one is spawned", "[su
   CHECK(rig.ops.calls == Calls{"spawn amsa", "signal 1000 TERM group"});
   rig.reap(1000, ExitStatus::killed(SIGTERM), t += 10ms);
   CHECK(rig.ops.calls == Calls{"spawn amsa", "signal 1000 TERM group", "spawn amsa"});
-  CHECK(rig.job().pid == 1001);
+  CHECK(rig.job().process.pid == 1001);
   CHECK(rig.job().restarts() == 1);
   CHECK(rig.ops.live_instances("amsa") == 1);
 }
@@ -171,7 +171,7 @@ TEST_CASE("a stop waits until the whole process group is empty", "[supervisor][R
   CHECK(rig.sup.status_of(rig.job(), t).pid == std::nullopt);
   rig.reap_orphan(1000, 1005, t += 10ms);  // the last grandchild of group 1000
   CHECK(rig.job().rt.state == JobState::Stopped);
-  CHECK(rig.job().pgid == 0);  // forgotten: the id may be recycled
+  CHECK(rig.job().process.pgid == 0);  // forgotten: the id may be recycled
   CHECK(rig.ops.calls == Calls{"spawn amsa", "signal 1000 TERM group"});
 }
 
@@ -293,7 +293,7 @@ TEST_CASE("after a restart, signals reach only the new process", "[supervisor][R
   rig.sup.start(rig.job(), kUser, t);
   rig.sup.on_deadline(t += 1s);
   rig.reap(1000, ExitStatus::killed(SIGSEGV, true), t += 5s);
-  REQUIRE(rig.job().pid == 1001);
+  REQUIRE(rig.job().process.pid == 1001);
   rig.take_calls();
   CHECK(rig.sup.signal(rig.job(), SIGUSR1, false, kUser) == 0);
   CHECK(rig.sup.signal(rig.job(), SIGHUP, true, kUser) == 0);
@@ -328,12 +328,12 @@ TEST_CASE("a signal to the main process goes through its pidfd which closes at t
   rig.ops.give_pidfd = true;
   TimePoint t{};
   rig.sup.start(rig.job(), kUser, t);
-  const int pidfd = rig.job().pidfd.get();
+  const int pidfd = rig.job().process.pidfd.get();
   REQUIRE(pidfd >= 0);
   CHECK(rig.sup.signal(rig.job(), SIGUSR1, false, kUser) == 0);
   CHECK(rig.ops.pidfds_used == std::vector<int>{pidfd});
   rig.reap(1000, ExitStatus::exited(0), t += 2s);
-  CHECK_FALSE(rig.job().pidfd);
+  CHECK_FALSE(rig.job().process.pidfd);
   CHECK(::fcntl(pidfd, F_GETFD) == -1);  // closed with the reap, not leaked
 }
 
@@ -375,7 +375,7 @@ TEST_CASE("the output is drained before the exit is recorded", "[supervisor][R34
   bool checked = false;
   rig.sink.on_drain = [&](const std::string& name) {
     const Job& job = rig.job(name);
-    CHECK(job.last_exit == std::nullopt);  // nothing recorded yet
+    CHECK(job.postmortem.last_exit == std::nullopt);  // nothing recorded yet
     CHECK(job.rt.main_alive);
     CHECK(job.rt.state == JobState::Running);
     checked = true;
@@ -386,7 +386,7 @@ TEST_CASE("the output is drained before the exit is recorded", "[supervisor][R34
   rig.reap(1000, ExitStatus::exited(4), t += 1s);
   CHECK(checked);
   CHECK(rig.sink.calls == Calls{"attach amsa", "drain amsa"});
-  CHECK(rig.job().last_exit == ExitStatus::exited(4));
+  CHECK(rig.job().postmortem.last_exit == ExitStatus::exited(4));
   CHECK(rig.job().rt.state == JobState::Exited);
 }
 
@@ -433,7 +433,7 @@ TEST_CASE("random requests, exits and timers: one instance, no signal to the dea
         const int live = rig.ops.live_instances(j.spec.name);
         if (live > 1) return "two live instances of " + j.spec.name;
         if (j.rt.main_alive != (live == 1)) return "main_alive of " + j.spec.name + " differs from the kernel";
-        if (j.rt.main_alive && !rig.ops.live.contains(j.pid)) return "job pid is not the live process";
+        if (j.rt.main_alive && !rig.ops.live.contains(j.process.pid)) return "job pid is not the live process";
       }
       if (rig.sup.shutting_down()) {
         const auto spawns = static_cast<std::size_t>(std::count_if(
