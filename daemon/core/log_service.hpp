@@ -1,5 +1,6 @@
 // What `supctl logs` needs from output capture, without Asio: follow a log file (every chunk
-// supd writes to it, as it writes it) and reopen every log file (SIGUSR2, `logs --reopen`).
+// supd writes to it, as it writes it), reopen every log file (SIGUSR2, `logs --reopen`), and
+// read a long tail off the loop.
 // OutputCapture implements it; Handlers holds a pointer (null in unit tests without one).
 #pragma once
 #include <cstdint>
@@ -22,6 +23,10 @@ public:
   virtual void unfollow(std::uint64_t token) = 0;
   // Reopens every open log file (creating those renamed or deleted away); how many.
   virtual std::size_t reopen_all() = 0;
+  // Runs `read` on a worker thread, then the step it returns on the loop: a long read of log
+  // files (`logs --since`, up to 16 MiB) must not keep every other client waiting.
+  using LoopStep = std::function<void()>;
+  virtual void read_aside(std::function<LoopStep()> read) = 0;
 };
 
 }  // namespace supd::daemon

@@ -203,35 +203,46 @@ void LogFile::tell_followers(std::string_view chunk) {
   }
 }
 
-std::vector<TailPiece> read_tail_pieces(const std::filesystem::path& path, int keep, std::size_t lines,
-                                        std::size_t max_bytes, bool with_index) {
-  std::vector<TailPiece> pieces;  // newest first while reading
-  if (lines == 0 || max_bytes == 0) return pieces;
+std::vector<OpenedLogFile> open_tail_files(const std::filesystem::path& path, int keep, bool with_index) {
+  std::vector<OpenedLogFile> files;
   const auto dir = path.parent_path();
   const std::string name = path.filename().string();
-  const std::lock_guard lock(rotation_step_lock());
+  const std::lock_guard lock(rotation_step_lock());  // a consistent set while the worker renames
   UniqueFd dirfd(::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!dirfd) return pieces;
-  std::vector<std::string> files{name};
+  if (!dirfd) return files;
+  std::vector<std::string> names{name};
   for (auto& rotated : rotated_newest_first(name, scan_rotation(dirfd.get(), name), std::max(keep, 0)))
-    files.push_back(std::move(rotated));
+    names.push_back(std::move(rotated));
+  for (auto& file : names) {
+    UniqueFd fd(::openat(dirfd.get(), file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    if (!fd) continue;  // the live file renamed away just now: the rotated ones still count
+    struct stat st {};
+    if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
+    UniqueFd index;
+    if (with_index)
+      index = UniqueFd(::openat(dirfd.get(), index_path(file).c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
+    files.push_back({std::move(file), std::move(fd), static_cast<std::uint64_t>(st.st_size), std::move(index)});
+  }
+  return files;
+}
+
+std::vector<TailPiece> read_tail_pieces(const std::vector<OpenedLogFile>& files, std::size_t lines,
+                                        std::size_t max_bytes) {
+  std::vector<TailPiece> pieces;  // newest first while reading
+  if (lines == 0 || max_bytes == 0) return pieces;
   std::size_t total = 0, newlines = 0;
   bool at_end = true;   // no byte seen yet: a final '\n' ends the last line, it starts none
   bool finished = false;
   bool trim = false;    // stopped at max_bytes: drop the leading partial line
   std::array<char, 1 << 16> buf{};
   for (std::size_t f = 0; f < files.size() && !finished; ++f) {
-    const std::string& file = files[f];
-    UniqueFd fd(::openat(dirfd.get(), file.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-    if (!fd) continue;  // the live file renamed away just now: the rotated ones still count
-    struct stat st {};
-    if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) continue;
-    auto off = static_cast<std::uint64_t>(st.st_size);
+    const OpenedLogFile& file = files[f];
+    auto off = file.size;
     const std::size_t first_piece = pieces.size();
     while (off > 0 && !finished) {
       const std::size_t n = static_cast<std::size_t>(std::min<std::uint64_t>(off, buf.size()));
       off -= n;
-      if (::pread(fd.get(), buf.data(), n, static_cast<off_t>(off)) != static_cast<ssize_t>(n)) break;
+      if (::pread(file.fd.get(), buf.data(), n, static_cast<off_t>(off)) != static_cast<ssize_t>(n)) break;
       std::size_t from = 0;  // what of buf goes into the text
       for (std::size_t i = n; i-- > 0;) {
         if (buf[i] == '\n' && !at_end && ++newlines == lines) {
@@ -251,12 +262,11 @@ std::vector<TailPiece> read_tail_pieces(const std::filesystem::path& path, int k
         pieces.back().text.insert(0, got);
         pieces.back().offset = off + from;
       } else {
-        pieces.push_back({file, off + from, std::string(got), {}});
+        pieces.push_back({file.name, off + from, std::string(got), {}, f});
       }
       total += n - from;
     }
-    if (with_index && pieces.size() > first_piece)  // read now: the worker may rename it after
-      pieces.back().index = read_index(dir / file);
+    if (file.index && pieces.size() > first_piece) pieces.back().index = read_index(file.index.get());
   }
   std::reverse(pieces.begin(), pieces.end());
   if (trim && !pieces.empty()) {
@@ -269,6 +279,12 @@ std::vector<TailPiece> read_tail_pieces(const std::filesystem::path& path, int k
   }
   std::erase_if(pieces, [](const TailPiece& p) { return p.text.empty(); });
   return pieces;
+}
+
+std::vector<TailPiece> read_tail_pieces(const std::filesystem::path& path, int keep, std::size_t lines,
+                                        std::size_t max_bytes, bool with_index) {
+  if (lines == 0 || max_bytes == 0) return {};
+  return read_tail_pieces(open_tail_files(path, keep, with_index), lines, max_bytes);
 }
 
 std::string read_tail(const std::filesystem::path& path, int keep, std::size_t lines, std::size_t max_bytes) {

@@ -116,9 +116,25 @@ struct TailPiece {
   std::uint64_t offset = 0;
   std::string text;
   std::vector<IndexEntry> index;  // with_index only
+  std::size_t source = 0;         // which of the opened files (below) it came from
 };
 std::vector<TailPiece> read_tail_pieces(const std::filesystem::path& path, int keep, std::size_t lines,
                                         std::size_t max_bytes, bool with_index = false);
+
+// A file of a log's tail, opened under rotation_step_lock() with the size it had then: the
+// same bytes whatever rotation renames afterwards, so it can be read later, on any thread.
+struct OpenedLogFile {
+  std::string name;  // in the log's directory, when it was opened
+  common::UniqueFd fd;
+  std::uint64_t size = 0;
+  common::UniqueFd index;  // its side index, when asked for and there
+};
+// The live file and its rotated ones (pending, then .1 ... .keep), newest first. Cheap: what
+// a request does on the loop before a long read goes elsewhere.
+std::vector<OpenedLogFile> open_tail_files(const std::filesystem::path& path, int keep, bool with_index);
+// read_tail_pieces() over files opened before (their sizes then bound what is read).
+std::vector<TailPiece> read_tail_pieces(const std::vector<OpenedLogFile>& files, std::size_t lines,
+                                        std::size_t max_bytes);
 std::filesystem::path rotated_path(const std::filesystem::path& path, int k);  // k = 0: path itself
 
 }  // namespace supd::daemon

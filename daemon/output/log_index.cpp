@@ -38,12 +38,16 @@ std::vector<IndexEntry> parse_index(std::string_view text) {
 
 std::vector<IndexEntry> read_index(const std::filesystem::path& log) {
   common::UniqueFd fd(::open(index_path(log).c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-  if (!fd) return {};
+  return fd ? read_index(fd.get()) : std::vector<IndexEntry>{};
+}
+
+std::vector<IndexEntry> read_index(int index_fd) {
   std::string text;
   char buf[1 << 16];
-  for (;;) {
-    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+  for (std::uint64_t at = 0;;) {  // pread: the same fd may be read again, from its start
+    const ssize_t n = ::pread(index_fd, buf, sizeof buf, static_cast<off_t>(at));
     if (n <= 0) break;
+    at += static_cast<std::uint64_t>(n);
     text.append(buf, static_cast<std::size_t>(n));
     if (text.size() > (64u << 20)) break;  // a sane bound; the index is ~25 bytes a record
   }

@@ -27,6 +27,7 @@ std::filesystem::path index_path(const std::filesystem::path& log);
 // Tolerant: a malformed or torn line (supd killed mid-write) is skipped.
 std::vector<IndexEntry> parse_index(std::string_view text);
 std::vector<IndexEntry> read_index(const std::filesystem::path& log);
+std::vector<IndexEntry> read_index(int index_fd);  // an index file opened before
 
 // The time of the byte at `offset`: that of the last record at or before it; nullopt when
 // the index has none (bytes written before the index existed).

@@ -5,7 +5,6 @@
 #include <vector>
 
 #include "common/time_format.hpp"
-#include "daemon/output/log_file.hpp"
 #include "daemon/output/log_index.hpp"
 
 namespace supd::daemon {
@@ -14,8 +13,13 @@ std::string unknown_time_stamp() { return "-" + std::string(common::kIsoTimeWidt
 
 std::string timed_tail(const std::filesystem::path& path, int keep, const TimedTailRequest& r) {
   if (r.lines == 0) return {};
+  return timed_tail(open_tail_files(path, keep, !r.prefixed), r);
+}
+
+std::string timed_tail(const std::vector<OpenedLogFile>& files, const TimedTailRequest& r) {
+  if (r.lines == 0) return {};
   // With --since the cut is by time, so read as far back as the byte limit allows.
-  const auto pieces = read_tail_pieces(path, keep, r.since_ms ? SIZE_MAX : r.lines, r.max_bytes, !r.prefixed);
+  const auto pieces = read_tail_pieces(files, r.since_ms ? SIZE_MAX : r.lines, r.max_bytes);
   std::deque<std::string> kept;  // the output lines, newest last
   for (const auto& piece : pieces) {
     std::size_t pos = 0;

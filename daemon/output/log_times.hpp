@@ -6,6 +6,9 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <vector>
+
+#include "daemon/output/log_file.hpp"
 
 namespace supd::daemon {
 
@@ -18,6 +21,9 @@ struct TimedTailRequest {
 };
 
 std::string timed_tail(const std::filesystem::path& path, int keep, const TimedTailRequest& request);
+// The same over files opened before (open_tail_files(path, keep, !request.prefixed)): the
+// read may then run off the loop.
+std::string timed_tail(const std::vector<OpenedLogFile>& files, const TimedTailRequest& request);
 
 // What a line with no known time is stamped with: as wide as a time, so columns line up.
 std::string unknown_time_stamp();

@@ -20,7 +20,8 @@ OutputCapture::OutputCapture(asio::io_context& io)
             for (auto& [path, file] : files_)
               if (file->is_open() && file->whereabouts() == LogFile::Whereabouts::Deleted)
                 recreate(*file, "was deleted");
-          }) {}
+          }),
+      aside_(io) {}
 
 OutputCapture::~OutputCapture() { close_all(); }
 

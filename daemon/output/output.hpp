@@ -12,6 +12,7 @@
 #include <memory>
 #include <optional>
 
+#include "daemon/output/aside_reader.hpp"
 #include "daemon/output/line_stamper.hpp"
 #include "daemon/output/log_dir_watch.hpp"
 #include "daemon/output/log_file.hpp"
@@ -35,6 +36,7 @@ public:
   std::uint64_t follow(const std::filesystem::path& file, LogFollower follower) override;
   void unfollow(std::uint64_t token) override;
   std::size_t reopen_all() override;
+  void read_aside(std::function<LoopStep()> read) override { aside_.run(std::move(read)); }
   std::size_t open_streams() const { return readers_.size(); }
   // Told of every pipe taken in (job, log path, fd) and of every pipe closed at its EOF, before
   // it is closed: the fd holder keeps duplicates so that the pipes outlive supd.
@@ -93,6 +95,7 @@ private:
   std::size_t held_back_ = 0;           // readers with pending bytes, for the one log line
   PipeOpened on_opened_;
   PipeClosed on_closed_;
+  AsideReader aside_;  // last: a read under way ends before anything else goes
 };
 
 }  // namespace supd::daemon

@@ -1,6 +1,5 @@
 #include "daemon/output/tail_reader.hpp"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -24,11 +23,12 @@ std::size_t utf8_cut(std::string_view text) {
 }
 
 TailReader::TailReader(const std::filesystem::path& path, int keep, std::size_t lines, std::size_t max_bytes) {
-  // The pieces are read once to find where the tail starts; their text goes at once. The loop
-  // is the only writer of the files, so nothing rotates between the scan and these opens.
-  for (const auto& piece : read_tail_pieces(path, keep, lines, max_bytes)) {
-    common::UniqueFd fd(::open((path.parent_path() / piece.file).c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-    if (!fd) continue;
+  // The pieces are read once to find where the tail starts; their text goes at once, and the
+  // files stay open, so a rotation meanwhile changes nothing of what is read.
+  auto files = open_tail_files(path, keep, false);
+  for (const auto& piece : read_tail_pieces(files, lines, max_bytes)) {
+    auto& fd = files[piece.source].fd;
+    if (!fd) continue;  // two pieces of one file cannot be: each file gives one
     spans_.push_back({std::move(fd), piece.offset, piece.offset + piece.text.size()});
   }
 }

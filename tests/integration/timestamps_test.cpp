@@ -1,6 +1,7 @@
 // Output timestamps (issue 4): the log stays byte-exact while `logs --timestamps` and
 // `--since` read times from the side index; timestamps = "prefix" writes them in the file.
 #include "common/time_format.hpp"
+#include "tests/support/ctl_follower.hpp"
 #include "tests/support/harness.hpp"
 
 using namespace supd::test;
@@ -83,5 +84,39 @@ restart = "never"
   const auto bad = d.ctl({"logs", "s", "--since", "yesterday"});
   CHECK(bad.exit_code == kUsage);
   CHECK(is_one_line(bad.err));
+  d.finish();
+}
+
+// The tail of `-f --since` is read on supd's worker while the job goes on writing: the lines
+// written meanwhile wait behind the tail, so the two meet with none lost and none twice.
+TEST_CASE("logs -f --since while the job writes: the tail and the follow meet with no line lost or doubled",
+          "[integration][logs][timestamps]") {
+  TestDaemon d(R"([jobs.s]
+command = ["@HELPERS@/seqslow", "1", "n"]
+)");
+  REQUIRE(d.wait_running("s") > 0);
+  REQUIRE(eventually([&] { return lines_of(d.read_log("s")).size() > 500; }, 30s));
+  const auto out = d.dir() / "follow.out";
+  CtlFollower follower(d, {"logs", "s", "-f", "--since", "1h", "--timestamps", "-n", "1000000"}, out);
+  const std::size_t written_before = lines_of(d.read_log("s")).size();
+  const auto target = "n " + std::to_string(written_before + 500) + "\n";
+  REQUIRE(eventually([&] { return contains(read_file(out), target); }, 30s));
+  auto text = read_file(out);
+  text.resize(text.rfind('\n') + 1);  // the follow goes on: up to its last whole line
+  long long want = 1;
+  std::string problem;
+  for (const auto& line : lines_of(text)) {
+    const auto t = supd::common::parse_iso8601_utc_ms(line);
+    const auto expected = "n " + std::to_string(want);
+    if (!t || line.size() <= supd::common::kIsoTimeWidth + 1 ||
+        line.substr(supd::common::kIsoTimeWidth + 1) != expected) {
+      problem = "expected a stamped '" + expected + "', got: " + line.substr(0, 60);
+      break;
+    }
+    ++want;
+  }
+  INFO(problem);
+  CHECK(problem.empty());
+  CHECK(want > static_cast<long long>(written_before + 500));
   d.finish();
 }

@@ -2,6 +2,7 @@
 // since a time from the side index, then with follow every chunk supd writes to the file;
 // or `--reopen`: every log file reopened.
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "common/time_format.hpp"
 #include "daemon/control/command_handlers.hpp"
@@ -41,42 +42,88 @@ FrameSource text_frames(std::uint64_t id, std::string text) {
   };
 }
 
-// Follow: the tail is pushed at once, in the same turn as the follow begins, so no line falls
-// between them (it is at most 1 MiB); then every chunk supd copies from the job's pipe into
-// this file, as it writes it, so rotation makes no gap and no repeat. Ends with {"eof": true}
-// when supd shuts down.
-protocol::Response follow(const protocol::Logs& command, Call& call, const std::filesystem::path& path,
-                          const std::string& tail, bool prefixed) {
+// Reads the tail from files opened now (so it is the tail as of this turn) on supd's worker
+// for long reads, and gives `done` the text on the loop, or an error's message.
+void read_timed_tail(LogService* logs, const std::filesystem::path& path, int keep, const TimedTailRequest& timed,
+                     std::function<void(std::string text, std::string error)> done) {
+  auto files = std::make_shared<std::vector<OpenedLogFile>>(open_tail_files(path, keep, !timed.prefixed));
+  auto read = [files, timed, done = std::move(done)]() -> LogService::LoopStep {
+    std::string text, error;
+    try {
+      text = timed_tail(*files, timed);
+    } catch (const std::exception& e) {  // bad_alloc: this client gets an error, supd goes on
+      error = fmt::format("reading {}: {}", files->empty() ? "the log" : files->front().name, e.what());
+    }
+    return [done, text = std::move(text), error = std::move(error)]() mutable { done(std::move(text), error); };
+  };
+  if (logs == nullptr) return read()();  // unit tests without output capture: at once
+  logs->read_aside(std::move(read));
+}
+
+// Follow: the follow begins in the same turn as the tail's files are opened, so no line falls
+// between them and none comes twice; the chunks supd writes while the tail is still being
+// read wait behind it. Then every chunk supd copies from the job's pipe into this file, as it
+// writes it, so rotation makes no gap and no repeat. Ends with {"eof": true} when supd shuts
+// down.
+struct FollowGate {
+  bool open = false;                // the tail is sent: chunks go straight out
+  bool ended = false;               // supd shut down before the tail was sent
+  std::vector<std::string> held;    // response lines waiting behind the tail
+  std::uint64_t token = 0;
+};
+
+std::string end_of_follow(std::uint64_t id) {
+  return protocol::encode_response(protocol::reply(id, Piece{std::nullopt, std::nullopt, true, false}));
+}
+
+std::shared_ptr<FollowGate> follow(const protocol::Logs& command, Call& call, const std::filesystem::path& path,
+                                   bool prefixed) {
   const auto id = call.id;
-  Reply& reply = call.reply;
-  std::string_view rest = tail;
-  while (rest.size() > kTailPieceBytes) {
-    const std::size_t n = utf8_cut(rest.substr(0, kTailPieceBytes));
-    if (!reply(text_piece(id, std::string(rest.substr(0, n)), true), false))
-      return {id, nlohmann::json::object()};  // the client is gone; this answer goes nowhere
-    rest.remove_prefix(n);
-  }
+  const Reply reply = call.reply;
   call.deferred = true;
-  if (!reply(text_piece(id, std::string(rest), true), false)) return {id, nlohmann::json::object()};
+  auto gate = std::make_shared<FollowGate>();
   // With --timestamps each followed line gets the time it reached supd (what the index
   // would say), unless the file's lines carry their own.
   auto stamper = command.timestamps && !prefixed ? std::make_shared<LineStamper>() : nullptr;
   LogService* logs = call.handlers.logs();
-  const auto token = logs->follow(
-      path, LogFollower{[reply, id, stamper](std::string_view chunk) {
+  gate->token = logs->follow(
+      path, LogFollower{[reply, id, stamper, gate](std::string_view chunk) {
                           std::string text =
                               stamper ? stamper->stamp(chunk, common::iso8601_utc_ms(common::unix_ms_now()) + " ")
                                       : std::string(chunk);
-                          return reply(text_piece(id, std::move(text), true), false);
+                          std::string line = text_piece(id, std::move(text), true);
+                          if (!gate->open) {
+                            gate->held.push_back(std::move(line));
+                            return true;
+                          }
+                          return reply(std::move(line), false);
                         },
-                        [reply, id] {
-                          reply(protocol::encode_response(protocol::reply(id, Piece{std::nullopt, std::nullopt, true, false})),
-                                true);
+                        [reply, id, gate] {
+                          if (!gate->open) gate->ended = true;
+                          else reply(end_of_follow(id), true);
                         }});
-  reply.on_cancel([&handlers = call.handlers, token] {
+  reply.on_cancel([&handlers = call.handlers, token = gate->token] {
     if (LogService* service = handlers.logs()) service->unfollow(token);
   });
-  return {id, nlohmann::json::object()};
+  return gate;
+}
+
+// The tail, then what waited behind it; from then on chunks go straight to the client.
+void open_gate(FollowGate& gate, const Reply& reply, std::uint64_t id, std::string_view tail, LogService* logs) {
+  bool alive = true;
+  while (alive && !tail.empty()) {
+    const std::size_t n = tail.size() > kTailPieceBytes ? utf8_cut(tail.substr(0, kTailPieceBytes)) : tail.size();
+    alive = reply(text_piece(id, std::string(tail.substr(0, n)), true), false);
+    tail.remove_prefix(n);
+  }
+  for (auto& line : gate.held) alive = alive && reply(std::move(line), false);
+  gate.held.clear();
+  gate.open = true;
+  if (!alive) {  // the client is gone; this answer goes nowhere
+    if (logs != nullptr) logs->unfollow(gate.token);
+    return;
+  }
+  if (gate.ended) reply(end_of_follow(id), true);
 }
 
 }  // namespace
@@ -114,14 +161,27 @@ protocol::Response serve(const protocol::Logs& command, Call& call) {
   }
   const TimedTailRequest timed{lines, command.since_ms ? kMaxSinceBytes : kMaxTailBytes, command.timestamps,
                                command.since_ms, prefixed};
+  const Reply reply = call.reply;
   if (!command.follow) {
-    call.reply.stream(text_frames(id, timed_tail(path, job.spec.log_keep, timed)));
+    read_timed_tail(logs, path, job.spec.log_keep, timed, [id, reply](std::string text, std::string error) {
+      if (!error.empty()) reply(protocol::encode_error(id, {ErrorCode::Internal, std::move(error)}));
+      else reply.stream(text_frames(id, std::move(text)));
+    });
     return defer(call);
   }
-  const std::string tail = command.timestamps || command.since_ms
-                               ? timed_tail(path, job.spec.log_keep, timed)
-                               : read_tail(path, job.spec.log_keep, lines, kMaxTailBytes);
-  return follow(command, call, path, tail, prefixed);
+  auto gate = follow(command, call, path, prefixed);
+  if (!command.timestamps && !command.since_ms) {  // at most 1 MiB: read at once
+    open_gate(*gate, reply, id, read_tail(path, job.spec.log_keep, lines, kMaxTailBytes), logs);
+    return {id, nlohmann::json::object()};
+  }
+  read_timed_tail(logs, path, job.spec.log_keep, timed, [id, reply, gate, logs](std::string text, std::string error) {
+    if (!error.empty()) {  // the follow goes on without its tail; supd's log says why
+      spdlog::error("logs: {}", error);
+      text.clear();
+    }
+    open_gate(*gate, reply, id, text, logs);
+  });
+  return {id, nlohmann::json::object()};
 }
 
 }  // namespace supd::daemon
