@@ -63,9 +63,20 @@ TEST_CASE("R75 supd out of fds: jobs fail with Too many open files, supd answers
   TestDaemon d(many_jobs(100, "autostart = false\nstart_secs = 0\nstart_retries = 1000\n"
                               "backoff_initial = \"200ms\"\nbackoff_max = \"1s\"\n"));
   // Idle with the fd holder connected: it is started with the first job's pipe and stays.
+  // Idle means j100's pipe closed at its EOF and supctl's connections at theirs: both come a
+  // moment after `stop` answers. supctl connections are left out of every count below.
   REQUIRE(d.ctl({"start", "j100"}).exit_code == kOk);
+  const pid_t j100 = d.job_pid("j100");
+  REQUIRE(j100 > 0);
+  const std::string j100_pipe = list_fds(j100)[1];  // supd holds the other end of its stdout
+  REQUIRE(j100_pipe.rfind("pipe:", 0) == 0);
   REQUIRE(d.ctl({"stop", "j100"}).exit_code == kOk);
-  const std::size_t fds_idle = d.supd_fd_count();
+  REQUIRE(eventually([&] {
+    const auto fds = list_fds(d.pid());
+    return std::none_of(fds.begin(), fds.end(), [&](const auto& fd) { return fd.second == j100_pipe; });
+  }));
+  REQUIRE(eventually([&] { return fd_census(d.pid()).connections == 0; }));
+  const std::size_t fds_idle = fd_census(d.pid()).others;
   REQUIRE(set_limit(d.pid(), RLIMIT_NOFILE, 128));
 
   const auto started = d.ctl({"start", "--no-wait", "all"});
@@ -102,8 +113,8 @@ TEST_CASE("R75 supd out of fds: jobs fail with Too many open files, supd answers
   const auto stopped = d.ctl({"stop", "all"});
   INFO(stopped.out << stopped.err);
   CHECK(stopped.exit_code == kOk);
-  CHECK(eventually([&] { return d.supd_fd_count() == fds_idle; }));
-  CHECK(d.supd_fd_count() == fds_idle);
+  CHECK(eventually([&] { return fd_census(d.pid()).others == fds_idle; }));
+  CHECK(fd_census(d.pid()).others == fds_idle);
 
   // The jobs that could not start before come up now, nearly as many as ran before (a spawn
   // needs a few fds more than the job keeps: the status pipe, /dev/null, the write ends).
