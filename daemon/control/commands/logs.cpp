@@ -111,11 +111,13 @@ std::shared_ptr<FollowGate> follow(const protocol::Logs& command, Call& call, co
 // The tail, then what waited behind it; from then on chunks go straight to the client.
 void open_gate(FollowGate& gate, const Reply& reply, std::uint64_t id, std::string_view tail, LogService* logs) {
   bool alive = true;
-  while (alive && !tail.empty()) {
+  // At least one piece, an empty one too: a client (`signal --expect`) waits for it to know
+  // that the follow has begun.
+  do {
     const std::size_t n = tail.size() > kTailPieceBytes ? utf8_cut(tail.substr(0, kTailPieceBytes)) : tail.size();
     alive = reply(text_piece(id, std::string(tail.substr(0, n)), true), false);
     tail.remove_prefix(n);
-  }
+  } while (alive && !tail.empty());
   for (auto& line : gate.held) alive = alive && reply(std::move(line), false);
   gate.held.clear();
   gate.open = true;
