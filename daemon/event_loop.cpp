@@ -11,12 +11,17 @@
 
 namespace supd::daemon {
 
-EventLoop::EventLoop(asio::io_context& io, Supervisor& sup, Handlers& handlers, OutputCapture& output)
-    : io_(io), sup_(sup), handlers_(handlers), output_(output), signals_(io, SIGCHLD, SIGTERM, SIGINT), timer_(io) {
+EventLoop::EventLoop(asio::io_context& io, Supervisor& sup, OutputCapture& output, Notifier& notifier)
+    : io_(io), sup_(sup), output_(output), notifier_(notifier), signals_(io, SIGCHLD, SIGTERM, SIGINT), timer_(io) {
   signals_.add(SIGHUP);
   signals_.add(SIGUSR2);  // reopen every log file (logrotate)
   watch_forward_signals();
   wait_for_signal();
+}
+
+void EventLoop::start(Parts parts) {
+  parts_.emplace(std::move(parts));
+  after_event();
 }
 
 void EventLoop::watch_forward_signals() {
@@ -55,10 +60,10 @@ void EventLoop::on_signal(int signo) {
     break;
   case SIGHUP:
     sup_.record(nullptr, "signal", "received SIGHUP: reloading the config", Origin::kernel());
-    if (reloader_ != nullptr && !sup_.shutting_down()) {
+    if (!sup_.shutting_down()) {
       // RELOADING=1 ... READY=1 come from the reloader; on errors nothing changed and supd
       // tells systemd nothing, so `systemctl reload` does not wait for a READY=1.
-      reloader_->reload_async(false, {});  // read off the loop when main gave it a poster
+      parts_->reloader.reload_async(false, {});  // signals are handled from io.run() on: after start()
     }
     sup_.forward(signo);
     break;
@@ -91,23 +96,24 @@ void EventLoop::job_ready(std::string_view job, const Origin& who) {
 }
 
 void EventLoop::after_event() {
-  if (finished_) return;
+  if (finished_ || !parts_) return;  // before start(): start() makes the first pass
+  Parts& parts = *parts_;
   const auto now = Clock::now();
-  if (steps_.records) steps_.records(now);
-  if (steps_.upgrade) steps_.upgrade(now);
-  handlers_.after_event(now);
-  if (notifier_ != nullptr && notifier_->enabled()) notifier_->update(sup_.summary(), sup_.shutting_down());
+  parts.records(now);
+  parts.upgrade(now);
+  parts.handlers.after_event(now);
+  if (notifier_.enabled()) notifier_.update(sup_.summary(), sup_.shutting_down());
   if (sup_.shutdown_complete()) {
     finished_ = true;
-    if (steps_.at_shutdown) steps_.at_shutdown();
+    parts.at_shutdown();
     spdlog::info(sup_.leaving_running() ? "leaving the jobs running for the next supd; supd exits"
                                         : "every job stopped; supd exits");
-    handlers_.on_shutdown_complete();
+    parts.handlers.on_shutdown_complete();
     std::error_code ec;
     signals_.cancel(ec);
     timer_.cancel();
     output_.close_all();
-    if (server_ != nullptr) server_->finish();
+    parts.server.finish();
     return;
   }
   const auto next = sup_.next_deadline();

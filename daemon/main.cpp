@@ -148,39 +148,28 @@ int run(Options opt) {
       spdlog::warn("no config at {}; running with no jobs", paths.config.string());
     asio::io_context io(1);
     daemon::SinkWatch log_watch(log_sink, io);  // a lagging reader of stderr is caught up from the loop
-    daemon::OutputCapture output(io);
-    output.set_log_dir(log_dir);
+    daemon::Notifier notifier(io, systemd);
+    // What keeps the jobs' output pipes while supd execs or dies: systemd's fd store, or our
+    // own fd holder process. Told of every pipe output capture takes in and closes.
+    const auto keeper = make_pipe_keeper(notifier, socket.path, std::move(systemd.stored_fds), handover);
+    daemon::OutputCapture output(
+        io, log_dir,
+        {[&keeper](const std::string& job, const std::filesystem::path& log, int fd) { keeper->opened(job, log, fd); },
+         [&keeper](int fd) { keeper->closed(fd); }});
     daemon::PosixProcessOps ops;
     daemon::Supervisor sup(ops, output, std::move(config), log_dir);
-    daemon::Notifier notifier(io, systemd);
-    daemon::Reloader reloader(sup, paths.config, paths.config_explicit,
+    daemon::EventLoop loop(io, sup, output, notifier);  // catches SIGCHLD before any spawn
+    // Everything below reports to the loop; the loop gets what it calls back in start().
+    daemon::Reloader reloader(io, loop, sup, notifier, paths.config, paths.config_explicit,
                               opt.allow_insecure_config ? config::ModeCheck::Allow : config::ModeCheck::Refuse);
-    reloader.set_notifier(&notifier);
     daemon::Handlers handlers(sup, &output, &reloader);
-    daemon::EventLoop loop(io, sup, handlers, output);  // catches SIGCHLD before any spawn
     daemon::ControlServer server(io, socket.listen_fd.release(), handlers, loop);
-    loop.attach(server);
-    loop.attach(notifier);
-    reloader.on_applied([&loop] { loop.watch_forward_signals(); });
-    // A reload reads its config on a worker; the result is applied on the loop, then the loop
-    // re-arms its deadlines as after any event.
-    reloader.set_poster([&io, &loop](std::function<void()> fn) {
-      asio::post(io, [&loop, fn = std::move(fn)] {
-        fn();
-        loop.changed();
-      });
-    });
-    loop.attach(reloader);
     server.start();
     // Jobs a previous supd left running are adopted before any autostart could start them twice,
     // and the output pipes its fd holder kept are read again.
     daemon::Adoption adoption(io, sup, loop, daemon::records_dir_for(socket.path));
     // ready = "notify" jobs' NOTIFY_SOCKETs, in a 0700 directory beside the control socket.
     daemon::ReadyListener ready_listener(io, sup, loop, daemon::notify_dir_for(socket.path));
-    const auto keeper = make_pipe_keeper(notifier, socket.path, std::move(systemd.stored_fds), handover);
-    output.set_pipe_hooks(
-        [&keeper](const std::string& job, const std::filesystem::path& log, int fd) { keeper->opened(job, log, fd); },
-        [&keeper](int fd) { keeper->closed(fd); });
     if (handover)  // children that exited while we exec'd: their SIGCHLD went to the old image
       loop.reap_children();
     const auto adopted = adoption.adopt_from_records(daemon::Clock::now());
@@ -191,19 +180,18 @@ int run(Options opt) {
     daemon::Upgrader upgrader(io, loop.side_children(), loop, handlers, sup, output, adoption, *keeper,
                               {opt.argv, handover ? handover->start_cwd : start_cwd, listen_fd, socket.lock_fd.get(),
                                socket.adopted, paths.config.string(), systemd});
-    loop.set_after_event({
-        [&adoption](daemon::TimePoint now) { adoption.sync(now); },
-        [&upgrader](daemon::TimePoint now) { upgrader.step(now); },
-        [&log_watch, &ready_listener] {  // a wait for a writable stderr, the notify sockets' reads
-          log_watch.stop();
-          ready_listener.close_all();
-        }});
 
     spdlog::info("supd {} listening on {}{}; config {}; logs in {}", SUPD_VERSION, socket.path.string(),
                  socket.adopted ? " (socket from systemd)" : "", paths.config.string(), log_dir.string());
     daemon::apply_handover_and_autostart(sup, handover, daemon::Clock::now());
     if (handover) daemon::answer_upgrade_client(*handover, adopted);
-    loop.changed();  // the first after-event pass: records, systemd's status, the timer
+    loop.start({handlers, reloader, server,
+                [&adoption](daemon::TimePoint now) { adoption.sync(now); },
+                [&upgrader](daemon::TimePoint now) { upgrader.step(now); },
+                [&log_watch, &ready_listener] {  // a wait for a writable stderr, the notify sockets' reads
+                  log_watch.stop();
+                  ready_listener.close_all();
+                }});
     daemon::report_ready(ready);
     notifier.ready(sup.summary());  // READY=1: the socket listens and autostart jobs were launched
     io.run();

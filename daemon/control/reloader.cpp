@@ -4,6 +4,7 @@
 #include <memory>
 #include <sstream>
 
+#include <asio/post.hpp>
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -55,32 +56,24 @@ config::LoadResult Reloader::read_config() const {
   return loaded;
 }
 
-ReloadOutcome Reloader::reload(bool dry_run, TimePoint now) {
-  // RELOADING=1 ... READY=1 around every real reload, a refused one too: under
-  // Type=notify-reload `systemctl reload` waits for them either way.
-  if (!dry_run && notifier_ != nullptr) notifier_->reloading();
-  return settle(dry_run, read_config(), now);
-}
-
 void Reloader::reload_async(bool dry_run, Done done) {
   queue_.push_back({dry_run, std::move(done)});
   if (!in_flight_) start_next();
 }
 
 void Reloader::start_next() {
-  while (!queue_.empty() && !post_) {  // no worker: at once
-    Pending next = std::move(queue_.front());
-    queue_.pop_front();
-    auto outcome = reload(next.dry_run, Clock::now());
-    if (next.done) next.done(std::move(outcome));
-  }
   if (queue_.empty()) return;
   in_flight_ = true;
-  if (!queue_.front().dry_run && notifier_ != nullptr) notifier_->reloading();
+  // RELOADING=1 ... READY=1 around every real reload, a refused one too: under
+  // Type=notify-reload `systemctl reload` waits for them either way.
+  if (!queue_.front().dry_run) notifier_.reloading();
   if (worker_.joinable()) worker_.join();  // the last one has posted already: this is immediate
   worker_ = std::thread([this] {
     auto loaded = std::make_shared<config::LoadResult>(read_config());
-    post_([this, loaded] { finish(std::move(*loaded)); });
+    asio::post(io_, [this, loaded] {
+      finish(std::move(*loaded));
+      hub_.changed();  // the loop re-arms its deadlines and answers its waiters as after any event
+    });
   });
 }
 
@@ -91,7 +84,7 @@ void Reloader::finish(config::LoadResult loaded) {
   ReloadOutcome outcome;
   if (sup_.shutting_down() && !done.dry_run) {  // it began while the file was being read
     outcome.errors.push_back("supd began shutting down while the config was read; nothing changed");
-    if (notifier_ != nullptr) notifier_->ready(sup_.summary());
+    notifier_.ready(sup_.summary());
   } else {
     outcome = settle(done.dry_run, std::move(loaded), Clock::now());
   }
@@ -103,7 +96,7 @@ ReloadOutcome Reloader::settle(bool dry_run, config::LoadResult loaded, TimePoin
   ReloadOutcome out;
   out.dry_run = dry_run;
   const auto ready = [&] {
-    if (!dry_run && notifier_ != nullptr) notifier_->ready(sup_.summary());
+    if (!dry_run) notifier_.ready(sup_.summary());
   };
   if (!loaded.errors.empty()) {
     out.errors = error_lines(loaded);
@@ -125,7 +118,7 @@ ReloadOutcome Reloader::settle(bool dry_run, config::LoadResult loaded, TimePoin
   for (const auto& w : out.warnings) spdlog::warn("reload: {}", w);
   sup_.apply_reload(next, out.diff, now);
   out.applied = true;
-  if (on_applied_) on_applied_();
+  hub_.config_applied();
   ready();
   return out;
 }

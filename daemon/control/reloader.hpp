@@ -1,8 +1,8 @@
 // `supctl reload`, SIGHUP and `supctl persist`: the daemon side that touches the config file.
 // Reads and parses the whole file (any error: nothing changes), asks the supervisor for the
-// diff and applies it, with RELOADING=1 ... READY=1 to systemd around it. With a poster, the
-// reading and checking (most of a reload's time with thousands of jobs) happen on a worker
-// thread, and the diff and its applying back on the loop.
+// diff and applies it, with RELOADING=1 ... READY=1 to systemd around it. The reading and
+// checking (most of a reload's time with thousands of jobs) happen on a worker thread, and
+// the diff and its applying back on the loop.
 #pragma once
 #include <filesystem>
 #include <deque>
@@ -12,11 +12,13 @@
 #include <variant>
 #include <vector>
 
+#include <asio/io_context.hpp>
 #include <nlohmann/json.hpp>
 
 #include "common/protocol.hpp"
 #include "config/diff.hpp"
 #include "config/load.hpp"
+#include "daemon/core/event_hub.hpp"
 #include "daemon/core/supervisor.hpp"
 
 namespace supd::daemon {
@@ -37,23 +39,18 @@ protocol::Reload::Reply to_reply(const ReloadOutcome& outcome);
 class Reloader {
 public:
   // `config_explicit`: supd was given the path (then a missing file is an error); else a
-  // missing default file means "no jobs", as at start-up.
-  Reloader(Supervisor& sup, std::filesystem::path config_path, bool config_explicit,
+  // missing default file means "no jobs", as at start-up. The file is read on a worker thread;
+  // the outcome is applied on `io`'s loop, and `hub` hears of it.
+  Reloader(asio::io_context& io, EventHub& hub, Supervisor& sup, Notifier& notifier,
+           std::filesystem::path config_path, bool config_explicit,
            config::ModeCheck mode_check = config::ModeCheck::Refuse)
-      : sup_(sup), path_(std::move(config_path)), explicit_(config_explicit), mode_check_(mode_check) {}
-  void set_notifier(Notifier* notifier) { notifier_ = notifier; }
-  void on_applied(std::function<void()> fn) { on_applied_ = std::move(fn); }  // e.g. new forward_signals
+      : io_(io), hub_(hub), sup_(sup), notifier_(notifier), path_(std::move(config_path)),
+        explicit_(config_explicit), mode_check_(mode_check) {}
 
   ~Reloader();
   Reloader(const Reloader&) = delete;
   Reloader& operator=(const Reloader&) = delete;
 
-  // Runs a function on the loop's thread (from any thread). Without one, reload_async works
-  // synchronously.
-  using Poster = std::function<void(std::function<void()>)>;
-  void set_poster(Poster post) { post_ = std::move(post); }
-
-  ReloadOutcome reload(bool dry_run, TimePoint now);
   // The config is read and checked on a worker thread; `done` is called on the loop with the
   // outcome (applied unless dry_run). A reload asked while one is in flight waits for it, then
   // reads the file afresh: reloads are applied one at a time, in the order asked.
@@ -76,13 +73,13 @@ private:
   void start_next();
   void finish(config::LoadResult loaded);
 
+  asio::io_context& io_;
+  EventHub& hub_;
   Supervisor& sup_;
+  Notifier& notifier_;
   std::filesystem::path path_;
   bool explicit_;
   config::ModeCheck mode_check_;  // supd --allow-insecure-config applies to reloads too
-  Notifier* notifier_ = nullptr;
-  std::function<void()> on_applied_;
-  Poster post_;
   std::deque<Pending> queue_;  // the front one is being read while in_flight_
   bool in_flight_ = false;
   std::thread worker_;

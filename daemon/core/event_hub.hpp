@@ -18,6 +18,8 @@ public:
   virtual void groups_may_have_emptied() = 0;
   virtual void job_ready(std::string_view job, const Origin& who) = 0;
   virtual void changed() = 0;
+  // A reload was applied: the signals jobs forward may have changed. changed() follows.
+  virtual void config_applied() {}
 
 protected:
   ~EventHub() = default;  // not owned through this

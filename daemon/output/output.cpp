@@ -12,8 +12,9 @@
 
 namespace supd::daemon {
 
-OutputCapture::OutputCapture(asio::io_context& io)
+OutputCapture::OutputCapture(asio::io_context& io, std::filesystem::path log_dir, PipeHooks hooks)
     : io_(io),
+      log_dir_(std::move(log_dir)),
       watch_(
           io, [this](const std::filesystem::path& path, bool within) { on_name_changed(path, within); },
           [this] {
@@ -21,6 +22,7 @@ OutputCapture::OutputCapture(asio::io_context& io)
               if (file->is_open() && file->whereabouts() == LogFile::Whereabouts::Deleted)
                 recreate(*file, "was deleted");
           }),
+      hooks_(std::move(hooks)),
       aside_(io) {}
 
 OutputCapture::~OutputCapture() { close_all(); }
@@ -63,7 +65,7 @@ void OutputCapture::attach(const std::string& job, std::vector<CaptureStream> st
     watch_.watch(s.path.parent_path());
     // A new fd: re-created if it was deleted.
     file->adopt(std::move(s.file), s.max_size, s.keep, s.timestamps == config::Timestamps::Index);
-    if (on_opened_) on_opened_(job, s.path, s.pipe.get());
+    hooks_.opened(job, s.path, s.pipe.get());
     // An earlier run ended mid-line and nothing writes the file now: end that line, so this
     // run's first line is not glued to it (TESTPLAN R34). Not for a pipe taken back from a
     // previous supd: its job is the same run, and may be finishing that very line.
@@ -173,7 +175,7 @@ void OutputCapture::close(const std::shared_ptr<Reader>& reader) {
   }
   std::error_code ec;
   reader->retry.cancel();
-  if (on_closed_) on_closed_(reader->pipe.native_handle());
+  hooks_.closed(reader->pipe.native_handle());
   reader->pipe.close(ec);
   // The last reader of a file closes it (fds as before); the object stays for followers.
   bool shared = false;

@@ -23,10 +23,17 @@ namespace supd::daemon {
 
 class OutputCapture final : public OutputSink, public LogService {
 public:
-  explicit OutputCapture(asio::io_context& io);
+  // Told of every pipe taken in (job, log path, fd) and of every pipe closed at its EOF, before
+  // it is closed: the fd holder keeps duplicates so that the pipes outlive supd.
+  using PipeOpened = std::function<void(const std::string&, const std::filesystem::path&, int)>;
+  using PipeClosed = std::function<void(int)>;
+  struct PipeHooks {
+    PipeOpened opened;
+    PipeClosed closed;
+  };
+  // `log_dir`: where the files lie; each (re)open walks from its fd (daemon/output/log_dir.hpp).
+  OutputCapture(asio::io_context& io, std::filesystem::path log_dir, PipeHooks hooks);
   ~OutputCapture() override;
-  // The log dir the files lie in: each (re)open walks from its fd (daemon/output/log_dir.hpp).
-  void set_log_dir(std::filesystem::path dir) { log_dir_ = std::move(dir); }
 
   void attach(const std::string& job, std::vector<CaptureStream> streams) override;
   void drain(const std::string& job) override;
@@ -38,14 +45,6 @@ public:
   std::size_t reopen_all() override;
   void read_aside(std::function<LoopStep()> read) override { aside_.run(std::move(read)); }
   std::size_t open_streams() const { return readers_.size(); }
-  // Told of every pipe taken in (job, log path, fd) and of every pipe closed at its EOF, before
-  // it is closed: the fd holder keeps duplicates so that the pipes outlive supd.
-  using PipeOpened = std::function<void(const std::string&, const std::filesystem::path&, int)>;
-  using PipeClosed = std::function<void(int)>;
-  void set_pipe_hooks(PipeOpened opened, PipeClosed closed) {
-    on_opened_ = std::move(opened);
-    on_closed_ = std::move(closed);
-  }
 
 private:
   struct Reader {
@@ -93,8 +92,7 @@ private:
   std::uint64_t next_token_ = 1;
   std::array<char, 1 << 16> buffer_{};  // shared: the loop copies one chunk at a time
   std::size_t held_back_ = 0;           // readers with pending bytes, for the one log line
-  PipeOpened on_opened_;
-  PipeClosed on_closed_;
+  const PipeHooks hooks_;
   AsideReader aside_;  // last: a read under way ends before anything else goes
 };
 
