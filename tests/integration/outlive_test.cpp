@@ -107,6 +107,15 @@ pid_t holder_of(const TestDaemon& d) {
   return 0;
 }
 
+// supd run from a copy of its binary, so that the test can install another one over it.
+fs::path start_from_copy(TestDaemon& d) {
+  const auto bin = d.dir() / "supd-copy";
+  fs::copy_file(SUPD_BIN, bin);
+  d.set_binary(bin.string());
+  d.start();
+  return bin;
+}
+
 }  // namespace
 
 TEST_CASE("kill -9 of supd: jobs write on, the next supd adopts them and no line is lost or doubled",
@@ -236,11 +245,8 @@ TEST_CASE("upgrade runs the binary now at supd's path, and a broken one leaves s
   DaemonOptions opts;
   opts.start = false;
   TestDaemon d(writers(1, 20), opts);
-  const auto bin = d.dir() / "supd-copy";
+  const auto bin = start_from_copy(d);
   const auto next = d.dir() / "supd-copy.new";
-  fs::copy_file(SUPD_BIN, bin);
-  d.set_binary(bin.string());
-  d.start();
   const pid_t supd = d.pid();
   const pid_t job = d.wait_running("w0");
   REQUIRE(job > 0);
@@ -277,14 +283,11 @@ TEST_CASE("upgrade checks the new binary beside the loop: supd answers and super
   DaemonOptions opts;
   opts.start = false;
   TestDaemon d(writers(1, 20), opts);
-  const auto bin = d.dir() / "supd-copy";
+  const auto bin = start_from_copy(d);
   const auto real = d.dir() / "supd-real";
   const auto next = d.dir() / "supd-copy.new";
   const auto gate = d.dir() / "gate";
   const auto checking = d.dir() / "checking";
-  fs::copy_file(SUPD_BIN, bin);
-  d.set_binary(bin.string());
-  d.start();
   const pid_t supd = d.pid();
   const pid_t job = d.wait_running("w0");
   REQUIRE(job > 0);
