@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "ctl/exit_codes.hpp"
+#include "ctl/find_supd.hpp"
 #include "ctl/render.hpp"
 
 namespace supd::ctl {
@@ -37,7 +38,7 @@ Session::Session(const ParsedCli& parsed, std::ostream& to_out, std::ostream& to
                                        : "supd --detach") {}
 
 Client Session::connect(bool send_ahead) const {
-  return Client::connect(paths.socket, limits.connect, start_hint, send_ahead ? &cli.command : nullptr);
+  return connect_to_supd(paths, limits.connect, start_hint, send_ahead ? &cli.command : nullptr, err);
 }
 
 int Session::fail(int code, std::string_view message) const {

@@ -28,6 +28,7 @@
 #include "daemon/continuity/fd_store.hpp"
 #include "daemon/control/handlers.hpp"
 #include "daemon/output/log_dir.hpp"
+#include "daemon/control/instance_lock.hpp"
 #include "daemon/output/nonblocking_sink.hpp"
 #include "daemon/control/notify.hpp"
 #include "daemon/output/output.hpp"
@@ -119,6 +120,11 @@ int run(Options opt) {
   if (handover && !handover->cwd.empty() && ::chdir(handover->cwd.c_str()) != 0)
     spdlog::warn("cannot return to {} after the upgrade", handover->cwd);
 
+  // Said on the terminal, before --detach leaves it: supd.log is not where a newcomer looks.
+  if (!handover && !paths.config_explicit && !std::filesystem::exists(paths.config))
+    std::cerr << "supd: no config at " << paths.config.string()
+              << "; running with no jobs. Write your jobs there (every key is explained in examples/supd.toml), "
+                 "then run: supctl reload\n";
   common::UniqueFd ready;
   if (opt.detach) ready = daemon::detach(paths.state_dir / "supd.log");
   // A reader of stderr that went away must not kill us, and one that does not read must not
@@ -127,6 +133,7 @@ int run(Options opt) {
   const auto log_sink = daemon::install_stderr_logger(common::system_getenv("JOURNAL_STREAM").has_value());
   try {
     daemon::prepare_log_dir(log_dir);  // refused (one line, exit 1) if others could plant files in it
+    const daemon::InstanceLock instance(log_dir);  // one supd on these files, whatever its socket
     daemon::ControlSocket socket;
     if (handover) {  // the old supd's listening socket, and its lock taken anew
       ::close(handover->lock_fd);
@@ -138,6 +145,7 @@ int run(Options opt) {
     // Declared after the socket (and its lock): a start refused from here on, and the exit,
     // remove the socket file while the lock still says no other supd uses it.
     const daemon::SocketFileRemover socket_file(socket);
+    instance.record(socket.path);  // where a supctl that resolved another socket finds us
     const int listen_fd = socket.listen_fd.get();
     ::prctl(PR_SET_CHILD_SUBREAPER, 1);  // orphans of our jobs are reaped here, not by init
     // 1000 jobs hold a few thousand fds (pipes, pidfds, log files): take the hard limit;

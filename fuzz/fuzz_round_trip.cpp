@@ -93,7 +93,7 @@ proto::Command command(FuzzInput& in, Domain& d) {
     if (in.flag()) l.since_ms = in.integer<std::int64_t>();
     return l;
   }
-  case 9: return proto::Reload{in.flag()};
+  case 9: return proto::Reload{in.flag(), in.flag()};
   case 10: {
     proto::Run r;
     r.name = str();

@@ -1,9 +1,12 @@
 // `reload`: re-read supd's config file, answer the diff, apply it unless dry_run. A config
-// with errors changes nothing: the reply lists them all.
-//   params {"dry_run": false}
+// with errors changes nothing: the reply lists them all. With `wait`, the answer comes once the
+// jobs it started or restarted have settled, and `failed` names those that did not start.
+//   params {"dry_run": false, "wait": false}
 //   reply  {"dry_run", "applied", "jobs": [{"name", "change": "added"|"removed"|"changed",
-//           "restart", "fields": [{"field", "old", "new", "restart"}]}], "supd": [fields],
-//           "warnings": [...], "errors": ["supd.toml:4:15: message", ...]}
+//           "restart", "action": "start"|"not started"|"stop"|"restart"|"next start"|"in place"|"none",
+//           "fields": [{"field", "old", "new", "restart"}]}], "supd": [fields],
+//           "warnings": [...], "errors": ["supd.toml:4:15: message", ...],
+//           "failed": ["web: exec failed: ... (fatal)", ...]}
 #pragma once
 #include <string>
 #include <string_view>
@@ -16,10 +19,13 @@ namespace supd::protocol {
 struct Reload {
   static constexpr std::string_view kMethod = "reload";
   bool dry_run = false;
+  bool wait = false;  // answer once the jobs it starts have settled (supctl's default)
   bool operator==(const Reload&) const = default;
 
-  nlohmann::json params() const { return {{"dry_run", dry_run}}; }
-  static Reload decode(const Params& p) { return Reload{p.optional_bool("dry_run", false)}; }
+  nlohmann::json params() const { return {{"dry_run", dry_run}, {"wait", wait}}; }
+  static Reload decode(const Params& p) {
+    return Reload{p.optional_bool("dry_run", false), p.optional_bool("wait", false)};
+  }
 
   struct Field {
     std::string field;  // the config key: "command", "stop_timeout", "log_dir"
@@ -41,6 +47,7 @@ struct Reload {
     std::string change;  // "added", "removed", "changed"
     bool restart = false;
     std::vector<Field> fields;
+    std::string action;  // what the reload did (or, dry, would do) to it
     bool operator==(const Job&) const = default;
   };
   struct Reply {
@@ -50,6 +57,7 @@ struct Reload {
     std::vector<Field> supd;
     std::vector<std::string> warnings;  // what was not applied ([supd] log_dir)
     std::vector<std::string> errors;    // all of them, one "file:line:col: message" each
+    std::vector<std::string> failed;    // jobs it started or restarted that did not start, with why
     bool operator==(const Reply&) const = default;
 
     nlohmann::json to_json() const {
@@ -58,12 +66,12 @@ struct Reload {
         nlohmann::json changed = nlohmann::json::array();
         for (const auto& f : job.fields) changed.push_back(f.to_json());
         list.push_back({{"name", job.name}, {"change", job.change}, {"restart", job.restart},
-                        {"fields", std::move(changed)}});
+                        {"action", job.action}, {"fields", std::move(changed)}});
       }
       nlohmann::json own = nlohmann::json::array();
       for (const auto& f : supd) own.push_back(f.to_json());
       return {{"dry_run", dry_run}, {"applied", applied}, {"jobs", std::move(list)}, {"supd", std::move(own)},
-              {"warnings", warnings}, {"errors", errors}};
+              {"warnings", warnings}, {"errors", errors}, {"failed", failed}};
     }
     static std::optional<Reply> from_json(const nlohmann::json& j) {
       const ReplyFields f(j);
@@ -76,7 +84,7 @@ struct Reload {
         if (!item.is_object()) return std::nullopt;
         const ReplyFields job(item);
         Job row{job.string("name").value_or(""), job.string("change").value_or(""),
-                job.boolean("restart").value_or(false), {}};
+                job.boolean("restart").value_or(false), {}, job.string("action").value_or("")};
         if (const auto* changed = job.get("fields"); changed != nullptr && changed->is_array())
           for (const auto& field : *changed)
             if (field.is_object()) row.fields.push_back(Field::from_json(field));
@@ -87,6 +95,7 @@ struct Reload {
           if (field.is_object()) r.supd.push_back(Field::from_json(field));
       r.warnings = f.strings("warnings");
       r.errors = f.strings("errors");
+      r.failed = f.strings("failed");
       return r;
     }
   };

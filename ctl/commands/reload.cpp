@@ -1,5 +1,7 @@
-// `supctl reload [--dry-run]`: what changed per job, then applied; a config with errors is
-// refused as a whole and supctl exits 1 with every error on its one stderr line.
+// `supctl reload [--dry-run] [--no-wait]`: what changed per job and what was done about it,
+// then (as `start` does) a wait for the jobs it started or restarted; exit 1 when one of them
+// failed to start. A config with errors is refused as a whole: every error on its own
+// stderr line, as `supd --check` prints them, then one line saying nothing changed.
 #include <fmt/format.h>
 
 #include "ctl/command_list.hpp"
@@ -12,7 +14,9 @@ namespace {
 
 namespace proto = supd::protocol;
 
-proto::Command build(std::span<const std::string>, const SubcommandFlags& f) { return proto::Reload{f.dry_run}; }
+proto::Command build(std::span<const std::string>, const SubcommandFlags& f) {
+  return proto::Reload{f.dry_run, !f.dry_run && !f.no_wait};
+}
 
 // The answer is printed as any other (nothing for a refused reload, or its --json document);
 // the refusal is then the error line and exit 1.
@@ -21,22 +25,28 @@ int run(Session& session) {
   const auto reply = client.call(session.cli.command, session.limits.request);
   if (const int code = session.show(reply); code != kOk) return code;
   const auto result = proto::Reload::Reply::from_json(std::get<nlohmann::json>(reply.response.body));
-  if (!result || result->errors.empty()) return kOk;
+  if (!result) return kOk;
+  if (!result->errors.empty()) {
+    for (const auto& e : result->errors) session.err << one_line(e) << '\n';
+    return session.fail(kFailed, fmt::format("reload refused, nothing changed: {} error(s) in the config; fix them "
+                                             "and reload again",
+                                             result->errors.size()));
+  }
+  if (result->failed.empty()) return kOk;
   std::string all;
-  for (const auto& e : result->errors) all += (all.empty() ? "" : "; ") + one_line(e);
-  return session.fail(kFailed,
-                      fmt::format("reload refused, nothing changed: {} error(s) in the config: {}; fix them and reload "
-                                  "again",
-                                  result->errors.size(), all));
+  for (const auto& f : result->failed) all += (all.empty() ? "" : "; ") + one_line(f);
+  return session.fail(kFailed, fmt::format("reload applied, but {} job(s) did not start: {}; see: supctl why JOB",
+                                           result->failed.size(), all));
 }
 
 constexpr Subcommand kRows[] = {{
     .name = "reload",
-    .synopsis = "[--dry-run]",
-    .help = "re-read the config file, show what changed per job, apply it (--dry-run: only show)",
+    .synopsis = "[--dry-run] [--no-wait]",
+    .help = "re-read the config file, show what changed per job, apply it and wait for the jobs it starts "
+            "(--dry-run: only show)",
     .min_args = 0,
     .max_args = 0,
-    .options = kOptDryRun,
+    .options = kOptDryRun | kOptNoWait,
     .build = build,
     .run = run,
     .rank = 120,
@@ -46,11 +56,13 @@ constexpr Subcommand kRows[] = {{
 
 std::span<const Subcommand> rows(std::type_identity<proto::Reload>) { return kRows; }
 
-bool waits(const proto::Reload&) { return false; }
+bool waits(const proto::Reload& command) { return command.wait; }
 
 // "+ web: added", "- old: removed", "amsa: changed command (restart)", one line per job that
-// changed (unchanged ones are left out), "no changes" when none, warnings as "note: ...",
-// and "(dry run: nothing was changed)" after a dry run. A refused reload prints nothing here.
+// changed (unchanged ones are left out), what was done when the diff alone would mislead
+// ("(takes effect at its next start)" for a job with no process to restart),
+// "no changes" when none, warnings as "note: ...", and "(dry run: nothing was changed)" after
+// a dry run. A refused reload prints nothing here.
 std::optional<std::string> render(const proto::Reload&, const proto::Reload::Reply& reply) {
   if (!reply.errors.empty()) return std::string();  // refused: the errors go to stderr
   std::string out;
@@ -67,7 +79,11 @@ std::optional<std::string> render(const proto::Reload&, const proto::Reload::Rep
         fields += (fields.empty() ? "" : ", ") + one_line(f.field);
         restart = restart || f.restart;
       }
-      out += fmt::format("{}: changed {} ({})\n", name, fields, restart ? "restart" : "in place");
+      // An older supd sends no action: the diff's own word then.
+      const std::string_view how = job.action == "next start" ? "takes effect at its next start"
+                                   : job.action == "in place" || (job.action.empty() && !restart) ? "in place"
+                                                                                                  : "restart";
+      out += fmt::format("{}: changed {} ({})\n", name, fields, how);
     }
   }
   for (const auto& f : reply.supd)

@@ -56,25 +56,15 @@ bool has_exited(int pidfd) {
   return ::poll(&p, 1, 0) > 0;
 }
 
-// The line of /proc/PID/stat, or nullopt when the process is gone.
-std::optional<std::string> read_stat(pid_t pid) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
-  std::string line;
-  if (!in || !std::getline(in, line)) return std::nullopt;
-  return line;
-}
-
 // Without a pidfd: is `pid` still the process that started at `starttime`, and not a zombie?
 // A zombie child of ours counts as running: SIGCHLD brings its real status.
 bool still_running(pid_t pid, std::uint64_t starttime) {
-  const auto stat = read_stat(pid);
+  const auto stat = read_proc_stat(pid);
   if (!stat || parse_stat_starttime(*stat) != starttime) return false;
-  const std::string& line = *stat;
-  const auto close = line.rfind(')');
-  if (close == std::string::npos || close + 4 > line.size()) return false;
-  const char state = line[close + 2];
-  if (state != 'Z' && state != 'X') return true;
-  return std::atol(line.c_str() + close + 4) == ::getpid();
+  const auto st = parse_stat_state(*stat);
+  if (!st) return false;
+  if (st->state != 'Z' && st->state != 'X') return true;
+  return st->ppid == ::getpid();
 }
 
 std::string join(const std::vector<std::string>& argv) {
@@ -88,7 +78,7 @@ std::string join(const std::vector<std::string>& argv) {
 fs::path records_dir_for(const fs::path& socket) { return fs::path(socket.string() + ".jobs"); }
 
 std::optional<std::uint64_t> process_starttime(pid_t pid) {
-  const auto stat = read_stat(pid);
+  const auto stat = read_proc_stat(pid);
   if (!stat) return std::nullopt;
   return parse_stat_starttime(*stat);
 }

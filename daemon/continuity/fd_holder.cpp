@@ -19,6 +19,7 @@
 
 #include "common/fd_passing.hpp"
 #include "common/sys_error.hpp"
+#include "daemon/continuity/job_record.hpp"
 
 namespace supd::daemon {
 namespace {
@@ -44,15 +45,10 @@ bool wait_readable(int fd, int timeout_ms) {
 
 // True while /proc shows `pid` neither gone nor a zombie.
 bool running(pid_t pid) {
-  char buf[512];
-  const std::string stat = "/proc/" + std::to_string(pid) + "/stat";
-  UniqueFd fd(::open(stat.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) return false;
-  const ssize_t n = ::read(fd.get(), buf, sizeof buf - 1);
-  if (n <= 0) return false;
-  buf[n] = '\0';
-  const char* close_paren = std::strrchr(buf, ')');  // the name may hold spaces and parentheses
-  return close_paren == nullptr || close_paren[1] == '\0' || close_paren[2] != 'Z';
+  const auto stat = read_proc_stat(pid);
+  if (!stat) return false;
+  const auto st = parse_stat_state(*stat);
+  return !st || (st->state != 'Z' && st->state != 'X');
 }
 
 // Without a pidfd (kernels before 5.3): the holder's exit closes our connection, then its

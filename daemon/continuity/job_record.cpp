@@ -1,6 +1,7 @@
 #include "daemon/continuity/job_record.hpp"
 
 #include <charconv>
+#include <fstream>
 
 #include <nlohmann/json.hpp>
 
@@ -92,6 +93,26 @@ std::optional<std::uint64_t> parse_stat_starttime(std::string_view line) noexcep
     rest.remove_prefix(end);
   }
   return std::nullopt;
+}
+
+std::optional<StatState> parse_stat_state(std::string_view line) noexcept {
+  const auto close = line.rfind(')');
+  // ") S 1234": the state two bytes after ')', the ppid after it.
+  if (close == std::string_view::npos || close + 4 > line.size()) return std::nullopt;
+  StatState out;
+  out.state = line[close + 2];
+  const std::string_view rest = line.substr(close + 4);
+  const auto end = rest.find(' ');
+  const std::string_view word = rest.substr(0, end);
+  std::from_chars(word.data(), word.data() + word.size(), out.ppid);
+  return out;
+}
+
+std::optional<std::string> read_proc_stat(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string line;
+  if (!in || !std::getline(in, line)) return std::nullopt;
+  return line;
 }
 
 }  // namespace supd::daemon

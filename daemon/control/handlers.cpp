@@ -142,17 +142,40 @@ Response Handlers::settled_response(std::uint64_t id, WaitKind kind, const std::
     const Job* job = sup_.find(name);
     if (job == nullptr) continue;
     rows.jobs.push_back(sup_.status_of(*job, now));
-    if (kind != WaitKind::Stop && is_settled(job->rt.state) && !started_ok(*job)) {
-      const std::string why = job->rt.state == JobState::Stopped ? std::string("stopped before it started")
-                              : job->postmortem.last_exit && job->rt.state == JobState::Exited
-                                  ? common::describe(*job->postmortem.last_exit)
-                                  : job->rt.reason;
-      failures += fmt::format("{}{}: {} ({})", failures.empty() ? "" : "; ", name, why,
-                              to_string(job->rt.state));
-    }
+    if (kind == WaitKind::Stop) continue;
+    if (const auto failure = start_failure(*job)) failures += (failures.empty() ? "" : "; ") + *failure;
   }
   if (!failures.empty()) return fail(id, ErrorCode::StartFailed, failures + "; see: supctl status");
   return protocol::reply(id, rows);
+}
+
+std::optional<std::string> Handlers::start_failure(const Job& job) const {
+  if (!is_settled(job.rt.state) || started_ok(job)) return std::nullopt;
+  const std::string why = job.rt.state == JobState::Stopped ? std::string("stopped before it started")
+                          : job.postmortem.last_exit && job.rt.state == JobState::Exited
+                              ? common::describe(*job.postmortem.last_exit)
+                              : job.rt.reason;
+  return fmt::format("{}: {} ({})", job.spec.name, why, to_string(job.rt.state));
+}
+
+void Handlers::answer_reload_when_settled(std::uint64_t id, protocol::Reload::Reply answer,
+                                          std::vector<std::string> jobs, Reply reply) {
+  reload_waiters_.push_back({id, std::move(answer), std::move(jobs), std::move(reply)});
+  answer_settled_reloads();
+}
+
+void Handlers::answer_settled_reloads() {
+  for (auto it = reload_waiters_.begin(); it != reload_waiters_.end();) {
+    if (!settled(it->jobs)) {
+      ++it;
+      continue;
+    }
+    for (const auto& name : it->jobs)
+      if (const Job* job = sup_.find(name))
+        if (auto failure = start_failure(*job)) it->answer.failed.push_back(std::move(*failure));
+    send_response(protocol::reply(it->id, it->answer), it->reply);
+    it = reload_waiters_.erase(it);
+  }
 }
 
 void Handlers::await_shutdown(Call& call) {
@@ -184,12 +207,18 @@ void Handlers::after_event(TimePoint now) {
     send_response(settled_response(it->id, it->kind, it->jobs, now), it->reply);
     it = waiters_.erase(it);
   }
+  answer_settled_reloads();
 }
 
 void Handlers::on_shutdown_complete() {
   for (auto& w : waiters_)
     w.reply(protocol::encode_error(w.id, {ErrorCode::ShuttingDown, "supd shut down before the jobs settled"}));
   waiters_.clear();
+  for (auto& w : reload_waiters_) {
+    w.answer.failed.push_back("supd shut down before the jobs it started settled");
+    send_response(protocol::reply(w.id, w.answer), w.reply);
+  }
+  reload_waiters_.clear();
   const auto answer = sup_.leaving_running() ? protocol::Shutdown::Reply{0, stopped_at_shutdown_}
                                              : protocol::Shutdown::Reply{stopped_at_shutdown_, std::nullopt};
   for (auto& [id, reply] : shutdown_waiters_) reply(protocol::encode_response(protocol::reply(id, answer)));

@@ -57,6 +57,10 @@ public:
   // The answer to start/stop/restart/run of `names`: at once when !wait or all have settled,
   // else once they have (after_event).
   protocol::Response answer_when_settled(Call& call, WaitKind kind, std::vector<std::string> names, bool wait);
+  // A `reload` that started or restarted `jobs`: `answer` goes out once they have settled, with
+  // those that did not start named in its `failed` (at once when none is left to wait for).
+  void answer_reload_when_settled(std::uint64_t id, protocol::Reload::Reply answer, std::vector<std::string> jobs,
+                                  Reply reply);
   // One reply; cut into frames (pulled as the client drains them) when it is over one.
   void send_response(const protocol::Response& response, const Reply& reply);
   // `status`: the rows of these jobs (where each is in jobs(), and its name), made as the
@@ -78,6 +82,16 @@ private:
     Reply reply;
   };
 
+  struct ReloadWaiter {
+    std::uint64_t id;
+    protocol::Reload::Reply answer;
+    std::vector<std::string> jobs;
+    Reply reply;
+  };
+
+  // Why a job that was to start has settled without running: "web: exec failed ... (fatal)".
+  std::optional<std::string> start_failure(const Job& job) const;
+  void answer_settled_reloads();
   protocol::Response settled_response(std::uint64_t id, WaitKind kind, const std::vector<std::string>& jobs,
                                       TimePoint now);
   bool settled(const std::vector<std::string>& jobs);
@@ -86,6 +100,7 @@ private:
   LogService* logs_ = nullptr;
   Reloader* reloader_ = nullptr;
   std::vector<Waiter> waiters_;
+  std::vector<ReloadWaiter> reload_waiters_;
   std::vector<std::pair<std::uint64_t, Reply>> shutdown_waiters_;
   bool shutdown_requested_ = false;
   std::optional<PendingUpgrade> upgrade_;

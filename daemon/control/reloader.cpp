@@ -31,10 +31,26 @@ std::vector<std::string> error_lines(const config::LoadResult& r) {
 
 }  // namespace
 
+std::string_view to_string(Supervisor::ReloadStep step) {
+  using RS = Supervisor::ReloadStep;
+  switch (step) {
+  case RS::Start: return "start";
+  case RS::NotStarted: return "not started";
+  case RS::Stop: return "stop";
+  case RS::Restart: return "restart";
+  case RS::NextStart: return "next start";
+  case RS::InPlace: return "in place";
+  case RS::Nothing: break;
+  }
+  return "none";
+}
+
 protocol::Reload::Reply to_reply(const ReloadOutcome& o) {
-  protocol::Reload::Reply r{o.dry_run, o.applied, {}, {}, o.warnings, o.errors};
-  for (const auto& d : o.diff.jobs) {
-    protocol::Reload::Job job{d.name, std::string(config::to_string(d.change)), d.needs_restart(), {}};
+  protocol::Reload::Reply r{o.dry_run, o.applied, {}, {}, o.warnings, o.errors, {}};
+  for (std::size_t i = 0; i < o.diff.jobs.size(); ++i) {
+    const auto& d = o.diff.jobs[i];
+    protocol::Reload::Job job{d.name, std::string(config::to_string(d.change)), d.needs_restart(), {},
+                              i < o.steps.size() ? std::string(to_string(o.steps[i])) : std::string()};
     for (const auto& f : d.fields) job.fields.push_back(field_of(f));
     r.jobs.push_back(std::move(job));
   }
@@ -107,6 +123,7 @@ ReloadOutcome Reloader::settle(bool dry_run, config::LoadResult loaded, TimePoin
   }
   const config::Config& next = *loaded.config;
   out.diff = sup_.plan_reload(next);
+  out.steps = sup_.reload_steps(out.diff, next);  // before applying: from the states it finds
   for (const auto& f : out.diff.supd)  // only log_dir today
     out.warnings.push_back(fmt::format("{} changed ({} -> {}); supd keeps writing to {} until it restarts",
                                        f.field, f.old_value, f.new_value, sup_.log_dir().string()));

@@ -31,7 +31,11 @@ struct ReloadOutcome {
   config::ConfigDiff diff;
   std::vector<std::string> errors;    // "supd.toml:4:15: message", all of them
   std::vector<std::string> warnings;  // what was not applied ([supd] log_dir)
+  std::vector<Supervisor::ReloadStep> steps;  // what it does to each job of `diff`, in its order
 };
+
+// The wire name of a step (the reply's "action").
+std::string_view to_string(Supervisor::ReloadStep step);
 
 // The `reload` reply (common/commands/reload.hpp).
 protocol::Reload::Reply to_reply(const ReloadOutcome& outcome);

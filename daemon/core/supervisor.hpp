@@ -135,6 +135,11 @@ public:
   // empty; added autostart jobs start; changes needing a restart restart the job if it has a
   // process or a pending restart; everything else is applied in place. [supd] settings are not.
   void apply_reload(const config::Config& next, const config::ConfigDiff& diff, TimePoint now);
+  // What apply_reload does (or did, asked just before) to each job of `diff`, in its order:
+  // the reply says what was applied, not what the diff alone suggests (a fatal job whose
+  // command changed is not restarted), and `reload` waits for the jobs it starts.
+  enum class ReloadStep { Start, NotStarted, Stop, Restart, NextStart, InPlace, Nothing };
+  std::vector<ReloadStep> reload_steps(const config::ConfigDiff& diff, const config::Config& next) const;
   // A new ad-hoc job (not started yet). Any earlier job of that name must be gone (find()).
   const Job& add_run_job(config::JobSpec spec, protocol::Run request);
   // Finished ad-hoc jobs (no process, stopped/exited/fatal with no retry pending) stay for
@@ -172,6 +177,7 @@ public:
   std::string summary() const;  // "3 running, 1 fatal"
 
 private:
+  ReloadStep reload_step(const config::JobDiff& d, const config::JobSpec* spec, const Job* job) const;
   void feed(Job& job, const JobEvent& event, TimePoint now, const Origin& who);
   void execute(Job& job, const JobAction& action, TimePoint now, const Origin& who);
   void do_spawn(Job& job, TimePoint now, const Origin& who);

@@ -30,6 +30,35 @@ config::ConfigDiff Supervisor::plan_reload(const config::Config& next) const {
   return config::diff(before, next);
 }
 
+Supervisor::ReloadStep Supervisor::reload_step(const config::JobDiff& d, const config::JobSpec* spec,
+                                               const Job* job) const {
+  switch (d.change) {
+  case config::ChangeKind::Added: return spec->autostart && !shutting_down_ ? ReloadStep::Start : ReloadStep::NotStarted;
+  case config::ChangeKind::Removed: return ReloadStep::Stop;
+  case config::ChangeKind::Changed: {
+    if (!d.needs_restart()) return ReloadStep::InPlace;
+    const JobState s = job->rt.state;
+    const bool live = s == JobState::Running || s == JobState::Starting || s == JobState::Backoff;
+    return live && !shutting_down_ ? ReloadStep::Restart : ReloadStep::NextStart;
+  }
+  case config::ChangeKind::Unchanged: break;
+  }
+  return ReloadStep::Nothing;
+}
+
+std::vector<Supervisor::ReloadStep> Supervisor::reload_steps(const config::ConfigDiff& diff,
+                                                             const config::Config& next) const {
+  std::unordered_map<std::string_view, const config::JobSpec*> specs;
+  for (const auto& spec : next.jobs) specs.emplace(spec.name, &spec);
+  std::vector<ReloadStep> out;
+  out.reserve(diff.jobs.size());
+  for (const auto& d : diff.jobs) {
+    const auto found = specs.find(d.name);
+    out.push_back(reload_step(d, found == specs.end() ? nullptr : found->second, find(d.name)));
+  }
+  return out;
+}
+
 void Supervisor::apply_reload(const config::Config& next, const config::ConfigDiff& diff, TimePoint now) {
   const Origin who = Origin::supd();
   // By name through indexes (jobs_ only grows at its end here, so an index stays valid).
@@ -55,7 +84,7 @@ void Supervisor::apply_reload(const config::Config& next, const config::ConfigDi
         job->life.run_request.reset();
         job->spec = *spec;
       }
-      const bool start = spec->autostart && !shutting_down_;
+      const bool start = reload_step(d, spec, job) == ReloadStep::Start;
       record(job, "config", fmt::format("reload: {} added{}", d.name, start ? "; starting" : " (autostart = false: not started)"), who);
       if (start) feed(*job, StartRequested{}, now, who);
       break;
@@ -67,10 +96,10 @@ void Supervisor::apply_reload(const config::Config& next, const config::ConfigDi
       break;
     case config::ChangeKind::Changed: {
       if (!job->from_config()) record(job, "config", fmt::format("reload: ad-hoc job {} is now defined by the config", d.name), who);
+      const bool restart = reload_step(d, spec, job) == ReloadStep::Restart;
       job->life.run_request.reset();
       const JobState s = job->rt.state;
       const bool has_process = s == JobState::Running || s == JobState::Starting;
-      const bool restart = d.needs_restart() && (has_process || s == JobState::Backoff) && !shutting_down_;
       record(job, "config", fmt::format("reload: {} changed {}; {}", d.name, field_list(d),
                    restart ? "restarting" : d.needs_restart() ? "takes effect at its next start" : "applied in place"), who);
       if (restart && has_process) {

@@ -39,7 +39,8 @@ TEST_CASE("a reload with errors changes nothing and names every error", "[integr
   const auto r = d.ctl({"reload"});
   INFO(r.out << r.err);
   CHECK(r.exit_code == kRefused);
-  CHECK(is_one_line(r.err));
+  CHECK(is_error_list(r.err));  // each error on its own line (issue 17)
+  CHECK(split_lines(r.err).size() == 3);
   CHECK(contains(r.err, "supd.toml:3:"));
   CHECK(contains(r.err, "supd.toml:8:"));
   CHECK(r.out.empty());
@@ -197,7 +198,7 @@ TEST_CASE("R67 a reload with a TOML syntax error exits 1 with the position and k
   const auto r = d.ctl({"reload"});
   INFO(r.out << r.err);
   CHECK(r.exit_code == kRefused);
-  CHECK(is_one_line(r.err));
+  CHECK(is_error_list(r.err));
   CHECK(contains(r.err, d.config_path().string() + ":"));
   CHECK(d.job_pid("keep") == keep);
   CHECK(d.job_pid("change") == change);
@@ -353,5 +354,74 @@ TEST_CASE("R69 four clients reload a hundred times while the config is swapped b
   REQUIRE(apid > 0);
   CHECK(contains(read_file("/proc/" + std::to_string(apid) + "/cmdline"), last_is_b ? "2000" : "1000"));
   CHECK(d.wait_running("b") > 0);
+  d.finish();
+}
+
+TEST_CASE("reload says a fatal job changes at its next start and waits for what it starts",
+          "[integration][reload][issue17]") {
+  TestDaemon d(R"(
+[jobs.broken]
+command = ["@DIR@/missing-program"]
+start_retries = 0
+
+[jobs.keep]
+command = ["sleep", "1000"]
+)");
+  REQUIRE(d.wait_state("broken", "fatal"));
+  const pid_t keep = d.wait_running("keep");
+  REQUIRE(keep > 0);
+  fs::create_directory(d.dir() / "elsewhere");
+  rewrite(d, R"(
+[jobs.broken]
+command = ["@DIR@/missing-program"]
+start_retries = 0
+directory = "@DIR@/elsewhere"
+
+[jobs.keep]
+command = ["sleep", "1000"]
+
+[jobs.added]
+command = ["sleep", "1000"]
+start_secs = "1s"
+)");
+  const auto r = d.ctl({"reload"});
+  INFO(r.out << r.err);
+  CHECK(r.exit_code == kOk);
+  CHECK(contains(r.out, "broken: changed directory (takes effect at its next start)\n"));  // nothing restarts
+  CHECK(contains(r.out, "+ added: added\n"));
+  CHECK(d.state("added") == "running");  // answered once it settled, as `start` answers
+  CHECK(d.state("broken") == "fatal");
+  CHECK(d.job_pid("keep") == keep);
+
+  // An added job that cannot start: the diff, then exit 1 with why.
+  rewrite(d, R"(
+[jobs.broken]
+command = ["@DIR@/missing-program"]
+start_retries = 0
+directory = "@DIR@/elsewhere"
+
+[jobs.keep]
+command = ["sleep", "1000"]
+
+[jobs.added]
+command = ["sleep", "1000"]
+start_secs = "1s"
+
+[jobs.typo]
+command = ["@DIR@/no-such-program"]
+start_retries = 0
+)");
+  const auto failed = d.ctl({"reload"});
+  INFO(failed.out << failed.err);
+  CHECK(failed.exit_code == kRefused);
+  CHECK(contains(failed.out, "+ typo: added\n"));
+  CHECK(is_one_line(failed.err));
+  CHECK(contains(failed.err, "typo:"));
+  CHECK(contains(failed.err, "fatal"));
+  CHECK(d.state("typo") == "fatal");
+  const auto j = d.ctl({"--json", "reload", "--dry-run"});
+  const auto doc = json::parse(j.out, nullptr, false);
+  REQUIRE(doc.is_object());
+  CHECK(doc["failed"].empty());
   d.finish();
 }

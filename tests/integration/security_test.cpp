@@ -327,7 +327,7 @@ TEST_CASE("R73 a reload refuses a config file or directory others may write, and
   const auto r = d.ctl({"reload"});
   INFO(r.out << r.err);
   CHECK(r.exit_code == kRefused);
-  CHECK(is_one_line(r.err));
+  CHECK(is_error_list(r.err));
   CHECK(contains(r.err, config + ": writable by group or others"));
   const auto check = d.run_supd(concat_flags(d.supd_flags(), "--check"));
   INFO(check.out << check.err);

@@ -39,6 +39,14 @@ bool is_one_line(const std::string& text) {
          !trim(text).empty();
 }
 
+bool is_error_list(const std::string& text) {
+  const auto lines = split_lines(text);
+  if (lines.size() < 2 || text.back() != '\n' || lines.back().rfind("supctl: ", 0) != 0) return false;
+  for (std::size_t i = 0; i + 1 < lines.size(); ++i)
+    if (trim(lines[i]).empty() || lines[i].rfind("supctl: ", 0) == 0) return false;
+  return true;
+}
+
 TestDaemon::TestDaemon(std::string_view toml, DaemonOptions options)
     : dir_("supd-"), tag_(make_tag()), options_(std::move(options)) {
   for (const char* sub : {"run", "config", "state", "logs", "home"}) fs::create_directory(dir() / sub);

@@ -58,6 +58,9 @@ using CtlResult = RunResult;
 
 // Exactly one non-empty line, '\n'-terminated: what every supctl failure prints on stderr.
 bool is_one_line(const std::string& text);
+// A refused reload's stderr: one config error a line, as `supd --check` prints them, then one
+// "supctl: ..." line saying what it means.
+bool is_error_list(const std::string& text);
 
 class TestDaemon {
 public:

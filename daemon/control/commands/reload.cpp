@@ -1,5 +1,5 @@
 // `reload`: the config is read and checked off the loop; the answer (the diff, or every
-// error) comes once it is applied.
+// error) comes once it is applied, and with `wait` once the jobs it started have settled.
 #include <spdlog/spdlog.h>
 
 #include "daemon/control/command_handlers.hpp"
@@ -14,10 +14,14 @@ protocol::Response serve(const protocol::Reload& command, Call& call) {
     return fail(call.id, protocol::ErrorCode::ShuttingDown,
                 "supd is shutting down and changes nothing; start supd again first");
   spdlog::info("reload{} requested by {}", command.dry_run ? " --dry-run" : "", peer_origin(call.peer).describe());
-  reloader->reload_async(command.dry_run,
-                         [&handlers = call.handlers, id = call.id, reply = call.reply](ReloadOutcome outcome) {
-                           handlers.send_response(protocol::reply(id, to_reply(outcome)), reply);
-                         });
+  reloader->reload_async(command.dry_run, [&handlers = call.handlers, id = call.id, reply = call.reply,
+                                            wait = command.wait](ReloadOutcome outcome) {
+    std::vector<std::string> started;  // waited for as `start` waits, when asked to
+    for (std::size_t i = 0; wait && outcome.applied && i < outcome.steps.size(); ++i)
+      if (outcome.steps[i] == Supervisor::ReloadStep::Start || outcome.steps[i] == Supervisor::ReloadStep::Restart)
+        started.push_back(outcome.diff.jobs[i].name);
+    handlers.answer_reload_when_settled(id, to_reply(outcome), std::move(started), reply);
+  });
   return defer(call);
 }
 

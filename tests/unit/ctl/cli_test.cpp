@@ -284,8 +284,9 @@ TEST_CASE("logs builds its request from JOB, -n, -f, --stderr and --reopen", "[c
 }
 
 TEST_CASE("reload, run and persist build their requests", "[ctl][cli]") {
-  CHECK(command({"reload"}) == proto::Command{proto::Reload{false}});
-  CHECK(command({"reload", "--dry-run"}) == proto::Command{proto::Reload{true}});
+  CHECK(command({"reload"}) == proto::Command{proto::Reload{false, true}});  // waits as start does
+  CHECK(command({"reload", "--no-wait"}) == proto::Command{proto::Reload{false, false}});
+  CHECK(command({"reload", "--dry-run"}) == proto::Command{proto::Reload{true, false}});
   CHECK(command({"persist", "web"}) == proto::Command{proto::Persist{"web"}});
 
   // Options before `--` are run's; everything after it is the command, options included.

@@ -371,7 +371,7 @@ TEST_CASE("a refused reload: nothing on stdout, every config error on one stderr
     FakeSupd supd([&](Conn& c) {
       c.greet();
       const auto req = c.read_request();
-      CHECK(req.command == proto::Command{proto::Reload{false}});
+      CHECK(req.command == proto::Command{proto::Reload{false, true}});
       c.send(R"({"id":)" + std::to_string(req.id) + R"(,"ok":true,"result":)" + result + "}\n");
     });
     std::vector<std::string> args{"reload"};
@@ -379,9 +379,24 @@ TEST_CASE("a refused reload: nothing on stdout, every config error on one stderr
     const auto r = supctl(supd.socket(), args);
     CHECK(r.code == supd::ctl::kFailed);
     CHECK(r.out == (json ? result + "\n" : ""));
-    CHECK(r.err == "supctl: reload refused, nothing changed: 2 error(s) in the config: supd.toml:3:1: x; "
-                   "supd.toml:9:2: two lines; fix them and reload again\n");
+    // Each error on its own line, as supd --check prints them, then what it means.
+    CHECK(r.err == "supd.toml:3:1: x\nsupd.toml:9:2: two lines\n"
+                   "supctl: reload refused, nothing changed: 2 error(s) in the config; fix them and reload again\n");
   }
+}
+
+TEST_CASE("a reload whose started job did not start prints its changes and exits 1 with why", "[ctl][client]") {
+  FakeSupd supd([](Conn& c) {
+    c.greet();
+    const auto req = c.read_request();
+    c.reply(req.id, nlohmann::json::parse(R"({"dry_run":false,"applied":true,"jobs":[{"name":"web","change":"added",)"
+                                          R"("restart":false,"action":"start","fields":[]}],"supd":[],"warnings":[],)"
+                                          R"j("errors":[],"failed":["web: exec failed (fatal)"]})j"));
+  });
+  const auto r = supctl(supd.socket(), {"reload"});
+  CHECK(r.code == supd::ctl::kFailed);
+  CHECK(r.out == "+ web: added\n");
+  CHECK(r.err == "supctl: reload applied, but 1 job(s) did not start: web: exec failed (fatal); see: supctl why JOB\n");
 }
 
 TEST_CASE("an applied reload prints its changes and exits 0", "[ctl][client]") {

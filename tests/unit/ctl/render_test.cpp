@@ -156,6 +156,14 @@ TEST_CASE("reload renders one line per job that changed", "[ctl][render]") {
     {"name":"old","change":"removed","restart":false,"fields":[]}],"supd":[],"warnings":[],"errors":[]})");
   CHECK(render_result(proto::Reload{}, result) ==
         "amsa: changed command, log_keep (restart)\n+ web: added\ntune: changed stop_timeout (in place)\n- old: removed\n");
+  // What was done, where the diff alone would mislead: a fatal job is not restarted.
+  const auto fatal = nlohmann::json::parse(R"({"dry_run":false,"applied":true,"jobs":[
+    {"name":"amsa","change":"changed","restart":true,"action":"next start",
+     "fields":[{"field":"directory","old":"/a","new":"/b","restart":true}]},
+    {"name":"web","change":"changed","restart":true,"action":"restart",
+     "fields":[{"field":"command","old":"a","new":"b","restart":true}]}],"supd":[],"warnings":[],"errors":[]})");
+  CHECK(render_result(proto::Reload{}, fatal) ==
+        "amsa: changed directory (takes effect at its next start)\nweb: changed command (restart)\n");
   const auto none = nlohmann::json::parse(
       R"({"dry_run":true,"applied":false,"jobs":[{"name":"keep","change":"unchanged","fields":[]}],"supd":[],"warnings":[],"errors":[]})");
   CHECK(render_result(proto::Reload{true}, none) == "no changes\n(dry run: nothing was changed)\n");

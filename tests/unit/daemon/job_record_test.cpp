@@ -73,6 +73,25 @@ TEST_CASE("the start time is field 22 of /proc/PID/stat, whatever the command na
   CHECK_FALSE(parse_stat_starttime("100 (sleep) S 1 100 100 0 -1 4194560 101 0 0 0 0 0 0 0 20 0 1 0 9x8 1"));
 }
 
+TEST_CASE("state and ppid come after the last parenthesis of /proc/PID/stat", "[job_record]") {
+  const auto st = parse_stat_state("100 (a) Z b) Z 4242 100 100 0");
+  REQUIRE(st);
+  CHECK(st->state == 'Z');
+  CHECK(st->ppid == 4242);
+  CHECK_FALSE(parse_stat_state("100 (sleep"));
+  CHECK_FALSE(parse_stat_state("100 (x) S"));
+}
+
+TEST_CASE("a live process is read from /proc and a gone one is not", "[job_record]") {
+  const auto self = read_proc_stat(::getpid());
+  REQUIRE(self);
+  const auto st = parse_stat_state(*self);
+  REQUIRE(st);
+  CHECK(st->state == 'R');
+  CHECK(st->ppid == ::getppid());
+  CHECK_FALSE(read_proc_stat(0));
+}
+
 TEST_CASE("our own start time parses from the real /proc", "[job_record]") {
   std::ifstream in("/proc/self/stat");
   std::string line;

@@ -1,0 +1,20 @@
+// Reaching supd when the socket this shell resolves is silent: a supd started where
+// XDG_RUNTIME_DIR was unset (or set) listens elsewhere. supctl then tries the other places supd
+// may listen (common/instance_record.hpp), each trusted only as any socket is (Client::connect),
+// and says which one answered, or names them all in its error.
+#pragma once
+#include <ostream>
+#include <string>
+
+#include "common/paths.hpp"
+#include "ctl/client.hpp"
+
+namespace supd::ctl {
+
+// Client::connect to `paths.socket`; when that fails as Unreachable and the socket was not
+// named by the user (--socket, SUPD_SOCKET), the other places in turn. A found supd is named
+// on `note` in one line. Throws the first failure, with the places also tried appended.
+Client connect_to_supd(const common::Paths& paths, Timeout timeout, const std::string& start_hint,
+                       const protocol::Command* then, std::ostream& note);
+
+}  // namespace supd::ctl
