@@ -350,6 +350,7 @@ BuiltJob build_job(std::string name, Pos job_pos, const JobFields& defaults, con
   s.ready = m.ready.value_or(s.ready);
 
   out.stdout_pos = out.stderr_pos = job_pos;
+  out.command_pos = m.command ? m.command->pos : job_pos;
   if (m.stdout_file) {
     s.stdout_file = m.stdout_file->file;
     out.stdout_pos = m.stdout_file->pos;

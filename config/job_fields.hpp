@@ -29,6 +29,7 @@ struct ReadContext {
   std::filesystem::path base_dir;  // absolute; relative paths resolve here
   const common::Getenv& env;       // for "~"
   Errors& errors;
+  Errors* warnings = nullptr;  // what is valid but will likely fail (config/command_check.hpp)
 };
 
 struct CommandValue {
@@ -70,6 +71,7 @@ struct BuiltJob {
   JobSpec spec;
   Pos stdout_pos;  // where stdout_file came from (the job table when defaulted)
   Pos stderr_pos;
+  Pos command_pos;  // where the command came from (the job table when it has none)
 };
 
 // JobSpec defaults, then [defaults], then the job's own keys. Reports what only the merged

@@ -19,6 +19,7 @@
 #include "common/names.hpp"
 #include "common/protocol.hpp"
 #include "common/sys_error.hpp"
+#include "config/command_check.hpp"
 #include "config/job_fields.hpp"
 #include "config/parse_document.hpp"
 #include "config/toml_reader.hpp"
@@ -147,6 +148,10 @@ void read_jobs(const toml::node& jobs_node, const detail::JobFields& defaults, C
     if (named_well) built.push_back(std::move(job));
   }
   check_output_files(built, ctx.errors);
+  if (ctx.warnings != nullptr)
+    for (const auto& j : built)
+      for (const auto& missing : missing_command_files(j.spec, ctx.env))
+        ctx.warnings->add(j.command_pos, fmt::format("warning: job {}: {}", j.spec.name, missing));
   config.jobs.reserve(built.size());
   for (auto& j : built) config.jobs.push_back(std::move(j.spec));
 }
@@ -185,7 +190,8 @@ LoadResult parse_config(std::string_view text, std::string_view file_name, const
   }
   const toml::table& root = *doc.root;
 
-  detail::ReadContext ctx{absolute_base(options.base_dir), options.env, errors};
+  detail::Errors warnings{std::string(file_name)};
+  detail::ReadContext ctx{absolute_base(options.base_dir), options.env, errors, &warnings};
   Config config;
   check_top_level_keys(root, doc, errors);
   if (const auto* supd = root.get("supd")) read_supd_table(*supd, config, ctx);
@@ -201,6 +207,7 @@ LoadResult parse_config(std::string_view text, std::string_view file_name, const
   check_duplicate_sections(root, doc, ctx);
 
   out.errors = errors.take();
+  out.warnings = warnings.take();
   if (out.errors.empty()) out.config = std::move(config);
   return out;
 }

@@ -25,6 +25,9 @@ std::string to_string(const ConfigError& error);
 struct LoadResult {
   std::optional<Config> config;     // set only when errors is empty
   std::vector<ConfigError> errors;  // all of them, in file order
+  // Valid, but likely to fail when the job starts: a relative script that is not in the
+  // job's directory, a program not on PATH. "warning: " leads each message.
+  std::vector<ConfigError> warnings;
 };
 
 struct LoadOptions {

@@ -95,6 +95,10 @@ void EventLoop::job_ready(std::string_view job, const Origin& who) {
   after_event();
 }
 
+void EventLoop::job_status_text(std::string_view job, std::string text) {
+  if (const Job* j = sup_.find(job)) sup_.on_status_text(*j, std::move(text));
+}
+
 void EventLoop::after_event() {
   if (finished_ || !parts_) return;  // before start(): start() makes the first pass
   Parts& parts = *parts_;

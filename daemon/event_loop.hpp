@@ -51,6 +51,7 @@ public:
   void process_exited(pid_t pid, const common::ExitStatus& status) override;
   void groups_may_have_emptied() override;
   void job_ready(std::string_view job, const Origin& who) override;
+  void job_status_text(std::string_view job, std::string text) override;
   void changed() override { after_event(); }
   void config_applied() override { watch_forward_signals(); }
 

@@ -108,6 +108,8 @@ int run(Options opt) {
                 << " error(s); fix them and start again (supd --check validates without starting)\n";
     return 1;
   }
+  // On the terminal, at --check and at a start by hand: a job that will fail is no surprise.
+  for (const auto& w : loaded.warnings) std::cerr << config::to_string(w) << '\n';
   auto config = std::move(*loaded.config);
   if (opt.check) {
     std::cout << paths.config.string() << ": ok, " << config.jobs.size() << " job(s)\n";

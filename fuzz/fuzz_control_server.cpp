@@ -122,6 +122,7 @@ struct Server final : supd::daemon::EventHub {
   void process_exited(pid_t, const supd::common::ExitStatus&) override {}
   void groups_may_have_emptied() override {}
   void job_ready(std::string_view, const supd::daemon::Origin&) override {}
+  void job_status_text(std::string_view, std::string) override {}
 
   // What supd's event loop does after every request (daemon/event_loop.cpp, upgrade.cpp).
   void changed() override {

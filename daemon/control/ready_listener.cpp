@@ -183,7 +183,7 @@ void ReadyListener::handle(Channel& ch, std::string_view text, pid_t pid, uid_t 
     return;
   }
   const auto m = parse_notify_message(text);
-  if (m.status) sup_.on_status_text(*job, *m.status);
+  if (m.status) hub_.job_status_text(ch.job, *m.status);
   if (m.ready) hub_.job_ready(ch.job, Origin::peer(uid, pid));
 }
 

@@ -122,6 +122,7 @@ ReloadOutcome Reloader::settle(bool dry_run, config::LoadResult loaded, TimePoin
     return out;
   }
   const config::Config& next = *loaded.config;
+  for (const auto& w : loaded.warnings) out.warnings.push_back(config::to_string(w));  // shown as "note:" lines
   out.diff = sup_.plan_reload(next);
   out.steps = sup_.reload_steps(out.diff, next);  // before applying: from the states it finds
   for (const auto& f : out.diff.supd)  // only log_dir today

@@ -4,6 +4,7 @@
 // The event loop implements it (daemon/event_loop.hpp): it alone calls the supervisor's on_*
 // methods and then runs its one after-event sequence. Adapters hold this, never the loop.
 #pragma once
+#include <string>
 #include <string_view>
 #include <sys/types.h>
 
@@ -17,6 +18,8 @@ public:
   virtual void process_exited(pid_t pid, const common::ExitStatus& status) = 0;
   virtual void groups_may_have_emptied() = 0;
   virtual void job_ready(std::string_view job, const Origin& who) = 0;
+  // STATUS=... from a process of the job: shown by `status` until its next run.
+  virtual void job_status_text(std::string_view job, std::string text) = 0;
   virtual void changed() = 0;
   // A reload was applied: the signals jobs forward may have changed. changed() follows.
   virtual void config_applied() {}

@@ -148,7 +148,10 @@ Step from_starting(const JobRuntime& job, const config::JobSpec& spec, const Job
       next.want_up = false;
       return enter(std::move(next), JobState::Exited, std::nullopt, what, {KillLeftovers{}});
     }
-    return failed_start(std::move(next), spec, now, what + (notify ? " before READY=1" : " before start_secs"),
+    // Where it ran: a relative path that named nothing there is the usual early exit.
+    return failed_start(std::move(next), spec, now,
+                        fmt::format("{} {} (in {})", what, notify ? "before READY=1" : "before start_secs",
+                                    spec.directory.string()),
                         {KillLeftovers{}});
   }
   if (std::holds_alternative<StopRequested>(ev))
@@ -165,7 +168,9 @@ Step from_running(const JobRuntime& job, const config::JobSpec& spec, const JobE
     const auto what = common::describe(e->status);
     if (wants_restart(spec.restart, e->status)) {
       if (now - job.spawned_at < kMinUptimeForInstantRestart)  // barely up: a failed start
-        return failed_start(std::move(next), spec, now, what + " right after starting", {KillLeftovers{}});
+        return failed_start(std::move(next), spec, now,
+                            fmt::format("{} right after starting (in {})", what, spec.directory.string()),
+                            {KillLeftovers{}});
       next.quick_exits = 0;  // it was up: a fresh retry budget
       return {spawn(std::move(next), what).next, {KillLeftovers{}, SpawnProcess{}}};  // RUNNING -> STARTING
     }

@@ -125,7 +125,7 @@ std::string describe_failure(const ChildFailure& f, const config::JobSpec& spec)
   case ChildStage::Setsid: return fmt::format("setsid: {}", msg);
   case ChildStage::Exec: break;
   }
-  return fmt::format("exec {}: {}", spec.argv.empty() ? "" : spec.argv[0], msg);
+  return fmt::format("exec {}: {} (in {})", spec.argv.empty() ? "" : spec.argv[0], msg, spec.directory.string());
 }
 
 }  // namespace

@@ -46,7 +46,8 @@ command = ["/nonexistent/prog"]
   REQUIRE(j);
   INFO(j->dump());
   CHECK((*j)["state"] == "fatal");  // not backoff: a missing binary will not fix itself
-  CHECK((*j)["error"] == "exec /nonexistent/prog: No such file or directory");
+  // Where it ran is named (issue 17): the job's directory, the config's by default.
+  CHECK((*j)["error"] == "exec /nonexistent/prog: No such file or directory (in " + d.dir().string() + ")");
   CHECK((*j)["restarts"] == 0);
   CHECK((*j)["pid"].is_null());
 
@@ -54,7 +55,7 @@ command = ["/nonexistent/prog"]
   CHECK(d.wait_state("ghost2", "fatal"));
   const auto j2 = d.job("ghost2");
   REQUIRE(j2);
-  CHECK((*j2)["error"] == "exec /nonexistent/prog: No such file or directory");
+  CHECK((*j2)["error"] == "exec /nonexistent/prog: No such file or directory (in " + d.dir().string() + ")");
   CHECK((*j2)["restarts"] == 0);
 
   const auto table = d.ctl({"status"});

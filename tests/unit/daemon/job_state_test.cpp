@@ -123,7 +123,7 @@ TEST_CASE("early exits back off with a doubling delay, capped at backoff_max (R1
     CHECK(s.next.quick_exits == static_cast<int>(i) + 1);
     CHECK(s.next.deadline == now + expected[i]);
     CHECK_FALSE(s.next.main_alive);
-    CHECK(s.next.reason == "exited 1 before start_secs");
+    CHECK(s.next.reason == "exited 1 before start_secs (in " + spec.directory.string() + ")");  // where it ran
     CHECK(s.actions == Actions{KillLeftovers{}});
     now = *s.next.deadline;
     s = step(s.next, spec, DeadlineReached{}, now);  // BACKOFF -> STARTING
@@ -159,7 +159,7 @@ TEST_CASE("start_retries = 3 means 4 spawns, then fatal (R19)", "[job_state][R19
   CHECK(rt.state == S::Fatal);
   CHECK_FALSE(rt.want_up);
   CHECK(rt.deadline == std::nullopt);
-  CHECK(rt.reason == fmt::format("exited 1 before start_secs; gave up after {} failed starts", retries + 1));
+  CHECK(rt.reason == fmt::format("exited 1 before start_secs (in {}); gave up after {} failed starts", spec.directory.string(), retries + 1));
   feed(DeadlineReached{});  // nothing more happens by itself
   CHECK(spawns == retries + 1);
 }

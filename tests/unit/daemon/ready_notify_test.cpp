@@ -62,7 +62,7 @@ TEST_CASE("notify: an exit before READY=1 is a failed start", "[job_state][notif
   CHECK(s.next.state == S::Backoff);
   CHECK(s.next.quick_exits == 1);
   CHECK(s.next.deadline == t0 + 10min + 2s);
-  CHECK(s.next.reason == "exited 0 before READY=1");
+  CHECK(s.next.reason == "exited 0 before READY=1 (in " + spec.directory.string() + ")");
   CHECK(s.actions == Actions{KillLeftovers{}});
 
   s = step(s.next, spec, DeadlineReached{}, t0 + 11min);

@@ -85,6 +85,7 @@ struct FakeHub final : EventHub {
   void process_exited(pid_t, const common::ExitStatus&) override {}
   void groups_may_have_emptied() override {}
   void job_ready(std::string_view, const Origin&) override {}
+  void job_status_text(std::string_view, std::string) override {}
   void changed() override { ++changed_count; }
 };
 
