@@ -63,6 +63,7 @@ _supctl() {
       events) opts="-f --follow" ;;
       reload) opts="--dry-run" ;;
       shutdown) opts="--leave-running" ;;
+      doctor) opts="--strict" ;;
     esac
     COMPREPLY=($(compgen -W "$opts $globals" -- "$cur"))
     return 0

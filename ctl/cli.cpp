@@ -121,6 +121,9 @@ ParsedCli parse_cli(std::span<const std::string> args) {
     if (row.options & kOptLeaveRunning)
       sc->add_flag("--leave-running", flags[i].leave_running, "exit without stopping the jobs; the next supd adopts them")
           ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+    if (row.options & kOptStrict)
+      sc->add_flag("--strict", flags[i].strict, "exit 1 on a warning too, not only on a failed check")
+          ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     if (row.options & kOptLogs) {
       sc->add_option("-n,--lines", flags[i].lines, "how many lines (default 10; 0: none)")
           ->type_name("N")

@@ -40,10 +40,12 @@ int run_inspect(Session& session) {
 constexpr Subcommand kRows[] = {
     {
         .name = "doctor",
+        .synopsis = "[--strict]",
         .help = "check what breaks supervised jobs (socket, systemd, linger, log dir, config, buffering); one line "
-                "each",
+                "each; exit 1 on a failed check (--strict: on a warning too)",
         .min_args = 0,
         .max_args = 0,
+        .options = kOptStrict,
         .build = build_doctor,
         .run = run_doctor_row,
         .rank = 110,

@@ -37,6 +37,7 @@ enum SubcommandOption : unsigned {
   kOptExpect = 1u << 7,  // signal --expect REGEX: wait for a new output line matching it
   kOptEvents = 1u << 8,  // events: -n N, -f/--follow
   kOptLeaveRunning = 1u << 9,  // shutdown --leave-running: supd exits, its jobs stay
+  kOptStrict = 1u << 10,       // doctor --strict: a warning fails too
 };
 
 struct SubcommandFlags {
@@ -56,6 +57,7 @@ struct SubcommandFlags {
   std::vector<std::string> command;      // run: the words after `--`
   std::optional<std::string> expect;  // --expect REGEX (signal)
   bool leave_running = false;  // --leave-running
+  bool strict = false;         // doctor --strict
 };
 
 struct Subcommand {
