@@ -87,7 +87,9 @@ std::span<const Subcommand> client_only_rows();
 // Exact match on name or alias; nullptr when there is none.
 const Subcommand* find_subcommand(std::string_view name);
 
-// The closest command name to a misspelt one ("stpo" -> "stop"), or "" when none is close.
+// The command meant by a word that is none: another tool's word for it ("kill" -> signal), the
+// one command it abbreviates ("stat" -> status), else the closest spelling ("stpo" -> stop);
+// "" when none is close.
 std::string_view suggest_subcommand(std::string_view name);
 
 // "supctl signal JOB SIG [--group]".
