@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/fd.hpp"
+#include "common/runtime_dir.hpp"
 #include "common/sys_error.hpp"
 #include "ctl/client.hpp"
 #include "ctl/exit_codes.hpp"
@@ -194,6 +195,7 @@ Check check_socket(const SocketFacts& socket, const SupdFacts& supd) {
   case State::NoAnswer:
     return make("socket", CheckStatus::Fail,
                 fmt::format("supd accepts connections on {} but does not answer: {}", path, socket.error));
+  case State::ForeignRuntimeDir: return make("socket", CheckStatus::Fail, socket.error);
   case State::Answers: break;
   }
   std::string who = socket.version.empty() ? "supd" : fmt::format("supd {}", printable(socket.version));
@@ -350,7 +352,12 @@ DoctorFacts gather_facts(const common::Paths& paths, const GlobalOptions& option
 
   f.socket.path = paths.socket;
   if (options.socket) f.socket.start_hint = fmt::format("supd --detach --socket {}", paths.socket.string());
-  probe_socket(f.socket, f.supd);
+  if (const auto why = paths.socket_dir_is_default ? common::foreign_runtime_dir(env, ::geteuid()) : std::nullopt) {
+    f.socket.state = SocketFacts::State::ForeignRuntimeDir;  // nothing is probed there
+    f.socket.error = *why;
+  } else {
+    probe_socket(f.socket, f.supd);
+  }
   std::vector<proto::JobStatus> jobs;
   if (f.socket.state == SocketFacts::State::NoAnswer) {
     const auto limits = limits_for(options, proto::Command{proto::Status{}});

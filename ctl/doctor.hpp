@@ -45,6 +45,7 @@ struct SocketFacts {
     Untrusted,   // another user owns or may write its directory, or runs its server: `distrust`
     NoAnswer,    // connected, but hello or status failed: `error` is the client's message
     Answers,     // hello and status answered
+    ForeignRuntimeDir,  // the default socket is under another user's XDG_RUNTIME_DIR: `error` says so
   };
   std::filesystem::path path;
   State state = State::Missing;
