@@ -168,14 +168,14 @@ std::string_view check_status_name(CheckStatus status) {
 
 // ---- the checks
 
-Check check_socket(const SocketFacts& socket, const SupdFacts& supd) {
+Check check_socket(const SocketFacts& socket, const SupdFacts& supd, const SystemdFacts& systemd) {
   const auto path = show(socket.path);
   using State = SocketFacts::State;
   switch (socket.state) {
   case State::Missing:
     return make("socket", CheckStatus::Fail,
-                fmt::format("no socket at {}: supd is not running; start it with: {} (or: systemctl --user start supd)",
-                            path, socket.start_hint));
+                fmt::format("no socket at {}: supd is not running; start it with: {}{}", path, socket.start_hint,
+                            systemd.booted ? " (or: systemctl --user start supd)" : ""));  // no systemctl there
   case State::NotSocket:
     return make("socket", CheckStatus::Fail,
                 fmt::format("{} exists but is not a socket; remove it, or point --socket / SUPD_SOCKET at supd's socket",
@@ -314,7 +314,7 @@ std::vector<Check> check_buffering(const SocketFacts& socket, const std::vector<
 
 std::vector<Check> evaluate(const DoctorFacts& facts) {
   std::vector<Check> out{
-      check_socket(facts.socket, facts.supd),   check_systemd(facts.socket, facts.supd, facts.systemd),
+      check_socket(facts.socket, facts.supd, facts.systemd), check_systemd(facts.socket, facts.supd, facts.systemd),
       check_linger(facts.linger, facts.systemd), check_log_dir(facts.log_dir),
       check_config(facts.config),
   };

@@ -111,7 +111,7 @@ struct DoctorFacts {
 };
 
 // ---- the pure part
-Check check_socket(const SocketFacts& socket, const SupdFacts& supd);
+Check check_socket(const SocketFacts& socket, const SupdFacts& supd, const SystemdFacts& systemd = {});
 Check check_systemd(const SocketFacts& socket, const SupdFacts& supd, const SystemdFacts& systemd = {});
 Check check_linger(const LingerFacts& linger, const SystemdFacts& systemd = {});
 Check check_log_dir(const LogDirFacts& log_dir);

@@ -208,6 +208,11 @@ TEST_CASE("doctor: without systemd linger and systemd are n/a with how to start 
   CHECK(check_status_name(c.status) == "n/a");
   c = check_systemd(SocketFacts{}, SupdFacts{}, no_systemd);  // not answering: still n/a
   CHECK(c.status == CheckStatus::NotApplicable);
+  c = check_socket(SocketFacts{}, SupdFacts{}, no_systemd);  // missing: the start hint has no systemctl
+  CHECK(c.status == CheckStatus::Fail);
+  CHECK(has(c.message, "start it with: supd --detach"));
+  CHECK(!has(c.message, "systemctl"));
+  CHECK(has(check_socket(SocketFacts{}, SupdFacts{}).message, "systemctl --user start supd"));
 }
 
 TEST_CASE("doctor: systemd without a user manager for this user makes linger n/a", "[ctl][doctor]") {
