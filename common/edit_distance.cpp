@@ -21,4 +21,18 @@ std::size_t edit_distance(std::string_view a, std::string_view b) {
   return row[b.size()];
 }
 
+std::optional<std::string_view> closest(std::string_view word, std::span<const std::string_view> candidates,
+                                        std::size_t max_edits) {
+  std::optional<std::string_view> best;
+  std::size_t best_distance = max_edits + 1;
+  for (const auto candidate : candidates) {
+    const auto d = edit_distance(word, candidate);
+    if (d < best_distance && d < candidate.size()) {
+      best = candidate;
+      best_distance = d;
+    }
+  }
+  return best;
+}
+
 }  // namespace supd::common

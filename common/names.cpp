@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "common/edit_distance.hpp"
 #include "common/log_text.hpp"
 
 namespace supd::common {
@@ -13,6 +14,12 @@ bool is_reserved_job_name(std::string_view name) {
   for (const auto word : kReserved)
     if (name == word) return true;
   return false;
+}
+
+std::string unknown_job_message(std::string_view name, std::span<const std::string_view> known) {
+  if (const auto guess = closest(name, known))
+    return fmt::format("no job named '{}'; did you mean '{}'? see: supctl status", name, *guess);
+  return fmt::format("no job named '{}'; see: supctl status", name);
 }
 
 std::string reserved_job_name_message(std::string_view name) {

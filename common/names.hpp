@@ -2,6 +2,7 @@
 // names a command keeps for itself, and environment variable names.
 #pragma once
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,10 @@ bool is_reserved_job_name(std::string_view name);
 
 // "job name 'all' is reserved (...); pick another name", for any reserved name.
 std::string reserved_job_name_message(std::string_view name);
+
+// "no job named 'ams'; did you mean 'amsa'? see: supctl status": the nearest of `known`
+// within two edits is named, so every command that takes a job name suggests alike.
+std::string unknown_job_message(std::string_view name, std::span<const std::string_view> known);
 
 // Why an environment variable name cannot be used, or nullopt: it may not be empty or hold
 // '=' or NUL (execve's "NAME=VALUE" could not carry it), nor a control character (no program

@@ -9,7 +9,7 @@ _supctl_commands() {
     /^Commands:/ { on = 1; next }
     on && /^  [a-z]/ { print $1; if (match($0, /\(or [a-z-]+\)/)) print substr($0, RSTART + 4, RLENGTH - 5) }
     on && /^[^ ]/ { on = 0 }')
-  [ -n "$out" ] || out="status list start stop restart signal pid logs events reload run persist why inspect doctor upgrade shutdown"
+  [ -n "$out" ] || out="status list start stop restart signal pid logs events reload run persist why inspect doctor upgrade shutdown help"
   printf '%s\n' $out
 }
 
@@ -63,6 +63,7 @@ _supctl() {
       events) opts="-f --follow" ;;
       reload) opts="--dry-run" ;;
       shutdown) opts="--leave-running" ;;
+      doctor) opts="--strict" ;;
     esac
     COMPREPLY=($(compgen -W "$opts $globals" -- "$cur"))
     return 0
@@ -82,6 +83,8 @@ _supctl() {
       fi ;;
     run)
       [ $dashdash -eq 1 ] && COMPREPLY=($(compgen -c -- "$cur")) ;;
+    help)
+      [ ${#args[@]} -eq 0 ] && COMPREPLY=($(compgen -W "$(_supctl_commands "$bin")" -- "$cur")) ;;
   esac
   return 0
 }

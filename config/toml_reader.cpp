@@ -11,6 +11,7 @@
 #include "common/duration.hpp"
 #include "common/edit_distance.hpp"
 #include "common/signals.hpp"
+#include "config/other_keys.hpp"
 
 namespace supd::config::detail {
 namespace {
@@ -126,7 +127,10 @@ void check_known_keys(const toml::table& table, std::span<const std::string_view
     const std::string_view name = key.str();
     if (std::find(known.begin(), known.end(), name) != known.end()) continue;
     std::string message = fmt::format("unknown key {}", quote(name));
-    if (const auto guess = closest_key(name, known))
+    auto guess = our_key_for(name);  // another tool's name for one of ours first: it is no typo
+    if (guess && std::find(known.begin(), known.end(), *guess) == known.end()) guess.reset();
+    if (!guess) guess = closest_key(name, known);
+    if (guess)
       message += fmt::format(" (did you mean \"{}\"?)", *guess);
     else if (!hint.empty())
       message += fmt::format(" ({})", hint);

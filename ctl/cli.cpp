@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "common/duration.hpp"
+#include "ctl/cli_habits.hpp"
 #include "ctl/render.hpp"
 
 namespace supd::ctl {
@@ -57,6 +58,13 @@ std::string unknown_command_message(std::string_view word) {
 }  // namespace
 
 ParsedCli parse_cli(std::span<const std::string> args) {
+  // Other tools' habits first: CLI11 would take `-USR1` for an unknown option.
+  if (auto help = help_request(args)) {
+    if (help->topic && !find_subcommand(*help->topic)) throw UsageError(unknown_command_message(*help->topic));
+    return parse_cli(help->args);
+  }
+  check_signal_order(args);
+
   CLI::App app{"supctl: talk to supd, the process supervisor.", "supctl"};
   app.set_help_flag("-h,--help", "print this help and exit");
   app.set_version_flag("--version", std::string("supctl ") + SUPD_VERSION, "print the version and exit");
@@ -120,6 +128,9 @@ ParsedCli parse_cli(std::span<const std::string> args) {
     }
     if (row.options & kOptLeaveRunning)
       sc->add_flag("--leave-running", flags[i].leave_running, "exit without stopping the jobs; the next supd adopts them")
+          ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+    if (row.options & kOptStrict)
+      sc->add_flag("--strict", flags[i].strict, "exit 1 on a warning too, not only on a failed check")
           ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     if (row.options & kOptLogs) {
       sc->add_option("-n,--lines", flags[i].lines, "how many lines (default 10; 0: none)")

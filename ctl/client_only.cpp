@@ -1,7 +1,7 @@
 // The commands supctl works out itself, with a request of another command's kind: doctor
 // (its checks, ctl/doctor.cpp; its one request a status) and inspect (a pid request, then
-// /proc read here, ctl/inspect.cpp). No protocol command of their own, so no file in
-// ctl/commands/.
+// /proc read here, ctl/inspect.cpp), and help, which sends nothing. No protocol command of
+// their own, so no file in ctl/commands/.
 #include "common/protocol.hpp"
 #include "ctl/doctor.hpp"
 #include "ctl/exit_codes.hpp"
@@ -17,6 +17,12 @@ namespace proto = supd::protocol;
 
 // What run_doctor sends after hello is a status; the row's request is that status.
 proto::Command build_doctor(std::span<const std::string>, const SubcommandFlags&) { return proto::Status{}; }
+
+// `supctl help [COMMAND]` never gets this far: parse_cli reads it as `COMMAND --help`
+// (ctl/cli_habits.cpp). The row is there for --help's list, completion and the man page.
+proto::Command build_help(std::span<const std::string>, const SubcommandFlags&) {
+  throw UsageError("help is read before the commands; usage: supctl help [COMMAND]");
+}
 
 int run_doctor_row(Session& session) { return run_doctor(session.cli, session.out, session.err, session.env); }
 
@@ -40,10 +46,12 @@ int run_inspect(Session& session) {
 constexpr Subcommand kRows[] = {
     {
         .name = "doctor",
+        .synopsis = "[--strict]",
         .help = "check what breaks supervised jobs (socket, systemd, linger, log dir, config, buffering); one line "
-                "each",
+                "each; exit 1 on a failed check (--strict: on a warning too)",
         .min_args = 0,
         .max_args = 0,
+        .options = kOptStrict,
         .build = build_doctor,
         .run = run_doctor_row,
         .rank = 110,
@@ -58,6 +66,15 @@ constexpr Subcommand kRows[] = {
         .build = build_inspect,
         .run = run_inspect,
         .rank = 150,
+    },
+    {
+        .name = "help",
+        .synopsis = "[COMMAND]",
+        .help = "print this list, or COMMAND's help as `supctl COMMAND --help` does",
+        .min_args = 0,
+        .max_args = 1,
+        .build = build_help,
+        .rank = 200,
     },
 };
 

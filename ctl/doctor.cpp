@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/fd.hpp"
+#include "common/runtime_dir.hpp"
 #include "common/sys_error.hpp"
 #include "ctl/client.hpp"
 #include "ctl/exit_codes.hpp"
@@ -160,20 +161,21 @@ std::string_view check_status_name(CheckStatus status) {
   case CheckStatus::Ok: return "ok";
   case CheckStatus::Warn: return "warn";
   case CheckStatus::Fail: return "fail";
+  case CheckStatus::NotApplicable: return "n/a";
   }
   return "fail";
 }
 
 // ---- the checks
 
-Check check_socket(const SocketFacts& socket, const SupdFacts& supd) {
+Check check_socket(const SocketFacts& socket, const SupdFacts& supd, const SystemdFacts& systemd) {
   const auto path = show(socket.path);
   using State = SocketFacts::State;
   switch (socket.state) {
   case State::Missing:
     return make("socket", CheckStatus::Fail,
-                fmt::format("no socket at {}: supd is not running; start it with: {} (or: systemctl --user start supd)",
-                            path, socket.start_hint));
+                fmt::format("no socket at {}: supd is not running; start it with: {}{}", path, socket.start_hint,
+                            systemd.booted ? " (or: systemctl --user start supd)" : ""));  // no systemctl there
   case State::NotSocket:
     return make("socket", CheckStatus::Fail,
                 fmt::format("{} exists but is not a socket; remove it, or point --socket / SUPD_SOCKET at supd's socket",
@@ -193,68 +195,12 @@ Check check_socket(const SocketFacts& socket, const SupdFacts& supd) {
   case State::NoAnswer:
     return make("socket", CheckStatus::Fail,
                 fmt::format("supd accepts connections on {} but does not answer: {}", path, socket.error));
+  case State::ForeignRuntimeDir: return make("socket", CheckStatus::Fail, socket.error);
   case State::Answers: break;
   }
   std::string who = socket.version.empty() ? "supd" : fmt::format("supd {}", printable(socket.version));
   if (supd.pid) return make("socket", CheckStatus::Ok, fmt::format("{} answers on {} (pid {})", who, path, *supd.pid));
   return make("socket", CheckStatus::Ok, fmt::format("{} answers on {}", who, path));
-}
-
-std::optional<std::string> systemd_unit_of(std::string_view cgroup_text) {
-  std::size_t start = 0;
-  while (start < cgroup_text.size()) {
-    auto end = cgroup_text.find('\n', start);
-    if (end == std::string_view::npos) end = cgroup_text.size();
-    auto line = cgroup_text.substr(start, end - start);
-    start = end + 1;
-    // "0::/user.slice/...": hierarchy-ID:controllers:path
-    const auto first = line.find(':');
-    if (first == std::string_view::npos) continue;
-    const auto second = line.find(':', first + 1);
-    if (second == std::string_view::npos) continue;
-    const auto path = line.substr(second + 1);
-    bool under_user_manager = false;
-    std::size_t p = 0;
-    while (p <= path.size()) {
-      auto q = path.find('/', p);
-      if (q == std::string_view::npos) q = path.size();
-      const auto part = path.substr(p, q - p);
-      p = q + 1;
-      if (part.empty()) continue;
-      const bool service = part.size() > 8 && part.substr(part.size() - 8) == ".service";
-      if (part == "supd.service" || (part.starts_with("supd@") && service)) return std::string(part);
-      if (part.starts_with("user@") && service) {
-        under_user_manager = true;
-        continue;
-      }
-      if (under_user_manager && service) return std::string(part);
-    }
-  }
-  return std::nullopt;
-}
-
-Check check_systemd(const SocketFacts& socket, const SupdFacts& supd) {
-  if (socket.state != SocketFacts::State::Answers && !supd.pid)
-    return make("systemd", CheckStatus::Warn, "not checked: supd is not answering (see the socket line)");
-  if (!supd.pid || !supd.cgroup)
-    return make("systemd", CheckStatus::Warn,
-                "not checked: cannot tell supd's pid or read its /proc/PID/cgroup; see README (systemd user service)");
-  if (const auto unit = systemd_unit_of(*supd.cgroup))
-    return make("systemd", CheckStatus::Ok,
-                fmt::format("supd runs under systemd ({}), which restarts it if it dies", printable(*unit)));
-  return make("systemd", CheckStatus::Warn,
-              "supd is not supervised by systemd: if it dies, nothing restarts it; see README (systemd user service)");
-}
-
-Check check_linger(const LingerFacts& linger) {
-  if (linger.user.empty())
-    return make("linger", CheckStatus::Warn, "not checked: your uid has no user name");
-  if (linger.lingering)
-    return make("linger", CheckStatus::Ok,
-                fmt::format("the user manager of {} lingers: jobs survive logout", printable(linger.user)));
-  return make("linger", CheckStatus::Warn,
-              fmt::format("the user manager is not lingering: your jobs die at logout; fix: loginctl enable-linger {}",
-                          printable(linger.user)));
 }
 
 Check check_log_dir(const LogDirFacts& d) {
@@ -368,16 +314,18 @@ std::vector<Check> check_buffering(const SocketFacts& socket, const std::vector<
 
 std::vector<Check> evaluate(const DoctorFacts& facts) {
   std::vector<Check> out{
-      check_socket(facts.socket, facts.supd),   check_systemd(facts.socket, facts.supd),
-      check_linger(facts.linger),               check_log_dir(facts.log_dir),
+      check_socket(facts.socket, facts.supd, facts.systemd), check_systemd(facts.socket, facts.supd, facts.systemd),
+      check_linger(facts.linger, facts.systemd), check_log_dir(facts.log_dir),
       check_config(facts.config),
   };
   for (auto& c : check_buffering(facts.socket, facts.jobs)) out.push_back(std::move(c));
   return out;
 }
 
-bool all_ok(const std::vector<Check>& checks) {
-  return std::all_of(checks.begin(), checks.end(), [](const Check& c) { return c.status == CheckStatus::Ok; });
+bool passed(const std::vector<Check>& checks, bool strict) {
+  return std::none_of(checks.begin(), checks.end(), [strict](const Check& c) {
+    return c.status == CheckStatus::Fail || (strict && c.status == CheckStatus::Warn);
+  });
 }
 
 std::string render_checks(const std::vector<Check>& checks) {
@@ -386,25 +334,30 @@ std::string render_checks(const std::vector<Check>& checks) {
   return out;
 }
 
-std::string render_checks_json(const std::vector<Check>& checks) {
+std::string render_checks_json(const std::vector<Check>& checks, bool strict) {
   // ordered_json: keys in the documented order (name, status, message; checks, ok).
   nlohmann::ordered_json list = nlohmann::ordered_json::array();
   for (const auto& c : checks)
     list.push_back({{"name", c.name}, {"status", std::string(check_status_name(c.status))}, {"message", c.message}});
   nlohmann::ordered_json doc;
   doc["checks"] = std::move(list);
-  doc["ok"] = all_ok(checks);
+  doc["ok"] = passed(checks, strict);
   return doc.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
 // ---- gathering
 
-DoctorFacts gather_facts(const common::Paths& paths, const GlobalOptions& options) {
+DoctorFacts gather_facts(const common::Paths& paths, const GlobalOptions& options, const common::Getenv& env) {
   DoctorFacts f;
 
   f.socket.path = paths.socket;
   if (options.socket) f.socket.start_hint = fmt::format("supd --detach --socket {}", paths.socket.string());
-  probe_socket(f.socket, f.supd);
+  if (const auto why = paths.socket_dir_is_default ? common::foreign_runtime_dir(env, ::geteuid()) : std::nullopt) {
+    f.socket.state = SocketFacts::State::ForeignRuntimeDir;  // nothing is probed there
+    f.socket.error = *why;
+  } else {
+    probe_socket(f.socket, f.supd);
+  }
   std::vector<proto::JobStatus> jobs;
   if (f.socket.state == SocketFacts::State::NoAnswer) {
     const auto limits = limits_for(options, proto::Command{proto::Status{}});
@@ -428,6 +381,7 @@ DoctorFacts gather_facts(const common::Paths& paths, const GlobalOptions& option
   if (f.supd.pid) f.supd.cgroup = read_whole(fmt::format("/proc/{}/cgroup", *f.supd.pid));
 
   const uid_t uid = ::getuid();
+  f.systemd = gather_systemd_facts("/", uid, env);
   if (const passwd* pw = ::getpwuid(uid); pw != nullptr && pw->pw_name != nullptr) f.linger.user = pw->pw_name;
   if (!f.linger.user.empty()) {
     std::error_code ec;
@@ -474,15 +428,16 @@ int run_doctor(const ParsedCli& cli, std::ostream& out, std::ostream& err, const
   common::PathFlags flags;
   flags.socket = cli.options.socket;
   const auto paths = common::resolve_paths(flags, env);
-  const auto checks = evaluate(gather_facts(paths, cli.options));
-  out << (cli.options.json ? render_checks_json(checks) : render_checks(checks));
+  const auto checks = evaluate(gather_facts(paths, cli.options, env));
+  const bool strict = cli.flags.strict;
+  out << (cli.options.json ? render_checks_json(checks, strict) : render_checks(checks));
   out.flush();
   if (!out) {
     err << "supctl: cannot write to standard output\n";
     err.flush();
     return kFailed;
   }
-  return all_ok(checks) ? kOk : kFailed;
+  return passed(checks, strict) ? kOk : kFailed;
 }
 
 }  // namespace supd::ctl

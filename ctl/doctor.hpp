@@ -24,8 +24,10 @@
 
 namespace supd::ctl {
 
-enum class CheckStatus { Ok, Warn, Fail };
-std::string_view check_status_name(CheckStatus status);  // "ok", "warn", "fail"
+// NotApplicable: the check's subject does not exist here (linger without systemd); it never
+// fails doctor, and its message says what to do instead.
+enum class CheckStatus { Ok, Warn, Fail, NotApplicable };
+std::string_view check_status_name(CheckStatus status);  // "ok", "warn", "fail", "n/a"
 
 struct Check {
   std::string name;  // socket, systemd, linger, log-dir, config, buffering
@@ -43,6 +45,7 @@ struct SocketFacts {
     Untrusted,   // another user owns or may write its directory, or runs its server: `distrust`
     NoAnswer,    // connected, but hello or status failed: `error` is the client's message
     Answers,     // hello and status answered
+    ForeignRuntimeDir,  // the default socket is under another user's XDG_RUNTIME_DIR: `error` says so
   };
   std::filesystem::path path;
   State state = State::Missing;
@@ -60,6 +63,13 @@ struct SupdFacts {
 struct LingerFacts {
   std::string user;  // login name ("" when the uid has none)
   bool lingering = false;  // /var/lib/systemd/linger/<user> exists
+};
+
+// Whether systemd runs this machine and a user manager runs for this user: linger and the user
+// service apply only then (elsewhere loginctl fails).
+struct SystemdFacts {
+  bool booted = true;        // /run/systemd/system exists: sd_booted()'s test
+  bool user_manager = true;  // /run/user/UID/systemd or $XDG_RUNTIME_DIR/systemd exists
 };
 
 struct LogDirFacts {
@@ -93,6 +103,7 @@ struct JobProcessFacts {
 struct DoctorFacts {
   SocketFacts socket;
   SupdFacts supd;
+  SystemdFacts systemd;
   LingerFacts linger;
   LogDirFacts log_dir;
   ConfigFacts config;
@@ -100,9 +111,9 @@ struct DoctorFacts {
 };
 
 // ---- the pure part
-Check check_socket(const SocketFacts& socket, const SupdFacts& supd);
-Check check_systemd(const SocketFacts& socket, const SupdFacts& supd);
-Check check_linger(const LingerFacts& linger);
+Check check_socket(const SocketFacts& socket, const SupdFacts& supd, const SystemdFacts& systemd = {});
+Check check_systemd(const SocketFacts& socket, const SupdFacts& supd, const SystemdFacts& systemd = {});
+Check check_linger(const LingerFacts& linger, const SystemdFacts& systemd = {});
 Check check_log_dir(const LogDirFacts& log_dir);
 Check check_config(const ConfigFacts& config);
 // One line per job that looks output-buffered; one ok line when none does.
@@ -119,16 +130,22 @@ std::optional<std::string> systemd_unit_of(std::string_view cgroup_text);
 // without PYTHONUNBUFFERED set to a non-empty value.
 bool looks_output_buffered(const std::vector<std::string>& argv, const std::vector<std::string>& environ);
 
-// "ok    socket      supd answers ..." lines, and {"checks":[...],"ok":bool}.
+// Whether doctor exits 0: no check failed, and with `strict` none warns either (n/a never counts).
+bool passed(const std::vector<Check>& checks, bool strict = false);
+
+// "ok    socket      supd answers ..." lines, and {"checks":[...],"ok":passed(checks, strict)}.
 std::string render_checks(const std::vector<Check>& checks);
-std::string render_checks_json(const std::vector<Check>& checks);
-bool all_ok(const std::vector<Check>& checks);
+std::string render_checks_json(const std::vector<Check>& checks, bool strict = false);
 
 // ---- the gathering layer, and the command
-DoctorFacts gather_facts(const common::Paths& paths, const GlobalOptions& options);
+DoctorFacts gather_facts(const common::Paths& paths, const GlobalOptions& options,
+                         const common::Getenv& env = common::system_getenv);
 
-// Runs every check and prints them; 0 when every check is ok, 1 otherwise. Never 3: an
-// unreachable supd is a failed check, reported like the others.
+// Reads <root>/run/systemd/system and the user manager's directory (root is "/" but in tests).
+SystemdFacts gather_systemd_facts(const std::filesystem::path& root, uid_t uid, const common::Getenv& env);
+
+// Runs every check and prints them; 1 when a check failed (or, with --strict, warned), else 0.
+// Never 3: an unreachable supd is a failed check, reported like the others.
 int run_doctor(const ParsedCli& cli, std::ostream& out, std::ostream& err,
                const common::Getenv& env = common::system_getenv);
 

@@ -1,7 +1,10 @@
 #include "ctl/session.hpp"
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 
+#include "common/runtime_dir.hpp"
 #include "ctl/exit_codes.hpp"
 #include "ctl/find_supd.hpp"
 #include "ctl/render.hpp"
@@ -38,6 +41,10 @@ Session::Session(const ParsedCli& parsed, std::ostream& to_out, std::ostream& to
                                        : "supd --detach") {}
 
 Client Session::connect(bool send_ahead) const {
+  // The default socket under another user's XDG_RUNTIME_DIR (su without -): say so, not EACCES.
+  if (paths.socket_dir_is_default)
+    if (const auto why = common::foreign_runtime_dir(env, ::geteuid()))
+      throw ClientFailure(ClientFailure::Kind::Unreachable, *why);
   return connect_to_supd(paths, limits.connect, start_hint, send_ahead ? &cli.command : nullptr, err);
 }
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <iterator>
 #include <type_traits>
+#include <utility>
 #include <variant>
 #include <vector>
 
@@ -75,6 +76,21 @@ const Subcommand* find_subcommand(std::string_view name) {
 }
 
 std::string_view suggest_subcommand(std::string_view name) {
+  // Other tools' words for our commands (supervisorctl, kill, tail, ps).
+  constexpr std::pair<std::string_view, std::string_view> kOtherTools[] = {
+      {"kill", "signal"}, {"tail", "logs"}, {"ps", "status"}, {"update", "reload"}, {"reread", "reload"},
+  };
+  for (const auto& [word, ours] : kOtherTools)
+    if (name == word && find_subcommand(ours)) return find_subcommand(ours)->name;
+  // An abbreviation of exactly one command ("stat" -> status) beats a nearer spelling (start).
+  const Subcommand* prefixed = nullptr;
+  std::size_t prefixes = 0;
+  for (const auto& s : table())
+    if (name.size() >= 3 && s.name.size() > name.size() && s.name.starts_with(name)) {
+      prefixed = &s;
+      ++prefixes;
+    }
+  if (prefixes == 1) return prefixed->name;
   std::string_view best;
   std::size_t best_distance = 3;  // at most two edits away
   for (const auto& s : table()) {

@@ -37,6 +37,7 @@ enum SubcommandOption : unsigned {
   kOptExpect = 1u << 7,  // signal --expect REGEX: wait for a new output line matching it
   kOptEvents = 1u << 8,  // events: -n N, -f/--follow
   kOptLeaveRunning = 1u << 9,  // shutdown --leave-running: supd exits, its jobs stay
+  kOptStrict = 1u << 10,       // doctor --strict: a warning fails too
 };
 
 struct SubcommandFlags {
@@ -56,6 +57,7 @@ struct SubcommandFlags {
   std::vector<std::string> command;      // run: the words after `--`
   std::optional<std::string> expect;  // --expect REGEX (signal)
   bool leave_running = false;  // --leave-running
+  bool strict = false;         // doctor --strict
 };
 
 struct Subcommand {
@@ -85,7 +87,9 @@ std::span<const Subcommand> client_only_rows();
 // Exact match on name or alias; nullptr when there is none.
 const Subcommand* find_subcommand(std::string_view name);
 
-// The closest command name to a misspelt one ("stpo" -> "stop"), or "" when none is close.
+// The command meant by a word that is none: another tool's word for it ("kill" -> signal), the
+// one command it abbreviates ("stat" -> status), else the closest spelling ("stpo" -> stop);
+// "" when none is close.
 std::string_view suggest_subcommand(std::string_view name);
 
 // "supctl signal JOB SIG [--group]".

@@ -15,6 +15,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/paths.hpp"
+#include "common/runtime_dir.hpp"
 #include "common/sys_error.hpp"
 #include "config/load.hpp"
 #include "daemon/continuity/adoption.hpp"
@@ -115,6 +116,13 @@ int run(Options opt) {
     std::cout << paths.config.string() << ": ok, " << config.jobs.size() << " job(s)\n";
     return 0;
   }
+  // Checked before anything is created there: a socket dir under another user's
+  // XDG_RUNTIME_DIR (su without -) fails later with a path and EACCES that say nothing of why.
+  if (!handover && systemd.listen_fds.empty() && paths.socket_dir_is_default)
+    if (const auto why = common::foreign_runtime_dir(common::system_getenv, ::geteuid())) {
+      std::cerr << "supd: " << *why << '\n';
+      return 1;
+    }
   const auto log_dir = paths.log_dir_explicit || !config.supd.log_dir ? paths.log_dir : *config.supd.log_dir;
   std::string start_cwd;
   if (char buf[4096]; ::getcwd(buf, sizeof buf) != nullptr) start_cwd = buf;

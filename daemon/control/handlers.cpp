@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "common/exit_status.hpp"
+#include "common/names.hpp"
 #include "daemon/control/command_handlers.hpp"
 
 namespace supd::daemon {
@@ -120,7 +121,7 @@ std::optional<Error> Handlers::resolve(const std::vector<std::string>& names, bo
       return Error{ErrorCode::InvalidName,
                    fmt::format("'{}' is not a valid job name (letters, digits, '_', '.', '-')", name)};
     const Job* job = sup_.find(name);
-    if (job == nullptr) return Error{ErrorCode::UnknownJob, fmt::format("no job named '{}'; see: supctl status", name)};
+    if (job == nullptr) return Error{ErrorCode::UnknownJob, common::unknown_job_message(name, sup_.job_names())};
     if (std::find(out.begin(), out.end(), job) == out.end()) out.push_back(job);
   }
   return std::nullopt;

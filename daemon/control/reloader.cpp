@@ -9,6 +9,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/atomic_file.hpp"
+#include "common/names.hpp"
 #include "config/load.hpp"
 #include "config/persist.hpp"
 #include "daemon/control/notify.hpp"
@@ -144,7 +145,7 @@ ReloadOutcome Reloader::settle(bool dry_run, config::LoadResult loaded, TimePoin
 std::variant<protocol::Persist::Reply, Error> Reloader::persist(const std::string& name) {
   const Job* job = sup_.find(name);
   if (job == nullptr || job->life.removing)
-    return Error{ErrorCode::UnknownJob, fmt::format("no job named '{}'; see: supctl status", name)};
+    return Error{ErrorCode::UnknownJob, common::unknown_job_message(name, sup_.job_names())};
   if (job->from_config())
     return Error{ErrorCode::BadRequest,
                  fmt::format("job '{}' is already in the config file; persist is for jobs started with supctl run",

@@ -47,6 +47,12 @@ const Job* Supervisor::find(std::string_view name) const {
   return nullptr;
 }
 
+std::vector<std::string_view> Supervisor::job_names() const {
+  std::vector<std::string_view> out;
+  for (const auto& job : jobs_) out.push_back(job.spec.name);
+  return out;
+}
+
 void Supervisor::start(const Job& held, const Origin& who, TimePoint now) {
   Job& job = own(held);
   if (!shutting_down_ && !job.life.removing) feed(job, StartRequested{}, now, who);

@@ -162,6 +162,8 @@ public:
   // Read-only: a job changes only through the requests and events above, which go through
   // step() and are recorded. A `const Job&` handed back is the supervisor's own, by address.
   const Job* find(std::string_view name) const;
+  // Every job's name, for "did you mean" (views into the jobs: valid until they change).
+  std::vector<std::string_view> job_names() const;
   const std::vector<Job>& jobs() const { return jobs_; }
   const std::filesystem::path& log_dir() const { return log_dir_; }
 

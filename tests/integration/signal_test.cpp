@@ -98,7 +98,7 @@ stop_signal = "KILL"
   RawClient raw(d.socket());
   REQUIRE(raw.connected());
   int id = 1;
-  for (const char* bad : {"SIGFOO", "0", "-1", "65", "RTMIN+99", ""}) {
+  for (const char* bad : {"SIGFOO", "0", "-99", "65", "RTMIN+99", ""}) {
     INFO("signal rec '" << bad << "'");
     const auto r = d.ctl({"signal", "rec", bad});
     INFO(r.out << r.err);
@@ -215,5 +215,34 @@ stop_signal = "KILL"
   }
   CHECK(d.ctl({"why", "rec"}).exit_code == kOk);
   CHECK(d.running());
+  d.finish();
+}
+
+TEST_CASE("a misspelt job gets did you mean and another tool's word order the right form", "[integration][signal]") {
+  TestDaemon d("[jobs.amsa]\ncommand = [\"sleep\", \"1000\"]\n");
+  REQUIRE(d.wait_running("amsa") > 0);
+  for (const std::vector<std::string>& args : std::vector<std::vector<std::string>>{
+           {"signal", "ams", "USR1"}, {"pid", "ams"}, {"stop", "ams"}, {"logs", "ams"}, {"why", "ams"}}) {
+    const auto r = d.ctl(args);
+    INFO(args[0] << ": " << r.out << r.err);
+    CHECK(r.exit_code == kRefused);  // unknown job: the same exit code as before
+    CHECK(r.err == "supctl: no job named 'ams'; did you mean 'amsa'? see: supctl status\n");
+  }
+  const auto swapped = d.ctl({"signal", "USR1", "amsa"});
+  CHECK(swapped.exit_code == kUsage);
+  CHECK(swapped.err == "supctl: signal takes JOB then SIGNAL: supctl signal amsa USR1\n");
+  for (const auto& args : std::vector<std::vector<std::string>>{{"signal", "amsa", "-USR1"}, {"signal", "-USR1", "amsa"}}) {
+    const auto r = d.ctl(args);
+    INFO(r.err);
+    CHECK(r.exit_code == kUsage);
+    CHECK(r.err == "supctl: signal takes JOB then SIGNAL, without a dash: supctl signal amsa USR1\n");
+  }
+  const auto stat = d.ctl({"stat"});
+  CHECK(stat.exit_code == kUsage);
+  CHECK(contains(stat.err, "did you mean 'status'?"));
+  const auto help = d.ctl({"help", "signal"});
+  CHECK(help.exit_code == kOk);
+  CHECK(help.out == d.ctl({"signal", "--help"}).out);
+  CHECK(d.ctl({"status", "amsa"}).exit_code == kOk);  // nothing above reached the job
   d.finish();
 }

@@ -47,6 +47,9 @@ expect "USR1 USR2" signal alpha us
 expect "--no-wait" stop --no
 expect "--expect" signal alpha USR1 --e
 expect "--group" signal alpha USR1 --g
+expect "--strict" doctor --st
+expect "shutdown signal start status stop" help s
+expect "help" he
 expect "--socket" --so
 expect "alpha beta-2" --json inspect ""
 # Job names come from the supd named on the command line, not only from SUPD_SOCKET.

@@ -1,9 +1,13 @@
 // parse_config on bad files: every problem at once, each at its file:line:col.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
+#include <iterator>
 #include <string>
 
+#include "config/job_fields.hpp"
 #include "config/load.hpp"
+#include "config/other_keys.hpp"
 #include "config_test_util.hpp"
 
 using namespace supd::config;
@@ -460,4 +464,28 @@ TEST_CASE("R91: a job may not be named `all`, which supctl reads as every job", 
   CHECK_FALSE(r.config);
   CHECK(messages(r) == Lines{"supd.toml:3:1: job name 'all' is reserved (supctl start/stop/restart/status all means "
                              "every job); pick another name"});
+}
+
+TEST_CASE("another supervisor's key names ours: autorestart is restart", "[config][errors]") {
+  CHECK(job_key_error("autorestart = true") == R"(supd.toml:3:1: unknown key "autorestart" (did you mean "restart"?))");
+  CHECK(job_key_error("stdout_logfile = \"a.log\"") ==
+        R"(supd.toml:3:1: unknown key "stdout_logfile" (did you mean "stdout"?))");
+  CHECK(job_key_error("stopwaitsecs = 5") == R"(supd.toml:3:1: unknown key "stopwaitsecs" (did you mean "stop_timeout"?))");
+  CHECK(job_key_error("WorkingDirectory = \"/tmp\"") ==
+        R"(supd.toml:3:1: unknown key "WorkingDirectory" (did you mean "directory"?))");
+  const auto r = parse("[defaults]\nautorestart = true\n");
+  CHECK(messages(r) == Lines{R"(supd.toml:2:1: unknown key "autorestart" (did you mean "restart"?))"});
+}
+
+TEST_CASE("every other tool's key maps to a key supd has", "[config][errors]") {
+  for (const char* theirs : {"autorestart", "startsecs", "startretries", "stopsignal", "stopwaitsecs", "stdout_logfile",
+                             "stderr_logfile", "stdout_logfile_maxbytes", "stdout_logfile_backups", "ExecStart",
+                             "WorkingDirectory", "KillSignal", "TimeoutStopSec", "RestartSec", "cmd", "cwd", "env"}) {
+    CAPTURE(theirs);
+    const auto ours = our_key_for(theirs);
+    REQUIRE(ours);
+    CHECK(std::find(std::begin(detail::kJobKeys), std::end(detail::kJobKeys), *ours) != std::end(detail::kJobKeys));
+  }
+  CHECK_FALSE(our_key_for("restart"));
+  CHECK_FALSE(our_key_for("frobnicate"));
 }

@@ -91,7 +91,7 @@ TEST_CASE("signal --group may come anywhere", "[ctl][cli]") {
 }
 
 TEST_CASE("signal refuses unknown signals client-side, listing the accepted forms", "[ctl][cli][R9]") {
-  const std::string bad = GENERATE(as<std::string>{}, "SIGFOO", "0", "-1", "65", "RTMIN+99", "",
+  const std::string bad = GENERATE(as<std::string>{}, "SIGFOO", "0", "-99", "65", "RTMIN+99", "",
                                    "+10", "10abc", "SIGTREM", "RTMAX+1");
   CAPTURE(bad);
   const auto message = usage_error({"signal", "amsa", bad});
@@ -236,7 +236,7 @@ TEST_CASE("--help lists the commands in their rank order, each rank once", "[ctl
   }
   CHECK(names == std::vector<std::string>{"status", "start", "stop", "restart", "signal", "pid", "shutdown", "logs",
                                           "events", "why", "doctor", "reload", "run", "persist", "inspect",
-                                          "upgrade"});
+                                          "upgrade", "help"});
   CHECK(std::adjacent_find(ranks.begin(), ranks.end(), std::greater_equal<>()) == ranks.end());
   const auto help = parse({"--help"}).text;
   std::size_t at = 0;
@@ -343,4 +343,51 @@ TEST_CASE("R91: run refuses the reserved job name `all` before sending anything"
   CHECK(one_line(message));
   CHECK(message == "job name 'all' is reserved (supctl start/stop/restart/status all means every job); pick "
                    "another name");
+}
+
+TEST_CASE("supctl help CMD prints what CMD --help prints and help alone the command list", "[ctl][cli]") {
+  for (const auto& s : supd::ctl::subcommands()) {
+    const std::string name(s.name);
+    CAPTURE(name);
+    const auto p = parse({"help", name});
+    CHECK(p.action == ParsedCli::Action::Print);
+    if (name != "help") CHECK(p.text == parse({name, "--help"}).text);
+  }
+  CHECK(parse({"help"}).text == parse({"--help"}).text);
+  CHECK(parse({"help", "help"}).text == parse({"--help"}).text);
+  CHECK(parse({"--json", "help", "list"}).text == parse({"status", "--help"}).text);
+  CHECK(parse({"help", "signal"}).text.find("Usage: supctl signal JOB SIG") != std::string::npos);
+  CHECK(parse({"help"}).text.find("\n  help [COMMAND]") != std::string::npos);
+  CHECK(usage_error({"help", "stat"}) == "unknown command 'stat'; did you mean 'status'? see: supctl --help");
+  CHECK(one_line(usage_error({"help", "stop", "start"})));
+  // A job named help is still a job.
+  const auto stop = command({"stop", "help"});
+  REQUIRE(std::holds_alternative<proto::Stop>(stop));
+  CHECK(std::get<proto::Stop>(stop).jobs == std::vector<std::string>{"help"});
+}
+
+TEST_CASE("signal in supervisorctl's order or with kill's dash shows the right form", "[ctl][cli]") {
+  CHECK(usage_error({"signal", "USR1", "amsa"}) == "signal takes JOB then SIGNAL: supctl signal amsa USR1");
+  CHECK(usage_error({"signal", "SIGTERM", "web", "--group"}) ==
+        "signal takes JOB then SIGNAL: supctl signal web SIGTERM");
+  CHECK(usage_error({"signal", "amsa", "-USR1"}) ==
+        "signal takes JOB then SIGNAL, without a dash: supctl signal amsa USR1");
+  CHECK(usage_error({"signal", "-USR1", "amsa"}) ==
+        "signal takes JOB then SIGNAL, without a dash: supctl signal amsa USR1");
+  CHECK(usage_error({"--json", "signal", "-9", "amsa"}) ==
+        "signal takes JOB then SIGNAL, without a dash: supctl signal amsa 9");
+  CHECK(usage_error({"signal", "-HUP"}) == "signal takes JOB then SIGNAL, without a dash: supctl signal JOB HUP");
+  // The right order, options and their values are left alone.
+  CHECK(std::holds_alternative<proto::SignalJob>(command({"signal", "amsa", "USR1"})));
+  CHECK(std::holds_alternative<proto::SignalJob>(command({"signal", "amsa", "USR1", "--expect", "-x"})));
+  CHECK(std::holds_alternative<proto::SignalJob>(command({"signal", "10", "HUP"})));  // a job named 10
+}
+
+TEST_CASE("a misspelt command suggests the one meant: stat is status", "[ctl][cli]") {
+  CHECK(usage_error({"stat"}) == "unknown command 'stat'; did you mean 'status'? see: supctl --help");
+  CHECK(usage_error({"kill", "amsa", "USR1"}).find("did you mean 'signal'?") != std::string::npos);
+  CHECK(usage_error({"tail", "amsa"}).find("did you mean 'logs'?") != std::string::npos);
+  CHECK(usage_error({"update"}).find("did you mean 'reload'?") != std::string::npos);
+  CHECK(usage_error({"strat"}).find("did you mean 'start'?") != std::string::npos);
+  CHECK(usage_error({"log", "amsa"}).find("did you mean 'logs'?") != std::string::npos);
 }

@@ -3,10 +3,12 @@
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <filesystem>
 #include <string>
 #include <vector>
 
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
@@ -56,7 +58,8 @@ TEST_CASE("doctor: a healthy setup is all ok", "[ctl][doctor]") {
     CHECK(checks[i].name == names[i]);
     CHECK(checks[i].status == CheckStatus::Ok);
   }
-  CHECK(all_ok(checks));
+  CHECK(passed(checks));
+  CHECK(passed(checks, true));
   CHECK(has(checks[0].message, "/run/user/1000/supd/supd.sock"));
   CHECK(has(checks[0].message, "pid 4242"));
   CHECK(has(checks[1].message, "supd.service"));
@@ -128,7 +131,7 @@ TEST_CASE("doctor: a socket another user could have put there fails the socket c
   f.supd = {};
   f.jobs.clear();
   const auto checks = evaluate(f);
-  CHECK_FALSE(all_ok(checks));
+  CHECK_FALSE(passed(checks));
   CHECK(checks[1].status == CheckStatus::Warn);
 }
 
@@ -143,7 +146,7 @@ TEST_CASE("doctor: no daemon still gives one line per check, and not ok", "[ctl]
   CHECK(checks[1].status == CheckStatus::Warn);  // systemd: not checked
   CHECK(checks[5].status == CheckStatus::Warn);  // buffering: not checked
   CHECK(has(checks[5].message, "not checked"));
-  CHECK(!all_ok(checks));
+  CHECK(!passed(checks));
   const auto text = render_checks(checks);
   CHECK(std::count(text.begin(), text.end(), '\n') == 6);
 }
@@ -187,6 +190,85 @@ TEST_CASE("doctor: linger", "[ctl][doctor]") {
   CHECK(has(c.message, "die at logout"));
   CHECK(has(c.message, "loginctl enable-linger alice"));
   CHECK(check_linger({"", false}).status == CheckStatus::Warn);
+}
+
+TEST_CASE("doctor: without systemd linger and systemd are n/a with how to start supd at boot", "[ctl][doctor]") {
+  const SystemdFacts no_systemd{.booted = false, .user_manager = false};
+  for (const bool lingering : {false, true}) {
+    const auto c = check_linger({"alice", lingering}, no_systemd);
+    INFO(c.message);
+    CHECK(c.status == CheckStatus::NotApplicable);
+    CHECK(!has(c.message, "loginctl"));  // it fails where systemd does not run
+    CHECK(!has(c.message, "die at logout"));
+    CHECK(has(c.message, "@reboot supd --detach"));
+  }
+  auto c = check_systemd(answering(), supd_with("0::/\n"), no_systemd);
+  CHECK(c.status == CheckStatus::NotApplicable);
+  CHECK(has(c.message, "@reboot supd --detach"));
+  CHECK(check_status_name(c.status) == "n/a");
+  c = check_systemd(SocketFacts{}, SupdFacts{}, no_systemd);  // not answering: still n/a
+  CHECK(c.status == CheckStatus::NotApplicable);
+  c = check_socket(SocketFacts{}, SupdFacts{}, no_systemd);  // missing: the start hint has no systemctl
+  CHECK(c.status == CheckStatus::Fail);
+  CHECK(has(c.message, "start it with: supd --detach"));
+  CHECK(!has(c.message, "systemctl"));
+  CHECK(has(check_socket(SocketFacts{}, SupdFacts{}).message, "systemctl --user start supd"));
+}
+
+TEST_CASE("doctor: systemd without a user manager for this user makes linger n/a", "[ctl][doctor]") {
+  const SystemdFacts no_manager{.booted = true, .user_manager = false};
+  const auto c = check_linger({"alice", false}, no_manager);
+  INFO(c.message);
+  CHECK(c.status == CheckStatus::NotApplicable);
+  CHECK(has(c.message, "no systemd user manager runs for alice"));
+  CHECK(has(c.message, "@reboot supd --detach"));
+  CHECK(check_linger({"alice", true}, no_manager).status == CheckStatus::Ok);
+  // With a user manager, the warning and its fix stand.
+  CHECK(check_linger({"alice", false}, SystemdFacts{}).status == CheckStatus::Warn);
+}
+
+TEST_CASE("doctor: exit 1 only on a failed check unless --strict", "[ctl][doctor]") {
+  const std::vector<Check> warned{{"socket", CheckStatus::Ok, "a"}, {"linger", CheckStatus::Warn, "b"},
+                                  {"systemd", CheckStatus::NotApplicable, "c"}};
+  CHECK(passed(warned));
+  CHECK_FALSE(passed(warned, true));
+  CHECK(nlohmann::json::parse(render_checks_json(warned))["ok"] == true);
+  CHECK(nlohmann::json::parse(render_checks_json(warned, true))["ok"] == false);
+  const std::vector<Check> not_applicable{{"socket", CheckStatus::Ok, "a"}, {"linger", CheckStatus::NotApplicable, "c"}};
+  CHECK(passed(not_applicable, true));
+  CHECK(render_checks(not_applicable) == "ok    socket      a\nn/a   linger      c\n");
+  const std::vector<Check> failed{{"socket", CheckStatus::Fail, "a"}};
+  CHECK_FALSE(passed(failed));
+
+  const std::vector<std::string> args{"doctor", "--strict"};
+  CHECK(parse_cli(args).flags.strict);
+  const std::vector<std::string> plain{"doctor"};
+  CHECK_FALSE(parse_cli(plain).flags.strict);
+}
+
+TEST_CASE("doctor: systemd facts from the files under a root", "[ctl][doctor]") {
+  const auto root = std::filesystem::temp_directory_path() / ("supd-doctor-root-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(root);
+  std::filesystem::create_directories(root);
+  const auto no_env = [](std::string_view) -> std::optional<std::string> { return std::nullopt; };
+  auto f = gather_systemd_facts(root, 1000, no_env);
+  CHECK_FALSE(f.booted);
+  CHECK_FALSE(f.user_manager);
+
+  std::filesystem::create_directories(root / "run/systemd/system");
+  f = gather_systemd_facts(root, 1000, no_env);
+  CHECK(f.booted);
+  CHECK_FALSE(f.user_manager);
+
+  std::filesystem::create_directories(root / "run/user/1000/systemd");
+  CHECK(gather_systemd_facts(root, 1000, no_env).user_manager);
+  CHECK_FALSE(gather_systemd_facts(root, 1001, no_env).user_manager);
+  const auto xdg = [](std::string_view name) -> std::optional<std::string> {
+    if (name == "XDG_RUNTIME_DIR") return "/run/user/1000";
+    return std::nullopt;
+  };
+  CHECK(gather_systemd_facts(root, 1001, xdg).user_manager);  // the runtime dir the session gave
+  std::filesystem::remove_all(root);
 }
 
 TEST_CASE("doctor: log dir missing, not a dir, not writable, nearly full", "[ctl][doctor]") {

@@ -103,6 +103,22 @@ TEST_CASE("hello names the protocol and another protocol version is refused", "[
   CHECK_THAT(e.message, Catch::Contains("2"));
 }
 
+TEST_CASE("an unknown job's error names the nearest job with the same code", "[handlers]") {
+  HandlerRig h({named_spec("amsa"), named_spec("worker")});
+  for (const std::string method : {"signal", "pid", "why", "stop"}) {
+    CAPTURE(method);
+    json params{{"job", "ams"}, {"signal", "USR1"}, {"jobs", json::array({"ams"})}};
+    h.send(json{{"id", 7}, {"method", method}, {"params", params}}.dump());
+    const auto e = error_of(h.take_reply(), 7);
+    CHECK(e.code == ErrorCode::UnknownJob);
+    CHECK(e.message == "no job named 'ams'; did you mean 'amsa'? see: supctl status");
+  }
+  h.send(R"({"id": 8, "method": "status", "params": {"jobs": ["zzzzzz"]}})");
+  const auto e = error_of(h.take_reply(), 8);
+  CHECK(e.code == ErrorCode::UnknownJob);
+  CHECK(e.message == "no job named 'zzzzzz'; see: supctl status");  // nothing close: no guess
+}
+
 TEST_CASE("status of all jobs, of one, of an unknown one, of an invalid name", "[handlers]") {
   HandlerRig h({named_spec("a"), named_spec("b")});
   SECTION("all (no names, or 'all')") {
