@@ -19,6 +19,7 @@
 #include <nlohmann/json.hpp>
 
 #include "common/fd.hpp"
+#include "common/instance_record.hpp"
 #include "common/runtime_dir.hpp"
 #include "common/sys_error.hpp"
 #include "ctl/client.hpp"
@@ -199,8 +200,13 @@ Check check_socket(const SocketFacts& socket, const SupdFacts& supd, const Syste
   case State::Answers: break;
   }
   std::string who = socket.version.empty() ? "supd" : fmt::format("supd {}", printable(socket.version));
-  if (supd.pid) return make("socket", CheckStatus::Ok, fmt::format("{} answers on {} (pid {})", who, path, *supd.pid));
-  return make("socket", CheckStatus::Ok, fmt::format("{} answers on {}", who, path));
+  const std::string pid = supd.pid ? fmt::format(" (pid {})", *supd.pid) : std::string();
+  if (socket.resolved)  // found elsewhere: a warning, since plain supctl commands print a note each time
+    return make("socket", CheckStatus::Warn,
+                fmt::format("{} answers on {}{}, not on {}, which this shell resolves: XDG_RUNTIME_DIR differs from "
+                            "supd's; set it as supd has it, or use --socket {}",
+                            who, path, pid, printable(socket.resolved->string()), path));
+  return make("socket", CheckStatus::Ok, fmt::format("{} answers on {}{}", who, path, pid));
 }
 
 Check check_log_dir(const LogDirFacts& d) {
@@ -358,11 +364,27 @@ DoctorFacts gather_facts(const common::Paths& paths, const GlobalOptions& option
   } else {
     probe_socket(f.socket, f.supd);
   }
+  // Nothing listens where this shell looks: supd may run under another XDG_RUNTIME_DIR.
+  const bool nobody = f.socket.state == SocketFacts::State::Missing || f.socket.state == SocketFacts::State::Stale;
+  if (nobody && paths.socket_dir_is_default && !options.socket) {
+    for (const auto& other : common::other_sockets(paths, ::geteuid())) {
+      SocketFacts there = f.socket;
+      SupdFacts found;
+      there.path = other;
+      there.error.clear();
+      probe_socket(there, found);
+      if (there.state != SocketFacts::State::NoAnswer) continue;
+      there.resolved = paths.socket;
+      f.socket = std::move(there);
+      f.supd = found;
+      break;
+    }
+  }
   std::vector<proto::JobStatus> jobs;
   if (f.socket.state == SocketFacts::State::NoAnswer) {
     const auto limits = limits_for(options, proto::Command{proto::Status{}});
     try {
-      auto client = Client::connect(paths.socket, limits.connect, f.socket.start_hint);
+      auto client = Client::connect(f.socket.path, limits.connect, f.socket.start_hint);
       const auto reply = client.call(proto::Status{}, limits.request);
       if (const auto* error = std::get_if<proto::Error>(&reply.response.body)) {
         f.socket.error = error_text(*error);
@@ -377,7 +399,7 @@ DoctorFacts gather_facts(const common::Paths& paths, const GlobalOptions& option
       f.socket.error = e.what();
     }
   }
-  if (!f.supd.pid && f.socket.state == SocketFacts::State::Answers) f.supd.pid = pid_from_lock(paths.socket);
+  if (!f.supd.pid && f.socket.state == SocketFacts::State::Answers) f.supd.pid = pid_from_lock(f.socket.path);
   if (f.supd.pid) f.supd.cgroup = read_whole(fmt::format("/proc/{}/cgroup", *f.supd.pid));
 
   const uid_t uid = ::getuid();

@@ -53,6 +53,8 @@ struct SocketFacts {
   std::optional<common::Distrust> distrust;  // when Untrusted
   std::string start_hint = "supd --detach";  // with --socket when it was given
   std::string version;                       // supd's, when it answers
+  // When supd answered elsewhere (ctl/find_supd.hpp): the socket this shell resolved, which did not.
+  std::optional<std::filesystem::path> resolved;
 };
 
 struct SupdFacts {

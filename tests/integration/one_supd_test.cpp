@@ -51,6 +51,12 @@ command = ["sh", "-c", "echo x >> @DIR@/starts; exec sleep 1000"]
   CHECK(is_one_line(found.err));
   CHECK(contains(found.err, d.socket().string()));  // which one answered
 
+  // doctor in that shell finds it too, and says why this shell missed it.
+  const auto doctor = run_process({SUPCTL_BIN, "doctor"}, shell, 30s);
+  INFO("doctor there: exit " << doctor.exit_code << "\nout: " << doctor.out << "\nerr: " << doctor.err);
+  CHECK(contains(doctor.out, "answers on " + d.socket().string()));
+  CHECK(contains(doctor.out, "XDG_RUNTIME_DIR"));
+
   d.finish();
   const auto gone = run_process({SUPCTL_BIN, "status"}, shell, 30s);
   INFO("supctl status with supd gone: exit " << gone.exit_code << "\nerr: " << gone.err);
