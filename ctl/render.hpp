@@ -13,6 +13,11 @@
 
 namespace supd::ctl {
 
+// Why a job may have written nothing, and the fix: said where a user looks for its output.
+inline constexpr std::string_view kBufferedHint =
+    "a program writing to a pipe may keep its output in its own buffer; make it flush, run C programs "
+    "under stdbuf -oL, and keep PYTHONUNBUFFERED=1 (supd's default) or python -u";
+
 // "RUNNING" from "running": states as supctl shows them.
 std::string upper(std::string_view s);
 

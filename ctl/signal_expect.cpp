@@ -104,6 +104,7 @@ int run_signal_expect(Client& main, const ParsedCli& cli, Timeout connect, Timeo
   };
   const auto deadline = wait ? std::optional(Clock::now() + *wait) : std::nullopt;
   LineAssembler lines;
+  bool printed = false;  // any new output at all: none suggests it sits in the job's own buffer
   auto next_poll = Clock::now() + kPollInterval;
   std::optional<std::string> gone;                // set once the job was seen exited
   std::optional<Clock::time_point> drain_until;   // then: read what is left until quiet
@@ -126,6 +127,7 @@ int run_signal_expect(Client& main, const ParsedCli& cli, Timeout connect, Timeo
     if (reply) {
       const auto piece = piece_of(*reply, problem);
       if (!piece) return fail(err, kFailed, problem);
+      printed = printed || !piece->text.empty();
       for (const auto& line : lines.feed(piece->text))
         if (matcher->matches(line)) return matched(line);
       if (piece->ended) {
@@ -150,8 +152,10 @@ int run_signal_expect(Client& main, const ParsedCli& cli, Timeout connect, Timeo
                 fmt::format("job '{}' exited before a line matched '{}' after {} ({}); see: supctl logs {}", sig.job,
                             printable(pattern), sig.signal, *gone, sig.job));
   return fail(err, kNoMatch,
-              fmt::format("sent {} to job '{}' (pid {}), but no new line matched '{}' within {}; see: supctl logs {}",
-                          sig.signal, sig.job, pid, printable(pattern), describe_timeout(wait), sig.job));
+              fmt::format("sent {} to job '{}' (pid {}), but no new line matched '{}' within {}{}; see: supctl logs {}",
+                          sig.signal, sig.job, pid, printable(pattern), describe_timeout(wait),
+                          printed ? "" : std::string(" (it wrote nothing at all: ") + std::string(kBufferedHint) + ")",
+                          sig.job));
 }
 
 }  // namespace supd::ctl

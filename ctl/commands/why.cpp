@@ -69,7 +69,7 @@ std::optional<std::string> render(const proto::Why&, const proto::Why::Reply& r)
     out += "last lines:\n";
     for (const auto& l : r.last_lines) out += "  " + one_line(l) + "\n";
   } else {
-    label("last lines", "(no output)");
+    label("last lines", fmt::format("(no output: {})", kBufferedHint));
   }
   return out;
 }

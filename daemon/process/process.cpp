@@ -82,14 +82,19 @@ private:
 
 StringArray make_environment(const config::JobSpec& spec) {
   StringArray env;
+  bool unbuffered_given = spec.environment.count("PYTHONUNBUFFERED") != 0;
   for (char** e = environ; *e != nullptr; ++e) {
     const std::string_view kv(*e);
     if (is_private_variable(kv)) continue;
     const auto name = kv.substr(0, kv.find('='));
     if (spec.environment.count(std::string(name)) != 0) continue;  // the job's value wins
+    unbuffered_given = unbuffered_given || name == "PYTHONUNBUFFERED";
     env.push(std::string(kv));
   }
   for (const auto& [k, v] : spec.environment) env.push(k + "=" + v);
+  // A Python job's prints reach its log as they happen, not 8 KiB later: its stdout is a pipe
+  // (docs/design-decisions.md, "Python output is unbuffered"). `PYTHONUNBUFFERED = ""` opts out.
+  if (!unbuffered_given) env.push("PYTHONUNBUFFERED=1");
   return env;
 }
 

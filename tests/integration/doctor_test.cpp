@@ -51,16 +51,23 @@ TEST_CASE("supctl doctor reports a python job without -u", "[integration][ctl][d
     WARN("no python3 on this machine: the buffering case is skipped");
     return;
   }
+  // py opted out of the PYTHONUNBUFFERED=1 supd gives every job; by_default did not, and its
+  // print without flush reaches the log at once (issue 17).
   TestDaemon d("[jobs.py]\ncommand = [\"" + python +
                "\", \"-c\", \"import time; print('up', flush=True); time.sleep(1000)\"]\n"
+               "environment = { PYTHONUNBUFFERED = \"\" }\n"
+               "[jobs.by_default]\ncommand = [\"" + python +
+               "\", \"-c\", \"import time; print('up'); time.sleep(1000)\"]\n"
                "[jobs.unbuffered]\ncommand = [\"" + python +
                "\", \"-u\", \"-c\", \"import time; print('up'); time.sleep(1000)\"]\n"
                "[jobs.plain]\ncommand = [\"sleep\", \"1000\"]\n");
   REQUIRE(d.wait_running("py") > 0);
+  REQUIRE(d.wait_running("by_default") > 0);
   REQUIRE(d.wait_running("unbuffered") > 0);
   REQUIRE(d.wait_running("plain") > 0);
   // Once it printed, the job is python itself (not a wrapper that has yet to exec).
   REQUIRE(eventually([&] { return contains(d.read_log("py"), "up"); }));
+  REQUIRE(eventually([&] { return contains(d.read_log("by_default"), "up"); }));
   REQUIRE(eventually([&] { return contains(d.read_log("unbuffered"), "up"); }));
 
   const auto r = d.ctl({"doctor"});
@@ -78,7 +85,7 @@ TEST_CASE("supctl doctor reports a python job without -u", "[integration][ctl][d
   CHECK(contains(socket[0], "(pid " + std::to_string(d.pid()) + ")"));
 
   const auto buffering = lines_named(r.out, "buffering");
-  REQUIRE(buffering.size() == 1);  // py only: not the -u one, not sleep
+  REQUIRE(buffering.size() == 1);  // py only: not by_default, not the -u one, not sleep
   CHECK(buffering[0].starts_with("warn "));
   CHECK(contains(buffering[0], "job py runs python without -u"));
   CHECK(contains(buffering[0], "PYTHONUNBUFFERED=1"));

@@ -239,3 +239,22 @@ start_secs = 0
   CHECK((*j)["last_exit"]["description"] == "exited 0");
   d.finish();
 }
+
+TEST_CASE("every job gets PYTHONUNBUFFERED=1 unless its environment sets the name", "[integration][hygiene][issue17]") {
+  TestDaemon d(R"(
+[jobs.given]
+command = ["sleep", "1000"]
+
+[jobs.opted_out]
+command = ["sleep", "1000"]
+environment = { PYTHONUNBUFFERED = "" }
+)");
+  const pid_t given = d.wait_running("given"), opted_out = d.wait_running("opted_out");
+  REQUIRE((given > 0 && opted_out > 0));
+  auto env = environ_of(given);
+  CHECK(env["PYTHONUNBUFFERED"] == "1");
+  env = environ_of(opted_out);
+  CHECK(env.count("PYTHONUNBUFFERED") == 1);
+  CHECK(env["PYTHONUNBUFFERED"].empty());
+  d.finish();
+}

@@ -82,6 +82,9 @@ TEST_CASE("why renders the exit, its cause, the run, the state and the last line
   REQUIRE(t2);
   CHECK(t2->starts_with("amsa has not exited since supd started it\n"));
   CHECK(t2->find("state:      RUNNING (pid 7)\n") != std::string::npos);
+  // No output at all: why that may be and the fix (issue 17).
+  CHECK(t2->find("(no output: a program writing to a pipe may keep its output in its own buffer") != std::string::npos);
+  CHECK(t2->find("PYTHONUNBUFFERED=1") != std::string::npos);
 }
 
 TEST_CASE("status: a pending retry shows as next try in the LAST-EXIT column", "[ctl][render]") {
