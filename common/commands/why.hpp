@@ -2,7 +2,9 @@
 //   params {"job": "amsa"}
 //   reply  {"job", "exited": bool, "exit": exit object | null, "exit_pid", "exited_at" (UTC),
 //           "uptime_s", "cause": {"kind", "text", "who": origin | null} | null, "restarts",
-//           "state", "pid", "reason", "error", "next_try_s", "last_lines": [...]} (null when unknown)
+//           "state", "pid", "reason", "error", "next_try_s", "directory", "last_lines": [...]}
+//           (null when unknown). last_lines are the exited run's own last lines when supd saw
+//           that run start; else the log's last lines.
 #pragma once
 #include <optional>
 #include <string>
@@ -41,6 +43,7 @@ struct Why {
     std::string reason;
     std::optional<std::string> error;
     std::optional<double> next_try_s;
+    std::optional<std::string> directory;  // where the run that exited ran
     std::vector<std::string> last_lines;
     bool operator==(const Reply&) const = default;
 
@@ -60,6 +63,7 @@ struct Why {
       r["reason"] = reason;
       r["error"] = or_null(error);
       r["next_try_s"] = or_null(next_try_s);
+      r["directory"] = or_null(directory);
       r["last_lines"] = last_lines;
       return r;
     }
@@ -85,6 +89,7 @@ struct Why {
       r.reason = f.string("reason").value_or("");
       r.error = f.string("error");
       r.next_try_s = f.number("next_try_s");
+      r.directory = f.string("directory");
       r.last_lines = f.strings("last_lines");
       return r;
     }

@@ -55,6 +55,7 @@ std::optional<std::string> render(const proto::Why&, const proto::Why::Reply& r)
     if (const auto at = common::parse_utc(one_line(r.exited_at.value_or(""))))
       detail += (detail.empty() ? "" : ", ") + std::string("ended ") + common::format_local(*at);
     label("ran for", detail.empty() ? ran : fmt::format("{} ({})", ran, detail));
+    if (r.directory) label("ran in", one_line(*r.directory));
   } else if (!error.empty()) {
     out += fmt::format("{} has not run since supd started: {}\n", r.job, error);
   } else {

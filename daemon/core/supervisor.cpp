@@ -138,7 +138,8 @@ void Supervisor::on_reaped(pid_t pid, const common::ExitStatus& status, TimePoin
     const auto& kept = events_.record(std::move(e));
     job.postmortem.last_death = std::make_unique<Job::PostMortem::Death>(Job::PostMortem::Death{
         status, pid, kept.time, std::chrono::duration<double>(now - job.process.started_at).count(),
-        explain_exit(status, job.evidence.stop_request, job.evidence.sent, oom)});
+        explain_exit(status, job.evidence.stop_request, job.evidence.sent, oom), job.evidence.output_at_spawn,
+        output_mark(job), job.spec.directory});
     feed(job, ProcessExited{status, group_empty}, now, Origin::kernel());
     prune_removed();  // `job` may be erased here: nothing touches it after
     return;
@@ -269,12 +270,17 @@ void Supervisor::do_spawn(Job& job, TimePoint now, const Origin& who) {
   // A new run: a new process (setsid() made it the leader of its own group), and what
   // explains its end starts afresh.
   job.process = {.pid = r.pid, .pgid = r.pid, .pidfd = std::move(r.pidfd), .started_at = now, .status_text = {}};
-  job.evidence = {.stop_request = {}, .sent = {}, .oom_kills_at_spawn = ops_.oom_kills()};
+  job.evidence = {.stop_request = {}, .sent = {}, .oom_kills_at_spawn = ops_.oom_kills(),
+                  .output_at_spawn = output_mark(job)};
   output_.attach(job.spec.name, std::move(r.output));
   auto e = event_of(job, "spawn", fmt::format("pid {} ({})", job.process.pid, job.spec.argv.front()), who);
   e.pid = job.process.pid;
   events_.record(std::move(e));
   feed(job, Spawned{}, now, who);
+}
+
+std::uint64_t Supervisor::output_mark(const Job& job) const {
+  return output_.bytes_written(log_dir_ / job.spec.stdout_file);
 }
 
 protocol::JobStatus Supervisor::status_of(const Job& job, TimePoint now) const {

@@ -44,7 +44,11 @@ struct Job {
     std::optional<StopRequest> stop_request = {};
     std::vector<SentSignal> sent = {};  // the last few signals delivered in this run
     std::optional<long> oom_kills_at_spawn = {};
+    // OutputSink::bytes_written() of its stdout log at the spawn; kNoMark for a process this
+    // supd did not start (adopted): its output began before supd's count did.
+    std::uint64_t output_at_spawn = kNoMark;
   } evidence;
+  static constexpr std::uint64_t kNoMark = ~std::uint64_t{0};
 
   // How the last run or spawn attempt ended, for status's LAST-EXIT, `why` and an upgrade's
   // handover: kept across spawns (a spawn clears only `error`), replaced as the next one ends.
@@ -57,6 +61,11 @@ struct Job {
       common::WallTime at{};
       double uptime_s = 0;
       ExitCause cause;
+      // Its output in the stdout log: bytes [output_from, output_to) of OutputSink's count
+      // (output_from is kNoMark when unknown), and the directory it ran in.
+      std::uint64_t output_from = kNoMark;
+      std::uint64_t output_to = 0;
+      std::filesystem::path directory;
     };
     std::unique_ptr<Death> last_death;  // null until the first run ended
   } postmortem;
@@ -166,6 +175,8 @@ public:
   std::vector<std::string_view> job_names() const;
   const std::vector<Job>& jobs() const { return jobs_; }
   const std::filesystem::path& log_dir() const { return log_dir_; }
+  // OutputSink::bytes_written() of the job's stdout log now (why's window onto the last run).
+  std::uint64_t output_mark(const Job& job) const;
 
   protocol::JobStatus status_of(const Job& job, TimePoint now) const;
   // Seconds until a backoff/fatal job is retried; nullopt when nothing is pending.

@@ -180,6 +180,7 @@ bool LogFile::write(std::string_view chunk, std::size_t* written) {
     const int saved = errno;
     policy_.wrote(piece.substr(0, done));
     tell_followers(piece.substr(0, done));  // followers see exactly what is in the file
+    bytes_written_ += done;
     total += done;
     if (written) *written = total;
     if (!ok) {

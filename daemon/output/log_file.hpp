@@ -58,6 +58,8 @@ public:
   bool is_open() const { return static_cast<bool>(fd_); }
   bool at_line_start() const { return policy_.at_line_start(); }  // empty, or ends in '\n'
   const std::filesystem::path& path() const { return path_; }
+  // Bytes this supd wrote through write() since it started, across rotations: why's marks.
+  std::uint64_t bytes_written() const { return bytes_written_; }
 
   // Writes all of `chunk`, rotating where the policy says; one write(2) per piece between
   // rotation points. Followers see what was written. False on a write error (errno set, e.g.
@@ -76,6 +78,7 @@ public:
   bool has_followers() const { return !followers_.empty(); }
 
 private:
+  std::uint64_t bytes_written_ = 0;
   void sync_from_fd();                 // size and last byte from the open file
   bool rotate();                       // false (logged) when a rename or the new open failed, or not yet due
   // The seq of the next pending file: at the first rotation, above any an earlier supd left.

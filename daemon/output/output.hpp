@@ -38,6 +38,7 @@ public:
   void attach(const std::string& job, std::vector<CaptureStream> streams) override;
   void drain(const std::string& job) override;
   void set_log_limits(const std::string& job, std::uint64_t max_size, int keep) override;
+  std::uint64_t bytes_written(const std::filesystem::path& log) override { return file_for(log)->bytes_written(); }
   void close_all();  // at exit: copy what is left, then stop reading; followers get their end
 
   std::uint64_t follow(const std::filesystem::path& file, LogFollower follower) override;

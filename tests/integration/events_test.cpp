@@ -193,3 +193,32 @@ fatal_retry_after = "2s"
   CHECK(contains(d.ctl({"events", "c"}).out, "fatal -> starting: retrying after fatal_retry_after"));
   d.finish();
 }
+
+TEST_CASE("why: the last lines are those of the run that exited and it names where that run ran",
+          "[integration][why][issue17]") {
+  // Each run prints its own number; the third one keeps running after the second exits.
+  TestDaemon d(R"(
+[jobs.counted]
+command = ["sh", "-c", "n=$(cat runs 2>/dev/null || echo 0); n=$((n+1)); echo $n > runs; echo run $n; if [ $n -eq 2 ]; then exit 3; fi; exec sleep 1000"]
+directory = "@DIR@"
+restart = "on-failure"
+backoff_initial = "100ms"
+)");
+  const pid_t first = d.wait_running("counted");
+  REQUIRE(first > 0);
+  REQUIRE(eventually([&] { return contains(d.read_log("counted"), "run 1\n"); }));
+  ::kill(first, SIGKILL);  // run 2 exits 3 on its own, run 3 keeps going
+  REQUIRE(eventually([&] { return contains(d.read_log("counted"), "run 3\n"); }));
+  REQUIRE(d.wait_running("counted") > 0);
+
+  const auto j = why_json(d, "counted");
+  REQUIRE(j);
+  INFO(j->dump());
+  CHECK((*j)["exit"]["code"] == 3);
+  CHECK((*j)["last_lines"] == json::array({"run 2"}));  // not run 1's, not run 3's
+  CHECK((*j)["directory"] == d.dir().string());
+  const auto r = d.ctl({"why", "counted"});
+  INFO(r.out);
+  CHECK(contains(r.out, "ran in:     " + d.dir().string() + "\n"));
+  d.finish();
+}
