@@ -141,6 +141,15 @@ int run(Options opt) {
   // stop us: the sink never blocks (docs/design-decisions.md).
   std::signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not kill us either
   const auto log_sink = daemon::install_stderr_logger(common::system_getenv("JOURNAL_STREAM").has_value());
+  if (!opt.detach && ::isatty(STDERR_FILENO))  // closing that terminal must not silence supd
+    log_sink->divert_on_hangup([log = paths.state_dir / "supd.log", dir = paths.state_dir] {
+      try {
+        daemon::make_private_dirs(dir);
+      } catch (const std::exception&) {
+        return common::UniqueFd();
+      }
+      return common::UniqueFd(::open(log.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600));
+    });
   try {
     daemon::prepare_log_dir(log_dir);  // refused (one line, exit 1) if others could plant files in it
     const daemon::InstanceLock instance(log_dir);  // one supd on these files, whatever its socket

@@ -44,13 +44,33 @@ NonblockingSink::~NonblockingSink() {
 }
 
 ssize_t NonblockingSink::write_out(const char* data, std::size_t size) {
+  ssize_t n = -1;
   switch (mode_) {
-  case Mode::Socket: return ::send(fd_, data, size, MSG_DONTWAIT | MSG_NOSIGNAL);
-  case Mode::Reopened: return ::write(own_.get(), data, size);
+  case Mode::Socket: n = ::send(fd_, data, size, MSG_DONTWAIT | MSG_NOSIGNAL); break;
+  case Mode::Reopened: n = ::write(own_.get(), data, size); break;
   case Mode::File:
-  case Mode::SharedNonblocking: break;
+  case Mode::SharedNonblocking: n = ::write(fd_, data, size); break;
   }
-  return ::write(fd_, data, size);
+  if (n < 0 && errno == EIO && divert_locked()) n = ::write(fd_, data, size);
+  return n;
+}
+
+void NonblockingSink::divert_on_hangup(OpenFile open_file) {
+  std::lock_guard lock(mutex_);
+  open_divert_ = std::move(open_file);
+}
+
+bool NonblockingSink::divert_locked() {
+  if (!open_divert_ || diverted_) return false;
+  auto file = open_divert_();
+  open_divert_ = nullptr;  // one try: a state dir that cannot take it will not later
+  if (!file) return false;
+  diverted_ = std::move(file);
+  fd_ = diverted_.get();
+  mode_ = Mode::File;  // a file never makes a writer wait: the watch is not armed again
+  const auto note = fmt::format("supd[{}]: its terminal is gone (write: EIO); its own log continues here\n", ::getpid());
+  [[maybe_unused]] const auto w = ::write(fd_, note.data(), note.size());
+  return true;
 }
 
 void NonblockingSink::sink_it_(const spdlog::details::log_msg& msg) {

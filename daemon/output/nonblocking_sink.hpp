@@ -2,6 +2,7 @@
 // without ever blocking the loop. Lines wait in a bounded LineBacklog while nobody reads
 // and go out when the fd is writable again; every line is one line (control bytes escaped).
 #pragma once
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -28,6 +29,12 @@ public:
 
   Mode mode() const { return mode_; }
 
+  // A foreground supd's terminal can close under it: its writes then fail with EIO, and
+  // every later line would be lost. From the first such failure on, lines go to the file
+  // `open_file` opens (the state dir's supd.log), with one line there saying why.
+  using OpenFile = std::function<common::UniqueFd()>;
+  void divert_on_hangup(OpenFile open_file);
+
   // From now on, a backlog is written as soon as the fd is writable (an epoll wait on the
   // loop), not only at the next log line. unwatch() before the io_context goes away.
   void watch(asio::io_context& io);
@@ -41,7 +48,12 @@ private:
   ssize_t write_out(const char* data, std::size_t size);
   void arm_locked();
 
+  // The fd is a terminal that hung up: the lines go to the divert file from now on.
+  bool divert_locked();
+
   int fd_;
+  OpenFile open_divert_;
+  common::UniqueFd diverted_;
   common::UniqueFd own_;  // the private description (Mode::Reopened); before mode_, which sets it
   Mode mode_ = Mode::File;
   LineBacklog backlog_;

@@ -1,6 +1,7 @@
 // supd's own log (TESTPLAN R85 and issue 15's small items): it never blocks the loop, it
 // cannot be forged by what a user passes, and it says who asked for a shutdown.
 #include <cctype>
+#include <cstdlib>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -181,4 +182,29 @@ TEST_CASE("the shutdown line says who asked", "[integration][own_log][issue15]")
   std::size_t i = at + said.size();
   CHECK(skip_digits(out, i));
   CHECK(skip_text(out, i, " (supctl)"));
+}
+
+TEST_CASE("a foreground supd whose terminal closes goes on logging into the state dir's supd.log",
+          "[integration][own_log][issue17]") {
+  const int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  REQUIRE(master >= 0);
+  REQUIRE(::grantpt(master) == 0);
+  REQUIRE(::unlockpt(master) == 0);
+  const int slave = ::open(::ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+  REQUIRE(slave >= 0);
+  DaemonOptions opts;
+  opts.keep_fds = {{2, slave}};  // supd's stderr is a terminal, as when run by hand
+  TestDaemon d("[jobs.j]\ncommand = [\"sleep\", \"1000\"]\n", opts);
+  ::close(slave);
+  REQUIRE(d.wait_running("j") > 0);
+  ::close(master);  // the terminal window closes: writes to it fail with EIO from now on
+
+  CHECK(d.ctl({"reload"}).exit_code == kOk);  // something supd logs
+  const fs::path log = d.dir() / "state" / "supd" / "supd.log";
+  CHECK(eventually([&] {
+    const auto text = read_file(log);
+    return contains(text, "its terminal is gone") && contains(text, "reload");
+  }));
+  CHECK(d.ctl({"status"}).exit_code == kOk);
+  d.finish();
 }
