@@ -22,6 +22,9 @@ TEST_CASE("events and why command lines", "[ctl][events]") {
   CHECK(command({"events", "amsa", "-f"}) == proto::Command{proto::Events{"amsa", true, std::nullopt}});
   CHECK(command({"events", "-n", "5", "amsa"}) == proto::Command{proto::Events{"amsa", false, 5}});
   CHECK(command({"why", "amsa"}) == proto::Command{proto::Why{"amsa"}});
+  CHECK(command({"remove", "web"}) == proto::Command{proto::Remove{"web", true}});
+  CHECK(command({"remove", "--no-wait", "web"}) == proto::Command{proto::Remove{"web", false}});
+  CHECK_THROWS_AS(command({"remove"}), supd::ctl::UsageError);
   CHECK_THROWS_AS(command({"why"}), supd::ctl::UsageError);
   CHECK_THROWS_AS(command({"why", "a", "b"}), supd::ctl::UsageError);
   CHECK_THROWS_AS(command({"events", "a/b"}), supd::ctl::UsageError);

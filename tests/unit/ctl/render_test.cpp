@@ -173,4 +173,7 @@ TEST_CASE("reload renders one line per job that changed", "[ctl][render]") {
   CHECK(proto::Reload::Reply::from_json(bad)->errors == std::vector<std::string>{"supd.toml:3:1: x"});
   CHECK(render_result(proto::Persist{"web"}, nlohmann::json{{"job", "web"}, {"config", "/c/supd.toml"}, {"created", true}}) ==
         "web: added to /c/supd.toml (created)\n");
+  CHECK(render_result(proto::Remove{"web"}, nlohmann::json{{"job", "web"}, {"removed", true}}) == "web: removed\n");
+  CHECK(render_result(proto::Remove{"web", false}, nlohmann::json{{"job", "web"}, {"removed", false}}) ==
+        "web: stopping; removed once its processes are gone\n");
 }
