@@ -92,6 +92,27 @@ TEST_CASE("run of a job that dies at once quotes its last output line and points
   d.finish();
 }
 
+TEST_CASE("persist writes only what run was given and says what [defaults] adds", "[integration][run]") {
+  TestDaemon d(R"(
+[defaults]
+stop_timeout = "30s"
+)");
+  REQUIRE(d.ctl({"run", "web", "--", "sleep", "1000"}).exit_code == kOk);
+  const auto p = d.ctl({"persist", "web"});
+  INFO(p.out << p.err);
+  REQUIRE(p.exit_code == kOk);
+  CHECK(contains(p.out, "web: added to "));
+  CHECK(contains(p.out, "; from [defaults]: stop_timeout = 30s (was 10s)"));
+  const auto text = read_file(d.config_path());
+  INFO(text);
+  const auto table = text.substr(text.find("[jobs.web]"));
+  CHECK(contains(table, "command = "));
+  CHECK_FALSE(contains(table, "stop_timeout"));  // [defaults] gives it; the job's table does not repeat it
+  CHECK_FALSE(contains(table, "restart"));       // not given to run
+  CHECK(d.ctl({"reload"}).out == "no changes\n");
+  d.finish();
+}
+
 TEST_CASE("persist appends the ad-hoc job to the config and a reload then changes nothing",
           "[integration][run]") {
   const std::string old_text = "# my jobs, hand written\n[jobs.conf]\ncommand = [\"sleep\", \"1000\"]  # trailing";

@@ -451,6 +451,12 @@ TEST_CASE("remove round-trips and waits unless told not to", "[protocol]") {
   CHECK(decode_ok(R"({"id":1,"method":"remove","params":{"job":"web"}})") == Request{1, Remove{"web", true}});
   CHECK(mentions(decode_error(R"({"id":1,"method":"remove","params":{}})").error.message, "params.job"));
   CHECK(Remove::Reply::from_json(Remove::Reply{"web", true}.to_json()) == Remove::Reply{"web", true});
+  // persist's from_defaults: absent from an older supd's reply, which still reads.
+  const auto old_reply = Persist::Reply::from_json(nlohmann::json{{"job", "web"}, {"config", "/c"}, {"created", false}});
+  REQUIRE(old_reply);
+  CHECK(old_reply->from_defaults.empty());
+  const Persist::Reply with{"web", "/c", false, {{"stop_timeout", "10s", "30s", false}}};
+  CHECK(Persist::Reply::from_json(with.to_json()) == with);
 }
 
 TEST_CASE("JobStatus carries an optional origin", "[protocol]") {
