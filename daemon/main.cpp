@@ -33,6 +33,7 @@
 #include "daemon/output/nonblocking_sink.hpp"
 #include "daemon/control/notify.hpp"
 #include "daemon/output/output.hpp"
+#include "daemon/proc_title.hpp"
 #include "daemon/process/process.hpp"
 #include "daemon/control/reloader.hpp"
 #include "daemon/control/ready_listener.hpp"
@@ -243,6 +244,7 @@ int run(Options opt) {
 
 int main(int argc, char** argv) {
   ensure_standard_fds();
+  supd::daemon::remember_argv(argc, argv);  // the fd holder's title overwrites them in its own copy
   Options opt;
   CLI::App app{"supd: a process supervisor, nohup done right"};
   app.set_version_flag("--version", SUPD_VERSION);

@@ -128,6 +128,7 @@ proto::Command command(FuzzInput& in, Domain& d) {
     return e;
   }
   case 13: return proto::Why{str()};
+  case 14: { auto job = str(); return proto::Remove{std::move(job), in.flag()}; }
   default: return proto::Upgrade{};
   }
 }

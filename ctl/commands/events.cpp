@@ -1,4 +1,5 @@
-// `supctl events [JOB] [-n N] [-f]`: the event history, then with -f each new event.
+// `supctl events [JOB] [-n N] [-f]`: the event history; with -f each new event from now on
+// (after the last N with -n N).
 #include <fmt/format.h>
 
 #include "common/event.hpp"
@@ -19,7 +20,9 @@ proto::Command build(std::span<const std::string> args, const SubcommandFlags& f
   }
   if (f.lines && *f.lines < 0)
     throw UsageError(fmt::format("invalid -n {}: give a number of events >= 0", *f.lines));
-  ev.limit = f.lines;
+  // -f follows from now, as `tail -f` of a long log would not replay it all: no history unless
+  // -n asks for some. Said in the request (limit 0), so an older supd follows from now too.
+  ev.limit = f.follow && !f.lines ? std::optional<int>(0) : f.lines;
   ev.follow = f.follow;
   return ev;
 }
@@ -36,7 +39,7 @@ int run(Session& session) {
 constexpr Subcommand kRows[] = {{
     .name = "events",
     .synopsis = "[JOB] [-n N] [-f]",
-    .help = "the event history (transitions, signals, exits), all jobs merged or one; -f streams new ones",
+    .help = "the event history (transitions, signals, exits), all jobs merged or one; -f streams new ones (-n N: the last N first)",
     .min_args = 0,
     .max_args = 1,
     .options = kOptEvents,

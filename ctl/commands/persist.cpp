@@ -30,9 +30,18 @@ std::span<const Subcommand> rows(std::type_identity<proto::Persist>) { return kR
 
 bool waits(const proto::Persist&) { return false; }
 
+// "web: added to supd.toml; from [defaults]: stop_timeout = 30s (was 10s); takes effect at its next start"
 std::optional<std::string> render(const proto::Persist&, const proto::Persist::Reply& reply) {
-  return fmt::format("{}: added to {}{}\n", one_line(reply.job), one_line(reply.config),
-                     reply.created ? " (created)" : "");
+  std::string out = fmt::format("{}: added to {}{}", one_line(reply.job), one_line(reply.config),
+                                reply.created ? " (created)" : "");
+  bool restart = false;
+  for (std::size_t i = 0; i < reply.from_defaults.size(); ++i) {
+    const auto& f = reply.from_defaults[i];
+    out += fmt::format("{}{} = {} (was {})", i == 0 ? "; from [defaults]: " : ", ", one_line(f.field),
+                       one_line(f.new_value), one_line(f.old_value));
+    restart = restart || f.restart;
+  }
+  return out + (restart ? "; takes effect at its next start\n" : "\n");
 }
 
 }  // namespace supd::ctl

@@ -20,6 +20,7 @@
 #include "common/fd_passing.hpp"
 #include "common/sys_error.hpp"
 #include "daemon/continuity/job_record.hpp"
+#include "daemon/proc_title.hpp"
 
 namespace supd::daemon {
 namespace {
@@ -272,7 +273,8 @@ void run_fd_holder(int listen_fd, const fs::path& path) {
   const int listener = ::dup3(moved, 3, O_CLOEXEC) == 3 ? 3 : moved;
   ::syscall(SYS_close_range, 4U, ~0U, 0U);
   ::setsid();  // Ctrl-C in supd's terminal, or its session's SIGHUP, must not reach us
-  ::prctl(PR_SET_NAME, "supd-fdholder");
+  ::prctl(PR_SET_NAME, "supd-fdholder");  // comm, 15 bytes at most; tests find it by this
+  set_proc_title("supd: fd holder");       // what `ps` shows: not a second supd
   for (int sig : {SIGPIPE, SIGHUP, SIGINT, SIGQUIT, SIGUSR1, SIGUSR2}) ::signal(sig, SIG_IGN);
   for (int sig : {SIGTERM, SIGCHLD, SIGALRM}) ::signal(sig, SIG_DFL);
   sigset_t none;

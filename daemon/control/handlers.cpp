@@ -6,7 +6,9 @@
 
 #include "common/exit_status.hpp"
 #include "common/names.hpp"
+#include "common/log_text.hpp"
 #include "daemon/control/command_handlers.hpp"
+#include "daemon/output/log_file.hpp"
 
 namespace supd::daemon {
 namespace {
@@ -28,6 +30,32 @@ FrameSource queued_frames(std::vector<std::string> frames) {
     last = at + 1 >= frames.size();
     return std::move(frames[at++]);
   };
+}
+
+constexpr std::size_t kQuotedOutput = 200;  // bytes of the last line a failed `run` quotes
+
+// The last non-empty line of the job's log file, when its last run wrote it: a file last
+// written before that run began holds an older job's words. (File times are the kernel's
+// coarse clock, a tick behind: hence the slack.)
+std::optional<std::string> last_output_line(const Job& job, const std::filesystem::path& log_dir) {
+  const auto& death = job.postmortem.last_death;
+  if (!death) return std::nullopt;  // no process ran (exec failed): it said nothing
+  const auto path = log_dir / job.spec.stdout_file;
+  std::error_code ec;
+  const auto written = std::filesystem::last_write_time(path, ec);
+  if (ec) return std::nullopt;
+  const auto spawned = death->at - std::chrono::duration_cast<common::WallTime::duration>(
+                                       std::chrono::duration<double>(death->uptime_s) + std::chrono::milliseconds(50));
+  if (std::chrono::file_clock::to_sys(written) < spawned) return std::nullopt;
+  std::string tail = read_tail(path, job.spec.log_keep, 1, 4096);
+  while (!tail.empty() && (tail.back() == '\n' || tail.back() == '\r' || tail.back() == ' ')) tail.pop_back();
+  if (tail.empty()) return std::nullopt;
+  if (tail.size() > kQuotedOutput) {  // cut at a character's start, not inside a UTF-8 sequence
+    std::size_t cut = kQuotedOutput;
+    while (cut > 0 && (static_cast<unsigned char>(tail[cut]) & 0xC0) == 0x80) --cut;
+    tail = tail.substr(0, cut) + "...";
+  }
+  return common::escape_control(tail);
 }
 
 }  // namespace
@@ -96,13 +124,15 @@ Response Handlers::control(Call& call, WaitKind kind, const std::vector<std::str
     case WaitKind::Start: sup_.start(*job, who, call.now); break;
     case WaitKind::Stop: sup_.stop(*job, who, call.now); break;
     case WaitKind::Restart: sup_.restart(*job, who, call.now); break;
+    case WaitKind::Run:
+    case WaitKind::Remove: break;  // one job each, served by commands/run.cpp and remove.cpp
     }
   }
   return answer_when_settled(call, kind, std::move(job_names), wait);
 }
 
 Response Handlers::answer_when_settled(Call& call, WaitKind kind, std::vector<std::string> names, bool wait) {
-  if (!wait || settled(names)) return settled_response(call.id, kind, names, call.now);
+  if (!wait || settled(kind, names)) return settled_response(call.id, kind, names, call.now);
   waiters_.push_back({call.id, kind, std::move(names), std::move(call.reply)});
   return defer(call);
 }
@@ -135,8 +165,14 @@ bool Handlers::settled(const std::vector<std::string>& jobs) {
   return true;
 }
 
+bool Handlers::settled(WaitKind kind, const std::vector<std::string>& jobs) {
+  if (kind != WaitKind::Remove) return settled(jobs);
+  return std::none_of(jobs.begin(), jobs.end(), [this](const std::string& name) { return sup_.find(name) != nullptr; });
+}
+
 Response Handlers::settled_response(std::uint64_t id, WaitKind kind, const std::vector<std::string>& jobs,
                                     TimePoint now) {
+  if (kind == WaitKind::Remove) return protocol::reply(id, protocol::Remove::Reply{jobs.front(), settled(kind, jobs)});
   protocol::JobsReply rows;
   std::string failures;
   for (const auto& name : jobs) {
@@ -145,6 +181,10 @@ Response Handlers::settled_response(std::uint64_t id, WaitKind kind, const std::
     rows.jobs.push_back(sup_.status_of(*job, now));
     if (kind == WaitKind::Stop) continue;
     if (const auto failure = start_failure(*job)) failures += (failures.empty() ? "" : "; ") + *failure;
+    if (kind == WaitKind::Run && !failures.empty()) {  // one job: what it said last, and where to look
+      if (const auto said = last_output_line(*job, sup_.log_dir())) failures += fmt::format("; last output: \"{}\"", *said);
+      return fail(id, ErrorCode::StartFailed, failures + "; see: supctl why " + name);
+    }
   }
   if (!failures.empty()) return fail(id, ErrorCode::StartFailed, failures + "; see: supctl status");
   return protocol::reply(id, rows);
@@ -201,7 +241,7 @@ void Handlers::add_event_follow(std::uint64_t token, std::uint64_t id, Reply rep
 void Handlers::after_event(TimePoint now) {
   // Answering may not re-enter handle() (sessions queue), so iterating is safe.
   for (auto it = waiters_.begin(); it != waiters_.end();) {
-    if (!settled(it->jobs)) {
+    if (!settled(it->kind, it->jobs)) {
       ++it;
       continue;
     }

@@ -48,7 +48,8 @@ public:
   LogService* logs() const { return logs_; }
   Reloader* reloader() const { return reloader_; }
 
-  enum class WaitKind { Start, Stop, Restart };
+    // Run: as Start, and a failure quotes the job's last output line. Remove: settled once the job is gone.
+  enum class WaitKind { Start, Stop, Restart, Run, Remove };
   // Names -> jobs, "all" meaning every job; an error for the first invalid or unknown name.
   std::optional<protocol::Error> resolve(const std::vector<std::string>& names, bool empty_means_all,
                                          std::vector<const Job*>& out);
@@ -95,6 +96,7 @@ private:
   protocol::Response settled_response(std::uint64_t id, WaitKind kind, const std::vector<std::string>& jobs,
                                       TimePoint now);
   bool settled(const std::vector<std::string>& jobs);
+  bool settled(WaitKind kind, const std::vector<std::string>& jobs);
 
   Supervisor& sup_;
   LogService* logs_ = nullptr;

@@ -182,8 +182,11 @@ std::variant<protocol::Persist::Reply, Error> Reloader::persist(const std::strin
   if (const auto err = common::write_file_atomically(path_, text); !err.empty())
     return Error{ErrorCode::ConfigError, err + "; nothing changed"};
   spdlog::info("persist: job {} appended to {}{}", name, path_.string(), created ? " (created)" : "");
+  // Only what `run` was given was written: any other difference is the file's [defaults].
+  protocol::Persist::Reply answer{name, path_.string(), created, {}};
+  for (const auto& f : config::diff_job(job->spec, *spec)) answer.from_defaults.push_back(field_of(f));
   sup_.adopt_into_config(*job, *spec);
-  return protocol::Persist::Reply{name, path_.string(), created};
+  return answer;
 }
 
 }  // namespace supd::daemon

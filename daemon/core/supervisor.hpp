@@ -157,6 +157,9 @@ public:
   static constexpr std::size_t kRunHistory = 100;
   void set_run_history(std::size_t finished_kept) { run_history_ = finished_kept; }
   void erase_job(std::string_view name);  // an idle job, at once
+  // `supctl remove`: an ad-hoc job is stopped as `stop` does and forgotten (its events too)
+  // once its process group is empty; at once when it has no process. `held` may be erased.
+  void remove_run_job(const Job& held, const Origin& who, TimePoint now);
   // `persist` wrote the job into the config file: it is a config job from now on.
   void adopt_into_config(const Job& job, const config::JobSpec& spec);
   const config::DaemonSettings& settings() const { return config_.supd; }

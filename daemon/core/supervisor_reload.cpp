@@ -140,6 +140,15 @@ void Supervisor::erase_job(std::string_view name) {
   });
 }
 
+void Supervisor::remove_run_job(const Job& held, const Origin& who, TimePoint now) {
+  Job& job = own(held);
+  job.life.removing = true;  // start() and restart() leave it alone from now on
+  if (job.rt.main_alive) job.evidence.stop_request = StopRequest{who, "remove requested"};
+  record(&job, "config", fmt::format("remove: {} stopping; forgotten once its processes are gone", job.spec.name), who);
+  feed(job, StopRequested{}, now, who);
+  prune_removed();  // no process: gone now
+}
+
 void Supervisor::adopt_into_config(const Job& held, const config::JobSpec& spec) {
   Job& job = own(held);
   const auto changed = config::diff_job(job.spec, spec);
@@ -154,9 +163,17 @@ void Supervisor::adopt_into_config(const Job& held, const config::JobSpec& spec)
 void Supervisor::prune_removed() {
   std::erase_if(jobs_, [this](const Job& j) {
     const bool gone = j.life.removing && !j.rt.main_alive && j.process.pgid == 0 && is_idle(j.rt.state);
-    if (gone) record(&j, "config", fmt::format("reload: {} stopped and removed", j.spec.name));
-    if (gone && ready_channels_ != nullptr) ready_channels_->close(j.spec.name);
-    return gone;
+    if (!gone) return false;
+    if (ready_channels_ != nullptr) ready_channels_->close(j.spec.name);
+    if (j.from_config()) {
+      record(&j, "config", fmt::format("reload: {} stopped and removed", j.spec.name));
+      return true;
+    }
+    // An ad-hoc job is only ever removed by `supctl remove` (a reload leaves them alone): it is
+    // forgotten as an old finished run is, with a line in supd's own history that it went.
+    events_.forget(j.spec.name);
+    record(nullptr, "config", fmt::format("remove: ad-hoc job {} stopped and forgotten", j.spec.name));
+    return true;
   });
   forget_finished_runs();
 }

@@ -118,6 +118,17 @@ fs::path start_from_copy(TestDaemon& d) {
 
 }  // namespace
 
+TEST_CASE("the fd holder shows in ps as supd: fd holder and not as a second supd", "[integration][holder]") {
+  TestDaemon d(writers(1, 50));
+  REQUIRE(running_pids(d, 1).size() == 1);
+  pid_t holder = 0;
+  REQUIRE(eventually([&] { return (holder = holder_of(d)) > 0; }));
+  CHECK(cmdline_of(holder) == "supd: fd holder");  // what `ps -o args` shows
+  CHECK(comm_of(holder) == "supd-fdholder");       // what `ps -o comm` and pgrep show
+  CHECK(contains(cmdline_of(d.pid()), "--config"));  // supd's own argv untouched
+  d.finish();
+}
+
 TEST_CASE("kill -9 of supd: jobs write on, the next supd adopts them and no line is lost or doubled",
           "[integration][adopt][holder]") {
   constexpr int kJobs = 5;

@@ -101,6 +101,14 @@ std::optional<std::string> comm_of(pid_t pid) {
   return text;
 }
 
+std::string cmdline_of(pid_t pid) {
+  std::string text = read_file(proc(pid, "cmdline"));
+  while (!text.empty() && text.back() == '\0') text.pop_back();
+  for (char& c : text)
+    if (c == '\0') c = ' ';
+  return text;
+}
+
 bool is_fd_holder(pid_t pid) { return comm_of(pid) == "supd-fdholder"; }
 
 std::map<std::string, std::string> environ_of(pid_t pid) {

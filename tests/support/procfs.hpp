@@ -56,6 +56,7 @@ std::map<std::string, std::string> environ_of(pid_t pid);
 std::optional<std::string> cwd_of(pid_t pid);
 std::optional<std::string> exe_of(pid_t pid);
 std::optional<std::string> comm_of(pid_t pid);  // /proc/PID/comm, without the newline
+std::string cmdline_of(pid_t pid);  // /proc/PID/cmdline, its NULs as spaces, trailing ones dropped
 // supd's fd holder (daemon/continuity/fd_holder.hpp): a helper process of supd's, not a job.
 bool is_fd_holder(pid_t pid);
 

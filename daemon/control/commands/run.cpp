@@ -58,7 +58,7 @@ protocol::Response serve(const protocol::Run& command, Call& call) {
                fmt::join(command.argv, " "), command.directory);  // control bytes escaped by supd's log sink
   const Job& job = sup.add_run_job(std::move(spec), command);
   sup.start(job, who, call.now);  // job may move with the next add: only its name is kept
-  return call.handlers.answer_when_settled(call, Handlers::WaitKind::Start, {command.name}, command.wait);
+  return call.handlers.answer_when_settled(call, Handlers::WaitKind::Run, {command.name}, command.wait);
 }
 
 }  // namespace supd::daemon

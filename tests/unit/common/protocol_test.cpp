@@ -442,6 +442,23 @@ TEST_CASE("reload, run and persist round-trip and check their fields", "[protoco
   CHECK(error_code_from_wire("config_error") == ErrorCode::ConfigError);
 }
 
+TEST_CASE("remove round-trips and waits unless told not to", "[protocol]") {
+  for (const auto& command : {Command{Remove{"web", true}}, Command{Remove{"web", false}}}) {
+    const Request request{3, command};
+    CHECK(decode_ok(encode_request(request)) == request);
+  }
+  CHECK(method_name(Remove{}) == "remove");
+  CHECK(decode_ok(R"({"id":1,"method":"remove","params":{"job":"web"}})") == Request{1, Remove{"web", true}});
+  CHECK(mentions(decode_error(R"({"id":1,"method":"remove","params":{}})").error.message, "params.job"));
+  CHECK(Remove::Reply::from_json(Remove::Reply{"web", true}.to_json()) == Remove::Reply{"web", true});
+  // persist's from_defaults: absent from an older supd's reply, which still reads.
+  const auto old_reply = Persist::Reply::from_json(nlohmann::json{{"job", "web"}, {"config", "/c"}, {"created", false}});
+  REQUIRE(old_reply);
+  CHECK(old_reply->from_defaults.empty());
+  const Persist::Reply with{"web", "/c", false, {{"stop_timeout", "10s", "30s", false}}};
+  CHECK(Persist::Reply::from_json(with.to_json()) == with);
+}
+
 TEST_CASE("JobStatus carries an optional origin", "[protocol]") {
   JobStatus s;
   s.name = "web";

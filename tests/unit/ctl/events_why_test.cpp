@@ -19,9 +19,14 @@ proto::Command command(std::vector<std::string> args) { return supd::ctl::parse_
 
 TEST_CASE("events and why command lines", "[ctl][events]") {
   CHECK(command({"events"}) == proto::Command{proto::Events{}});
-  CHECK(command({"events", "amsa", "-f"}) == proto::Command{proto::Events{"amsa", true, std::nullopt}});
+  // -f follows from now: the request asks for no history (limit 0) unless -n gives a number.
+  CHECK(command({"events", "amsa", "-f"}) == proto::Command{proto::Events{"amsa", true, 0}});
+  CHECK(command({"events", "-f", "-n", "5"}) == proto::Command{proto::Events{std::nullopt, true, 5}});
   CHECK(command({"events", "-n", "5", "amsa"}) == proto::Command{proto::Events{"amsa", false, 5}});
   CHECK(command({"why", "amsa"}) == proto::Command{proto::Why{"amsa"}});
+  CHECK(command({"remove", "web"}) == proto::Command{proto::Remove{"web", true}});
+  CHECK(command({"remove", "--no-wait", "web"}) == proto::Command{proto::Remove{"web", false}});
+  CHECK_THROWS_AS(command({"remove"}), supd::ctl::UsageError);
   CHECK_THROWS_AS(command({"why"}), supd::ctl::UsageError);
   CHECK_THROWS_AS(command({"why", "a", "b"}), supd::ctl::UsageError);
   CHECK_THROWS_AS(command({"events", "a/b"}), supd::ctl::UsageError);

@@ -173,4 +173,15 @@ TEST_CASE("reload renders one line per job that changed", "[ctl][render]") {
   CHECK(proto::Reload::Reply::from_json(bad)->errors == std::vector<std::string>{"supd.toml:3:1: x"});
   CHECK(render_result(proto::Persist{"web"}, nlohmann::json{{"job", "web"}, {"config", "/c/supd.toml"}, {"created", true}}) ==
         "web: added to /c/supd.toml (created)\n");
+  // What the file's [defaults] now adds to the job is said, not left for a surprise.
+  const auto defaults = nlohmann::json::parse(
+      R"({"job":"web","config":"/c/supd.toml","created":false,"from_defaults":[)"
+      R"({"field":"stop_timeout","old":"10s","new":"30s","restart":false},)"
+      R"({"field":"ignore_signals","old":"[HUP]","new":"[]","restart":true}]})");
+  CHECK(render_result(proto::Persist{"web"}, defaults) ==
+        "web: added to /c/supd.toml; from [defaults]: stop_timeout = 30s (was 10s), ignore_signals = [] (was [HUP]); "
+        "takes effect at its next start\n");
+  CHECK(render_result(proto::Remove{"web"}, nlohmann::json{{"job", "web"}, {"removed", true}}) == "web: removed\n");
+  CHECK(render_result(proto::Remove{"web", false}, nlohmann::json{{"job", "web"}, {"removed", false}}) ==
+        "web: stopping; removed once its processes are gone\n");
 }

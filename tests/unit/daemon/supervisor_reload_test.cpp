@@ -114,5 +114,41 @@ TEST_CASE("finished ad-hoc jobs beyond the history bound are forgotten, oldest f
   CHECK(rig.sup.find("r3") != nullptr);
 }
 
+TEST_CASE("remove stops an ad-hoc job as stop does and forgets it with its events once its group is empty",
+          "[supervisor][run][remove]") {
+  Rig rig({named_spec("conf")});
+  TimePoint t{};
+  protocol::Run req;
+  req.name = "web";
+  rig.sup.start(rig.sup.add_run_job(named_spec("web", {.stop_timeout = 5s}), req), Origin::supd(), t);
+  const pid_t pid = rig.job("web").process.pid;
+  rig.take_calls();
+
+  rig.sup.remove_run_job(rig.job("web"), Origin::supd(), t += 1s);
+  CHECK(rig.take_calls() == Calls{"signal " + std::to_string(pid) + " TERM group"});
+  CHECK(rig.job("web").rt.state == JobState::Stopping);
+  rig.sup.start(rig.job("web"), Origin::supd(), t);  // being removed: not started again
+  CHECK(rig.take_calls().empty());
+  rig.sup.on_deadline(t += 5s);  // stop_timeout: SIGKILL, as stop does
+  CHECK(rig.take_calls() == Calls{"signal " + std::to_string(pid) + " KILL group"});
+  CHECK(rig.sup.find("web") != nullptr);  // listed until its group is empty
+
+  rig.reap(pid, ExitStatus::killed(SIGKILL), t += 10ms);
+  CHECK(rig.sup.find("web") == nullptr);
+  CHECK(rig.sup.events().history(std::string("web")).empty());
+  const auto all = rig.sup.events().history(std::nullopt);
+  REQUIRE_FALSE(all.empty());
+  CHECK(all.back().reason == "remove: ad-hoc job web stopped and forgotten");
+  CHECK(rig.sup.find("conf") != nullptr);
+
+  // An ad-hoc job with no process goes at once.
+  protocol::Run idle_req;
+  idle_req.name = "idle";
+  rig.sup.add_run_job(named_spec("idle"), idle_req);
+  rig.sup.remove_run_job(rig.job("idle"), Origin::supd(), t);
+  CHECK(rig.sup.find("idle") == nullptr);
+  CHECK(rig.take_calls().empty());
+}
+
 }  // namespace
 }  // namespace supd::daemon
