@@ -371,7 +371,7 @@ command = ["sleep", "1000"]
   const pid_t keep = d.wait_running("keep");
   REQUIRE(keep > 0);
   fs::create_directory(d.dir() / "elsewhere");
-  rewrite(d, R"(
+  const std::string moved = R"(
 [jobs.broken]
 command = ["@DIR@/missing-program"]
 start_retries = 0
@@ -383,7 +383,8 @@ command = ["sleep", "1000"]
 [jobs.added]
 command = ["sleep", "1000"]
 start_secs = "1s"
-)");
+)";
+  rewrite(d, moved);
   const auto r = d.ctl({"reload"});
   INFO(r.out << r.err);
   CHECK(r.exit_code == kOk);
@@ -394,19 +395,7 @@ start_secs = "1s"
   CHECK(d.job_pid("keep") == keep);
 
   // An added job that cannot start: the diff, then exit 1 with why.
-  rewrite(d, R"(
-[jobs.broken]
-command = ["@DIR@/missing-program"]
-start_retries = 0
-directory = "@DIR@/elsewhere"
-
-[jobs.keep]
-command = ["sleep", "1000"]
-
-[jobs.added]
-command = ["sleep", "1000"]
-start_secs = "1s"
-
+  rewrite(d, moved + R"(
 [jobs.typo]
 command = ["@DIR@/no-such-program"]
 start_retries = 0
