@@ -9,6 +9,7 @@ int stream_replies(Session& session, bool follow, std::optional<std::string> (*a
                    const StreamWords& words) {
   auto client = session.connect();
   auto reply = client.call(session.cli.command, session.limits.request);
+  bool first = true;
   for (;;) {
     if (const auto* error = std::get_if<protocol::Error>(&reply.response.body))
       return session.fail(kFailed, error_text(*error));
@@ -16,7 +17,15 @@ int stream_replies(Session& session, bool follow, std::optional<std::string> (*a
     const auto text = session.cli.options.json ? as_json(reply.line) : render_result(session.cli.command, result);
     if (!text) return session.fail(kFailed, words.unreadable);
     if (const int code = session.print(*text); code != kOk) return code;
-    if (!protocol::has_more(result)) return kOk;
+    const bool more = protocol::has_more(result);
+    // The first piece is all of a plain read's text when it is the last, and the tail a
+    // follow begins with: empty, the user is told why that may be.
+    if (first && text->empty() && (!more || follow) && !words.empty.empty() && !session.cli.options.json) {
+      session.err << "supctl: " << words.empty << '\n';
+      session.err.flush();
+    }
+    first = false;
+    if (!more) return kOk;
     // A follow waits as long as it takes; a plain read comes at once.
     auto next = client.next(follow ? Timeout{} : Timeout{kDefaultTimeout});
     if (!next) {

@@ -15,6 +15,8 @@ struct StreamWords {
   std::string_view unreadable;  // a piece supctl cannot read
   std::string_view cut;         // supd hung up before the last piece of a plain read
   std::string_view ended;       // a follow ended without supd's end mark
+  // Said on stderr (not with --json) when the first piece is empty: why there may be nothing.
+  std::string_view empty = {};
 };
 
 // Sends the session's command and prints its stream: each piece rendered by the command's

@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <limits>
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include "common/duration.hpp"
@@ -53,11 +55,17 @@ proto::Command build(std::span<const std::string> args, const SubcommandFlags& f
 
 // Each piece as it arrives: raw text, or one JSON document per line with --json.
 int run(Session& session) {
-  static constexpr StreamWords kWords{
+  static const std::string kNoOutput = "nothing in the job's log yet: " + std::string(kBufferedHint);
+  const auto& logs = std::get<proto::Logs>(session.cli.command);
+  // The note is for a person at a terminal who asked for lines; a script gets the empty
+  // output and exit 0 it relies on.
+  const bool note = logs.lines != 0 && ::isatty(STDERR_FILENO) == 1;
+  const StreamWords words{
       "supd sent a logs result supctl cannot read; use the supctl that came with this supd",
       "supd closed the connection in the middle of the log",
-      "the log stream ended without supd's end mark (supd exited, or this follower fell too far behind)"};
-  return stream_replies(session, std::get<proto::Logs>(session.cli.command).follow, render_json_result, kWords);
+      "the log stream ended without supd's end mark (supd exited, or this follower fell too far behind)",
+      note ? std::string_view(kNoOutput) : std::string_view()};
+  return stream_replies(session, logs.follow, render_json_result, words);
 }
 
 constexpr Subcommand kRows[] = {{

@@ -1,5 +1,9 @@
 // Output capture, rotation and `supctl logs`: what is in the files is exactly what the job
 // wrote, rotation never splits a line, and the tail/follow views match the files.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 
@@ -246,5 +250,35 @@ TEST_CASE("logs: 200 MiB of numbered lines through rotation: every line once, in
   seen.erase(seen.rfind('\n') + 1);
   CHECK(check_sequence(std::string_view(seen).substr(6), 1, static_cast<long long>((seen.size() - 6) / 100), 100) == "");
   if (!gone) CHECK(fs::file_size(out) == want);
+  d.finish();
+}
+
+TEST_CASE("logs of a job that wrote nothing tells a person at a terminal why that may be", "[integration][logs][issue17]") {
+  TestDaemon d("[jobs.mute]\ncommand = [\"sleep\", \"1000\"]\n");
+  REQUIRE(d.wait_running("mute") > 0);
+  const int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  REQUIRE(master >= 0);
+  REQUIRE(::grantpt(master) == 0);
+  REQUIRE(::unlockpt(master) == 0);
+  const int slave = ::open(::ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+  REQUIRE(slave >= 0);
+  SpawnOptions opts;
+  opts.env = d.env();
+  opts.stdout_file = (d.dir() / "logs.stdout").string();
+  opts.stderr_to_stdout = false;
+  opts.keep_fds = {{2, slave}};  // stderr on a terminal, stdout not
+  const pid_t pid = spawn_process({SUPCTL_BIN, "--socket", d.socket().string(), "logs", "mute"}, opts);
+  ::close(slave);
+  const auto status = wait_exit(pid, 30s);
+  REQUIRE(status);
+  CHECK(exit_code_of(*status) == kOk);
+  CHECK(read_file(d.dir() / "logs.stdout").empty());
+  std::string seen;
+  char buf[4096];
+  for (ssize_t n; (n = ::read(master, buf, sizeof buf)) > 0;) seen.append(buf, static_cast<std::size_t>(n));
+  ::close(master);
+  INFO(seen);
+  CHECK(contains(seen, "nothing in the job's log yet"));
+  CHECK(contains(seen, "PYTHONUNBUFFERED=1"));
   d.finish();
 }
