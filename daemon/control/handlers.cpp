@@ -5,8 +5,8 @@
 #include <fmt/format.h>
 
 #include "common/exit_status.hpp"
-#include "common/names.hpp"
 #include "common/log_text.hpp"
+#include "common/names.hpp"
 #include "daemon/control/command_handlers.hpp"
 #include "daemon/output/log_file.hpp"
 
