@@ -256,11 +256,7 @@ TEST_CASE("logs: 200 MiB of numbered lines through rotation: every line once, in
 TEST_CASE("logs of a job that wrote nothing tells a person at a terminal why that may be", "[integration][logs][issue17]") {
   TestDaemon d("[jobs.mute]\ncommand = [\"sleep\", \"1000\"]\n");
   REQUIRE(d.wait_running("mute") > 0);
-  const int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-  REQUIRE(master >= 0);
-  REQUIRE(::grantpt(master) == 0);
-  REQUIRE(::unlockpt(master) == 0);
-  const int slave = ::open(::ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+  const auto [master, slave] = open_pty();
   REQUIRE(slave >= 0);
   SpawnOptions opts;
   opts.env = d.env();

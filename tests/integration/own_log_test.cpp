@@ -186,11 +186,7 @@ TEST_CASE("the shutdown line says who asked", "[integration][own_log][issue15]")
 
 TEST_CASE("a foreground supd whose terminal closes goes on logging into the state dir's supd.log",
           "[integration][own_log][issue17]") {
-  const int master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
-  REQUIRE(master >= 0);
-  REQUIRE(::grantpt(master) == 0);
-  REQUIRE(::unlockpt(master) == 0);
-  const int slave = ::open(::ptsname(master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+  const auto [master, slave] = open_pty();
   REQUIRE(slave >= 0);
   DaemonOptions opts;
   opts.keep_fds = {{2, slave}};  // supd's stderr is a terminal, as when run by hand

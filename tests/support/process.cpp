@@ -180,4 +180,21 @@ std::string getenv_or(const char* name, const std::string& fallback) {
   return v && *v ? std::string(v) : fallback;
 }
 
+Pty open_pty() {
+  Pty pty;
+  pty.master = ::posix_openpt(O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (pty.master < 0) return pty;
+  if (::grantpt(pty.master) != 0 || ::unlockpt(pty.master) != 0) {
+    ::close(pty.master);
+    pty.master = -1;
+    return pty;
+  }
+  pty.slave = ::open(::ptsname(pty.master), O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (pty.slave < 0) {
+    ::close(pty.master);
+    pty.master = -1;
+  }
+  return pty;
+}
+
 }  // namespace supd::test

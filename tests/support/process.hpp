@@ -42,6 +42,14 @@ std::optional<int> wait_exit(pid_t pid, Millis deadline);
 // The exit code a wait status stands for: the code, or 128+signal.
 int exit_code_of(int wait_status);
 
+// A pseudo-terminal pair, both ends close-on-exec: the slave to hand a child as its terminal,
+// the master to read what it wrote or to close (the window closes). -1s when none could be had.
+struct Pty {
+  int master = -1;
+  int slave = -1;
+};
+Pty open_pty();
+
 // The environment of the test process, as "K=V" strings.
 std::string getenv_or(const char* name, const std::string& fallback);
 
