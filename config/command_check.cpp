@@ -1,13 +1,13 @@
 #include "config/command_check.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <array>
 #include <filesystem>
 #include <string_view>
 
 #include <fmt/format.h>
+
+#include "common/path_search.hpp"
 
 namespace supd::config {
 namespace {
@@ -34,17 +34,6 @@ std::string search_path(const JobSpec& spec, const common::Getenv& env) {
   return env("PATH").value_or("/usr/local/bin:/usr/bin:/bin");
 }
 
-bool on_path(const std::string& name, const std::string& path) {
-  std::size_t begin = 0;
-  while (begin <= path.size()) {
-    const auto end = std::min(path.find(':', begin), path.size());
-    const std::string dir = end == begin ? "." : path.substr(begin, end - begin);
-    if (::access((fs::path(dir) / name).c_str(), X_OK) == 0) return true;
-    begin = end + 1;
-  }
-  return false;
-}
-
 std::string where(const JobSpec& spec) {
   return fmt::format("{} (the job's directory, where relative paths start; give the full path or set "
                      "directory = \"...\")",
@@ -62,7 +51,7 @@ std::vector<std::string> missing_command_files(const JobSpec& spec, const common
     if (!present(p))
       out.push_back(fs::path(program).is_absolute() ? fmt::format("program {} does not exist", program)
                                                     : fmt::format("program {} is not in {}", program, where(spec)));
-  } else if (!on_path(program, search_path(spec, env))) {
+  } else if (!common::find_in_path(program, search_path(spec, env))) {
     out.push_back(fmt::format("program {} is not on PATH; give its full path", program));
   }
   for (std::size_t i = 1; i < spec.argv.size(); ++i) {

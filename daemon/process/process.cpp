@@ -14,6 +14,7 @@
 
 #include <fmt/format.h>
 
+#include "common/path_search.hpp"
 #include "common/sys_error.hpp"
 #include "daemon/process/child.hpp"
 #include "daemon/process/fd_limit.hpp"
@@ -107,19 +108,7 @@ std::string find_path_value(const StringArray& env) {
 // execvp's search, done in the parent with the job's own PATH. A name that is found nowhere
 // is passed on as is, so execve reports ENOENT over the error pipe like any other failure.
 std::string resolve_program(const std::string& name, const std::string& path_value) {
-  if (name.find('/') != std::string::npos) return name;
-  std::size_t begin = 0;
-  while (begin <= path_value.size()) {
-    const auto end = std::min(path_value.find(':', begin), path_value.size());
-    std::string dir = path_value.substr(begin, end - begin);
-    if (dir.empty()) dir = ".";
-    const std::string candidate = dir + "/" + name;
-    struct stat st {};
-    if (::stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) && ::access(candidate.c_str(), X_OK) == 0)
-      return candidate;
-    begin = end + 1;
-  }
-  return name;
+  return common::find_in_path(name, path_value).value_or(name);
 }
 
 std::string describe_failure(const ChildFailure& f, const config::JobSpec& spec) {
