@@ -17,6 +17,12 @@ int stream_replies(Session& session, bool follow, std::optional<std::string> (*a
     const auto text = session.cli.options.json ? as_json(reply.line) : render_result(session.cli.command, result);
     if (!text) return session.fail(kFailed, words.unreadable);
     if (const int code = session.print(*text); code != kOk) return code;
+    if (words.note && !session.cli.options.json) {
+      if (const auto note = words.note(result)) {
+        session.err << "supctl: " << *note << '\n';
+        session.err.flush();
+      }
+    }
     const bool more = protocol::has_more(result);
     // The first piece is all of a plain read's text when it is the last, and the tail a
     // follow begins with: empty, the user is told why that may be.

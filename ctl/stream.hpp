@@ -17,6 +17,8 @@ struct StreamWords {
   std::string_view ended;       // a follow ended without supd's end mark
   // Said on stderr (not with --json) when the first piece is empty: why there may be nothing.
   std::string_view empty = {};
+  // What a piece says to the person rather than the output (on stderr, not with --json).
+  std::optional<std::string> (*note)(const nlohmann::json& result) = nullptr;
 };
 
 // Sends the session's command and prints its stream: each piece rendered by the command's

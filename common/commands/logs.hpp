@@ -4,7 +4,9 @@
 // keeps only lines written at or after that time (unix ms), then the last `lines` of them.
 //   params {"job", "lines", "follow", "stderr", "reopen", "timestamps", "since"}
 //   reply  a stream of {"text": "...", "more": true} pieces, the last without "more"; a follow
-//          ends with {"eof": true} when supd shuts down; reopen answers {"reopened": N}
+//          ends with {"eof": true} when supd shuts down; reopen answers {"reopened": N}; a
+//          follow that fell so far behind that lines were rotated away before it read them
+//          gets {"skipped": BYTES, "more": true} where they were
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -51,19 +53,22 @@ struct Logs {
     std::optional<int> reopened;
     bool eof = false;
     bool more = false;  // more pieces follow
+    std::optional<std::int64_t> skipped = std::nullopt;  // bytes no longer on disk when reached
     bool operator==(const Reply&) const = default;
     nlohmann::json to_json() const {
       nlohmann::json j = nlohmann::json::object();
       if (text) j["text"] = *text;
       if (reopened) j["reopened"] = *reopened;
+      if (skipped) j["skipped"] = *skipped;
       if (eof) j["eof"] = true;
       if (more) j["more"] = true;
       return j;
     }
     static std::optional<Reply> from_json(const nlohmann::json& j) {
       const ReplyFields f(j);
-      Reply r{f.string("text"), f.int32("reopened"), f.has("eof"), f.boolean("more").value_or(false)};
-      if (!r.text && !r.reopened && !r.eof) return std::nullopt;
+      Reply r{f.string("text"), f.int32("reopened"), f.has("eof"), f.boolean("more").value_or(false),
+              f.integer("skipped")};
+      if (!r.text && !r.reopened && !r.eof && !r.skipped) return std::nullopt;
       return r;
     }
   };

@@ -53,6 +53,15 @@ proto::Command build(std::span<const std::string> args, const SubcommandFlags& f
   return logs;
 }
 
+// A follower so far behind that files were rotated away before supd could send them.
+std::optional<std::string> skipped_note(const nlohmann::json& result) {
+  const auto reply = proto::Logs::Reply::from_json(result);
+  if (!reply || !reply->skipped) return std::nullopt;
+  return fmt::format("{} bytes of the log were rotated away before this follower read them; a larger log_keep "
+                     "or log_max_size keeps more",
+                     *reply->skipped);
+}
+
 // Each piece as it arrives: raw text, or one JSON document per line with --json.
 int run(Session& session) {
   static const std::string kNoOutput = "nothing in the job's log yet: " + std::string(kBufferedHint);
@@ -63,8 +72,8 @@ int run(Session& session) {
   const StreamWords words{
       "supd sent a logs result supctl cannot read; use the supctl that came with this supd",
       "supd closed the connection in the middle of the log",
-      "the log stream ended without supd's end mark (supd exited, or this follower fell too far behind)",
-      note ? std::string_view(kNoOutput) : std::string_view()};
+      "the log stream ended without supd's end mark (supd exited or was killed)",
+      note ? std::string_view(kNoOutput) : std::string_view(), skipped_note};
   return stream_replies(session, logs.follow, render_json_result, words);
 }
 

@@ -27,11 +27,16 @@ class Reply {
 public:
   using Send = std::function<bool(std::string line, bool last)>;
   using CancelSlot = std::shared_ptr<std::function<void()>>;
-  using Pull = std::function<void(FrameSource source)>;
+  // What a client that reads nothing for a while costs a stream: Drop (it holds what was
+  // queued for it; dropped after a while), or Wait (what it has not read waits on disk, as
+  // for a follow that reads the files when behind: never dropped for pausing).
+  enum class Stall { Drop, Wait };
+  using Pull = std::function<void(FrameSource source, Stall stall)>;
+  using Room = std::function<bool()>;
 
   Reply() = default;
-  explicit Reply(Send send, CancelSlot cancel = {}, Pull pull = {})
-      : send_(std::move(send)), cancel_(std::move(cancel)), pull_(std::move(pull)) {}
+  explicit Reply(Send send, CancelSlot cancel = {}, Pull pull = {}, Room room = {})
+      : send_(std::move(send)), cancel_(std::move(cancel)), pull_(std::move(pull)), room_(std::move(room)) {}
   // A one-argument callable (tests, simple callers): every line is accepted.
   template <class F>
     requires std::is_invocable_v<F&, std::string> && (!std::is_invocable_v<F&, std::string, bool>)
@@ -43,15 +48,20 @@ public:
 
   bool operator()(std::string line, bool last = true) const { return send_ && send_(std::move(line), last); }
   // Hands the rest of the reply to `source`: the session pulls a frame each time the client
-  // has room for it, so a reply is never queued whole. Without a session (tests) every
-  // frame is pulled and sent at once.
-  void stream(FrameSource source) const {
-    if (pull_) return pull_(std::move(source));
+  // has room for it, so a reply is never queued whole. A source may give an empty frame
+  // (without `last`) for "nothing now": pulling stops until the source is handed over again,
+  // while lines may still be pushed. Without a session (tests) frames are pulled at once.
+  void stream(FrameSource source, Stall stall = Stall::Drop) const {
+    if (pull_) return pull_(std::move(source), stall);
     for (bool last = false; !last;) {
       std::string line = source(last);
+      if (line.empty() && !last) return;
       if (!(*this)(std::move(line), last)) return;
     }
   }
+  // Whether a pushed line would be queued without this client falling behind (a follow then
+  // reads from the files instead). Always, without a session.
+  bool has_room() const { return !room_ || room_(); }
   // Runs `fn` if the client goes away before the last line (a stream ends early).
   void on_cancel(std::function<void()> fn) const {
     if (cancel_) *cancel_ = std::move(fn);
@@ -61,6 +71,7 @@ private:
   Send send_;
   CancelSlot cancel_;
   Pull pull_;
+  Room room_;
 };
 
 }  // namespace supd::daemon

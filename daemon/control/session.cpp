@@ -62,6 +62,7 @@ void Session::stream() { set_request(Phase::Streaming); }
 
 void Session::answered() {
   cancel_.reset();
+  patient_ = false;
   set_request(Phase::Idle);
 }
 
@@ -182,8 +183,13 @@ void Session::process() {
                               auto self = weak.lock();
                               return self && self->on_reply(std::move(reply), last);
                             },
-                                  cancel_, [weak](FrameSource source) {
-                                    if (auto self = weak.lock()) self->on_source(std::move(source));
+                                  cancel_,
+                                  [weak](FrameSource source, Reply::Stall stall) {
+                                    if (auto self = weak.lock()) self->on_source(std::move(source), stall);
+                                  },
+                                  [weak] {
+                                    auto self = weak.lock();
+                                    return self && self->room_for_push();
                                   }));
     handling_ = false;
     pump();
@@ -227,11 +233,18 @@ void Session::request_done() {
 // ---- replies out ----------------------------------------------------------------------------
 
 // A long reply: its frames are pulled by pump() as the client drains them.
-void Session::on_source(FrameSource source) {
+void Session::on_source(FrameSource source, Reply::Stall stall) {
   if (phase_ == Phase::Closed) return;
   stream();
   source_ = std::move(source);
+  patient_ = stall == Reply::Stall::Wait;
   if (!handling_) pump();
+}
+
+// A pushed line fits: this client is not far behind, and supd's total has room unless little
+// is queued here.
+bool Session::room_for_push() const {
+  return phase_ != Phase::Closed && outbox_bytes_ <= kFollowLag && (outbox_bytes_ <= kLowWater || server_.has_room());
 }
 
 // Pulls frames while this client has room: less than kLowWater queued for it, and supd's
@@ -252,6 +265,7 @@ void Session::pump() {
       on_reply(std::move(frame), true);
       return;
     }
+    if (frame.empty()) break;  // nothing now: the producer hands the source over again
     send(std::move(frame));
   }
   if (source_ && outbox_bytes_ > kLowWater) watch_stall();  // the next frame waits for the client
@@ -319,7 +333,7 @@ void Session::write() {
 
 // Reading has paused on a full outbox; a client that still reads nothing is dropped.
 void Session::watch_stall() {
-  if (stall_deadline_.armed || phase_ == Phase::Closed) return;
+  if (stall_deadline_.armed || phase_ == Phase::Closed || patient_) return;
   stall_deadline_.armed = true;
   stall_deadline_.timer.expires_after(kStallTimeout);
   stall_deadline_.timer.async_wait(

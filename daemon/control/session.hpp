@@ -34,6 +34,9 @@ class ControlServer;
 // A stream that is pushed (`logs -f`, `events -f`) may fall this far behind before its client
 // is dropped; other replies are pulled a frame at a time and never queue this much.
 inline constexpr std::size_t kMaxOutbox = 8u << 20;
+// A follow (`logs -f`) whose client has this much unread is pushed no more live chunks: it
+// reads the rest from the log files at its own pace (never dropped; daemon/output/log_catch_up).
+inline constexpr std::size_t kFollowLag = 1u << 20;
 // A session takes its next request, or pulls the next frame of a long reply, only while less
 // than this is queued for it: a client that does not read holds at most about one frame.
 inline constexpr std::size_t kLowWater = 256u << 10;
@@ -122,7 +125,8 @@ private:
 
   void read();
   void process();
-  void on_source(FrameSource source);
+  void on_source(FrameSource source, Reply::Stall stall);
+  bool room_for_push() const;
   void pump();
   void watch_request();
   void request_done();
@@ -147,6 +151,7 @@ private:
   Admission admission_ = Admission::Unchecked;
   std::shared_ptr<std::function<void()>> cancel_;  // the request's Reply::on_cancel
   FrameSource source_;          // the rest of a long reply, pulled as the client drains it
+  bool patient_ = false;        // the stream's unread rest waits on disk: a pause never drops it
   // Facts apart from the phase:
   bool reading_ = false;        // a read is in flight (also while Streaming, to see a hang-up)
   bool yielded_ = false;        // a process() is posted: the rest of the buffered lines wait for it

@@ -11,7 +11,8 @@
 namespace supd::daemon {
 
 struct LogFollower {
-  std::function<bool(std::string_view chunk)> on_output;  // false: the client is gone
+  // A chunk and its position in the log (LogService::end_of before it); false: the client is gone.
+  std::function<bool(std::string_view chunk, std::uint64_t at)> on_output;
   std::function<void()> on_end;                           // supd is shutting down
 };
 
@@ -21,6 +22,9 @@ public:
   // A token for unfollow(). Works before the job ever started: the file is followed by path.
   virtual std::uint64_t follow(const std::filesystem::path& file, LogFollower follower) = 0;
   virtual void unfollow(std::uint64_t token) = 0;
+  // Where the log ends now, as a position across its rotations (what it has had written by
+  // this supd): a follower that fell behind reads the files from its own position up to it.
+  virtual std::uint64_t end_of(const std::filesystem::path& file) = 0;
   // Reopens every open log file (creating those renamed or deleted away); how many.
   virtual std::size_t reopen_all() = 0;
   // Runs `read` on a worker thread, then the step it returns on the loop: a long read of log

@@ -16,11 +16,16 @@ public:
 
   // `chunk` with `prefix` inserted at each line start it contains.
   std::string stamp(std::string_view chunk, std::string_view prefix) {
+    return stamp_each(chunk, [prefix](std::size_t) { return prefix; });
+  }
+  // The same with each line's own prefix: prefix_at(offset of the line's start in `chunk`).
+  template <class PrefixAt>
+  std::string stamp_each(std::string_view chunk, PrefixAt prefix_at) {
     std::string out;
-    out.reserve(chunk.size() + prefix.size() * 2);
+    out.reserve(chunk.size() + 64);
     std::size_t pos = 0;
     while (pos < chunk.size()) {
-      if (at_line_start_) out += prefix;
+      if (at_line_start_) out += prefix_at(pos);
       const auto nl = chunk.find('\n', pos);
       const auto end = nl == std::string_view::npos ? chunk.size() : nl + 1;
       out.append(chunk.substr(pos, end - pos));

@@ -179,7 +179,7 @@ bool LogFile::write(std::string_view chunk, std::size_t* written) {
     const bool ok = write_all(fd_.get(), piece.data(), piece.size(), done);
     const int saved = errno;
     policy_.wrote(piece.substr(0, done));
-    tell_followers(piece.substr(0, done));  // followers see exactly what is in the file
+    tell_followers(piece.substr(0, done), bytes_written_);  // exactly what is in the file
     bytes_written_ += done;
     total += done;
     if (written) *written = total;
@@ -192,7 +192,7 @@ bool LogFile::write(std::string_view chunk, std::size_t* written) {
   return true;
 }
 
-void LogFile::tell_followers(std::string_view chunk) {
+void LogFile::tell_followers(std::string_view chunk, std::uint64_t at) {
   if (followers_.empty() || chunk.empty()) return;
   std::vector<std::uint64_t> tokens;
   for (const auto& [token, fn] : followers_) tokens.push_back(token);
@@ -200,7 +200,7 @@ void LogFile::tell_followers(std::string_view chunk) {
     const auto it = followers_.find(token);
     if (it == followers_.end()) continue;
     const FollowFn fn = it->second;  // a copy: the call may remove the follower
-    if (!fn(chunk)) followers_.erase(token);
+    if (!fn(chunk, at)) followers_.erase(token);
   }
 }
 

@@ -31,8 +31,9 @@ namespace supd::daemon {
 // (open_log_path in daemon/output/log_dir.hpp); on failure `error` says what, naming the path.
 common::UniqueFd open_log_file(const std::filesystem::path& path, std::string& error);
 
-// Sees each chunk written to a file; returns false to be removed (its client went away).
-using FollowFn = std::function<bool(std::string_view chunk)>;
+// Sees each chunk written to a file and where it starts in the log (bytes_written() before
+// it); returns false to be removed (its client went away).
+using FollowFn = std::function<bool(std::string_view chunk, std::uint64_t at)>;
 
 class LogFile {
 public:
@@ -84,7 +85,7 @@ private:
   // The seq of the next pending file: at the first rotation, above any an earlier supd left.
   std::uint64_t take_pending_seq(int dirfd, const std::string& name);
   bool reopen_if_unlinked();           // R38: st_nlink == 0 means someone deleted or renamed it
-  void tell_followers(std::string_view chunk);
+  void tell_followers(std::string_view chunk, std::uint64_t at);
 
   std::filesystem::path path_;
   std::filesystem::path log_dir_;

@@ -43,6 +43,7 @@ public:
 
   std::uint64_t follow(const std::filesystem::path& file, LogFollower follower) override;
   void unfollow(std::uint64_t token) override;
+  std::uint64_t end_of(const std::filesystem::path& file) override { return bytes_written(file); }
   std::size_t reopen_all() override;
   void read_aside(std::function<LoopStep()> read) override { aside_.run(std::move(read)); }
   std::size_t open_streams() const { return readers_.size(); }

@@ -1,10 +1,12 @@
 // Output capture, rotation and `supctl logs`: what is in the files is exactly what the job
 // wrote, rotation never splits a line, and the tail/follow views match the files.
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "tests/support/ctl_follower.hpp"
@@ -240,16 +242,116 @@ TEST_CASE("logs: 200 MiB of numbered lines through rotation: every line once, in
   const auto text = read_rotated_logs(d.log_file("big"), 1000);
   REQUIRE(text.starts_with("start\n"));
   CHECK(check_sequence(std::string_view(text).substr(6), 1, kLines, 100) == "");
-  // A follower more than 8 MiB behind is cut off (by design: it must not hold supd back).
-  // Whatever it got is the sequence from the start, with no gap and no repeat.
+  // A follower that falls behind reads on from the files (all kept here): it is never cut
+  // off, and gets the sequence from the start, with no gap and no repeat.
   const auto want = static_cast<std::uintmax_t>(kLines) * 100 + 6;
-  bool gone = false;
-  REQUIRE(eventually([&] { return fs::file_size(out) >= want || (gone = gone || follower.wait(0ms).has_value()); }, 120s));
-  auto seen = read_file(out);
+  REQUIRE(eventually([&] { return fs::file_size(out) >= want || follower.wait(0ms).has_value(); }, 120s));
+  const auto seen = read_file(out);
   REQUIRE(seen.starts_with("start\n"));
-  seen.erase(seen.rfind('\n') + 1);
-  CHECK(check_sequence(std::string_view(seen).substr(6), 1, static_cast<long long>((seen.size() - 6) / 100), 100) == "");
-  if (!gone) CHECK(fs::file_size(out) == want);
+  CHECK(check_sequence(std::string_view(seen).substr(6), 1, kLines, 100) == "");
+  d.finish();
+}
+
+namespace {
+
+// The text of a follow's pieces as a raw client reads them, until it holds `bytes` bytes (or
+// nothing comes for 30 s); `skipped` adds up the pieces that say bytes were rotated away.
+std::string read_follow(RawClient& client, std::size_t bytes, long long& skipped) {
+  std::string text;
+  while (text.size() < bytes) {
+    const auto piece = client.read_json(30s);
+    if (!piece) break;
+    const auto& result = (*piece)["result"];
+    if (result.contains("skipped")) skipped += result["skipped"].get<long long>();
+    if (result.contains("text")) text += result["text"].get<std::string>();
+  }
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("logs -f whose client reads nothing while 30 MiB are written is not dropped: every line once", "[integration][logs][issue17]") {
+  // Far past what supd pushes to a follower (kFollowLag) and what it once held before cutting
+  // one off (8 MiB): the rest is read from the files once the client reads again.
+  constexpr long long kLines = 314'573;  // 100-byte lines: 30 MiB
+  TestDaemon d("[jobs.big]\ncommand = " + spew(kLines, 100) +
+               "\nrestart = \"never\"\nautostart = false\nlog_max_size = \"1MiB\"\nlog_keep = 100\n");
+  RawClient client(d.socket());
+  REQUIRE(client.connected());
+  const auto first = client.request({{"id", 1}, {"method", "logs"}, {"params", {{"job", "big"}, {"follow", true}, {"lines", 0}}}});
+  REQUIRE(first);  // the (empty) tail: the follow has begun
+  REQUIRE((*first)["result"]["more"] == true);
+  REQUIRE(d.ctl({"start", "big"}).exit_code == kOk);
+  REQUIRE(d.wait_state("big", "exited", 120s));  // meanwhile the client reads nothing
+  long long skipped = 0;
+  const auto text = read_follow(client, static_cast<std::size_t>(kLines) * 100, skipped);
+  CHECK(skipped == 0);
+  CHECK(check_sequence(text, 1, kLines, 100) == "");
+  // Caught up, it follows live again.
+  REQUIRE(d.ctl({"start", "big"}).exit_code == kOk);
+  long long again_skipped = 0;
+  const auto again = read_follow(client, 100, again_skipped);
+  CHECK(again.starts_with("1 "));
+  d.finish();
+}
+
+TEST_CASE("supctl logs -f whose reader paused while files rotated away says how much it missed", "[integration][logs][issue17]") {
+  constexpr long long kLines = 209'716;  // 100-byte lines: 20 MiB, with only 2 files of 1 MiB kept
+  TestDaemon d("[jobs.big]\ncommand = " + spew(kLines, 100) +
+               "\nrestart = \"never\"\nautostart = false\nlog_max_size = \"1MiB\"\nlog_keep = 1\n");
+  write_file(d.log_file("big"), "start\n", fs::perms(0640));
+  int out[2];
+  REQUIRE(::pipe2(out, O_CLOEXEC) == 0);
+  SpawnOptions opts;
+  opts.env = d.env();
+  opts.stdout_file = (d.dir() / "follow.err").string();  // stderr (stdout is the pipe)
+  opts.keep_fds = {{1, out[1]}};
+  const pid_t pid = spawn_process({SUPCTL_BIN, "--socket", d.socket().string(), "logs", "big", "-f", "-n", "1"}, opts);
+  ::close(out[1]);
+  std::string seen;
+  const auto read_until = [&](const std::function<bool()>& done) {
+    return eventually([&] {
+      pollfd p{out[0], POLLIN, 0};
+      char buf[65536];
+      while (::poll(&p, 1, 0) > 0) {
+        const ssize_t n = ::read(out[0], buf, sizeof buf);
+        if (n <= 0) break;
+        seen.append(buf, static_cast<std::size_t>(n));
+      }
+      return done();
+    }, 60s);
+  };
+  REQUIRE(read_until([&] { return seen == "start\n"; }));
+  REQUIRE(d.ctl({"start", "big"}).exit_code == kOk);
+  REQUIRE(d.wait_state("big", "exited", 120s));  // the pipe is full meanwhile: supctl waits
+  const std::string last_line = std::to_string(kLines) + " ";
+  REQUIRE(read_until([&] { return seen.size() >= 100 && std::string_view(seen).substr(seen.size() - 100).starts_with(last_line); }));
+  ::kill(pid, SIGTERM);
+  REQUIRE(wait_exit(pid, 30s));
+  ::close(out[0]);
+  const auto err = read_file(d.dir() / "follow.err");
+  INFO(err);
+  REQUIRE(contains(err, "bytes of the log were rotated away before this follower read them"));
+  const long long skipped = std::stoll(err.substr(err.find("supctl: ") + 8));
+  CHECK(skipped > 0);
+  // The lines after the gap: whole, in order, up to the last. Before it, whole lines from the
+  // first, then at most one line the gap cut short, ended by supd's newline; nothing else.
+  const std::string_view text = std::string_view(seen).substr(6);
+  std::size_t cut = text.size();
+  long long next = kLines;
+  while (cut >= 100 && text.substr(cut - 100).starts_with(std::to_string(next) + " ")) {
+    cut -= 100;
+    --next;
+  }
+  const std::string_view head = text.substr(0, cut);
+  const long long whole = static_cast<long long>(head.size() / 100);
+  const std::size_t part = head.size() % 100;
+  CHECK(check_sequence(head.substr(0, head.size() - part), 1, whole, 100) == "");
+  if (part > 0) CHECK(head.ends_with("\n"));
+  CHECK(next > whole + 1);  // there is a gap
+  // Exactly the missing bytes are the ones reported (and supd's newline, if it added one).
+  const long long extra = static_cast<long long>(text.size()) + skipped - kLines * 100;
+  CHECK((extra == 0 || extra == 1));
   d.finish();
 }
 

@@ -61,7 +61,7 @@ pid_t fork_exec(const std::vector<std::string>& argv, const std::vector<std::str
   for (const auto& [target, source] : keep) {
     (void)source;
     if (static_cast<unsigned>(target) > next) ::close_range(next, static_cast<unsigned>(target) - 1, 0);
-    next = static_cast<unsigned>(target) + 1;
+    next = std::max(next, static_cast<unsigned>(target) + 1);  // a kept 0-2 leaves the other two open
   }
   ::close_range(next, ~0U, 0);
   if (!cwd.empty() && ::chdir(cwd.c_str()) != 0) ::_exit(126);

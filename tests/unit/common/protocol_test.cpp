@@ -459,6 +459,15 @@ TEST_CASE("remove round-trips and waits unless told not to", "[protocol]") {
   CHECK(Persist::Reply::from_json(with.to_json()) == with);
 }
 
+TEST_CASE("a logs piece that says bytes were skipped round-trips and stands alone", "[protocol]") {
+  const Logs::Reply skipped{std::nullopt, std::nullopt, false, true, 4096};
+  CHECK(skipped.to_json() == nlohmann::json{{"skipped", 4096}, {"more", true}});
+  CHECK(Logs::Reply::from_json(skipped.to_json()) == skipped);
+  const Logs::Reply text{"a\n", std::nullopt, false, true};
+  CHECK_FALSE(text.to_json().contains("skipped"));
+  CHECK_FALSE(Logs::Reply::from_json(nlohmann::json{{"more", true}}).has_value());  // carries nothing
+}
+
 TEST_CASE("JobStatus carries an optional origin", "[protocol]") {
   JobStatus s;
   s.name = "web";

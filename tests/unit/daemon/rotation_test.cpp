@@ -150,7 +150,8 @@ TEST_CASE("LogFile rotates at line boundaries and keeps log_keep files", "[rotat
   file.adopt(supd::daemon::open_log_file(live, error), 10, 2);
   REQUIRE(file.is_open());
   std::string seen;
-  file.add_follower(1, [&](std::string_view c) {
+  file.add_follower(1, [&](std::string_view c, std::uint64_t at) {
+    CHECK(at == seen.size());  // each chunk's position: what came before it
     seen += c;
     return true;
   });

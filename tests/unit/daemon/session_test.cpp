@@ -47,14 +47,34 @@ constexpr std::size_t kFrameBytes = 100u << 10;
 //   "stream"    sends two lines with more to come and keeps the reply (`logs -f`)
 //   "frames N"  hands over N frames of ~100 KiB, pulled as the client drains them (`status`)
 //   "big N"     answers one line of N bytes
+//   "follow"    keeps the reply and hands over follow_source(): pushed lines and pulled frames
 //   otherwise   answers "re:<line>" at once
 struct FakeHandler final : RequestHandler {
   std::vector<std::string> lines;  // every line handled, in order
   std::vector<Reply> kept;         // deferred answers and pushed streams
   int cancels = 0;                 // producers told that their client went away
 
+  int follow_frames = 0;            // frames the follow source has to give now
+  int follow_pulled = 0;
+
+  // A follow's frames read from the files: "" (nothing now) once those it has are given.
+  FrameSource follow_source() {
+    return [this](bool& last) {
+      last = false;
+      if (follow_frames == 0) return std::string();
+      --follow_frames;
+      return fmt::format("pulled {} {}\n", ++follow_pulled, std::string(kFrameBytes, 'p'));
+    };
+  }
+
   void handle(std::string_view line, const Peer&, Reply reply) override {
     lines.emplace_back(line);
+    if (line == "follow") {
+      reply.on_cancel([this] { ++cancels; });
+      reply.stream(follow_source(), Reply::Stall::Wait);
+      kept.push_back(reply);
+      return;
+    }
     if (line == "defer" || line == "stream") {
       reply.on_cancel([this] { ++cancels; });
       if (line == "stream") {
@@ -320,6 +340,37 @@ TEST_CASE("a pushed stream whose client reads nothing is closed past kMaxOutbox"
   CHECK(r.phase() == Phase::Closed);
   CHECK(r.handler.cancels == 1);
   CHECK(r.server.queued_bytes() == 0);
+}
+
+TEST_CASE("a follow behind its client is pushed no more but pulled at the client's pace and never closed", "[session]") {
+  SessionRig r;
+  r.client_reads = false;
+  r.send("follow\n");
+  REQUIRE(r.run_until([&] { return r.phase() == Phase::Streaming && r.to_send.empty(); }));
+  Reply& follow = r.handler.kept.at(0);
+  const std::string line(64u << 10, 'l');
+  int pushed = 0;
+  while (pushed < 1000 && follow.has_room()) {
+    REQUIRE(follow(line + "\n", false));
+    ++pushed;
+    r.settle();
+  }
+  CHECK(pushed < 1000);
+  CHECK(r.session->outbox_bytes() > kFollowLag - line.size());
+  CHECK(r.session->outbox_bytes() <= kFollowLag + line.size() + 1);
+  CHECK(r.phase() == Phase::Streaming);
+  // The rest comes from the files: handed over, pulled only as the client drains.
+  r.handler.follow_frames = 30;
+  follow.stream(r.handler.follow_source(), Reply::Stall::Wait);
+  r.settle();
+  CHECK(r.handler.follow_pulled == 0);
+  r.client_reads = true;
+  REQUIRE(r.run_until([&] { return r.handler.follow_pulled == 30 && r.session->outbox_bytes() == 0; }));
+  CHECK(r.phase() == Phase::Streaming);  // nothing now: the follow goes on
+  CHECK(follow.has_room());
+  CHECK(follow("live again\n", false));
+  REQUIRE(r.run_until([&] { return r.received.ends_with("live again\n"); }));
+  CHECK(r.handler.cancels == 0);
 }
 
 TEST_CASE("a long reply is pulled a frame at a time as the client reads", "[session]") {
