@@ -6,8 +6,8 @@
 #   scripts/deps.sh PKG...   the same plus the packages named (bench/deps.sh: strace, peers)
 set -euo pipefail
 packages=(g++ cmake ninja-build pkg-config libspdlog-dev libfmt-dev libtomlplusplus-dev libasio-dev
-          catch2 libcli11-dev nlohmann-json3-dev libsystemd-dev python3 procps util-linux
-          groff-base zsh)  # groff, zsh: tests/scripts/man_test.sh, completion_zsh_test.sh
+          catch2 libcli11-dev nlohmann-json3-dev libsystemd-dev libcurl4-openssl-dev python3 procps
+          util-linux groff-base zsh)  # groff, zsh: tests/scripts/man_test.sh, completion_zsh_test.sh
 # clang 14 on Debian 12; libFuzzer's runtime (libclang_rt.fuzzer) is in libclang-rt-14-dev.
 for arg in "$@"; do
   case $arg in

@@ -1,5 +1,5 @@
-// Small fixtures the systemd-glue tests share: a temp dir, and a datagram socket bound in it
-// that stands in for NOTIFY_SOCKET.
+// Small fixtures the systemd-glue and listen-check tests share: a temp dir, Unix socket addresses,
+// and a datagram socket bound in it that stands in for NOTIFY_SOCKET.
 #pragma once
 #include <sys/socket.h>
 #include <sys/un.h>
