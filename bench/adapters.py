@@ -24,9 +24,11 @@ from scandir_peers import Runit, S6
 
 
 class Job:
-    def __init__(self, name, argv, restart="on-failure", stop_timeout=None, capture=False):
+    def __init__(self, name, argv, restart="on-failure", stop_timeout=None, capture=False, start_secs=None):
         self.name, self.argv, self.restart = name, argv, restart
         self.stop_timeout, self.capture = stop_timeout, capture
+        self.start_secs = start_secs  # None: the supervisor's default (0 under restart = never)
+        self.depends_on = []          # supd only: job names this one waits for (running)
 
 
 def _q(s):
@@ -62,8 +64,10 @@ class Supd:
                         f"restart = {_q(j.restart)}\nlog_max_size = 0\n")
                 if j.stop_timeout is not None:
                     f.write(f"stop_timeout = {_q(f'{j.stop_timeout:g}s')}\n")
-                if j.restart == "never":
+                if j.restart == "never" or j.start_secs == 0:
                     f.write("start_secs = 0\n")
+                if j.depends_on:
+                    f.write(f"depends_on = [{', '.join(_q(n) for n in j.depends_on)}]\n")
 
     def start(self):
         out = os.open(os.path.join(self.dir, "supd.output"), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)

@@ -30,13 +30,13 @@ MIB = 1 << 20
 PROFILES = {
     "full": dict(spawn_jobs=1000, spawn_runs=3, jobs=100, ctl_runs=30, restart_runs=5,
                  block_bytes=1 << 30, block_runs=3, lines=2_000_000, lines_runs=3,
-                 idle_secs=10.0, stop_runs=5, ignore_runs=3, stop_timeout=2.0),
+                 idle_secs=10.0, stop_runs=5, ignore_runs=3, stop_timeout=2.0, order_jobs=100, order_runs=5),
     "quick": dict(spawn_jobs=100, spawn_runs=2, jobs=100, ctl_runs=10, restart_runs=3,
                   block_bytes=128 << 20, block_runs=2, lines=200_000, lines_runs=2,
-                  idle_secs=2.0, stop_runs=2, ignore_runs=1, stop_timeout=2.0),
+                  idle_secs=2.0, stop_runs=2, ignore_runs=1, stop_timeout=2.0, order_jobs=100, order_runs=2),
     "smoke": dict(spawn_jobs=10, spawn_runs=1, jobs=5, ctl_runs=2, restart_runs=1,
                   block_bytes=1 << 20, block_runs=1, lines=2000, lines_runs=1,
-                  idle_secs=0.5, stop_runs=1, ignore_runs=1, stop_timeout=0.3),
+                  idle_secs=0.5, stop_runs=1, ignore_runs=1, stop_timeout=0.3, order_jobs=5, order_runs=1),
 }
 
 
@@ -447,11 +447,42 @@ class Bench:
                               "k lines/s", n / 1e3, 1.8)
         return rows
 
+    def order(self, sup):
+        """supd only (no peer has dependencies): a 100-job chain (each depends on the one before)
+        and a 100-wide fan-out (all depend on one), from supd's start to the last job running,
+        against the same jobs without dependencies, in the same run."""
+        if sup.name != "supd":
+            return []
+        n, rows = self.p["order_jobs"], []
+        shapes = (("chain", lambda i: [f"j{i - 1}"] if i else []), ("fan-out", lambda i: ["j0"] if i else []))
+        for shape, deps_of in shapes:
+            base, value = [], []
+            for run in range(self.p["order_runs"]):
+                for with_deps, out in ((False, base), (True, value)):
+                    with self.procs.sandbox(f"{sup.name}-{shape}") as sb:
+                        stamps = os.path.join(sb, "stamps")
+                        jobs = self.stamp_jobs(n, stamps, start_secs=0)
+                        if with_deps:
+                            for i, j in enumerate(jobs):
+                                j.depends_on = deps_of(i)
+                        d = sup(self, sb, jobs)
+                        t0 = now_ns()
+                        d.start()
+                        try:
+                            s = self.wait_stamps(stamps, n)
+                            out.append((max(ns for _, _, ns in s) - t0) / 1e6)
+                        finally:
+                            d.shutdown()
+                self.log(f"order {shape} run {run + 1}: none {base[-1]:.0f} ms, with {value[-1]:.0f} ms")
+            rows.append(Row(f"start of a {n}-job dependency {shape}", "ms", "time", 1.2, base, value,
+                            "vs the same jobs without dependencies"))
+        return rows
+
     def run(self, sup):
         rows = []
         only = set(self.args.only.split(",")) if self.args.only else None
         for name, fn in (("spawn", self.spawn_and_rss), ("jobs", self.with_jobs), ("restart", self.restart),
-                         ("logs", self.logs), ("ignore", self.stop_ignoring)):
+                         ("logs", self.logs), ("ignore", self.stop_ignoring), ("order", self.order)):
             if only and name not in only:
                 continue
             try:
@@ -591,7 +622,7 @@ def main():
     mode.add_argument("--smoke", action="store_true", help="a tiny run proving the harness works")
     ap.add_argument("--peers", default="", help="comma-separated peers to add: " + ",".join(
         n for n in ADAPTERS if n != "supd"))
-    ap.add_argument("--only", default="", help="comma-separated subset: spawn,jobs,restart,logs,ignore")
+    ap.add_argument("--only", default="", help="comma-separated subset: spawn,jobs,restart,logs,ignore,order")
     ap.add_argument("--results-dir", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                           "results"))
     args = ap.parse_args()

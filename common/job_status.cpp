@@ -57,6 +57,9 @@ json to_json(const JobStatus& job) {
   if (job.origin) j["origin"] = *job.origin;
   j["next_try_s"] = job.next_try_s ? json(*job.next_try_s) : json(nullptr);
   if (job.status_text) j["status_text"] = *job.status_text;
+  if (job.reason) j["reason"] = *job.reason;
+  j["health"] = job.health ? json(*job.health) : json(nullptr);
+  if (job.next_run) j["next_run"] = *job.next_run;
   return j;
 }
 
@@ -94,6 +97,9 @@ std::optional<JobStatus> job_status_from_json(const json& j) noexcept {
       s.next_try_s = v->get<double>();
     }
     if (const json* v = field(j, "status_text"); v && v->is_string()) s.status_text = v->get<std::string>();
+    if (const json* v = field(j, "reason"); v && v->is_string()) s.reason = v->get<std::string>();
+    if (const json* v = field(j, "health"); v && v->is_string()) s.health = v->get<std::string>();
+    if (const json* v = field(j, "next_run"); v && v->is_string()) s.next_run = v->get<std::string>();
     return s;
   } catch (...) {
     return std::nullopt;

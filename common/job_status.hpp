@@ -14,10 +14,12 @@ namespace supd::protocol {
 // One row of `status` (also the result of start/stop/restart, one per job they touched).
 //   {"name": "amsa", "state": "running", "pid": 4242, "uptime_s": 12.5, "restarts": 0,
 //    "last_exit": {"code": 3, "signal": null, "core_dumped": false, "description": "exited 3"} | null,
-//    "error": "exec amsa.py: No such file or directory" | null, "next_try_s": 240.0 | null}
+//    "error": "exec amsa.py: No such file or directory" | null, "next_try_s": 240.0 | null,
+//    "health": "healthy" | null, "reason": "waiting for db to be healthy" (waiting only),
+//    "next_run": "2026-12-06T03:00:00.000Z" (scheduled jobs only)}
 struct JobStatus {
   std::string name;
-  std::string state;  // lower case: stopped starting running backoff stopping exited fatal
+  std::string state;  // lower case: stopped starting running backoff stopping exited fatal waiting
   std::optional<int> pid;
   std::optional<double> uptime_s;  // while a process exists
   int restarts = 0;
@@ -31,6 +33,14 @@ struct JobStatus {
   // The last STATUS=... a ready = "notify" job sent in its current run; the key is absent
   // from the JSON when there is none.
   std::optional<std::string> status_text = {};
+  // A waiting job: what it waits for ("waiting for db to be healthy", "db is fatal: ...");
+  // absent otherwise.
+  std::optional<std::string> reason = {};
+  // Its health check's verdict: "starting", "healthy", "unhealthy"; null without a check or
+  // while it is not running.
+  std::optional<std::string> health = {};
+  // A job with `schedule` or `every`: when it runs next (ISO 8601, UTC); absent otherwise.
+  std::optional<std::string> next_run = {};
   bool operator==(const JobStatus&) const = default;
 };
 

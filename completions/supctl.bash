@@ -9,7 +9,7 @@ _supctl_commands() {
     /^Commands:/ { on = 1; next }
     on && /^  [a-z]/ { print $1; if (match($0, /\(or [a-z-]+\)/)) print substr($0, RSTART + 4, RLENGTH - 5) }
     on && /^[^ ]/ { on = 0 }')
-  [ -n "$out" ] || out="status list start stop restart signal pid logs events reload run persist remove why inspect doctor upgrade shutdown help"
+  [ -n "$out" ] || out="status list start stop restart signal pid logs events reload graph run persist remove why inspect doctor upgrade shutdown help"
   printf '%s\n' $out
 }
 
@@ -70,8 +70,8 @@ _supctl() {
   fi
 
   case $cmd in
-    status|list|pid|logs|events|why|inspect|persist|remove)
-      [ ${#args[@]} -eq 0 ] || [[ $cmd == status || $cmd == list ]] || return 0
+    status|list|graph|pid|logs|events|why|inspect|persist|remove)
+      [ ${#args[@]} -eq 0 ] || [[ $cmd == status || $cmd == list || $cmd == graph ]] || return 0
       COMPREPLY=($(compgen -W "$(_supctl_jobs "$bin" "${socket[@]}")" -- "$cur")) ;;
     start|stop|restart)
       COMPREPLY=($(compgen -W "all $(_supctl_jobs "$bin" "${socket[@]}")" -- "$cur")) ;;

@@ -55,6 +55,22 @@ std::string render_signals(const std::vector<int>& sigs) {
 }
 
 std::string render(std::chrono::milliseconds d) { return common::format_duration(d); }
+
+std::string render(const std::vector<Dependency>& deps) {
+  std::string out = "{";
+  for (std::size_t i = 0; i < deps.size(); ++i)
+    out += fmt::format("{}{} = \"{}\"", i ? ", " : "", deps[i].job, to_string(deps[i].condition));
+  return out + "}";
+}
+
+std::string render(const std::optional<HealthCheck>& check) {
+  if (!check) return "(none)";
+  const std::string what = check->kind == HealthCheck::Kind::Exec   ? "exec " + render(check->exec)
+                           : check->kind == HealthCheck::Kind::Http ? "http " + quote_text(check->target)
+                                                                    : "tcp " + quote_text(check->target);
+  return fmt::format("{} every {}, timeout {}, {} retries", what, common::format_duration(check->interval),
+                     common::format_duration(check->timeout), check->retries);
+}
 std::string render(bool b) { return b ? "true" : "false"; }
 
 struct Differ {
@@ -121,6 +137,13 @@ std::vector<FieldChange> diff_job(const JobSpec& a, const JobSpec& b) {
   if (a.log_max_size != b.log_max_size)
     d.add("log_max_size", std::to_string(a.log_max_size), std::to_string(b.log_max_size), false);
   if (a.log_keep != b.log_keep) d.add("log_keep", std::to_string(a.log_keep), std::to_string(b.log_keep), false);
+  // Order, checks and schedules are the supervisor's, read at the next event (issue 18).
+  if (a.type != b.type) d.add("type", std::string(to_string(a.type)), std::string(to_string(b.type)), false);
+  if (a.depends_on != b.depends_on) d.add("depends_on", render(a.depends_on), render(b.depends_on), false);
+  if (a.health != b.health) d.add("health", render(a.health), render(b.health), false);
+  if (a.schedule != b.schedule) d.add("schedule", quote_text(a.schedule), quote_text(b.schedule), false);
+  if (a.every != b.every)
+    d.add("every", a.every ? render(*a.every) : "(none)", b.every ? render(*b.every) : "(none)", false);
   return std::move(d.out);
 }
 

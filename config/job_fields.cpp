@@ -46,7 +46,7 @@ std::optional<Timestamps> read_timestamps(const toml::node& node, Errors& errors
 }
 
 std::optional<Readiness> read_ready(const toml::node& node, Errors& errors) {
-  constexpr std::string_view kHint = "\"start_secs\" or \"notify\"";
+  constexpr std::string_view kHint = "\"start_secs\", \"notify\" or \"listen\"";
   const auto* s = node.as_string();
   if (!s) {
     errors.add(node, fmt::format("ready: expected {}, got {}", kHint, type_name(node)));
@@ -55,6 +55,7 @@ std::optional<Readiness> read_ready(const toml::node& node, Errors& errors) {
   const std::string& v = s->get();
   if (v == "start_secs") return Readiness::StartSecs;
   if (v == "notify") return Readiness::Notify;
+  if (v == "listen") return Readiness::Listen;
   errors.add(node, fmt::format("ready: unknown mode {} (use {})", quote(v), kHint));
   return std::nullopt;
 }
@@ -235,6 +236,7 @@ JobFields read_job_fields(const toml::table& table, ReadContext& ctx) {
       f.autostart = read_bool(node, key, errors);
     } else if (key == "restart") {
       f.restart = read_restart(node, errors);
+      f.restart_pos = pos_of(node);
     } else if (key == "start_secs") {
       f.start_secs = read_duration(node, key, errors);
     } else if (key == "start_retries") {
@@ -265,6 +267,23 @@ JobFields read_job_fields(const toml::table& table, ReadContext& ctx) {
       f.timestamps = read_timestamps(node, errors);
     } else if (key == "ready") {
       f.ready = read_ready(node, errors);
+    } else if (key == "type") {
+      f.type = read_type(node, errors);
+    } else if (key == "depends_on") {
+      f.depends_on = read_depends_on(node, errors);
+    } else if (key == "health") {
+      f.health = read_health(node, errors);
+      f.health_pos = pos_of(k);
+    } else if (key == "schedule") {
+      f.schedule = read_schedule(node, errors);
+      f.schedule_pos = pos_of(node);
+    } else if (key == "every") {
+      f.every = read_duration(node, key, errors);
+      f.every_pos = pos_of(node);
+      if (f.every && f.every->count() == 0) {
+        errors.add(node, "every: must be more than 0");
+        f.every.reset();
+      }
     }
   }
   return f;
@@ -298,6 +317,7 @@ BuiltJob build_job(std::string name, Pos job_pos, const JobFields& defaults, con
   take(m.log_keep, job.log_keep);
   take(m.timestamps, job.timestamps);
   take(m.ready, job.ready);
+  take(m.type, job.type);
 
   BuiltJob out;
   JobSpec& s = out.spec;
@@ -348,6 +368,24 @@ BuiltJob build_job(std::string name, Pos job_pos, const JobFields& defaults, con
   s.log_keep = m.log_keep.value_or(s.log_keep);
   s.timestamps = m.timestamps.value_or(s.timestamps);
   s.ready = m.ready.value_or(s.ready);
+  s.type = m.type.value_or(s.type);
+  // A oneshot runs once: it is not restarted unless the job itself says so ([defaults]'
+  // restart is meant for services).
+  if (s.type == JobType::Oneshot) s.restart = job.restart.value_or(RestartPolicy::Never);
+  out.restart_pos = job.restart ? job.restart_pos : job_pos;
+  if (job.depends_on)
+    for (const auto& [dependency, pos] : *job.depends_on) {
+      s.depends_on.push_back(dependency);
+      out.depends_pos.push_back(pos);
+    }
+  s.health = job.health;
+  out.health_pos = job.health_pos;
+  if (job.schedule) s.schedule = *job.schedule;
+  out.schedule_pos = job.schedule_pos;
+  s.every = job.every;
+  out.every_pos = job.every_pos;
+  // A scheduled job runs at its times; at supd's start too only when the job itself says so.
+  if ((job.schedule || job.every) && !job.autostart) s.autostart = false;
 
   out.stdout_pos = out.stderr_pos = job_pos;
   out.command_pos = m.command ? m.command->pos : job_pos;

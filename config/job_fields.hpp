@@ -13,6 +13,7 @@
 
 #include "config/job_spec.hpp"
 #include "config/load.hpp"
+#include "config/order_fields.hpp"
 #include "config/toml_reader.hpp"
 
 namespace supd::config::detail {
@@ -22,8 +23,10 @@ inline constexpr std::string_view kJobKeys[] = {
     "start_secs",    "start_retries",  "backoff_initial", "backoff_max", "stop_signal", "stop_timeout",
     "ignore_signals", "forward_signals", "stdout",        "stderr",      "log_max_size", "log_keep",
     "timestamps",    "ready",
-    "fatal_retry_after",
+    "fatal_retry_after", "type",       "depends_on",      "schedule",    "every",       "health",
 };
+// Keys that name other jobs or a job's own times: per job only, never in [defaults].
+inline constexpr std::string_view kPerJobKeys[] = {"depends_on", "schedule", "every", "health"};
 
 struct ReadContext {
   std::filesystem::path base_dir;  // absolute; relative paths resolve here
@@ -58,6 +61,12 @@ struct JobFields {
   std::optional<std::uint64_t> log_max_size;
   std::optional<Timestamps> timestamps;
   std::optional<Readiness> ready;
+  std::optional<JobType> type;
+  std::optional<std::vector<PlacedDependency>> depends_on;
+  std::optional<HealthCheck> health;
+  std::optional<std::string> schedule;
+  std::optional<std::chrono::milliseconds> every;
+  Pos restart_pos, health_pos, schedule_pos, every_pos;  // where each was written (checks across keys)
 };
 
 // Reads every key of a job table or of [defaults]; unknown keys and bad values become errors.
@@ -72,6 +81,8 @@ struct BuiltJob {
   Pos stdout_pos;  // where stdout_file came from (the job table when defaulted)
   Pos stderr_pos;
   Pos command_pos;  // where the command came from (the job table when it has none)
+  std::vector<Pos> depends_pos;  // one per spec.depends_on entry
+  Pos restart_pos, health_pos, schedule_pos, every_pos;
 };
 
 // JobSpec defaults, then [defaults], then the job's own keys. Reports what only the merged

@@ -16,8 +16,27 @@ std::string_view to_string(Readiness mode) {
   switch (mode) {
   case Readiness::StartSecs: return "start_secs";
   case Readiness::Notify: return "notify";
+  case Readiness::Listen: return "listen";
   }
   return "start_secs";  // unreachable
+}
+
+std::string_view to_string(JobType type) { return type == JobType::Oneshot ? "oneshot" : "service"; }
+
+std::string_view to_string(Condition condition) {
+  switch (condition) {
+  case Condition::Started: return "started";
+  case Condition::Running: return "running";
+  case Condition::Healthy: return "healthy";
+  case Condition::Completed: return "completed";
+  }
+  return "running";  // unreachable
+}
+
+std::optional<Condition> parse_condition(std::string_view text) {
+  for (auto c : {Condition::Started, Condition::Running, Condition::Healthy, Condition::Completed})
+    if (to_string(c) == text) return c;
+  return std::nullopt;
 }
 
 }  // namespace supd::config

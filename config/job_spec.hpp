@@ -22,9 +22,35 @@ using common::to_string;
 // (the default), as an ISO-8601 prefix written into the file, or not at all.
 enum class Timestamps { Index, Prefix, None };
 
-// When a started job counts as running: after start_secs up, or when it says so itself with
-// READY=1 on its NOTIFY_SOCKET (the sd_notify protocol).
-enum class Readiness { StartSecs, Notify };
+// When a started job counts as running: after start_secs up, when it says so itself with
+// READY=1 on its NOTIFY_SOCKET (the sd_notify protocol), or once one of its processes listens
+// on a TCP or Unix stream socket (seen in /proc: no probe to write).
+enum class Readiness { StartSecs, Notify, Listen };
+
+// A service runs until stopped; a oneshot runs to completion (exit 0: the `completed` condition).
+enum class JobType { Service, Oneshot };
+
+// What a dependent waits for in a job it depends on (DESIGN.md, "Dependencies").
+enum class Condition { Started, Running, Healthy, Completed };
+struct Dependency {
+  std::string job;
+  Condition condition = Condition::Running;
+  bool operator==(const Dependency&) const = default;
+};
+
+// [jobs.NAME.health]: exactly one kind of check, run every `interval` once the job runs.
+struct HealthCheck {
+  enum class Kind { Exec, Http, Tcp };
+  Kind kind = Kind::Exec;
+  std::vector<std::string> exec;  // Exec: the command
+  std::string target;             // Http: the URL; Tcp: "host:port"
+  std::chrono::milliseconds interval = 10s;
+  std::chrono::milliseconds timeout = 2s;
+  int retries = 3;                // consecutive failures that make it unhealthy
+  std::chrono::milliseconds start_period = 0s;  // failures this soon after the start do not count
+  bool restart_on_unhealthy = true;             // on_unhealthy = "restart" (or "none")
+  bool operator==(const HealthCheck&) const = default;
+};
 
 struct JobSpec {
   std::string name;
@@ -50,6 +76,11 @@ struct JobSpec {
   int log_keep = 5;
   Timestamps timestamps = Timestamps::Index;
   Readiness ready = Readiness::StartSecs;
+  JobType type = JobType::Service;
+  std::vector<Dependency> depends_on;          // in the order written
+  std::optional<HealthCheck> health;
+  std::string schedule;                        // five-field cron (common/cron.hpp); "" = none
+  std::optional<std::chrono::milliseconds> every;  // or a fixed interval
 
   bool operator==(const JobSpec&) const = default;
 };
@@ -72,6 +103,9 @@ struct Config {
 };
 
 std::string_view to_string(Timestamps mode);       // "index", "prefix", "none"
-std::string_view to_string(Readiness mode);        // "start_secs", "notify"
+std::string_view to_string(Readiness mode);        // "start_secs", "notify", "listen"
+std::string_view to_string(JobType type);          // "service", "oneshot"
+std::string_view to_string(Condition condition);   // "started", "running", "healthy", "completed"
+std::optional<Condition> parse_condition(std::string_view text);
 
 }  // namespace supd::config

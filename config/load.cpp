@@ -21,6 +21,7 @@
 #include "common/sys_error.hpp"
 #include "config/command_check.hpp"
 #include "config/job_fields.hpp"
+#include "config/order_check.hpp"
 #include "config/parse_document.hpp"
 #include "config/toml_reader.hpp"
 
@@ -148,6 +149,7 @@ void read_jobs(const toml::node& jobs_node, const detail::JobFields& defaults, C
     if (named_well) built.push_back(std::move(job));
   }
   check_output_files(built, ctx.errors);
+  detail::check_order(built, ctx.errors);
   if (ctx.warnings != nullptr)
     for (const auto& j : built)
       for (const auto& missing : missing_command_files(j.spec, ctx.env))
@@ -198,9 +200,12 @@ LoadResult parse_config(std::string_view text, std::string_view file_name, const
 
   detail::JobFields defaults;
   if (const auto* node = root.get("defaults")) {
-    if (const auto* t = node->as_table())
+    if (const auto* t = node->as_table()) {
       defaults = detail::read_job_fields(*t, ctx);
-    else
+      for (const auto key : detail::kPerJobKeys)
+        if (const auto* value = t->get(key))
+          errors.add(*value, fmt::format("{}: set it per job ([jobs.NAME]), not in [defaults]", key));
+    } else
       errors.add(*node, fmt::format("defaults: expected a table ([defaults]), got {}", detail::type_name(*node)));
   }
   if (const auto* jobs = root.get("jobs")) read_jobs(*jobs, defaults, config, ctx);

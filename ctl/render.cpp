@@ -28,7 +28,9 @@ std::string uptime_text(const proto::JobStatus& job) {
 std::string job_line(const proto::JobStatus& job) {
   std::string out = fmt::format("{}: {}", job.name, upper(job.state));
   if (job.pid) out += fmt::format(" (pid {})", *job.pid);
-  if (job.error)
+  if (job.reason)
+    out += fmt::format(" ({})", one_line(*job.reason));
+  else if (job.error)
     out += fmt::format(" ({})", one_line(*job.error));
   else if (!job.pid && job.last_exit && (job.state == "exited" || job.state == "fatal" ||
                                          job.state == "backoff"))
@@ -96,6 +98,7 @@ std::string next_try_text(double seconds) {
 
 std::string last_exit_text(const proto::JobStatus& job) {
   std::string out = "-";
+  if (job.reason) return one_line(*job.reason);  // waiting: for what
   if (job.error && !job.error->empty()) out = one_line(*job.error);
   else if (job.last_exit) out = common::describe(*job.last_exit);
   if (job.next_try_s) out += "; " + next_try_text(*job.next_try_s);
@@ -103,13 +106,18 @@ std::string last_exit_text(const proto::JobStatus& job) {
 }
 
 std::string render_status_table(const std::vector<proto::JobStatus>& jobs) {
-  using Row = std::array<std::string, 6>;
+  // HEALTH goes last, and only when a job has a check: a table without checks stays as it was.
+  const bool health = std::any_of(jobs.begin(), jobs.end(), [](const proto::JobStatus& j) { return j.health.has_value(); });
+  using Row = std::vector<std::string>;
   std::vector<Row> rows;
   rows.push_back({"NAME", "STATE", "PID", "UPTIME", "RESTARTS", "LAST-EXIT"});
-  for (const auto& j : jobs)
+  if (health) rows.back().push_back("HEALTH");
+  for (const auto& j : jobs) {
     rows.push_back({j.name, upper(j.state), j.pid ? std::to_string(*j.pid) : "-", uptime_text(j),
                     std::to_string(j.restarts), last_exit_text(j)});
-  std::array<std::size_t, 6> width{};
+    if (health) rows.back().push_back(j.health ? *j.health : "-");
+  }
+  std::vector<std::size_t> width(rows.front().size());
   for (const auto& r : rows)
     for (std::size_t c = 0; c < r.size(); ++c) width[c] = std::max(width[c], r[c].size());
   std::string out;

@@ -99,6 +99,11 @@ void EventLoop::job_status_text(std::string_view job, std::string text) {
   if (const Job* j = sup_.find(job)) sup_.on_status_text(*j, std::move(text));
 }
 
+void EventLoop::health_checked(std::string_view job, int run, bool passed, std::string output) {
+  sup_.on_health_result(job, run, passed, std::move(output), Clock::now());
+  after_event();
+}
+
 void EventLoop::after_event() {
   if (finished_ || !parts_) return;  // before start(): start() makes the first pass
   Parts& parts = *parts_;

@@ -54,6 +54,7 @@ public:
   void job_status_text(std::string_view job, std::string text) override;
   void changed() override { after_event(); }
   void config_applied() override { watch_forward_signals(); }
+  void health_checked(std::string_view job, int run, bool passed, std::string output) override;
 
 private:
   // After every event, in this order: `records`, `upgrade`, the waiters' answers, systemd's

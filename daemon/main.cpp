@@ -39,6 +39,8 @@
 #include "daemon/control/ready_listener.hpp"
 #include "daemon/core/supervisor.hpp"
 #include "daemon/continuity/upgrade.hpp"
+#include "daemon/control/health_checker.hpp"
+#include "daemon/process/http_probe.hpp"
 
 namespace {
 
@@ -198,6 +200,8 @@ int run(Options opt) {
     daemon::Adoption adoption(io, sup, loop, daemon::records_dir_for(socket.path));
     // ready = "notify" jobs' NOTIFY_SOCKETs, in a 0700 directory beside the control socket.
     daemon::ReadyListener ready_listener(io, sup, loop, daemon::notify_dir_for(socket.path));
+    // [jobs.NAME.health] checks, beside the loop; the http one runs this very binary.
+    daemon::HealthChecker health_checker(io, loop.side_children(), loop, sup, "/proc/self/exe");
     if (handover)  // children that exited while we exec'd: their SIGCHLD went to the old image
       loop.reap_children();
     const auto adopted = adoption.adopt_from_records(daemon::Clock::now());
@@ -244,6 +248,12 @@ int run(Options opt) {
 
 int main(int argc, char** argv) {
   ensure_standard_fds();
+  // The http health check, run by supd itself as a short-lived child (daemon/control/health_checker.hpp):
+  // not a user's flag, so not in --help.
+  if (argc == 4 && std::string_view(argv[1]) == "--probe-http") {
+    ::prctl(PR_SET_NAME, "supd-probe");  // what `ps` shows of it
+    return supd::daemon::http_probe(argv[2], std::chrono::milliseconds(std::atol(argv[3])), std::cout);
+  }
   supd::daemon::remember_argv(argc, argv);  // the fd holder's title overwrites them in its own copy
   Options opt;
   CLI::App app{"supd: a process supervisor, nohup done right"};

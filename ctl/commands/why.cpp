@@ -42,6 +42,7 @@ std::optional<std::string> render(const proto::Why&, const proto::Why::Reply& r)
     out += fmt::format("{:<12}{}\n", std::string(name) + ":", text);
   };
   const std::string error = r.error ? one_line(*r.error) : std::string();
+  const bool waiting = r.state == "waiting";  // for a dependency (depends_on)
   if (r.exit) {
     out += fmt::format("{}: {}\n", r.job, common::describe(*r.exit));
     if (r.cause) label("cause", one_line(r.cause->text));
@@ -58,6 +59,8 @@ std::optional<std::string> render(const proto::Why&, const proto::Why::Reply& r)
     if (r.directory) label("ran in", one_line(*r.directory));
   } else if (!error.empty()) {
     out += fmt::format("{} has not run since supd started: {}\n", r.job, error);
+  } else if (waiting) {  // what it waits for is the answer
+    out += fmt::format("{} is waiting: {}\n", r.job, one_line(r.reason));
   } else {
     out += fmt::format("{} has not exited since supd started it\n", r.job);
   }
@@ -65,10 +68,13 @@ std::optional<std::string> render(const proto::Why&, const proto::Why::Reply& r)
   std::string state = upper(one_line(r.state));
   if (r.pid) state += fmt::format(" (pid {})", *r.pid);
   if (r.next_try_s) state += ", " + next_try_text(*r.next_try_s);
+  if (waiting && !r.reason.empty()) state += fmt::format(" ({})", one_line(r.reason));
   label("state", state);
   if (!r.last_lines.empty()) {
     out += "last lines:\n";
     for (const auto& l : r.last_lines) out += "  " + one_line(l) + "\n";
+  } else if (waiting && !r.exit) {
+    label("last lines", "(none: it has not run yet)");
   } else {
     label("last lines", fmt::format("(no output: {})", kBufferedHint));
   }

@@ -28,7 +28,7 @@ void set_cloexec(int fd, bool on) {
 }
 
 std::optional<JobState> state_from(std::string_view s) {
-  for (auto st : {JobState::Stopped, JobState::Exited, JobState::Fatal, JobState::Backoff})
+  for (auto st : {JobState::Stopped, JobState::Exited, JobState::Fatal, JobState::Backoff, JobState::Waiting})
     if (to_string(st) == s) return st;
   return std::nullopt;
 }
@@ -122,6 +122,7 @@ std::optional<Handover> take_handover() {
 
 void apply_handover_and_autostart(Supervisor& sup, const std::optional<Handover>& handover, TimePoint now) {
   if (!handover) return sup.start_autostart_jobs(now);
+  sup.plan_schedules(now);
   std::vector<std::string> handed;
   for (const auto& j : handover->jobs) {
     const Job* job = sup.find(j.name);

@@ -19,6 +19,13 @@ using protocol::Response;
 using json = nlohmann::json;
 
 // A start succeeded when the job runs, or ran to a clean exit (a one-shot with restart = never).
+// A start or stop waiting on this job may answer: it settled, or it waits on a dependency that
+// failed or was stopped (it would wait for a person, not for time).
+bool done_moving(const Job& job) {
+  if (job.order.stop_queued || job.order.start_after_stop) return false;  // its own turn is still to come
+  return is_settled(job.rt.state) || (job.rt.state == JobState::Waiting && job.order.blocked);
+}
+
 bool started_ok(const Job& job) {
   return job.rt.state == JobState::Running ||
          (job.rt.state == JobState::Exited && job.postmortem.last_exit && job.postmortem.last_exit->success());
@@ -160,7 +167,7 @@ std::optional<Error> Handlers::resolve(const std::vector<std::string>& names, bo
 bool Handlers::settled(const std::vector<std::string>& jobs) {
   for (const auto& name : jobs) {
     const Job* job = sup_.find(name);
-    if (job != nullptr && !is_settled(job->rt.state)) return false;
+    if (job != nullptr && !done_moving(*job)) return false;
   }
   return true;
 }
@@ -191,7 +198,7 @@ Response Handlers::settled_response(std::uint64_t id, WaitKind kind, const std::
 }
 
 std::optional<std::string> Handlers::start_failure(const Job& job) const {
-  if (!is_settled(job.rt.state) || started_ok(job)) return std::nullopt;
+  if (!done_moving(job) || started_ok(job)) return std::nullopt;
   const std::string why = job.rt.state == JobState::Stopped ? std::string("stopped before it started")
                           : job.postmortem.last_exit && job.rt.state == JobState::Exited
                               ? common::describe(*job.postmortem.last_exit)

@@ -23,6 +23,8 @@ public:
   virtual void changed() = 0;
   // A reload was applied: the signals jobs forward may have changed. changed() follows.
   virtual void config_applied() {}
+  // A health check of the job's run number `run` ended (daemon/core/health_checks.hpp).
+  virtual void health_checked(std::string_view /*job*/, int /*run*/, bool /*passed*/, std::string /*output*/) {}
 
 protected:
   ~EventHub() = default;  // not owned through this

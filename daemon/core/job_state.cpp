@@ -89,6 +89,25 @@ Step from_previous_supd(const JobRuntime& job, const config::JobSpec& spec, cons
   return enter(std::move(next), r.state, std::nullopt, r.reason);
 }
 
+// Wanted up, but what it depends on does not hold yet (the supervisor starts it when it does).
+Step wait_for(const JobRuntime& job, const std::string& reason) {
+  JobRuntime next = job;
+  next.want_up = true;
+  next.quick_exits = 0;
+  return enter(std::move(next), JobState::Waiting, std::nullopt, reason);
+}
+
+Step from_waiting(const JobRuntime& job, const JobEvent& ev) {
+  if (std::holds_alternative<StartRequested>(ev)) return spawn(job, "dependencies ready");
+  if (const auto* e = std::get_if<WaitRequested>(&ev)) return wait_for(job, e->reason);  // a new reason
+  if (std::holds_alternative<StopRequested>(ev)) {
+    JobRuntime next = job;
+    next.want_up = false;
+    return enter(std::move(next), JobState::Stopped, std::nullopt, "stop requested");
+  }
+  return stay(job);
+}
+
 Step from_idle(const JobRuntime& job, const config::JobSpec& spec, const JobEvent& ev, TimePoint now) {  // stopped, exited, fatal
   if (std::holds_alternative<Adopted>(ev) || std::holds_alternative<Restored>(ev))
     return from_previous_supd(job, spec, ev, now);
@@ -104,6 +123,7 @@ Step from_idle(const JobRuntime& job, const config::JobSpec& spec, const JobEven
     next.quick_exits = 0;
     return spawn(std::move(next), "start requested");
   }
+  if (const auto* e = std::get_if<WaitRequested>(&ev)) return wait_for(job, e->reason);
   if (std::holds_alternative<StopRequested>(ev) && job.state != JobState::Stopped) {
     JobRuntime next = job;
     next.want_up = false;
@@ -115,11 +135,14 @@ Step from_idle(const JobRuntime& job, const config::JobSpec& spec, const JobEven
 Step from_starting(const JobRuntime& job, const config::JobSpec& spec, const JobEvent& ev, TimePoint now) {
   JobRuntime next = job;
   const bool notify = spec.ready == config::Readiness::Notify;
+  const bool listen = spec.ready == config::Readiness::Listen;
   if (std::holds_alternative<Spawned>(ev)) {
     next.main_alive = true;
     next.spawned_at = now;
     if (notify)  // no deadline: starting until READY=1 or an exit (docs/design-decisions.md)
       return enter(std::move(next), JobState::Starting, std::nullopt, job.reason);
+    if (listen)  // looked at every kListenPoll until one of its processes listens
+      return enter(std::move(next), JobState::Starting, now + kListenPoll, job.reason);
     if (spec.start_secs.count() == 0)  // running as soon as exec succeeded; the retry
       return enter(std::move(next), JobState::Running, std::nullopt, "started");  // budget resets at the exit
 
@@ -133,13 +156,15 @@ Step from_starting(const JobRuntime& job, const config::JobSpec& spec, const Job
     }
     return failed_start(std::move(next), spec, now, e->message);
   }
+  if (std::holds_alternative<DeadlineReached>(ev) && job.main_alive && listen)  // not listening yet
+    return enter(std::move(next), JobState::Starting, now + kListenPoll, job.reason);
   if (std::holds_alternative<DeadlineReached>(ev) && job.main_alive && !notify) {  // up for start_secs
     next.quick_exits = 0;
     return enter(std::move(next), JobState::Running, std::nullopt, "started");
   }
-  if (std::holds_alternative<ReadyNotified>(ev) && job.main_alive && notify) {
+  if (std::holds_alternative<ReadyNotified>(ev) && job.main_alive && (notify || listen)) {
     next.quick_exits = 0;
-    return enter(std::move(next), JobState::Running, std::nullopt, "started (READY=1)");
+    return enter(std::move(next), JobState::Running, std::nullopt, listen ? "started (listening)" : "started (READY=1)");
   }
   if (const auto* e = std::get_if<ProcessExited>(&ev)) {  // died before start_secs
     next.main_alive = false;
@@ -150,7 +175,8 @@ Step from_starting(const JobRuntime& job, const config::JobSpec& spec, const Job
     }
     // Where it ran: a relative path that named nothing there is the usual early exit.
     return failed_start(std::move(next), spec, now,
-                        fmt::format("{} {} (in {})", what, notify ? "before READY=1" : "before start_secs",
+                        fmt::format("{} {} (in {})", what,
+                                    notify ? "before READY=1" : listen ? "before listening" : "before start_secs",
                                     spec.directory.string()),
                         {KillLeftovers{}});
   }
@@ -187,6 +213,7 @@ Step from_running(const JobRuntime& job, const config::JobSpec& spec, const JobE
 Step from_backoff(const JobRuntime& job, const JobEvent& ev) {
   JobRuntime next = job;
   if (std::holds_alternative<DeadlineReached>(ev)) return spawn(std::move(next), "retrying after backoff");
+  if (const auto* e = std::get_if<WaitRequested>(&ev)) return wait_for(job, e->reason);
   if (std::holds_alternative<StartRequested>(ev) || std::holds_alternative<RestartRequested>(ev)) {
     next.quick_exits = 0;  // a person asked: a fresh budget, no waiting
     return spawn(std::move(next), "start requested");
@@ -237,6 +264,7 @@ std::string_view to_string(JobState state) {
   case JobState::Stopping: return "stopping";
   case JobState::Exited: return "exited";
   case JobState::Fatal: return "fatal";
+  case JobState::Waiting: return "waiting";
   }
   return "unknown";
 }
@@ -259,6 +287,7 @@ Step step(const JobRuntime& job, const config::JobSpec& spec, const JobEvent& ev
   case JobState::Running: return from_running(job, spec, event, now);
   case JobState::Backoff: return from_backoff(job, event);
   case JobState::Stopping: return from_stopping(job, event, now);
+  case JobState::Waiting: return from_waiting(job, event);
   }
   return stay(job);
 }

@@ -12,6 +12,9 @@
 //   stopping --stop_timeout--> SIGKILL to the group
 //   stopped --adopted--> running (starting while still inside start_secs)
 //   stopped --restored--> exited | fatal | stopped (what the supd before an upgrade had)
+//   stopped|exited|fatal|backoff --wait--> waiting --start (dependencies hold)--> starting
+//   waiting --stop--> stopped (the supervisor decides when dependencies hold: dependencies.hpp)
+//   ready = "listen": starting polls (a deadline every kListenPoll) until a process listens
 #pragma once
 #include <cstdint>
 #include <optional>
@@ -26,7 +29,7 @@
 
 namespace supd::daemon {
 
-enum class JobState : std::uint8_t { Stopped, Starting, Running, Backoff, Stopping, Exited, Fatal };
+enum class JobState : std::uint8_t { Stopped, Starting, Running, Backoff, Stopping, Exited, Fatal, Waiting };
 std::string_view to_string(JobState state);  // lower case, as on the wire
 
 // ---- events ----
@@ -46,8 +49,14 @@ struct ProcessExited {  // the main process was reaped (its output already drain
 };
 struct GroupEmptied { bool operator==(const GroupEmptied&) const = default; };  // last group member reaped
 struct DeadlineReached { bool operator==(const DeadlineReached&) const = default; };
-// READY=1 on the job's NOTIFY_SOCKET, from one of its processes (checked by the sender).
+// READY=1 on the job's NOTIFY_SOCKET, from one of its processes (checked by the sender); or,
+// with ready = "listen", one of its processes listens.
 struct ReadyNotified { bool operator==(const ReadyNotified&) const = default; };
+// A start was asked for, but what the job depends on does not hold yet: it waits, saying for what.
+struct WaitRequested {
+  std::string reason;  // "waiting for db to be healthy"
+  bool operator==(const WaitRequested&) const = default;
+};
 
 // At start-up, from what a previous supd left (daemon/continuity/): the job's process is alive
 // and becomes its main process again, exec'ed at `spawned_at`.
@@ -64,7 +73,8 @@ struct Restored {
 };
 
 using JobEvent = std::variant<StartRequested, StopRequested, RestartRequested, Spawned, SpawnFailed,
-                              ProcessExited, GroupEmptied, DeadlineReached, ReadyNotified, Adopted, Restored>;
+                              ProcessExited, GroupEmptied, DeadlineReached, ReadyNotified, Adopted, Restored,
+                              WaitRequested>;
 
 // ---- actions: data, not calls ----
 struct SpawnProcess { bool operator==(const SpawnProcess&) const = default; };
@@ -101,6 +111,8 @@ inline constexpr milliseconds kKillGrace{5000};
 // A running job that dies sooner than this after its exec is restarted through the backoff
 // (a failed start), so start_secs = 0 cannot make a tight crash loop.
 inline constexpr milliseconds kMinUptimeForInstantRestart{1000};
+// How often a ready = "listen" job's processes are looked at until one listens.
+inline constexpr milliseconds kListenPoll{100};
 
 Step step(const JobRuntime& job, const config::JobSpec& spec, const JobEvent& event, TimePoint now);
 

@@ -43,6 +43,9 @@ public:
   // How many processes the OOM killer has killed in supd's cgroup so far (daemon/process/oom.hpp);
   // nullopt where nobody counts. Read at each spawn and exit, for `why`.
   virtual std::optional<long> oom_kills() = 0;
+  // Whether a process of the group listens on a TCP or Unix stream socket (ready = "listen";
+  // daemon/process/listen_check.hpp). Seams that cannot tell say no.
+  virtual bool group_listens(pid_t /*pgid*/) { return false; }
 };
 
 }  // namespace supd::daemon

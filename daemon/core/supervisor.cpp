@@ -8,6 +8,7 @@
 
 #include "common/signals.hpp"
 #include "common/sys_error.hpp"
+#include "common/time_format.hpp"
 
 namespace supd::daemon {
 namespace {
@@ -34,11 +35,17 @@ Supervisor::Supervisor(ProcessOps& ops, OutputSink& output, config::Config confi
     jobs_.push_back(std::move(job));
   }
   config_.jobs.clear();  // jobs_ is the truth from now on; config_ keeps the [supd] settings
+  note_order();
 }
 
 void Supervisor::start_autostart_jobs(TimePoint now) {
+  plan_schedules(now);
   for (auto& job : jobs_)
-    if (job.spec.autostart) feed(job, StartRequested{}, now, Origin::supd());
+    if (job.spec.autostart) start(job, Origin::supd(), now);
+}
+
+void Supervisor::plan_schedules(TimePoint now) {
+  for (auto& job : jobs_) plan_schedule(job, now);
 }
 
 const Job* Supervisor::find(std::string_view name) const {
@@ -55,13 +62,24 @@ std::vector<std::string_view> Supervisor::job_names() const {
 
 void Supervisor::start(const Job& held, const Origin& who, TimePoint now) {
   Job& job = own(held);
-  if (!shutting_down_ && !job.life.removing) feed(job, StartRequested{}, now, who);
+  if (shutting_down_ || job.life.removing) return;
+  if (has_order_) return start_ordered(job, who, now, 0);
+  feed(job, StartRequested{}, now, who);
 }
 
 void Supervisor::stop(const Job& held, const Origin& who, TimePoint now) {
   Job& job = own(held);
-  if (job.rt.main_alive) job.evidence.stop_request = StopRequest{who, "stop requested"};
-  feed(job, StopRequested{}, now, who);
+  if (!has_order_) return stop_now(job, now, StopRequest{who, "stop requested"});
+  queue_stop(job, StopRequest{who, "stop requested"});
+  settle_order(now);
+}
+
+void Supervisor::stop_now(Job& job, TimePoint now, const StopRequest& request) {
+  job.order.stop_queued.reset();
+  // A shutdown keeps what an earlier request said (that request is why the run ends).
+  const bool keep = shutting_down_ && job.evidence.stop_request;
+  if (job.rt.main_alive && !keep) job.evidence.stop_request = request;
+  feed(job, StopRequested{}, now, request.who);
 }
 
 void Supervisor::restart(const Job& held, const Origin& who, TimePoint now) {
@@ -159,26 +177,36 @@ void Supervisor::on_group_check(TimePoint now) {
 }
 
 void Supervisor::on_deadline(TimePoint now) {
-  for (auto& job : jobs_)
-    if (job.rt.deadline && *job.rt.deadline <= now) feed(job, DeadlineReached{}, now, Origin::supd());
+  for (auto& job : jobs_) {
+    if (!job.rt.deadline || *job.rt.deadline > now) continue;
+    if (listening(job)) feed(job, ReadyNotified{}, now, Origin::kernel());
+    else feed(job, DeadlineReached{}, now, Origin::supd());
+  }
+  run_due(now);
   prune_removed();
 }
 
 std::optional<TimePoint> Supervisor::next_deadline() const {
   std::optional<TimePoint> next;
-  for (const auto& job : jobs_)
-    if (job.rt.deadline && (!next || *job.rt.deadline < *next)) next = job.rt.deadline;
+  const auto consider = [&next](const std::optional<TimePoint>& at) {
+    if (at && (!next || *at < *next)) next = at;
+  };
+  for (const auto& job : jobs_) {
+    consider(job.rt.deadline);
+    consider(job.health.next_check);
+    if (job.next_run) consider(job.next_run->at);
+  }
   return next;
 }
 
 void Supervisor::begin_shutdown(TimePoint now) {
   if (!shutting_down_) record(nullptr, "supd", fmt::format("shutting down: stopping {} jobs", jobs_.size()));
   shutting_down_ = true;
-  for (auto& job : jobs_) {
-    if (job.rt.main_alive && !job.evidence.stop_request)
-      job.evidence.stop_request = StopRequest{Origin::supd(), "shutdown of supd"};
-    feed(job, StopRequested{}, now, Origin::supd());
+  if (has_order_) {  // what depends on others stops first
+    for (auto& job : jobs_) queue_stop(job, StopRequest{Origin::supd(), "shutdown of supd"});
+    return settle_order(now);
   }
+  for (auto& job : jobs_) stop_now(job, now, StopRequest{Origin::supd(), "shutdown of supd"});
 }
 
 bool Supervisor::shutdown_complete() const {
@@ -201,7 +229,7 @@ void Supervisor::restore(const Job& held, Handed handed, TimePoint now) {
   Job& job = own(held);
   job.life.spawns = handed.spawns;
   job.postmortem.last_exit = handed.last_exit;
-  if (handed.state == JobState::Backoff) {  // it was to be started again: start it now
+  if (handed.state == JobState::Backoff || handed.state == JobState::Waiting) {  // to be started: now (or wait again)
     job.postmortem.error = std::move(handed.error);
     return start(job, Origin::supd(), now);
   }
@@ -217,12 +245,14 @@ void Supervisor::feed(Job& job, const JobEvent& event, TimePoint now, const Orig
   const JobState before = job.rt.state;
   job.rt = std::move(s.next);
   if (job.rt.state != before) {
+    health_follows_state(job, before, now);
     auto e = event_of(job, "state", job.rt.reason, who);
     e.from = std::string(to_string(before));
     e.to = std::string(to_string(job.rt.state));
     events_.record(std::move(e), job.rt.state == JobState::Fatal ? EventLog::Level::Warn : EventLog::Level::Info);
   }
   for (const auto& action : s.actions) execute(job, action, now, who);
+  if (has_order_ && !ordering_) settle_order(now);
 }
 
 void Supervisor::execute(Job& job, const JobAction& action, TimePoint now, const Origin& who) {
@@ -298,6 +328,11 @@ protocol::JobStatus Supervisor::status_of(const Job& job, TimePoint now) const {
   st.next_try_s = next_try_s(job, now);
   if (job.rt.main_alive && job.spec.ready == config::Readiness::Notify && !job.process.status_text.empty())
     st.status_text = job.process.status_text;
+  if (job.rt.state == JobState::Waiting) st.reason = job.rt.reason;
+  if (job.health.status != Health::None) st.health = std::string(to_string(job.health.status));
+  if (job.next_run)
+    st.next_run = common::iso8601_utc_ms(
+        std::chrono::duration_cast<std::chrono::milliseconds>(job.next_run->wall.time_since_epoch()).count());
   return st;
 }
 

@@ -13,7 +13,11 @@
 #include "common/protocol.hpp"
 #include "config/diff.hpp"
 #include "config/job_spec.hpp"
+#include "daemon/core/dependencies.hpp"
 #include "daemon/core/event_log.hpp"
+#include "daemon/core/health.hpp"
+#include "daemon/core/health_checks.hpp"
+#include "daemon/core/schedule.hpp"
 #include "daemon/core/exit_cause.hpp"
 #include "daemon/core/job_state.hpp"
 #include "daemon/core/origin.hpp"
@@ -82,6 +86,15 @@ struct Job {
     std::unique_ptr<protocol::Run> run_request;
   } life;
 
+  // Its place among the jobs it depends on and that depend on it (daemon/core/dependencies.hpp).
+  struct Order {
+    std::optional<StopRequest> stop_queued;  // a requested stop, waiting for its dependents to stop
+    bool blocked = false;  // waiting on a dependency that failed or was stopped: a start waiting on it answers
+    bool start_after_stop = false;  // started while stopping: started (dependencies first) once down
+  } order;
+  HealthRuntime health;  // its check's state while it runs (daemon/core/health.hpp)
+  std::optional<NextRun> next_run;  // `schedule`/`every`: when supd starts it next
+
   bool from_config() const { return !life.run_request; }
   int restarts() const { return life.spawns > 1 ? life.spawns - 1 : 0; }
 };
@@ -90,7 +103,9 @@ class Supervisor {
 public:
   Supervisor(ProcessOps& ops, OutputSink& output, config::Config config, std::filesystem::path log_dir);
 
-  void start_autostart_jobs(TimePoint now);
+  void start_autostart_jobs(TimePoint now);  // plan_schedules() too
+  // When each `schedule`/`every` job runs next, from now (at start-up, also after an upgrade).
+  void plan_schedules(TimePoint now);
 
   // Requests. Unknown names are the caller's to check (find()).
   void start(const Job& job, const Origin& who, TimePoint now);
@@ -112,6 +127,10 @@ public:
   void on_status_text(const Job& job, std::string text) { own(job).process.status_text = std::move(text); }
   // Where ready = "notify" jobs get their NOTIFY_SOCKET (daemon/control/ready_listener.hpp).
   void set_ready_channels(ReadyChannels* channels) { ready_channels_ = channels; }
+  // What runs the jobs' health checks (daemon/control/health_checker.hpp); none: no checks run.
+  void set_health_checks(HealthChecks* checks) { health_checks_ = checks; }
+  // A check of the job's run `run` ended: its health may change, and an unhealthy job restart.
+  void on_health_result(std::string_view job, int run, bool passed, std::string output, TimePoint now);
 
   std::optional<TimePoint> next_deadline() const;
 
@@ -182,6 +201,8 @@ public:
   std::uint64_t output_mark(const Job& job) const;
 
   protocol::JobStatus status_of(const Job& job, TimePoint now) const;
+  // What the dependency rules see of a job (daemon/core/dependencies.hpp): `graph`'s verdicts.
+  OrderView order_view(const Job& job) const { return view_of(job); }
   // Seconds until a backoff/fatal job is retried; nullopt when nothing is pending.
   static std::optional<double> next_try_s(const Job& job, TimePoint now);
 
@@ -197,6 +218,22 @@ private:
   void feed(Job& job, const JobEvent& event, TimePoint now, const Origin& who);
   void execute(Job& job, const JobAction& action, TimePoint now, const Origin& who);
   void do_spawn(Job& job, TimePoint now, const Origin& who);
+  // ---- order (supervisor_order.cpp): dependencies at start, dependents first at stop
+  OrderView view_of(const Job& job) const;
+  Job* own_find(std::string_view name);
+  StartVerdict verdict_for(const Job& job);  // may it start now, or what does it wait for
+  void start_ordered(Job& job, const Origin& who, TimePoint now, std::size_t depth);
+  void queue_stop(Job& job, const StopRequest& request);
+  void stop_now(Job& job, TimePoint now, const StopRequest& request);
+  // Starts waiting jobs whose dependencies hold and stops queued ones whose dependents are
+  // down, until nothing changes; after every event while any job has an order.
+  void settle_order(TimePoint now);
+  void note_order();  // has_order_ from the jobs' specs
+  // ---- time (supervisor_time.cpp): health checks, schedules, ready = "listen" polls
+  void health_follows_state(Job& job, JobState before, TimePoint now);
+  void run_due(TimePoint now);       // checks and scheduled starts whose time has come
+  void plan_schedule(Job& job, TimePoint now);
+  bool listening(Job& job);          // ready = "listen": one of its processes listens
   void prune_removed();  // erases removed jobs whose process group is empty
   void forget_finished_runs();  // beyond run_history_ finished ad-hoc jobs, the oldest go
   Job& own(const Job& job) { return jobs_[static_cast<std::size_t>(&job - jobs_.data())]; }
@@ -205,10 +242,14 @@ private:
   ProcessOps& ops_;
   OutputSink& output_;
   ReadyChannels* ready_channels_ = nullptr;
+  HealthChecks* health_checks_ = nullptr;
   config::Config config_;
   std::filesystem::path log_dir_;
   std::vector<Job> jobs_;  // grows and shrinks on reload/run: nobody keeps a Job* across events
   EventLog events_;
+  OrderView scratch_;       // the view start_verdict() is handed, one dependency at a time
+  bool has_order_ = false;  // some job depends on another: settle_order() has work
+  bool ordering_ = false;   // inside settle_order(): feed() does not re-enter it
   bool shutting_down_ = false;
   bool leaving_running_ = false;
   std::size_t run_history_ = kRunHistory;

@@ -66,6 +66,9 @@ void Supervisor::apply_reload(const config::Config& next, const config::ConfigDi
   for (const auto& spec : next.jobs) specs.emplace(spec.name, &spec);
   std::unordered_map<std::string, std::size_t> index;
   for (std::size_t i = 0; i < jobs_.size(); ++i) index.emplace(jobs_[i].spec.name, i);
+  // While the specs change one by one, order is settled for the old and the new graph alike.
+  has_order_ = has_order_ || std::any_of(next.jobs.begin(), next.jobs.end(),
+                                         [](const config::JobSpec& j) { return !j.depends_on.empty(); });
   for (const auto& d : diff.jobs) {
     const auto found = specs.find(d.name);
     const config::JobSpec* spec = found == specs.end() ? nullptr : found->second;
@@ -84,9 +87,10 @@ void Supervisor::apply_reload(const config::Config& next, const config::ConfigDi
         job->life.run_request.reset();
         job->spec = *spec;
       }
+      plan_schedule(*job, now);
       const bool start = reload_step(d, spec, job) == ReloadStep::Start;
       record(job, "config", fmt::format("reload: {} added{}", d.name, start ? "; starting" : " (autostart = false: not started)"), who);
-      if (start) feed(*job, StartRequested{}, now, who);
+      if (start) this->start(*job, who, now);
       break;
     }
     case config::ChangeKind::Removed:
@@ -106,8 +110,18 @@ void Supervisor::apply_reload(const config::Config& next, const config::ConfigDi
         feed(*job, RestartRequested{}, now, who);  // stopped the old way (its stop_signal, stop_timeout)
         job->spec = *spec;                         // and spawned the new way once its group is empty
       } else {
+        const bool check_changed = job->spec.health != spec->health;
+        const bool schedule_changed = job->spec.schedule != spec->schedule || job->spec.every != spec->every;
         job->spec = *spec;
         output_.set_log_limits(job->spec.name, spec->log_max_size, spec->log_keep);  // open logs too
+        // A new check starts over (a verdict of the old one is dropped: checking stays until it
+        // comes back); a new schedule is planned from now.
+        if (check_changed) {
+          const bool checking = job->health.checking;
+          job->health = job->rt.state == JobState::Running && spec->health ? health_begin(now) : HealthRuntime{};
+          job->health.checking = checking && job->spec.health;
+        }
+        if (schedule_changed) plan_schedule(*job, now);
         if (restart) feed(*job, RestartRequested{}, now, who);  // backoff: spawns at once, the new way
       }
       break;
@@ -121,6 +135,9 @@ void Supervisor::apply_reload(const config::Config& next, const config::ConfigDi
     }
   }
   prune_removed();
+  // An edge added or removed may let a waiting job start (also when no edge is left).
+  if (has_order_) settle_order(now);
+  note_order();
 }
 
 const Job& Supervisor::add_run_job(config::JobSpec spec, protocol::Run request) {

@@ -1,4 +1,5 @@
 #include "daemon/process/process.hpp"
+#include "daemon/process/listen_check.hpp"
 
 #include <cerrno>
 #include <csignal>
@@ -266,5 +267,7 @@ std::vector<Reaped> reap_all() {
     out.push_back({info.si_pid, common::ExitStatus::from_siginfo(info.si_code, info.si_status)});
   }
 }
+
+bool PosixProcessOps::group_listens(pid_t pgid) { return daemon::group_listens(pgid); }
 
 }  // namespace supd::daemon

@@ -13,6 +13,7 @@ public:
   int send_signal(pid_t pid, int pidfd, int signo, bool group) override;
   bool group_alive(pid_t pgid) override;
   std::optional<long> oom_kills() override;
+  bool group_listens(pid_t pgid) override;
 };
 
 struct Reaped {

@@ -169,7 +169,7 @@ ready = "sd_notify"
   const auto r = d.run_supd({"--check", "--config", d.config_path().string()});
   INFO(r.out << r.err);
   CHECK(r.exit_code == 1);
-  CHECK(contains(r.err, "supd.toml:4:9: ready: unknown mode \"sd_notify\" (use \"start_secs\" or \"notify\")"));
+  CHECK(contains(r.err, "supd.toml:4:9: ready: unknown mode \"sd_notify\" (use \"start_secs\", \"notify\" or \"listen\")"));
 }
 
 TEST_CASE("reload: changing ready restarts the job", "[integration][notify]") {

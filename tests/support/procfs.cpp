@@ -111,6 +111,8 @@ std::string cmdline_of(pid_t pid) {
 
 bool is_fd_holder(pid_t pid) { return comm_of(pid) == "supd-fdholder"; }
 
+bool is_http_probe(pid_t pid) { return comm_of(pid) == "supd-probe"; }
+
 std::map<std::string, std::string> environ_of(pid_t pid) {
   std::map<std::string, std::string> out;
   const std::string text = read_file(proc(pid, "environ"));

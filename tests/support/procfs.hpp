@@ -59,6 +59,8 @@ std::optional<std::string> comm_of(pid_t pid);  // /proc/PID/comm, without the n
 std::string cmdline_of(pid_t pid);  // /proc/PID/cmdline, its NULs as spaces, trailing ones dropped
 // supd's fd holder (daemon/continuity/fd_holder.hpp): a helper process of supd's, not a job.
 bool is_fd_holder(pid_t pid);
+// supd's own http health check in flight (`supd --probe-http`), named so.
+bool is_http_probe(pid_t pid);
 
 // Alive means: /proc/PID exists, is not a zombie, and (when given) started at `starttime`.
 bool process_alive(pid_t pid, std::optional<unsigned long long> starttime = std::nullopt);

@@ -244,7 +244,7 @@ pid_t TestDaemon::wait_new_pid(std::string_view name, pid_t old_pid, Millis dead
 std::vector<pid_t> TestDaemon::tagged() const {
   std::vector<pid_t> out;
   for (pid_t p : tagged_pids(tag_))
-    if (p != pid_ && !is_fd_holder(p)) out.push_back(p);
+    if (p != pid_ && !is_fd_holder(p) && !is_http_probe(p)) out.push_back(p);
   return out;
 }
 

@@ -356,7 +356,7 @@ TEST_CASE("JobStatus JSON has the documented shape", "[protocol]") {
   const json want = json::parse(R"J({"name":"crash","state":"backoff","pid":null,"uptime_s":null,
       "restarts":2, "last_exit":{"code":null,"signal":"SEGV","core_dumped":true,
                                  "description":"killed by SIGSEGV (core dumped)"},
-      "error":null,"next_try_s":null})J");
+      "error":null,"next_try_s":null,"health":null})J");
   CHECK(j == want);
   const json e = to_json({"web", "exited", std::nullopt, std::nullopt, 0, ExitStatus::exited(3), std::nullopt});
   CHECK(e["last_exit"] == json::parse(R"({"code":3,"signal":null,"core_dumped":false,"description":"exited 3"})"));

@@ -34,10 +34,10 @@ ready = "start_secs"
 TEST_CASE("ready: a bad value is an error naming the allowed values", "[config][ready]") {
   const auto bad = parse("[jobs.a]\ncommand = \"a\"\nready = \"systemd\"\n");
   CHECK(messages(bad) ==
-        std::vector<std::string>{"supd.toml:3:9: ready: unknown mode \"systemd\" (use \"start_secs\" or \"notify\")"});
+        std::vector<std::string>{"supd.toml:3:9: ready: unknown mode \"systemd\" (use \"start_secs\", \"notify\" or \"listen\")"});
   const auto wrong_type = parse("[jobs.a]\ncommand = \"a\"\nready = true\n");
   CHECK(messages(wrong_type) ==
-        std::vector<std::string>{"supd.toml:3:9: ready: expected \"start_secs\" or \"notify\", got boolean"});
+        std::vector<std::string>{"supd.toml:3:9: ready: expected \"start_secs\", \"notify\" or \"listen\", got boolean"});
 }
 
 TEST_CASE("ready: a change needs a restart", "[config][ready][diff]") {

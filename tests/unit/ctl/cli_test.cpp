@@ -235,7 +235,7 @@ TEST_CASE("--help lists the commands in their rank order, each rank once", "[ctl
     ranks.push_back(s.rank);
   }
   CHECK(names == std::vector<std::string>{"status", "start", "stop", "restart", "signal", "pid", "shutdown", "logs",
-                                          "events", "why", "doctor", "reload", "run", "persist", "remove", "inspect",
+                                          "events", "why", "doctor", "reload", "graph", "run", "persist", "remove", "inspect",
                                           "upgrade", "help"});
   CHECK(std::adjacent_find(ranks.begin(), ranks.end(), std::greater_equal<>()) == ranks.end());
   const auto help = parse({"--help"}).text;

@@ -121,6 +121,7 @@ public:
     live_groups.insert(r.pid);
     owner[r.pid] = spec.name;
     if (give_pidfd) r.pidfd = common::UniqueFd(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+    if (on_spawn) on_spawn(spec);
     return r;
   }
 
@@ -129,10 +130,16 @@ public:
     if (group ? !live_groups.contains(pid) : !live.contains(pid))
       violations.push_back(calls.back() + ": no such " + (group ? "group" : "process"));
     if (!group) pidfds_used.push_back(pidfd);
+    if (on_signal) on_signal(pid, signo, group);
     return signal_errno;
   }
 
   bool group_alive(pid_t pgid) override { return live_groups.contains(pgid); }
+  std::set<pid_t> listening;               // groups with a listening socket (ready = "listen")
+  bool group_listens(pid_t pgid) override { return listening.contains(pgid); }
+  // Called at every spawn that succeeds and every signal, after it is recorded (property tests).
+  std::function<void(const JobSpec&)> on_spawn;
+  std::function<void(pid_t, int, bool)> on_signal;
   std::optional<long> oom_kills() override { return oom_kill_count; }
   std::optional<long> oom_kill_count;      // what the OOM counter says (nullopt: no cgroup v2)
 

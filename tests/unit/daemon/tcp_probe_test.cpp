@@ -1,5 +1,5 @@
-// probe_tcp and parse_tcp_target (daemon/process/tcp_probe.hpp): real connects on loopback, the
-// io_context run until the probe has answered; and the address forms a config may hold.
+// probe_tcp (daemon/process/tcp_probe.hpp) and parse_tcp_target (common/tcp_target.hpp): real
+// connects on loopback, the io_context run until the probe has answered; and the address forms a config may hold.
 #include <catch2/catch.hpp>
 
 #include <optional>
@@ -13,6 +13,7 @@ namespace {
 
 using namespace std::chrono_literals;
 using test_unit::LoopbackSocket;
+using common::parse_tcp_target;
 
 struct Answer {
   bool ok = false;
