@@ -202,8 +202,11 @@ std::optional<TimePoint> Supervisor::next_deadline() const {
 void Supervisor::begin_shutdown(TimePoint now) {
   if (!shutting_down_) record(nullptr, "supd", fmt::format("shutting down: stopping {} jobs", jobs_.size()));
   shutting_down_ = true;
-  if (has_order_) {  // what depends on others stops first
-    for (auto& job : jobs_) queue_stop(job, StopRequest{Origin::supd(), "shutdown of supd"});
+  if (has_order_) {  // every job waits for what depends on it to stop first
+    for (auto& job : jobs_) {
+      job.order.start_after_stop = false;
+      job.order.stop_queued = StopRequest{Origin::supd(), "shutdown of supd"};
+    }
     return settle_order(now);
   }
   for (auto& job : jobs_) stop_now(job, now, StopRequest{Origin::supd(), "shutdown of supd"});
