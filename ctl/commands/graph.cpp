@@ -15,11 +15,8 @@ namespace {
 namespace proto = supd::protocol;
 using Node = proto::Graph::Node;
 
-proto::Command build(std::span<const std::string> args, const SubcommandFlags&) {
-  auto jobs = job_list(args);
-  if (jobs == std::vector<std::string>{"all"}) jobs.clear();
-  return proto::Graph{std::move(jobs)};
-}
+// No names or "all": every job (supd resolves both the same way).
+proto::Command build(std::span<const std::string> args, const SubcommandFlags&) { return proto::Graph{job_list(args)}; }
 
 constexpr Subcommand kRows[] = {{
     .name = "graph",
