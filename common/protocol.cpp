@@ -1,5 +1,7 @@
 #include "common/protocol.hpp"
 
+#include <algorithm>
+
 #include <array>
 #include <climits>
 #include <utility>
@@ -281,6 +283,14 @@ bool is_valid_job_name(std::string_view name) {
     if (!ok) return false;
   }
   return true;
+}
+
+bool is_valid_instance_name(std::string_view name) {
+  const auto at = name.rfind('@');
+  if (at == std::string_view::npos) return is_valid_job_name(name);
+  const auto index = name.substr(at + 1);
+  return is_valid_job_name(name.substr(0, at)) && !index.empty() && index.size() <= 5 &&
+         std::all_of(index.begin(), index.end(), [](char c) { return c >= '0' && c <= '9'; });
 }
 
 }  // namespace supd::protocol

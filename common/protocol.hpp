@@ -147,5 +147,7 @@ void merge_frame(nlohmann::json& whole, nlohmann::json part);
 
 // Valid job names: [A-Za-z0-9_.-]+, at most 64 bytes, not "." or "..", not starting with '-'.
 bool is_valid_job_name(std::string_view name);
+// A job name, or one copy of a job with `instances`: NAME@3.
+bool is_valid_instance_name(std::string_view name);
 
 }  // namespace supd::protocol

@@ -73,6 +73,22 @@ std::string render(const std::optional<HealthCheck>& check) {
 }
 std::string render(bool b) { return b ? "true" : "false"; }
 
+std::string render(const std::vector<ResourceLimit>& limits) {
+  std::string out = "{";
+  for (const auto& l : limits)
+    out += fmt::format("{}{} = {}", out.size() > 1 ? ", " : "", l.name, l.value ? std::to_string(*l.value) : "unlimited");
+  return out + "}";
+}
+
+std::string render(const CgroupLimits& c) {
+  const auto size = [](const std::optional<std::uint64_t>& v) { return v ? std::to_string(*v) : "max"; };
+  return fmt::format("memory_max {}, memory_high {}, cpu_max {}, pids_max {}", size(c.memory_max),
+                     size(c.memory_high), c.cpu_max_percent ? fmt::format("{}%", *c.cpu_max_percent) : "max",
+                     c.pids_max ? std::to_string(*c.pids_max) : "max");
+}
+
+std::string render_umask(const std::optional<unsigned>& m) { return m ? fmt::format("{:04o}", *m) : "(supd's)"; }
+
 struct Differ {
   std::vector<FieldChange> out;
   void add(std::string_view field, std::string before, std::string after, bool restart) {
@@ -117,6 +133,13 @@ std::vector<FieldChange> diff_job(const JobSpec& a, const JobSpec& b) {
   if (a.timestamps != b.timestamps)  // the capture is set up at spawn
     d.add("timestamps", std::string(to_string(a.timestamps)), std::string(to_string(b.timestamps)), true);
   // NOTIFY_SOCKET is in the environment the process was started with.
+  // The process's box is made at its spawn.
+  if (a.env_file != b.env_file) d.add("env_file", render(a.env_file), render(b.env_file), true);
+  if (a.user != b.user) d.add("user", quote_text(a.user), quote_text(b.user), true);
+  if (a.group != b.group) d.add("group", quote_text(a.group), quote_text(b.group), true);
+  if (a.umask != b.umask) d.add("umask", render_umask(a.umask), render_umask(b.umask), true);
+  if (a.limits != b.limits) d.add("limits", render(a.limits), render(b.limits), true);
+  if (a.cgroup != b.cgroup) d.add("cgroup limits", render(a.cgroup), render(b.cgroup), true);
   if (a.ready != b.ready) d.add("ready", std::string(to_string(a.ready)), std::string(to_string(b.ready)), true);
   // Read by the supervisor at the next event: applied in place.
   if (a.autostart != b.autostart) d.add("autostart", render(a.autostart), render(b.autostart), false);

@@ -11,6 +11,8 @@
 #include "common/paths.hpp"
 #include "common/signals.hpp"
 #include "config/command_line.hpp"
+#include "config/env_file.hpp"
+#include "config/isolation_fields.hpp"
 #include "config/output_name.hpp"
 
 namespace supd::config::detail {
@@ -189,6 +191,37 @@ void take(std::optional<T>& into, const std::optional<T>& from) {
   if (from) into = *from;
 }
 
+// "~/app.env" or "-rel/app.env": absolute, the '-' kept in front.
+std::string env_file_path(std::string_view entry, ReadContext& ctx) {
+  const bool optional = entry.starts_with('-');
+  if (optional) entry.remove_prefix(1);
+  fs::path p = entry.starts_with('~') ? common::expand_home(std::string(entry), ctx.env) : fs::path(entry);
+  if (p.is_relative()) p = ctx.base_dir / p;
+  return (optional ? "-" : "") + p.lexically_normal().string();
+}
+
+// [defaults]' limits, then the job's: per name, as environment merges per variable.
+void merge_limits(std::optional<std::vector<ResourceLimit>>& into, const std::vector<ResourceLimit>& job) {
+  if (!into) into.emplace();
+  for (const auto& l : job) {
+    auto it = std::find_if(into->begin(), into->end(), [&](const ResourceLimit& x) { return x.name == l.name; });
+    if (it != into->end()) *it = l;
+    else into->push_back(l);
+  }
+  std::sort(into->begin(), into->end(), [](const auto& a, const auto& b) { return a.name < b.name; });
+}
+
+void merge_cgroup(JobFields& into, const JobFields& job) {
+  const auto pick = [&](unsigned bit, auto member) {
+    if (job.cgroup_set & (1u << bit)) into.cgroup.*member = job.cgroup.*member;
+  };
+  pick(0, &CgroupLimits::memory_max);
+  pick(1, &CgroupLimits::memory_high);
+  pick(2, &CgroupLimits::cpu_max_percent);
+  pick(3, &CgroupLimits::pids_max);
+  into.cgroup_set |= job.cgroup_set;
+}
+
 }  // namespace
 
 std::optional<fs::path> read_directory(const toml::node& node, std::string_view key, ReadContext& ctx) {
@@ -277,6 +310,21 @@ JobFields read_job_fields(const toml::table& table, ReadContext& ctx) {
     } else if (key == "schedule") {
       f.schedule = read_schedule(node, errors);
       f.schedule_pos = pos_of(node);
+    } else if (key == "env_file") {
+      f.env_file = read_env_file(node, errors);
+      f.env_file_pos = pos_of(node);
+    } else if (key == "user" || key == "group") {
+      (key == "user" ? f.user : f.group) = read_account(node, key, errors);
+    } else if (key == "umask") {
+      f.umask = read_umask(node, errors);
+    } else if (key == "limits") {
+      f.limits = read_limits(node, errors);
+    } else if (key == "instances") {
+      f.instances = read_instances(node, errors);
+      f.instances_pos = pos_of(node);
+    } else if (const auto* c = std::find(std::begin(kCgroupKeys), std::end(kCgroupKeys), key);
+               c != std::end(kCgroupKeys)) {
+      if (read_cgroup_limit(node, key, f.cgroup, errors)) f.cgroup_set |= 1u << (c - std::begin(kCgroupKeys));
     } else if (key == "every") {
       f.every = read_duration(node, key, errors);
       f.every_pos = pos_of(node);
@@ -318,6 +366,16 @@ BuiltJob build_job(std::string name, Pos job_pos, const JobFields& defaults, con
   take(m.timestamps, job.timestamps);
   take(m.ready, job.ready);
   take(m.type, job.type);
+  if (job.env_file) {  // [defaults]' files first, so the job's own win
+    if (!m.env_file) m.env_file.emplace();
+    m.env_file->insert(m.env_file->end(), job.env_file->begin(), job.env_file->end());
+    m.env_file_pos = job.env_file_pos;
+  }
+  take(m.user, job.user);
+  take(m.group, job.group);
+  take(m.umask, job.umask);
+  if (job.limits) merge_limits(m.limits, *job.limits);
+  merge_cgroup(m, job);
 
   BuiltJob out;
   JobSpec& s = out.spec;
@@ -387,6 +445,21 @@ BuiltJob build_job(std::string name, Pos job_pos, const JobFields& defaults, con
   // A scheduled job runs at its times; at supd's start too only when the job itself says so.
   if ((job.schedule || job.every) && !job.autostart) s.autostart = false;
 
+  if (m.env_file) {
+    for (const auto& entry : *m.env_file) s.env_file.push_back(env_file_path(entry, ctx));
+    // Read now too, so --check and a reload name a missing file or a bad line before a start does.
+    std::vector<std::string> problems;
+    read_env_files(s.env_file, problems);
+    for (const auto& p : problems) ctx.errors.add(m.env_file_pos, fmt::format("env_file: {}", p));
+  }
+  s.user = m.user.value_or("");
+  s.group = m.group.value_or("");
+  s.umask = m.umask;
+  if (m.limits) s.limits = *m.limits;
+  s.cgroup = m.cgroup;
+  out.instances = job.instances;
+  out.instances_pos = job.instances_pos;
+
   out.stdout_pos = out.stderr_pos = job_pos;
   out.command_pos = m.command ? m.command->pos : job_pos;
   if (m.stdout_file) {
@@ -394,6 +467,7 @@ BuiltJob build_job(std::string name, Pos job_pos, const JobFields& defaults, con
     out.stdout_pos = m.stdout_file->pos;
   } else {
     s.stdout_file = s.name + ".out";
+    out.stdout_defaulted = true;
   }
   if (m.stderr_file && m.stderr_file->file != s.stdout_file) {  // the same file is just "merged"
     s.stderr_file = m.stderr_file->file;

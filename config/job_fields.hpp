@@ -24,9 +24,13 @@ inline constexpr std::string_view kJobKeys[] = {
     "ignore_signals", "forward_signals", "stdout",        "stderr",      "log_max_size", "log_keep",
     "timestamps",    "ready",
     "fatal_retry_after", "type",       "depends_on",      "schedule",    "every",       "health",
+    "env_file",      "user",           "group",           "umask",       "limits",      "instances",
+    "memory_max",    "memory_high",    "cpu_max",         "pids_max",
 };
-// Keys that name other jobs or a job's own times: per job only, never in [defaults].
-inline constexpr std::string_view kPerJobKeys[] = {"depends_on", "schedule", "every", "health"};
+// Keys that name other jobs, a job's own times or its copies: per job only, never in [defaults].
+inline constexpr std::string_view kPerJobKeys[] = {"depends_on", "schedule", "every", "health", "instances"};
+// The cgroup limits, one bit each in JobFields::cgroup_set.
+inline constexpr std::string_view kCgroupKeys[] = {"memory_max", "memory_high", "cpu_max", "pids_max"};
 
 struct ReadContext {
   std::filesystem::path base_dir;  // absolute; relative paths resolve here
@@ -66,7 +70,15 @@ struct JobFields {
   std::optional<HealthCheck> health;
   std::optional<std::string> schedule;
   std::optional<std::chrono::milliseconds> every;
+  std::optional<std::vector<std::string>> env_file;  // as written
+  std::optional<std::string> user, group;
+  std::optional<unsigned> umask;
+  std::optional<std::vector<ResourceLimit>> limits;
+  std::optional<long> instances;
+  CgroupLimits cgroup;
+  unsigned cgroup_set = 0;  // which of kCgroupKeys this table sets ("max" included)
   Pos restart_pos, health_pos, schedule_pos, every_pos;  // where each was written (checks across keys)
+  Pos env_file_pos, instances_pos;
 };
 
 // Reads every key of a job table or of [defaults]; unknown keys and bad values become errors.
@@ -83,6 +95,9 @@ struct BuiltJob {
   Pos command_pos;  // where the command came from (the job table when it has none)
   std::vector<Pos> depends_pos;  // one per spec.depends_on entry
   Pos restart_pos, health_pos, schedule_pos, every_pos;
+  std::optional<long> instances;  // the job's copies, expanded by config/instances.hpp
+  bool stdout_defaulted = false;  // "<name>.out": each copy gets its own name's
+  Pos instances_pos;
 };
 
 // JobSpec defaults, then [defaults], then the job's own keys. Reports what only the merged

@@ -52,6 +52,25 @@ struct HealthCheck {
   bool operator==(const HealthCheck&) const = default;
 };
 
+// limits = { nofile = 4096, core = "unlimited" }: one setrlimit before exec, soft and hard alike
+// (as systemd's LimitNOFILE= with one value). `resource` is the RLIMIT_* number.
+struct ResourceLimit {
+  std::string name;                   // "nofile", "nproc", "core", "as", ...
+  int resource = 0;
+  std::optional<std::uint64_t> value;  // nullopt: unlimited
+  bool operator==(const ResourceLimit&) const = default;
+};
+
+// The job's own cgroup's limits (cgroup v2), applied where the controller is delegated to supd.
+// nullopt: not set ("max").
+struct CgroupLimits {
+  std::optional<std::uint64_t> memory_max, memory_high;  // bytes
+  std::optional<double> cpu_max_percent;                 // "50%" of one CPU; 200 = two CPUs
+  std::optional<long> pids_max;
+  bool any() const { return memory_max || memory_high || cpu_max_percent || pids_max; }
+  bool operator==(const CgroupLimits&) const = default;
+};
+
 struct JobSpec {
   std::string name;
   std::vector<std::string> argv;       // what execvp gets; with shell = true: {"/bin/sh", "-c", text}
@@ -81,6 +100,13 @@ struct JobSpec {
   std::optional<HealthCheck> health;
   std::string schedule;                        // five-field cron (common/cron.hpp); "" = none
   std::optional<std::chrono::milliseconds> every;  // or a fixed interval
+  // The process's environment and box (DESIGN.md, "Process environment and isolation").
+  std::vector<std::string> env_file;           // absolute paths, in order; a leading '-': may be missing
+  std::string user, group;                     // "" = supd's own (another only when supd runs as root)
+  std::optional<unsigned> umask;               // nullopt = supd's own
+  std::vector<ResourceLimit> limits;           // sorted by name
+  CgroupLimits cgroup;
+  std::string instance_of;                     // NAME for the instance NAME@3; "" when not an instance
 
   bool operator==(const JobSpec&) const = default;
 };

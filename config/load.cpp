@@ -21,6 +21,7 @@
 #include "common/sys_error.hpp"
 #include "config/command_check.hpp"
 #include "config/job_fields.hpp"
+#include "config/instances.hpp"
 #include "config/order_check.hpp"
 #include "config/parse_document.hpp"
 #include "config/toml_reader.hpp"
@@ -148,6 +149,7 @@ void read_jobs(const toml::node& jobs_node, const detail::JobFields& defaults, C
     auto job = detail::build_job(std::move(entry.name), entry.pos, defaults, fields, ctx);
     if (named_well) built.push_back(std::move(job));
   }
+  detail::expand_instances(built, ctx.errors);
   check_output_files(built, ctx.errors);
   detail::check_order(built, ctx.errors);
   if (ctx.warnings != nullptr)

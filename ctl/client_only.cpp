@@ -60,7 +60,7 @@ constexpr Subcommand kRows[] = {
         .name = "inspect",
         .synopsis = "JOB",
         .help = "the job's live process as /proc shows it: ids, state, command, cwd, fds, cpu, memory, signal "
-                "dispositions, its group",
+                "dispositions, umask, limits, its group and its cgroup",
         .min_args = 1,
         .max_args = 1,
         .build = build_inspect,

@@ -322,7 +322,7 @@ std::vector<Check> evaluate(const DoctorFacts& facts) {
   std::vector<Check> out{
       check_socket(facts.socket, facts.supd, facts.systemd), check_systemd(facts.socket, facts.supd, facts.systemd),
       check_linger(facts.linger, facts.systemd), check_log_dir(facts.log_dir),
-      check_config(facts.config),
+      check_config(facts.config), check_cgroups(facts.socket, facts.cgroups),
   };
   for (auto& c : check_buffering(facts.socket, facts.jobs)) out.push_back(std::move(c));
   return out;
@@ -401,6 +401,7 @@ DoctorFacts gather_facts(const common::Paths& paths, const GlobalOptions& option
   }
   if (!f.supd.pid && f.socket.state == SocketFacts::State::Answers) f.supd.pid = pid_from_lock(f.socket.path);
   if (f.supd.pid) f.supd.cgroup = read_whole(fmt::format("/proc/{}/cgroup", *f.supd.pid));
+  f.cgroups = gather_cgroup_facts("/", f.supd.cgroup);
 
   const uid_t uid = ::getuid();
   f.systemd = gather_systemd_facts("/", uid, env);

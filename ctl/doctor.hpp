@@ -102,6 +102,14 @@ struct JobProcessFacts {
   std::optional<std::vector<std::string>> environ;  // /proc/PID/environ, "K=V" each
 };
 
+// supd's cgroup (v2), and the controllers enabled for its jobs (ctl/doctor_cgroup.cpp).
+struct CgroupFacts {
+  bool known = false;                      // supd's /proc/PID/cgroup was read
+  std::optional<std::string> path;         // its v2 path; ends in "/supd" when jobs get their own cgroups
+  std::filesystem::path mount;             // the v2 hierarchy's mount ("" when there is none)
+  std::vector<std::string> controllers;    // cgroup.subtree_control of supd's subtree
+};
+
 struct DoctorFacts {
   SocketFacts socket;
   SupdFacts supd;
@@ -110,6 +118,7 @@ struct DoctorFacts {
   LogDirFacts log_dir;
   ConfigFacts config;
   std::vector<JobProcessFacts> jobs;  // running jobs (only known when supd answers)
+  CgroupFacts cgroups;
 };
 
 // ---- the pure part
@@ -118,9 +127,12 @@ Check check_systemd(const SocketFacts& socket, const SupdFacts& supd, const Syst
 Check check_linger(const LingerFacts& linger, const SystemdFacts& systemd = {});
 Check check_log_dir(const LogDirFacts& log_dir);
 Check check_config(const ConfigFacts& config);
+// Whether each job gets its own cgroup, and its limits their controllers.
+Check check_cgroups(const SocketFacts& socket, const CgroupFacts& cgroups);
+CgroupFacts gather_cgroup_facts(const std::filesystem::path& root, const std::optional<std::string>& supd_cgroup_text);
 // One line per job that looks output-buffered; one ok line when none does.
 std::vector<Check> check_buffering(const SocketFacts& socket, const std::vector<JobProcessFacts>& jobs);
-// Every check, in order: socket, systemd, linger, log-dir, config, buffering.
+// Every check, in order: socket, systemd, linger, log-dir, config, cgroups, buffering.
 std::vector<Check> evaluate(const DoctorFacts& facts);
 
 // Whether a /proc/PID/cgroup text shows a process in a systemd service: a "supd.service"

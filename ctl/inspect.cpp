@@ -70,9 +70,21 @@ void line(std::string& out, std::string_view label, std::string_view value) {
 
 nlohmann::json names(std::uint64_t mask) { return signal_mask_names(mask); }
 
+// "nofile 4096/524288, core unlimited/unlimited": the limits a job's config sets, soft/hard.
+std::string limits_text(const std::vector<ProcLimit>& limits) {
+  constexpr std::string_view kShown[] = {"nofile", "nproc", "core", "as", "memlock", "stack"};
+  const auto value = [](const std::optional<std::uint64_t>& v) { return v ? std::to_string(*v) : "unlimited"; };
+  std::string out;
+  for (const auto name : kShown)
+    for (const auto& l : limits)
+      if (l.name == name) out += fmt::format("{}{} {}/{}", out.empty() ? "" : ", ", l.name, value(l.soft), value(l.hard));
+  return out.empty() ? "?" : out;
+}
+
 }  // namespace
 
-std::string render_inspect(const std::string& job, const ProcessInfo& info, const std::vector<GroupMember>& group) {
+std::string render_inspect(const std::string& job, const ProcessInfo& info, const std::vector<GroupMember>& group,
+                           const std::vector<GroupMember>& in_cgroup) {
   const auto& s = info.stat;
   std::string out;
   line(out, "job", job);
@@ -91,19 +103,35 @@ std::string render_inspect(const std::string& job, const ProcessInfo& info, cons
   line(out, "started", start_text(info));
   line(out, "signals", describe_dispositions(info.sig_ignored, info.sig_caught, info.sig_blocked));
   line(out, "pending", names_or_nothing(info.sig_pending | info.sig_shared_pending));
+  line(out, "umask", info.umask.value_or("?"));
+  line(out, "limits", limits_text(info.limits));
   if (group.empty()) {
     line(out, "group", "no other process");
   } else {
     for (std::size_t i = 0; i < group.size(); ++i)
       line(out, i == 0 ? "group" : "", fmt::format("{} {}", group[i].pid, group[i].command));
   }
+  if (!info.cgroup.empty()) line(out, "cgroup", info.cgroup);
+  // What its own cgroup holds beyond the main process: the group above, and what left it (setsid).
+  bool first = true;
+  for (const auto& m : in_cgroup) {
+    if (m.pid == info.stat.pid) continue;
+    line(out, first ? "in cgroup" : "", fmt::format("{} {}", m.pid, m.command));
+    first = false;
+  }
   return out;
 }
 
-nlohmann::json inspect_json(const std::string& job, const ProcessInfo& info, const std::vector<GroupMember>& group) {
+nlohmann::json inspect_json(const std::string& job, const ProcessInfo& info, const std::vector<GroupMember>& group,
+                            const std::vector<GroupMember>& in_cgroup) {
   const auto& s = info.stat;
   nlohmann::json members = nlohmann::json::array();
   for (const auto& m : group) members.push_back({{"pid", m.pid}, {"command", m.command}});
+  nlohmann::json cgroup_members_json = nlohmann::json::array();
+  for (const auto& m : in_cgroup) cgroup_members_json.push_back({{"pid", m.pid}, {"command", m.command}});
+  nlohmann::json limits = nlohmann::json::object();
+  const auto limit = [](const std::optional<std::uint64_t>& v) { return v ? nlohmann::json(*v) : nlohmann::json("unlimited"); };
+  for (const auto& l : info.limits) limits[l.name] = {{"soft", limit(l.soft)}, {"hard", limit(l.hard)}};
   const auto opt = [](const auto& v) { return v ? nlohmann::json(*v) : nlohmann::json(nullptr); };
   return {
       {"job", job},
@@ -132,6 +160,10 @@ nlohmann::json inspect_json(const std::string& job, const ProcessInfo& info, con
         {"pending", names(info.sig_pending)},
         {"shared_pending", names(info.sig_shared_pending)}}},
       {"group", members},
+      {"umask", opt(info.umask)},
+      {"limits", limits},
+      {"cgroup", info.cgroup.empty() ? nlohmann::json(nullptr) : nlohmann::json(info.cgroup)},
+      {"cgroup_processes", cgroup_members_json},
   };
 }
 
@@ -145,10 +177,11 @@ int print_inspect(const std::string& job, pid_t pid, bool json, std::ostream& ou
     return kFailed;
   }
   const auto group = group_members(info->stat.pgid, pid, "/proc");
+  const auto in_cgroup = cgroup_members(info->cgroup);
   if (json)
-    out << inspect_json(job, *info, group).dump() << '\n';
+    out << inspect_json(job, *info, group, in_cgroup).dump() << '\n';
   else
-    out << render_inspect(job, *info, group);
+    out << render_inspect(job, *info, group, in_cgroup);
   out.flush();
   if (!out) {
     err << "supctl: cannot write to standard output\n";

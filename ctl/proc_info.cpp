@@ -231,6 +231,9 @@ std::optional<ProcessInfo> read_process(pid_t pid, const fs::path& root) {
   info.sig_blocked = mask_field(status, "SigBlk");
   info.sig_pending = mask_field(status, "SigPnd");
   info.sig_shared_pending = mask_field(status, "ShdPnd");
+  if (const auto it = status.find("Umask"); it != status.end()) info.umask = it->second;
+  info.limits = parse_proc_limits(read_text(dir / "limits").value_or(""));
+  info.cgroup = parse_cgroup_v2(read_text(dir / "cgroup").value_or(""));
 
   const long ticks = ::sysconf(_SC_CLK_TCK);
   const double hz = ticks > 0 ? static_cast<double>(ticks) : 100.0;
@@ -241,6 +244,59 @@ std::optional<ProcessInfo> read_process(pid_t pid, const fs::path& root) {
   if (const auto btime = boot_time(root))
     info.start_epoch = *btime + static_cast<long long>(started_after_boot);
   return info;
+}
+
+std::vector<ProcLimit> parse_proc_limits(std::string_view text) {
+  // proc(5)'s row names, by the names of setrlimit's resources that `limits` uses.
+  static constexpr std::pair<std::string_view, std::string_view> kRows[] = {
+      {"Max cpu time", "cpu"},          {"Max file size", "fsize"},         {"Max data size", "data"},
+      {"Max stack size", "stack"},      {"Max core file size", "core"},     {"Max resident set", "rss"},
+      {"Max processes", "nproc"},       {"Max open files", "nofile"},       {"Max locked memory", "memlock"},
+      {"Max address space", "as"},      {"Max file locks", "locks"},        {"Max pending signals", "sigpending"},
+      {"Max msgqueue size", "msgqueue"}, {"Max nice priority", "nice"},     {"Max realtime priority", "rtprio"},
+      {"Max realtime timeout", "rttime"},
+  };
+  std::vector<ProcLimit> out;
+  std::istringstream in{std::string(text)};
+  for (std::string row; std::getline(in, row);) {
+    for (const auto& [label, name] : kRows) {
+      if (row.rfind(label, 0) != 0 || row.size() <= label.size() || row[label.size()] != ' ') continue;
+      std::istringstream values(row.substr(label.size()));
+      std::string soft, hard;
+      values >> soft >> hard;
+      const auto value = [](const std::string& v) -> std::optional<std::uint64_t> {
+        if (v == "unlimited") return std::nullopt;
+        return number<std::uint64_t>(v);
+      };
+      out.push_back({std::string(name), value(soft), value(hard)});
+    }
+  }
+  return out;
+}
+
+std::string parse_cgroup_v2(std::string_view text) {
+  std::istringstream in{std::string(text)};
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind("0::", 0) == 0) return line.substr(3);
+  return {};
+}
+
+std::vector<GroupMember> cgroup_members(const std::string& cgroup, const fs::path& proc, const fs::path& sys_root) {
+  std::vector<GroupMember> out;
+  if (!cgroup.ends_with(".job")) return out;
+  std::error_code ec;
+  // The v2 hierarchy: the mount itself on a unified machine, its "unified" folder on a hybrid one.
+  const fs::path mount = fs::exists(sys_root / "cgroup.controllers", ec) ? sys_root : sys_root / "unified";
+  std::istringstream pids(read_text(mount / fs::path(cgroup).relative_path() / "cgroup.procs").value_or(""));
+  for (pid_t pid = 0; pids >> pid;) {
+    const auto dir = proc / std::to_string(pid);
+    const auto stat = parse_proc_stat(read_text(dir / "stat").value_or(""));
+    if (!stat) continue;  // gone meanwhile
+    const auto argv = parse_cmdline(read_text(dir / "cmdline").value_or(""));
+    out.push_back({pid, argv.empty() ? "[" + stat->comm + "]" : join(argv, " ")});
+  }
+  std::sort(out.begin(), out.end(), [](const GroupMember& a, const GroupMember& b) { return a.pid < b.pid; });
+  return out;
 }
 
 std::vector<GroupMember> group_members(pid_t pgid, pid_t except, const fs::path& root) {

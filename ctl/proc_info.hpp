@@ -53,6 +53,18 @@ std::optional<std::uint64_t> parse_kib(std::string_view text);
 // NUL-separated argv; a trailing NUL is no extra empty argument.
 std::vector<std::string> parse_cmdline(std::string_view text);
 
+// One row of /proc/PID/limits, by the short name a config's `limits` uses ("nofile").
+struct ProcLimit {
+  std::string name;
+  std::optional<std::uint64_t> soft, hard;  // nullopt: unlimited
+  bool operator==(const ProcLimit&) const = default;
+};
+// The table of /proc/PID/limits ("Max open files  1024  524288  files"), rows it knows only.
+std::vector<ProcLimit> parse_proc_limits(std::string_view text);
+
+// The v2 path of /proc/PID/cgroup ("0::/supd-1a2b/web.job"), or "" when there is none.
+std::string parse_cgroup_v2(std::string_view text);
+
 // 'S' -> "sleeping", 'R' -> "running", ... ("unknown" otherwise).
 std::string_view state_name(char state);
 
@@ -68,6 +80,9 @@ struct ProcessInfo {
   std::optional<double> uptime_s;        // now - start
   std::optional<long long> start_epoch;  // start time, seconds since the epoch
   std::uint64_t sig_ignored = 0, sig_caught = 0, sig_blocked = 0, sig_pending = 0, sig_shared_pending = 0;
+  std::optional<std::string> umask;      // "0022", from status
+  std::vector<ProcLimit> limits;
+  std::string cgroup;                    // its v2 cgroup; ends in ".job" when supd gave the job its own
 };
 
 struct GroupMember {
@@ -80,5 +95,10 @@ std::optional<ProcessInfo> read_process(pid_t pid, const std::filesystem::path& 
 
 // The other processes in process group `pgid` (not `except`), ascending pids.
 std::vector<GroupMember> group_members(pid_t pgid, pid_t except, const std::filesystem::path& root = "/proc");
+
+// Every process in the job's own cgroup (a path ending in ".job"), under the v2 mount found
+// below `sys_root`; empty for any other cgroup.
+std::vector<GroupMember> cgroup_members(const std::string& cgroup, const std::filesystem::path& proc = "/proc",
+                                        const std::filesystem::path& sys_root = "/sys/fs/cgroup");
 
 }  // namespace supd::ctl

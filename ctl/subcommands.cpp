@@ -56,10 +56,10 @@ std::vector<std::string_view> argument_words(std::string_view synopsis) {
 std::span<const Subcommand> subcommands() { return table(); }
 
 void check_job_name(const std::string& name) {
-  if (proto::is_valid_job_name(name)) return;
+  if (proto::is_valid_instance_name(name)) return;
   throw UsageError(fmt::format(
       "invalid job name '{}'; job names use letters, digits, '_', '.' and '-', do not start "
-      "with '-', and are at most 64 bytes",
+      "with '-', and are at most 64 bytes (a copy of a job with instances: NAME@3)",
       printable(name)));
 }
 

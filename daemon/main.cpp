@@ -29,6 +29,7 @@
 #include "daemon/continuity/fd_store.hpp"
 #include "daemon/control/handlers.hpp"
 #include "daemon/output/log_dir.hpp"
+#include "daemon/process/cgroup.hpp"
 #include "daemon/control/instance_lock.hpp"
 #include "daemon/output/nonblocking_sink.hpp"
 #include "daemon/control/notify.hpp"
@@ -173,6 +174,15 @@ int run(Options opt) {
     // 1000 jobs hold a few thousand fds (pipes, pidfds, log files): take the hard limit;
     // the jobs get the limit supd started with back.
     daemon::raise_fd_limit(handover ? handover->nofile_soft : std::nullopt);
+    // Each job in its own cgroup where a subtree is ours to write; supd moves itself into a leaf
+    // first, before anything of its own (the fd holder) is started. Said once when it cannot.
+    // A controller that is missing is said when a job's limit needs it (one event per job).
+    std::string no_cgroups;
+    const auto cgroups = daemon::Cgroups::set_up(daemon::cgroup_key(log_dir), no_cgroups);
+    if (!cgroups)
+      spdlog::info("jobs are tracked by process group only (a daemon that calls setsid escapes a stop): {}",
+                   no_cgroups);
+    const daemon::CgroupRelease release_cgroups(cgroups ? &*cgroups : nullptr);  // at any exit
 
     if (!paths.config_explicit && !std::filesystem::exists(paths.config))
       spdlog::warn("no config at {}; running with no jobs", paths.config.string());
@@ -187,6 +197,7 @@ int run(Options opt) {
         {[&keeper](const std::string& job, const std::filesystem::path& log, int fd) { keeper->opened(job, log, fd); },
          [&keeper](int fd) { keeper->closed(fd); }});
     daemon::PosixProcessOps ops;
+    if (cgroups) ops.use_cgroups(&*cgroups);
     daemon::Supervisor sup(ops, output, std::move(config), log_dir);
     daemon::EventLoop loop(io, sup, output, notifier);  // catches SIGCHLD before any spawn
     // Everything below reports to the loop; the loop gets what it calls back in start().
@@ -205,6 +216,7 @@ int run(Options opt) {
     if (handover)  // children that exited while we exec'd: their SIGCHLD went to the old image
       loop.reap_children();
     const auto adopted = adoption.adopt_from_records(daemon::Clock::now());
+    if (cgroups && !handover) daemon::kill_unowned_leftovers(*cgroups, sup);  // what a killed supd's jobs left
     auto kept_pipes = keeper->take_all();
     if (notifier.enabled())  // left by a `shutdown --leave-running` under systemd
       for (auto& p : daemon::take_from_holder(daemon::fd_holder_path_for(socket.path))) kept_pipes.push_back(std::move(p));
@@ -233,6 +245,7 @@ int run(Options opt) {
     } else {
       keeper->quit();  // every job is stopped: nothing of supd's outlives `supctl shutdown`
       if (notifier.enabled()) daemon::kill_rest_of_service_cgroup();  // what left the jobs' groups
+      if (cgroups) cgroups->kill_all_jobs();
     }
     spdlog::info("supd exited cleanly");
     return 0;

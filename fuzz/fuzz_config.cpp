@@ -21,7 +21,7 @@ std::optional<std::string> fake_getenv(std::string_view name) {
 
 void check_config(const supd::config::Config& config) {
   for (const auto& job : config.jobs) {
-    FUZZ_CHECK(supd::protocol::is_valid_job_name(job.name));
+    FUZZ_CHECK(supd::protocol::is_valid_instance_name(job.name));
     FUZZ_CHECK(!job.argv.empty());
     FUZZ_CHECK(job.directory.is_absolute());
     // Output files stay inside log_dir: relative, no "..".

@@ -29,14 +29,27 @@ struct SignalJob {
     int pid = 0;
     std::string signal;
     bool group = false;
+    // NAME of a job with instances: the other running copies it reached, as {"job", "pid"}.
+    std::vector<std::pair<std::string, int>> also = {};
     bool operator==(const Reply&) const = default;
-    nlohmann::json to_json() const { return {{"job", job}, {"pid", pid}, {"signal", signal}, {"group", group}}; }
+    nlohmann::json to_json() const {
+      nlohmann::json j = {{"job", job}, {"pid", pid}, {"signal", signal}, {"group", group}};
+      if (!also.empty()) {
+        j["also"] = nlohmann::json::array();
+        for (const auto& [name, p] : also) j["also"].push_back({{"job", name}, {"pid", p}});
+      }
+      return j;
+    }
     static std::optional<Reply> from_json(const nlohmann::json& j) {
       const ReplyFields f(j);
       const auto pid = f.int32("pid");
       if (!pid) return std::nullopt;
-      return Reply{f.string("job").value_or(""), *pid, f.string("signal").value_or(""),
-                   f.boolean("group").value_or(false)};
+      Reply r{f.string("job").value_or(""), *pid, f.string("signal").value_or(""), f.boolean("group").value_or(false)};
+      if (const auto it = j.find("also"); it != j.end() && it->is_array())
+        for (const auto& o : *it)
+          if (o.is_object() && o.value("job", nlohmann::json()).is_string() && o.value("pid", nlohmann::json()).is_number_integer())
+            r.also.emplace_back(o["job"].get<std::string>(), o["pid"].get<int>());
+      return r;
     }
   };
 };

@@ -61,8 +61,10 @@ std::optional<std::string> render(const proto::SignalJob& request, const proto::
   // supd names what it did; the request fills in what an older reply leaves out.
   const std::string& job = reply.job.empty() ? request.job : reply.job;
   const std::string& signal = reply.signal.empty() ? request.signal : reply.signal;
-  if (reply.group) return fmt::format("{}: sent {} to process group {}\n", job, signal, reply.pid);
-  return fmt::format("{}: sent {} to pid {}\n", job, signal, reply.pid);
+  const std::string_view target = reply.group ? "process group" : "pid";
+  std::string out = fmt::format("{}: sent {} to {} {}\n", job, signal, target, reply.pid);
+  for (const auto& [name, pid] : reply.also) out += fmt::format("{}: sent {} to {} {}\n", name, signal, target, pid);
+  return out;
 }
 
 }  // namespace supd::ctl

@@ -14,12 +14,14 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include "common/protocol.hpp"
 #include "common/sys_error.hpp"
 #include "daemon/control/control_socket.hpp"
 #include "daemon/output/log_dir.hpp"
+#include "daemon/process/cgroup.hpp"
 
 #ifndef P_PIDFD
 #define P_PIDFD 3  // waitid on a pidfd (Linux 5.4); older glibc headers lack the name
@@ -74,6 +76,20 @@ std::string join(const std::vector<std::string>& argv) {
 }
 
 }  // namespace
+
+std::size_t kill_unowned_leftovers(const Cgroups& cgroups, const Supervisor& sup) {
+  std::size_t killed = 0;
+  for (const auto& job : sup.jobs()) {
+    if (job.rt.main_alive || !cgroups.populated(job.spec.name)) continue;
+    const auto pids = cgroups.pids(job.spec.name);
+    cgroups.kill_all(job.spec.name);
+    killed += pids.size();
+    spdlog::warn("job {}: killed {} process(es) left in its cgroup by a previous supd's run ({}); starting it "
+                 "as configured",
+                 job.spec.name, pids.size(), fmt::join(pids, " "));
+  }
+  return killed;
+}
 
 fs::path records_dir_for(const fs::path& socket) { return fs::path(socket.string() + ".jobs"); }
 

@@ -32,6 +32,12 @@ namespace supd::daemon {
 // Where the records of the supd on `socket` live: <socket>.jobs/ (beside <socket>.lock).
 std::filesystem::path records_dir_for(const std::filesystem::path& socket);
 
+class Cgroups;
+// After adoption: a job that runs nothing here but whose cgroup still holds processes (a
+// previous supd was killed, and the job's recorded process is gone or unknown while what it
+// started lives on) has them killed, so its start begins clean. Found by cgroup, not by pid.
+std::size_t kill_unowned_leftovers(const Cgroups& cgroups, const Supervisor& sup);
+
 // The files: <dir>/<job>.json. Writes are temp + rename, so a reader sees a whole record or
 // the previous one. No fsync: the records must survive supd, not the machine (a reboot ends
 // the jobs too).

@@ -55,7 +55,7 @@ std::optional<JobRecord> decode_record(std::string_view text, std::string* error
     const auto name = doc.find("name");
     if (name == doc.end() || !name->is_string()) return fail(error, "no name");
     r.name = name->get<std::string>();
-    if (!protocol::is_valid_job_name(r.name)) return fail(error, "invalid job name");
+    if (!protocol::is_valid_instance_name(r.name)) return fail(error, "invalid job name");
     if (!get_integer(doc, "pid", r.pid) || r.pid <= 0) return fail(error, "no valid pid");
     if (!get_integer(doc, "pgid", r.pgid) || r.pgid <= 0) return fail(error, "no valid pgid");
     if (!get_integer(doc, "starttime", r.starttime) || r.starttime == 0) return fail(error, "no starttime");

@@ -154,13 +154,36 @@ std::optional<Error> Handlers::resolve(const std::vector<std::string>& names, bo
   }
   if (names.empty()) return Error{ErrorCode::BadRequest, "no job named; give job names or 'all'"};
   for (const auto& name : names) {
-    if (!protocol::is_valid_job_name(name))
+    if (!protocol::is_valid_instance_name(name))
       return Error{ErrorCode::InvalidName,
                    fmt::format("'{}' is not a valid job name (letters, digits, '_', '.', '-')", name)};
-    const Job* job = sup_.find(name);
-    if (job == nullptr) return Error{ErrorCode::UnknownJob, common::unknown_job_message(name, sup_.job_names())};
-    if (std::find(out.begin(), out.end(), job) == out.end()) out.push_back(job);
+    const auto add = [&out](const Job* job) {
+      if (std::find(out.begin(), out.end(), job) == out.end()) out.push_back(job);
+    };
+    if (const Job* job = sup_.find(name)) {
+      add(job);
+      continue;
+    }
+    // NAME of a job with instances: every copy, NAME@0 … NAME@N-1.
+    const auto before = out.size();
+    for (const auto& job : sup_.jobs())
+      if (job.spec.instance_of == name) add(&job);
+    if (out.size() == before && std::none_of(sup_.jobs().begin(), sup_.jobs().end(), [&](const Job& j) {
+          return j.spec.instance_of == name;
+        }))
+      return Error{ErrorCode::UnknownJob, common::unknown_job_message(name, sup_.job_names())};
   }
+  return std::nullopt;
+}
+
+std::optional<Error> Handlers::resolve_one(const std::string& name, const Job*& out) {
+  std::vector<const Job*> jobs;
+  if (auto err = resolve({name}, false, jobs)) return err;
+  if (jobs.size() > 1)
+    return Error{ErrorCode::BadRequest,
+                 fmt::format("'{}' names {} jobs; this command takes one, such as {}", name, jobs.size(),
+                             jobs.front()->spec.name)};
+  out = jobs.front();
   return std::nullopt;
 }
 

@@ -51,6 +51,8 @@ public:
     // Run: as Start, and a failure quotes the job's last output line. Remove: settled once the job is gone.
   enum class WaitKind { Start, Stop, Restart, Run, Remove };
   // Names -> jobs, "all" meaning every job; an error for the first invalid or unknown name.
+  // One job for a command that takes one: a copy of a job with instances must be named (web@2).
+  std::optional<protocol::Error> resolve_one(const std::string& name, const Job*& out);
   std::optional<protocol::Error> resolve(const std::vector<std::string>& names, bool empty_means_all,
                                          std::vector<const Job*>& out);
   // start/stop/restart: each named job (or all), then the answer as answer_when_settled gives it.

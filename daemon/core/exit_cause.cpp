@@ -9,7 +9,7 @@
 namespace supd::daemon {
 
 ExitCause explain_exit(const common::ExitStatus& status, const std::optional<StopRequest>& stop,
-                       const std::vector<SentSignal>& sent, bool oom_killed) {
+                       const std::vector<SentSignal>& sent, bool oom_killed, std::string_view oom_limit) {
   if (status.signaled) {
     const std::string sig = "SIG" + common::signal_name(status.signal);
     // The latest delivery of that very signal explains the death; another signal does not.
@@ -26,6 +26,8 @@ ExitCause explain_exit(const common::ExitStatus& status, const std::optional<Sto
       }
       return {"supd", fmt::format("{} sent by supd", sig), it->who};
     }
+    if (oom_killed && status.signal == SIGKILL && !oom_limit.empty())
+      return {"oom", fmt::format("the kernel's OOM killer: the job's cgroup reached {}", oom_limit), Origin::kernel()};
     if (oom_killed && status.signal == SIGKILL)
       return {"oom", "the kernel's OOM killer (oom_kill grew in supd's cgroup memory.events)", Origin::kernel()};
     return {"external", fmt::format("an external kill: {} was not sent by supd", sig), std::nullopt};

@@ -28,6 +28,6 @@ struct ExitCause {
 };
 
 ExitCause explain_exit(const common::ExitStatus& status, const std::optional<StopRequest>& stop,
-                       const std::vector<SentSignal>& sent, bool oom_killed);
+                       const std::vector<SentSignal>& sent, bool oom_killed, std::string_view oom_limit = {});
 
 }  // namespace supd::daemon

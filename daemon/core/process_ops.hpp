@@ -30,6 +30,7 @@ struct SpawnResult {
   std::string error;                   // "exec amsa.py: No such file or directory" on failure
   bool permanent = true;               // false for errors that may pass (fork EAGAIN, EMFILE)
   std::vector<CaptureStream> output;   // stdout (merged with stderr), and stderr when apart
+  std::vector<std::string> warnings;   // what was asked and cannot be had here (a cgroup limit), for one event
 };
 
 class ProcessOps {
@@ -37,12 +38,14 @@ public:
   virtual ~ProcessOps() = default;
   virtual SpawnResult spawn(const config::JobSpec& spec, const std::filesystem::path& log_dir) = 0;
   // 0 or an errno. Without `group`, goes through the pidfd when there is one, so it never
-  // reaches a recycled PID; with `group`, to the process group (whose id is the job's PID).
-  virtual int send_signal(pid_t pid, int pidfd, int signo, bool group) = 0;
-  virtual bool group_alive(pid_t pgid) = 0;
-  // How many processes the OOM killer has killed in supd's cgroup so far (daemon/process/oom.hpp);
-  // nullopt where nobody counts. Read at each spawn and exit, for `why`.
-  virtual std::optional<long> oom_kills() = 0;
+  // reaches a recycled PID; with `group`, to the process group (whose id is the job's PID) and,
+  // where the job has its own cgroup, to every process in it (setsid escapees included).
+  virtual int send_signal(std::string_view job, pid_t pid, int pidfd, int signo, bool group) = 0;
+  // Whether anything of the job is left: its process group, or its cgroup where it has one.
+  virtual bool group_alive(std::string_view job, pid_t pgid) = 0;
+  // How many processes the OOM killer has killed in the job's cgroup (or else supd's) so far
+  // (daemon/process/oom.hpp); nullopt where nobody counts. Read at each spawn and exit, for `why`.
+  virtual std::optional<long> oom_kills(std::string_view job) = 0;
   // Whether a process of the group listens on a TCP or Unix stream socket (ready = "listen";
   // daemon/process/listen_check.hpp). Seams that cannot tell say no.
   virtual bool group_listens(pid_t /*pgid*/) { return false; }

@@ -4,6 +4,7 @@
 #include <map>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include "common/signals.hpp"
@@ -22,6 +23,14 @@ common::Event event_of(const Job& job, std::string kind, std::string reason, con
   e.reason = std::move(reason);
   e.who = who.event_origin();
   return e;
+}
+
+// "memory_max = 256 MiB" for an OOM kill's explanation; "" when the job set no memory limit.
+std::string memory_limit_text(const config::CgroupLimits& c) {
+  const auto& [key, bytes] = c.memory_max ? std::pair{"memory_max", c.memory_max} : std::pair{"memory_high", c.memory_high};
+  if (!bytes) return {};
+  if (*bytes % (1ull << 20) == 0) return fmt::format("{} = {} MiB", key, *bytes >> 20);
+  return fmt::format("{} = {} bytes", key, *bytes);
 }
 
 }  // namespace
@@ -95,10 +104,10 @@ int Supervisor::signal(const Job& job, int signo, bool group, const Origin& who)
 }
 
 int Supervisor::deliver(Job& job, int signo, bool group, const Origin& who, std::string_view why) {
-  if (group ? !(job.process.pgid > 0 && ops_.group_alive(job.process.pgid)) : !job.rt.main_alive) return ESRCH;
+  if (group ? !(job.process.pgid > 0 && ops_.group_alive(job.spec.name, job.process.pgid)) : !job.rt.main_alive) return ESRCH;
   const pid_t target = group ? job.process.pgid : job.process.pid;
-  const int err = group ? ops_.send_signal(job.process.pgid, -1, signo, true)
-                        : ops_.send_signal(job.process.pid, job.process.pidfd.get(), signo, false);
+  const int err = group ? ops_.send_signal(job.spec.name, job.process.pgid, -1, signo, true)
+                        : ops_.send_signal(job.spec.name, job.process.pid, job.process.pidfd.get(), signo, false);
   auto e = event_of(job, "signal",
                     fmt::format("SIG{} to {} {}{}{}", common::signal_name(signo), group ? "process group" : "pid",
                                 target, why.empty() ? "" : fmt::format(" ({})", why),
@@ -143,20 +152,22 @@ void Supervisor::on_reaped(pid_t pid, const common::ExitStatus& status, TimePoin
     job.postmortem.last_exit = status;
     job.process.pidfd.reset();
     job.process.pid = 0;
-    const bool group_empty = !ops_.group_alive(job.process.pgid);
+    const bool group_empty = !ops_.group_alive(job.spec.name, job.process.pgid);
     if (group_empty) job.process.pgid = 0;  // its id may be recycled from now on: forget it
-    const auto oom_now = job.evidence.oom_kills_at_spawn ? ops_.oom_kills() : std::nullopt;
+    const auto oom_now = job.evidence.oom_kills_at_spawn ? ops_.oom_kills(job.spec.name) : std::nullopt;
     const bool oom = oom_now && *oom_now > *job.evidence.oom_kills_at_spawn;
+    const std::string limit = oom ? memory_limit_text(job.spec.cgroup) : std::string();
     auto e = event_of(job, "exit",
-                      fmt::format("pid {} {}{}", pid, common::describe(status),
-                                  group_empty ? "" : " (other processes of its group remain)"),
+                      fmt::format("pid {} {}{}{}", pid, common::describe(status),
+                                  group_empty ? "" : " (other processes of its group remain)",
+                                  !oom ? "" : limit.empty() ? " (the OOM killer)" : " (the OOM killer: " + limit + ")"),
                       Origin::kernel());
     e.pid = pid;
     e.exit = status;
     const auto& kept = events_.record(std::move(e));
     job.postmortem.last_death = std::make_unique<Job::PostMortem::Death>(Job::PostMortem::Death{
         status, pid, kept.time, std::chrono::duration<double>(now - job.process.started_at).count(),
-        explain_exit(status, job.evidence.stop_request, job.evidence.sent, oom), job.evidence.output_at_spawn,
+        explain_exit(status, job.evidence.stop_request, job.evidence.sent, oom, limit), job.evidence.output_at_spawn,
         output_mark(job), job.spec.directory});
     feed(job, ProcessExited{status, group_empty}, now, Origin::kernel());
     prune_removed();  // `job` may be erased here: nothing touches it after
@@ -169,7 +180,7 @@ void Supervisor::on_reaped(pid_t pid, const common::ExitStatus& status, TimePoin
 
 void Supervisor::on_group_check(TimePoint now) {
   for (auto& job : jobs_) {
-    if (job.rt.main_alive || job.process.pgid == 0 || ops_.group_alive(job.process.pgid)) continue;
+    if (job.rt.main_alive || job.process.pgid == 0 || ops_.group_alive(job.spec.name, job.process.pgid)) continue;
     job.process.pgid = 0;
     if (job.rt.state == JobState::Stopping) feed(job, GroupEmptied{}, now, Origin::kernel());
   }
@@ -264,13 +275,13 @@ void Supervisor::execute(Job& job, const JobAction& action, TimePoint now, const
     deliver(job, sig->signo, sig->group, Origin::supd(), job.rt.reason);
     return;
   }
-  if (std::holds_alternative<KillLeftovers>(action) && job.process.pgid > 0 && ops_.group_alive(job.process.pgid)) {
+  if (std::holds_alternative<KillLeftovers>(action) && job.process.pgid > 0 && ops_.group_alive(job.spec.name, job.process.pgid)) {
     auto e = event_of(job, "signal", fmt::format("SIGKILL to what is left of process group {}", job.process.pgid),
                       Origin::supd());
     e.signal = "KILL";
     e.pid = job.process.pgid;
     events_.record(std::move(e));
-    ops_.send_signal(job.process.pgid, -1, SIGKILL, true);
+    ops_.send_signal(job.spec.name, job.process.pgid, -1, SIGKILL, true);
   }
 }
 
@@ -300,10 +311,14 @@ void Supervisor::do_spawn(Job& job, TimePoint now, const Origin& who) {
   }
   job.postmortem.error.clear();
   ++job.life.spawns;
+  if (std::string said = fmt::format("{}", fmt::join(r.warnings, "; ")); said != job.box_warning) {
+    if (!said.empty()) events_.record(event_of(job, "warning", said, Origin::supd()), EventLog::Level::Warn);
+    job.box_warning = std::move(said);
+  }
   // A new run: a new process (setsid() made it the leader of its own group), and what
   // explains its end starts afresh.
   job.process = {.pid = r.pid, .pgid = r.pid, .pidfd = std::move(r.pidfd), .started_at = now, .status_text = {}};
-  job.evidence = {.stop_request = {}, .sent = {}, .oom_kills_at_spawn = ops_.oom_kills(),
+  job.evidence = {.stop_request = {}, .sent = {}, .oom_kills_at_spawn = ops_.oom_kills(job.spec.name),
                   .output_at_spawn = output_mark(job)};
   output_.attach(job.spec.name, std::move(r.output));
   auto e = event_of(job, "spawn", fmt::format("pid {} ({})", job.process.pid, job.spec.argv.front()), who);

@@ -94,6 +94,7 @@ struct Job {
   } order;
   HealthRuntime health;  // its check's state while it runs (daemon/core/health.hpp)
   std::optional<NextRun> next_run;  // `schedule`/`every`: when supd starts it next
+  std::string box_warning;  // what its spawn could not give it (a cgroup limit): one event, not one per start
 
   bool from_config() const { return !life.run_request; }
   int restarts() const { return life.spawns > 1 ? life.spawns - 1 : 0; }

@@ -1,4 +1,5 @@
 #include "daemon/process/cgroup_sweep.hpp"
+#include "daemon/process/cgroup.hpp"
 
 #include <signal.h>
 #include <unistd.h>
@@ -13,19 +14,13 @@
 namespace supd::daemon {
 namespace fs = std::filesystem;
 
-std::string own_cgroup_from(const std::string& text) {
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind("0::", 0) == 0) return line.substr(3);
-  return {};
-}
-
 std::size_t kill_rest_of_service_cgroup() {
   std::ifstream self("/proc/self/cgroup");
   std::stringstream text;
   text << self.rdbuf();
-  const std::string cgroup = own_cgroup_from(text.str());
-  if (cgroup.size() < 9 || !cgroup.ends_with(".service")) return 0;
+  const std::string cgroup = own_cgroup_path(text.str());
+  const std::string unit = cgroup.ends_with("/supd") ? cgroup.substr(0, cgroup.size() - 5) : cgroup;
+  if (unit.size() < 9 || !unit.ends_with(".service")) return 0;
   // The v2 hierarchy: at /sys/fs/cgroup (unified), or /sys/fs/cgroup/unified (hybrid).
   for (const char* root : {"/sys/fs/cgroup", "/sys/fs/cgroup/unified"}) {
     std::ifstream procs(fs::path(root + cgroup) / "cgroup.procs");

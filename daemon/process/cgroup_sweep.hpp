@@ -12,12 +12,9 @@
 
 namespace supd::daemon {
 
-// The cgroup v2 path from /proc/self/cgroup's text ("0::/user.slice/.../supd.service"), or ""
-// when there is no v2 entry.
-std::string own_cgroup_from(const std::string& proc_self_cgroup);
-
 // SIGKILLs every process in supd's own cgroup but supd, when that cgroup is a service's
-// (its name ends in ".service"; never a login session's scope). Returns how many it killed.
+// (its name ends in ".service"; never a login session's scope), or supd's leaf in it
+// (daemon/process/cgroup.hpp: the jobs' own cgroups are swept there). Returns how many it killed.
 std::size_t kill_rest_of_service_cgroup();
 
 }  // namespace supd::daemon

@@ -2,6 +2,8 @@
 
 #include <cerrno>
 #include <fcntl.h>
+#include <grp.h>
+#include <sys/stat.h>
 #include <linux/close_range.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -10,8 +12,8 @@
 namespace supd::daemon {
 namespace {
 
-[[noreturn]] void fail(const ExecPlan& plan, ChildStage stage, int err) noexcept {
-  const ChildFailure f{static_cast<int>(stage), err};
+[[noreturn]] void fail(const ExecPlan& plan, ChildStage stage, int err, int detail = 0) noexcept {
+  const ChildFailure f{static_cast<int>(stage), err, detail};
   [[maybe_unused]] auto n = ::write(plan.error_fd, &f, sizeof f);  // atomic: < PIPE_BUF
   ::_exit(127);
 }
@@ -44,6 +46,8 @@ void reset_reserved_signal(int sig, bool ignore) noexcept {
 
 void run_child(const ExecPlan& plan) noexcept {
   if (::setsid() < 0) fail(plan, ChildStage::Setsid, errno);  // own session: no terminal, own group
+  // Into the job's own cgroup before anything else runs, so whatever it starts is in there too.
+  if (plan.cgroup_procs_fd >= 0 && ::write(plan.cgroup_procs_fd, "0", 1) != 1) fail(plan, ChildStage::Cgroup, errno);
 
   // exec keeps SIG_IGN, and supd's handlers must not survive either: every disposition to
   // default, then the nohup set ignored, then an empty mask (supd blocked all around fork).
@@ -62,6 +66,17 @@ void run_child(const ExecPlan& plan) noexcept {
 
   if (put_fd(plan.stdin_fd, 0) < 0 || put_fd(plan.stdout_fd, 1) < 0 || put_fd(plan.stderr_fd, 2) < 0)
     fail(plan, ChildStage::Stdio, errno);
+  if (plan.set_nofile) ::setrlimit(RLIMIT_NOFILE, &plan.nofile);  // best effort, as a shell's ulimit
+  // Limits before the ids: only root may raise a hard limit.
+  for (int i = 0; i < plan.limit_count; ++i)
+    if (::setrlimit(plan.limits[i].resource, &plan.limits[i].value) != 0) fail(plan, ChildStage::Limit, errno, i);
+  if (plan.switch_ids) {
+    if (::setgroups(static_cast<size_t>(plan.group_count), plan.groups) != 0 || ::setgid(plan.gid) != 0 ||
+        ::setuid(plan.uid) != 0)
+      fail(plan, ChildStage::Ids, errno);
+  }
+  if (plan.umask >= 0) ::umask(static_cast<mode_t>(plan.umask));
+  // As the job's user: a directory only root may enter is an error now, as under systemd.
   if (plan.directory != nullptr && ::chdir(plan.directory) < 0) fail(plan, ChildStage::Chdir, errno);
 
   // Nothing of supd's beyond 0-2 may leak; the error pipe is already close-on-exec.
@@ -69,7 +84,6 @@ void run_child(const ExecPlan& plan) noexcept {
     for (int fd = 3; fd < 65536; ++fd)
       if (fd != plan.error_fd) ::fcntl(fd, F_SETFD, FD_CLOEXEC);
   }
-  if (plan.set_nofile) ::setrlimit(RLIMIT_NOFILE, &plan.nofile);  // best effort, as a shell's ulimit
   ::execve(plan.path, plan.argv, plan.envp);
   fail(plan, ChildStage::Exec, errno);
 }

@@ -4,6 +4,8 @@
 #include <cerrno>
 #include <csignal>
 #include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
 #include <sched.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -12,6 +14,7 @@
 
 #include <array>
 #include <cstring>
+#include <map>
 
 #include <fmt/format.h>
 
@@ -21,6 +24,8 @@
 #include "daemon/process/fd_limit.hpp"
 #include "daemon/output/log_dir.hpp"
 #include "daemon/process/oom.hpp"
+#include "daemon/process/cgroup.hpp"
+#include "config/env_file.hpp"
 
 extern char** environ;
 
@@ -82,18 +87,65 @@ private:
   std::vector<char*> ptrs_;
 };
 
-StringArray make_environment(const config::JobSpec& spec) {
+// Who the job runs as, looked up in the parent (getpwnam may not run between clone and exec).
+struct Account {
+  uid_t uid = 0;
+  gid_t gid = 0;
+  std::vector<gid_t> groups;
+  std::map<std::string, std::string> variables;  // HOME, USER, LOGNAME, SHELL
+  bool switch_ids = false;                       // only root switches; a user naming itself does not
+};
+
+std::optional<Account> account_for(const config::JobSpec& spec, std::string& error) {
+  Account a;
+  a.uid = ::geteuid();
+  a.gid = ::getegid();
+  if (!spec.user.empty()) {
+    const passwd* pw = ::getpwnam(spec.user.c_str());
+    if (pw == nullptr) {
+      error = fmt::format("user {}: no such user on this machine", spec.user);
+      return std::nullopt;
+    }
+    a.uid = pw->pw_uid;
+    a.gid = pw->pw_gid;
+    a.variables = {{"HOME", pw->pw_dir}, {"USER", pw->pw_name}, {"LOGNAME", pw->pw_name},
+                   {"SHELL", *pw->pw_shell != '\0' ? pw->pw_shell : "/bin/sh"}};
+  }
+  if (!spec.group.empty()) {
+    const group* gr = ::getgrnam(spec.group.c_str());
+    if (gr == nullptr) {
+      error = fmt::format("group {}: no such group on this machine", spec.group);
+      return std::nullopt;
+    }
+    a.gid = gr->gr_gid;
+  }
+  a.switch_ids = ::geteuid() == 0 && (!spec.user.empty() || !spec.group.empty());
+  if (!a.switch_ids) return a;
+  if (spec.user.empty()) {
+    a.groups = {a.gid};  // a group alone: root keeps its uid, and no supplementary group of root's
+    return a;
+  }
+  int n = 64;
+  a.groups.resize(static_cast<std::size_t>(n));
+  while (::getgrouplist(spec.user.c_str(), a.gid, a.groups.data(), &n) < 0) a.groups.resize(static_cast<std::size_t>(n));
+  a.groups.resize(static_cast<std::size_t>(n));
+  return a;
+}
+
+// supd's environment, then the user's HOME and the like, then the env files, then the job's
+// `environment`: each later one wins.
+StringArray make_environment(const std::map<std::string, std::string>& own) {
   StringArray env;
-  bool unbuffered_given = spec.environment.count("PYTHONUNBUFFERED") != 0;
+  bool unbuffered_given = own.count("PYTHONUNBUFFERED") != 0;
   for (char** e = environ; *e != nullptr; ++e) {
     const std::string_view kv(*e);
     if (is_private_variable(kv)) continue;
     const auto name = kv.substr(0, kv.find('='));
-    if (spec.environment.count(std::string(name)) != 0) continue;  // the job's value wins
+    if (own.count(std::string(name)) != 0) continue;  // the job's value wins
     unbuffered_given = unbuffered_given || name == "PYTHONUNBUFFERED";
     env.push(std::string(kv));
   }
-  for (const auto& [k, v] : spec.environment) env.push(k + "=" + v);
+  for (const auto& [k, v] : own) env.push(k + "=" + v);
   // A Python job's prints reach its log as they happen, not 8 KiB later: its stdout is a pipe
   // (docs/design-decisions.md, "Python output is unbuffered"). `PYTHONUNBUFFERED = ""` opts out.
   if (!unbuffered_given) env.push("PYTHONUNBUFFERED=1");
@@ -118,6 +170,14 @@ std::string describe_failure(const ChildFailure& f, const config::JobSpec& spec)
   case ChildStage::Chdir: return fmt::format("chdir {}: {}", spec.directory.string(), msg);
   case ChildStage::Stdio: return fmt::format("redirect stdio: {}", msg);
   case ChildStage::Setsid: return fmt::format("setsid: {}", msg);
+  case ChildStage::Cgroup: return fmt::format("move into its cgroup: {}", msg);
+  case ChildStage::Limit:
+    return fmt::format("limits.{}: {}", f.detail >= 0 && static_cast<std::size_t>(f.detail) < spec.limits.size()
+                                            ? spec.limits[static_cast<std::size_t>(f.detail)].name
+                                            : "?",
+                       msg);
+  case ChildStage::Ids:
+    return fmt::format("run as {}{}{}: {}", spec.user, spec.group.empty() ? "" : ":", spec.group, msg);
   case ChildStage::Exec: break;
   }
   return fmt::format("exec {}: {} (in {})", spec.argv.empty() ? "" : spec.argv[0], msg, spec.directory.string());
@@ -175,9 +235,34 @@ SpawnResult PosixProcessOps::spawn(const config::JobSpec& spec, const std::files
     return result;
   }
 
+  // The job's box: who it runs as, its variables (env files are read at each start), its limits, its cgroup.
+  const auto account = account_for(spec, result.error);
+  if (!account) return result;
+  std::map<std::string, std::string> own = account->variables;
+  if (!spec.env_file.empty()) {
+    std::vector<std::string> problems;
+    for (auto& [k, v] : config::read_env_files(spec.env_file, problems)) own[k] = std::move(v);
+    if (!problems.empty()) {
+      result.error = fmt::format("env_file {}", problems.front());
+      return result;
+    }
+  }
+  for (const auto& [k, v] : spec.environment) own[k] = v;
+  std::vector<LimitSetting> limits;
+  for (const auto& l : spec.limits) {
+    const rlim_t v = l.value ? static_cast<rlim_t>(*l.value) : RLIM_INFINITY;
+    limits.push_back({l.resource, rlimit{v, v}});
+  }
+  UniqueFd cgroup_procs;
+  if (cgroups_ != nullptr) {
+    std::string why;
+    cgroup_procs = cgroups_->prepare(spec.name, spec.cgroup, result.warnings, why);
+    if (!cgroup_procs) result.warnings.push_back(fmt::format("no cgroup of its own: {}", why));
+  }
+
   StringArray argv;
   for (const auto& a : spec.argv) argv.push(a);
-  StringArray env = make_environment(spec);
+  StringArray env = make_environment(own);
   const std::string program = resolve_program(spec.argv[0], find_path_value(env));
   const std::string directory = spec.directory.string();
 
@@ -196,6 +281,15 @@ SpawnResult PosixProcessOps::spawn(const config::JobSpec& spec, const std::files
     plan.set_nofile = true;
     plan.nofile = *limit;
   }
+  plan.limits = limits.data();
+  plan.limit_count = static_cast<int>(limits.size());
+  plan.cgroup_procs_fd = cgroup_procs.get();
+  plan.switch_ids = account->switch_ids;
+  plan.uid = account->uid;
+  plan.gid = account->gid;
+  plan.groups = account->groups.data();
+  plan.group_count = static_cast<int>(account->groups.size());
+  plan.umask = spec.umask ? static_cast<int>(*spec.umask) : -1;
 
   // No handler of supd's may run in the child before it resets them.
   sigset_t all, old;
@@ -238,21 +332,37 @@ SpawnResult PosixProcessOps::spawn(const config::JobSpec& spec, const std::files
   return result;
 }
 
-int PosixProcessOps::send_signal(pid_t pid, int pidfd, int signo, bool group) {
+int PosixProcessOps::send_signal(std::string_view job, pid_t pid, int pidfd, int signo, bool group) {
   int rc;
-  if (group)
+  if (group) {
     rc = ::kill(-pid, signo);
-  else if (pidfd >= 0)
+    // Its cgroup holds what left the group too (a daemon that called setsid): SIGKILL through
+    // cgroup.kill, other signals to each of its processes, as systemd's KillMode=control-group.
+    if (cgroups_ != nullptr && cgroups_->populated(job)) {
+      const int group_errno = rc == 0 ? 0 : errno;
+      if (signo == SIGKILL) cgroups_->kill_all(job);
+      else
+        for (const pid_t p : cgroups_->pids(job))
+          if (::getpgid(p) != pid) ::kill(p, signo);
+      return group_errno == ESRCH ? 0 : group_errno;
+    }
+  } else if (pidfd >= 0) {
     rc = pidfd_send_signal(pidfd, signo);
-  else
+  } else {
     rc = ::kill(pid, signo);
+  }
   return rc == 0 ? 0 : errno;
 }
 
-std::optional<long> PosixProcessOps::oom_kills() { return read_oom_kills(); }
+std::optional<long> PosixProcessOps::oom_kills(std::string_view job) {
+  if (cgroups_ != nullptr)
+    if (const auto events = cgroups_->memory_events(job)) return events->oom_kill;
+  return read_oom_kills();
+}
 
-bool PosixProcessOps::group_alive(pid_t pgid) {
-  return pgid > 0 && (::kill(-pgid, 0) == 0 || errno == EPERM);
+bool PosixProcessOps::group_alive(std::string_view job, pid_t pgid) {
+  if (pgid > 0 && (::kill(-pgid, 0) == 0 || errno == EPERM)) return true;
+  return cgroups_ != nullptr && cgroups_->populated(job);
 }
 
 std::vector<Reaped> reap_all() {

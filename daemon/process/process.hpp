@@ -7,13 +7,21 @@
 
 namespace supd::daemon {
 
+class Cgroups;
+
 class PosixProcessOps final : public ProcessOps {
 public:
   SpawnResult spawn(const config::JobSpec& spec, const std::filesystem::path& log_dir) override;
-  int send_signal(pid_t pid, int pidfd, int signo, bool group) override;
-  bool group_alive(pid_t pgid) override;
-  std::optional<long> oom_kills() override;
+  int send_signal(std::string_view job, pid_t pid, int pidfd, int signo, bool group) override;
+  bool group_alive(std::string_view job, pid_t pgid) override;
+  std::optional<long> oom_kills(std::string_view job) override;
   bool group_listens(pid_t pgid) override;
+
+  // Each job in its own cgroup below supd's, where supd may write one (null: process groups only).
+  void use_cgroups(const Cgroups* cgroups) { cgroups_ = cgroups; }
+
+private:
+  const Cgroups* cgroups_ = nullptr;
 };
 
 struct Reaped {

@@ -117,7 +117,7 @@ TEST_CASE("supctl doctor without supd fails the socket check and still reports",
     CHECK(r.exit_code == kRefused);  // a report, not "unreachable" (3)
     CHECK(r.err.empty());
     const auto lines = split_lines(r.out);
-    CHECK(lines.size() == 6);  // socket systemd linger log-dir config buffering
+    CHECK(lines.size() == 7);  // socket systemd linger log-dir config cgroups buffering
     for (const auto& line : lines) CHECK(is_check_line(line));
     REQUIRE(!lines.empty());
     CHECK(lines[0].starts_with("fail  socket "));
@@ -128,7 +128,7 @@ TEST_CASE("supctl doctor without supd fails the socket check and still reports",
     CHECK(j.exit_code == kRefused);
     const auto doc = json::parse(j.out);
     CHECK(doc["ok"] == false);
-    REQUIRE(doc["checks"].size() == 6);
+    REQUIRE(doc["checks"].size() == 7);
     CHECK(doc["checks"][0]["name"] == "socket");
     CHECK(doc["checks"][0]["status"] == "fail");
   };

@@ -122,8 +122,18 @@ TEST_CASE("output stress: a grandchild that keeps the pipe after the job exited 
   // kill does not reach it) writes 20 MB into the inherited pipe afterwards.
   constexpr long long kLines = 200'000;
   // The job waits until its grandchild is in its own session (g.ready), else the leftover
-  // kill at the job's exit could catch the grandchild before its setsid().
-  TestDaemon d("[jobs.g]\ncommand = [\"sh\", \"-c\", \"rm -f g.ready; setsid sh -c 'touch g.ready; sleep 0.5; exec " +
+  // kill at the job's exit could catch the grandchild before its setsid(). Where supd gives the
+  // job a cgroup of its own, that kill reaches the whole cgroup (as systemd's does), so the
+  // grandchild first moves back to the test's own cgroup: a process the job no longer owns.
+  std::string leave_cgroup;
+  for (const auto& line : split_lines(read_file("/proc/self/cgroup")))
+    if (line.rfind("0::", 0) == 0)
+      for (const char* mount : {"/sys/fs/cgroup/unified", "/sys/fs/cgroup"})
+        if (fs::exists(fs::path(mount) / "cgroup.controllers") && leave_cgroup.empty())
+          leave_cgroup = "echo 0 > " + (fs::path(mount) / fs::path(line.substr(3)).relative_path() / "cgroup.procs").string() +
+                         " 2>/dev/null; ";
+  TestDaemon d("[jobs.g]\ncommand = [\"sh\", \"-c\", \"rm -f g.ready; setsid sh -c '" + leave_cgroup +
+               "touch g.ready; sleep 0.5; exec " +
                helper("seqspew") + " " + std::to_string(kLines) +
                " 100' & while [ ! -e g.ready ]; do sleep 0.01; done; exit 0\"]\nrestart = \"never\"\n"
                "start_secs = 0\nlog_max_size = \"1MiB\"\nlog_keep = 1000\n");

@@ -138,6 +138,16 @@ bool TestDaemon::wait_ready(Millis deadline) {
 void TestDaemon::start() {
   spawn_supd();
   const bool ready = wait_ready();
+  // supd in its leaf "supd" of a subtree of its own making: remembered for cleanup().
+  for (const auto& line : split_lines(read_file("/proc/" + std::to_string(pid_) + "/cgroup"))) {
+    const fs::path path = line.rfind("0::", 0) == 0 ? fs::path(line.substr(3)) : fs::path();
+    if (path.filename() != "supd" || !path.parent_path().filename().string().starts_with("supd-")) continue;
+    for (const char* mount : {"/sys/fs/cgroup/unified", "/sys/fs/cgroup"})
+      if (fs::exists(fs::path(mount) / "cgroup.controllers")) {
+        cgroup_subtree_ = fs::path(mount) / path.parent_path().relative_path();
+        break;
+      }
+  }
   INFO("supd output:\n" << supd_output());
   INFO("supd exit status: " << (last_exit_status_ ? std::to_string(exit_code_of(*last_exit_status_)) : "none"));
   REQUIRE(ready);
@@ -377,6 +387,12 @@ void TestDaemon::cleanup() noexcept {
   } catch (...) {
   }
   kill_everything();
+  if (cgroup_subtree_) {  // empty by now: its cgroups go, the subtree's own last
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(*cgroup_subtree_, ec))
+      if (entry.is_directory(ec)) fs::remove(entry.path(), ec);
+    fs::remove(*cgroup_subtree_, ec);
+  }
 }
 
 }  // namespace supd::test

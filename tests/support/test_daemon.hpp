@@ -135,6 +135,9 @@ private:
   std::optional<int> last_exit_status_;
   std::optional<FdCensus> fd_baseline_;
   std::map<pid_t, unsigned long long> seen_job_pids_;  // pid -> starttime, for cleanup
+  // The cgroup subtree supd made for its jobs ("supd-KEY", as root), removed at cleanup even
+  // when the test killed supd with SIGKILL and never started it again.
+  std::optional<fs::path> cgroup_subtree_;
 };
 
 }  // namespace supd::test

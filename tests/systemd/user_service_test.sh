@@ -9,7 +9,8 @@
 # so the counter job's numbered lines go on without a doubled line; `supctl upgrade` keeps
 # MainPID and the jobs; shutdown --leave-running then systemctl start adopts them again
 # (the pipes wait in the fd holder, as systemd empties its store with the unit); the watchdog is fed;
-# stop -> every job and grandchild gone, the escaped one by supd's cgroup sweep; socket activation by a `supctl status`;
+# each job in its own cgroup (Delegate=yes), and `supctl stop` of one reaches its setsid grandchild through it;
+# stop -> every job and grandchild gone; socket activation by a `supctl status`;
 # afterwards no process, cgroup or mount is left. Exit 77 (SKIP) where it cannot run.
 # TESTPLAN [R30] (grep tag).
 set -u
@@ -80,8 +81,11 @@ TOML
   [ "$pid1" -gt 0 ] || fail "no MainPID"
   eventually 10 is StatusText "4 running" || fail "StatusText='$(prop StatusText)', wanted '4 running'"
   eventually 5 test "$(ntagged)" -eq 5 || fail "$(ntagged) tagged processes, wanted 5: $(tagged)"
+  # Delegate=yes: supd in its leaf, each job in a cgroup of its own below the unit's.
+  grep -q '/supd.service/supd$' "/proc/$pid1/cgroup" || fail "supd is not in supd.service/supd: $(cat /proc/$pid1/cgroup)"
   for p in $(pgrep -fx "sleep $TAG"); do
-    grep -q '/supd.service$' "/proc/$p/cgroup" || fail "job process $p is not in supd.service's cgroup"
+    grep -Eq '/supd.service/(one|forker|escaper)\.job$' "/proc/$p/cgroup" ||
+      fail "job process $p is not in its job's cgroup: $(cat /proc/$p/cgroup)"
   done
 
   step "supctl status through the unit's socket"
@@ -170,6 +174,18 @@ TOML
   [ "$pids_back" = "$pids_before" ] || fail "jobs not adopted after leaving: $pids_before -> $pids_back"
   counter_goes_on "after leaving and starting again"
   pid2=$(prop MainPID)
+
+  step "supctl stop escaper: its setsid grandchild is stopped through the job's cgroup"
+  main=$("$SUPCTL" pid escaper) || fail "supctl pid escaper"
+  escapee=
+  for p in $(pgrep -fx "sleep $TAG"); do
+    [ "$p" != "$main" ] && grep -q '/escaper\.job$' "/proc/$p/cgroup" && escapee=$p
+  done
+  [ -n "$escapee" ] || fail "no setsid grandchild of escaper in its cgroup"
+  [ "$(ps -o pgid= -p "$escapee" | tr -d ' ')" != "$main" ] || fail "the grandchild is still in the job's process group"
+  "$SUPCTL" stop escaper || fail "supctl stop escaper"
+  eventually 5 sh -c "! kill -0 $escapee 2>/dev/null" || fail "escaper's setsid grandchild $escapee outlived its stop"
+  "$SUPCTL" start escaper || fail "supctl start escaper"
 
   step "stop: every job and grandchild gone, supd stopped them itself"
   systemctl --user stop supd.service || fail "systemctl --user stop supd"

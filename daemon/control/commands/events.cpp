@@ -19,8 +19,8 @@ std::string piece(std::uint64_t id, std::vector<common::Event> events, bool more
 protocol::Response serve(const protocol::Events& command, Call& call) {
   const auto id = call.id;
   if (command.job) {
-    std::vector<const Job*> jobs;
-    if (auto err = call.handlers.resolve({*command.job}, false, jobs)) return {id, *err};
+    const Job* job = nullptr;
+    if (auto err = call.handlers.resolve_one(*command.job, job)) return {id, *err};
   }
   auto history = call.sup.events().history(
       command.job, command.limit ? std::optional<std::size_t>(static_cast<std::size_t>(*command.limit)) : std::nullopt);

@@ -61,9 +61,9 @@ protocol::Response serve(const protocol::Logs& command, Call& call) {
     if (logs == nullptr) return fail(id, ErrorCode::Internal, "this supd cannot reopen log files");
     return protocol::reply(id, Piece{std::nullopt, logs->reopen_all(), false, false});
   }
-  std::vector<const Job*> jobs;
-  if (auto err = call.handlers.resolve({command.job}, false, jobs)) return {id, *err};
-  const Job& job = *jobs.front();
+  const Job* found = nullptr;
+  if (auto err = call.handlers.resolve_one(command.job, found)) return {id, *err};
+  const Job& job = *found;
   if (command.from_stderr && !job.spec.stderr_file)
     return fail(id, ErrorCode::BadRequest,
                 fmt::format("job '{}' has no stderr file of its own; its stderr goes to {}; drop --stderr",

@@ -5,10 +5,10 @@
 namespace supd::daemon {
 
 protocol::Response serve(const protocol::Pid& command, Call& call) {
-  std::vector<const Job*> jobs;
-  if (auto err = call.handlers.resolve({command.job}, false, jobs)) return {call.id, *err};
-  if (!jobs.front()->rt.main_alive) return {call.id, not_running(*jobs.front())};
-  return protocol::reply(call.id, protocol::Pid::Reply{jobs.front()->process.pid});
+  const Job* job = nullptr;
+  if (auto err = call.handlers.resolve_one(command.job, job)) return {call.id, *err};
+  if (!job->rt.main_alive) return {call.id, not_running(*job)};
+  return protocol::reply(call.id, protocol::Pid::Reply{job->process.pid});
 }
 
 }  // namespace supd::daemon

@@ -8,11 +8,11 @@
 namespace supd::daemon {
 
 protocol::Response serve(const protocol::Remove& command, Call& call) {
-  std::vector<const Job*> jobs;
   if (command.job == "all")  // resolve() would take it for every job
     return fail(call.id, protocol::ErrorCode::BadRequest, "remove takes one job name, not 'all'");
-  if (auto err = call.handlers.resolve({command.job}, false, jobs)) return {call.id, *err};
-  const Job& job = *jobs.front();
+  const Job* found = nullptr;
+  if (auto err = call.handlers.resolve_one(command.job, found)) return {call.id, *err};
+  const Job& job = *found;
   if (job.from_config())
     return fail(call.id, protocol::ErrorCode::BadRequest,
                 fmt::format("job '{}' comes from the config file; remove it there and run supctl reload", command.job));

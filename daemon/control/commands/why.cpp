@@ -49,9 +49,9 @@ std::optional<std::vector<std::string>> lines_of_run(const std::filesystem::path
 }  // namespace
 
 protocol::Response serve(const protocol::Why& command, Call& call) {
-  std::vector<const Job*> jobs;
-  if (auto err = call.handlers.resolve({command.job}, false, jobs)) return {call.id, *err};
-  const Job& job = *jobs.front();
+  const Job* found = nullptr;
+  if (auto err = call.handlers.resolve_one(command.job, found)) return {call.id, *err};
+  const Job& job = *found;
   protocol::Why::Reply r;
   r.job = job.spec.name;
   if (const auto& d = job.postmortem.last_death) {

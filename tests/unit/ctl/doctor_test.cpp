@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <filesystem>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -35,7 +36,9 @@ SupdFacts supd_with(std::string cgroup) { return SupdFacts{4242, std::move(cgrou
 DoctorFacts healthy() {
   DoctorFacts f;
   f.socket = answering();
-  f.supd = supd_with("0::/user.slice/user-1000.slice/user@1000.service/app.slice/supd.service\n");
+  f.supd = supd_with("0::/user.slice/user-1000.slice/user@1000.service/app.slice/supd.service/supd\n");
+  f.cgroups = {true, "/user.slice/user-1000.slice/user@1000.service/app.slice/supd.service/supd", "/sys/fs/cgroup",
+               {"cpu", "memory", "pids"}};
   f.linger = {"alice", true};
   f.log_dir = {"/home/alice/.local/state/supd/logs", true, true, true, 100'000ULL * 1024 * 1024,
                50'000ULL * 1024 * 1024};
@@ -51,8 +54,8 @@ DoctorFacts healthy() {
 
 TEST_CASE("doctor: a healthy setup is all ok", "[ctl][doctor]") {
   const auto checks = evaluate(healthy());
-  REQUIRE(checks.size() == 6);
-  const std::vector<std::string> names{"socket", "systemd", "linger", "log-dir", "config", "buffering"};
+  REQUIRE(checks.size() == 7);
+  const std::vector<std::string> names{"socket", "systemd", "linger", "log-dir", "config", "cgroups", "buffering"};
   for (std::size_t i = 0; i < names.size(); ++i) {
     INFO(checks[i].message);
     CHECK(checks[i].name == names[i]);
@@ -140,15 +143,52 @@ TEST_CASE("doctor: no daemon still gives one line per check, and not ok", "[ctl]
   f.socket.state = State::Missing;
   f.supd = {};
   f.jobs.clear();
+  f.cgroups = {};
   const auto checks = evaluate(f);
-  REQUIRE(checks.size() == 6);
+  REQUIRE(checks.size() == 7);
   CHECK(checks[0].status == CheckStatus::Fail);
   CHECK(checks[1].status == CheckStatus::Warn);  // systemd: not checked
-  CHECK(checks[5].status == CheckStatus::Warn);  // buffering: not checked
-  CHECK(has(checks[5].message, "not checked"));
+  CHECK(checks[5].status == CheckStatus::NotApplicable);  // cgroups: no supd to ask
+  CHECK(checks[6].status == CheckStatus::Warn);  // buffering: not checked
+  CHECK(has(checks[6].message, "not checked"));
   CHECK(!passed(checks));
   const auto text = render_checks(checks);
-  CHECK(std::count(text.begin(), text.end(), '\n') == 6);
+  CHECK(std::count(text.begin(), text.end(), '\n') == 7);
+}
+
+TEST_CASE("doctor: each job in its own cgroup, and what is missing for its limits", "[ctl][doctor]") {
+  const auto answers = answering();
+  CgroupFacts f{true, "/supd-1a2b/supd", "/sys/fs/cgroup/unified", {}};
+  auto c = check_cgroups(answers, f);
+  INFO(c.message);
+  CHECK(c.status == CheckStatus::Warn);
+  CHECK(has(c.message, "each job runs in its own cgroup below /supd-1a2b"));
+  CHECK(has(c.message, "the cpu, memory, pids controllers are not delegated there"));
+  CHECK(has(c.message, "cpu_max, memory_max and memory_high, pids_max are not applied"));
+  f.controllers = {"cpu", "memory", "pids"};
+  CHECK(check_cgroups(answers, f).status == CheckStatus::Ok);
+  f.path = "/user.slice/user-0.slice/session-3.scope";
+  c = check_cgroups(answers, f);
+  CHECK(c.status == CheckStatus::Warn);
+  CHECK(has(c.message, "where it may not make one per job"));
+  CHECK(has(c.message, "Delegate=yes"));
+  f.path.reset();
+  CHECK(has(check_cgroups(answers, f).message, "no cgroup v2 hierarchy here"));
+}
+
+TEST_CASE("doctor: cgroup facts from a made-up hierarchy", "[ctl][doctor]") {
+  char tmpl[] = "/tmp/supd-doctor-cg-XXXXXX";
+  const std::filesystem::path root = ::mkdtemp(tmpl);
+  std::filesystem::create_directories(root / "sys/fs/cgroup/unified/supd-k/supd");
+  std::ofstream(root / "sys/fs/cgroup/unified/cgroup.controllers") << "hugetlb\n";
+  std::ofstream(root / "sys/fs/cgroup/unified/supd-k/cgroup.subtree_control") << "pids\n";
+  const auto f = gather_cgroup_facts(root, std::string("4:memory:/x\n0::/supd-k/supd\n"));
+  CHECK(f.known);
+  CHECK(f.path == std::optional<std::string>("/supd-k/supd"));
+  CHECK(f.mount == root / "sys/fs/cgroup/unified");
+  CHECK(f.controllers == std::vector<std::string>{"pids"});
+  CHECK_FALSE(gather_cgroup_facts(root, std::nullopt).known);
+  std::filesystem::remove_all(root);
 }
 
 TEST_CASE("doctor: the systemd unit from /proc/PID/cgroup", "[ctl][doctor]") {

@@ -157,3 +157,46 @@ TEST_CASE("render_inspect prints aligned label lines and the group", "[ctl][proc
   CHECK(j["group"][0]["pid"] == 4243);
   CHECK(j["command"] == nlohmann::json{"/opt/amsa", "hello world"});
 }
+
+TEST_CASE("proc limits and the v2 cgroup read from their files' text", "[ctl][proc]") {
+  const auto limits = parse_proc_limits(
+      "Limit                     Soft Limit           Hard Limit           Units     \n"
+      "Max cpu time              unlimited            unlimited            seconds   \n"
+      "Max core file size        0                    unlimited            bytes     \n"
+      "Max processes             512                  512                  processes \n"
+      "Max open files            4096                 524288               files     \n"
+      "Max realtime timeout      unlimited            unlimited            us        \n");
+  REQUIRE(limits.size() == 5);
+  CHECK(limits[0] == ProcLimit{"cpu", std::nullopt, std::nullopt});
+  CHECK(limits[1] == ProcLimit{"core", 0, std::nullopt});
+  CHECK(limits[3] == ProcLimit{"nofile", 4096, 524288});
+  CHECK(limits[4].name == "rttime");
+  CHECK(parse_cgroup_v2("4:memory:/x\n0::/supd-1a2b/web@1.job\n") == "/supd-1a2b/web@1.job");
+  CHECK(parse_cgroup_v2("4:memory:/x\n").empty());
+}
+
+TEST_CASE("inspect shows umask limits and what the job's cgroup holds", "[ctl][proc]") {
+  ProcessInfo info;
+  info.stat.pid = 4242;
+  info.stat.pgid = 4242;
+  info.umask = "0027";
+  info.limits = {{"core", std::nullopt, std::nullopt}, {"nofile", 4096, 4096}};
+  info.cgroup = "/supd-1a2b/web.job";
+  const std::vector<GroupMember> cg{{4242, "sleep 1"}, {4250, "sleep 2"}};
+  const auto text = render_inspect("web", info, {}, cg);
+  CHECK(text.find("umask:    0027\n") != std::string::npos);
+  CHECK(text.find("limits:   nofile 4096/4096, core unlimited/unlimited\n") != std::string::npos);
+  CHECK(text.find("cgroup:   /supd-1a2b/web.job\n") != std::string::npos);
+  CHECK(text.find("in cgroup:4250 sleep 2\n") != std::string::npos);
+  CHECK(text.find("4242 sleep 1") == std::string::npos);
+  const auto j = inspect_json("web", info, {}, cg);
+  CHECK(j["umask"] == "0027");
+  CHECK(j["limits"]["nofile"]["soft"] == 4096);
+  CHECK(j["limits"]["core"]["hard"] == "unlimited");
+  CHECK(j["cgroup"] == "/supd-1a2b/web.job");
+  CHECK(j["cgroup_processes"].size() == 2);
+}
+
+TEST_CASE("cgroup members come from the job cgroup's procs only", "[ctl][proc]") {
+  CHECK(cgroup_members("/user.slice/session-1.scope").empty());
+}

@@ -105,6 +105,7 @@ public:
   int signal_errno = 0;                    // what send_signal answers
   std::vector<std::string> violations;     // signals that reached a dead target
   std::map<std::string, std::string> last_environment;  // spec.environment of the last spawn
+  std::vector<std::string> spawn_warnings;  // what each spawn could not give the job (a cgroup limit)
 
   SpawnResult spawn(const JobSpec& spec, const std::filesystem::path& /*log_dir*/) override {
     calls.push_back("spawn " + spec.name);
@@ -117,6 +118,7 @@ public:
       return r;
     }
     r.pid = next_pid++;
+    r.warnings = spawn_warnings;
     live.insert(r.pid);
     live_groups.insert(r.pid);
     owner[r.pid] = spec.name;
@@ -125,7 +127,7 @@ public:
     return r;
   }
 
-  int send_signal(pid_t pid, int pidfd, int signo, bool group) override {
+  int send_signal(std::string_view /*job*/, pid_t pid, int pidfd, int signo, bool group) override {
     calls.push_back(fmt::format("signal {} {}{}", pid, common::signal_name(signo), group ? " group" : ""));
     if (group ? !live_groups.contains(pid) : !live.contains(pid))
       violations.push_back(calls.back() + ": no such " + (group ? "group" : "process"));
@@ -134,13 +136,13 @@ public:
     return signal_errno;
   }
 
-  bool group_alive(pid_t pgid) override { return live_groups.contains(pgid); }
+  bool group_alive(std::string_view /*job*/, pid_t pgid) override { return live_groups.contains(pgid); }
   std::set<pid_t> listening;               // groups with a listening socket (ready = "listen")
   bool group_listens(pid_t pgid) override { return listening.contains(pgid); }
   // Called at every spawn that succeeds and every signal, after it is recorded (property tests).
   std::function<void(const JobSpec&)> on_spawn;
   std::function<void(pid_t, int, bool)> on_signal;
-  std::optional<long> oom_kills() override { return oom_kill_count; }
+  std::optional<long> oom_kills(std::string_view /*job*/) override { return oom_kill_count; }
   std::optional<long> oom_kill_count;      // what the OOM counter says (nullopt: no cgroup v2)
 
   void fail_next_spawn(std::string error, bool permanent = true) {

@@ -14,6 +14,7 @@
 #include <catch2/catch.hpp>
 
 #include "common/fd.hpp"
+#include "daemon/process/cgroup.hpp"
 #include "daemon/process/cgroup_sweep.hpp"
 #include "daemon/continuity/fd_store.hpp"
 #include "daemon/control/notify.hpp"
@@ -154,8 +155,8 @@ TEST_CASE("FdStore hands its pipes across an upgrade's exec and takes them back 
   CHECK(inode_of(taken[0].fd.get()) == ino);
 }
 
-TEST_CASE("own_cgroup_from reads the v2 line of /proc/self/cgroup", "[cgroup]") {
-  using supd::daemon::own_cgroup_from;
+TEST_CASE("own_cgroup_path reads the v2 line of /proc/self/cgroup", "[cgroup]") {
+  const auto own_cgroup_from = [](const std::string& text) { return supd::daemon::own_cgroup_path(text); };
   CHECK(own_cgroup_from("0::/user.slice/user-1000.slice/user@1000.service/app.slice/supd.service\n") ==
         "/user.slice/user-1000.slice/user@1000.service/app.slice/supd.service");
   CHECK(own_cgroup_from("12:pids:/user.slice\n1:name=systemd:/x\n0::/a.service\n") == "/a.service");

@@ -87,3 +87,43 @@ TEST_CASE("next_try_s counts down to the backoff or fatal_retry_after deadline",
 
 }  // namespace
 }  // namespace supd::daemon
+
+namespace supd::daemon {
+namespace {
+
+TEST_CASE("an OOM kill in the job's cgroup is named with its memory limit", "[supervisor][events][cgroup]") {
+  auto spec = test::make_spec({.start_secs = 0s});
+  spec.cgroup.memory_max = 256ull << 20;
+  test::Rig rig({spec});
+  rig.sup.events().set_log_sink({});
+  TimePoint t{};
+  rig.ops.oom_kill_count = 0;
+  rig.sup.start(rig.job(), Origin::supd(), t);
+  rig.ops.oom_kill_count = 1;  // the kernel's count in the job's memory.events grew
+  rig.reap(1000, common::ExitStatus::killed(SIGKILL), t += 5s);
+  const auto& d = rig.job().postmortem.last_death;
+  REQUIRE(d);
+  CHECK(d->cause.kind == "oom");
+  CHECK(d->cause.text == "the kernel's OOM killer: the job's cgroup reached memory_max = 256 MiB");
+  const auto history = rig.sup.events().history("amsa");
+  const auto exit = std::find_if(history.begin(), history.end(), [](const common::Event& e) { return e.kind == "exit"; });
+  REQUIRE(exit != history.end());
+  CHECK(exit->reason == "pid 1000 killed by SIGKILL (the OOM killer: memory_max = 256 MiB)");
+}
+
+TEST_CASE("a limit the job cannot have is one warning event however often it starts", "[supervisor][events][cgroup]") {
+  test::Rig rig({test::make_spec({.start_secs = 0s})});
+  rig.sup.events().set_log_sink({});
+  rig.ops.spawn_warnings = {"memory_max is not applied: the memory controller is not delegated to supd here"};
+  TimePoint t{};
+  for (int run = 0; run < 3; ++run) {
+    rig.sup.start(rig.job(), Origin::supd(), t += 1s);
+    rig.sup.stop(rig.job(), Origin::supd(), t += 1s);
+    rig.reap(rig.job().process.pid, common::ExitStatus::killed(SIGTERM), t += 10ms);
+  }
+  const auto history = rig.sup.events().history("amsa");
+  CHECK(std::count_if(history.begin(), history.end(), [](const common::Event& e) { return e.kind == "warning"; }) == 1);
+}
+
+}  // namespace
+}  // namespace supd::daemon
