@@ -24,4 +24,11 @@ inline std::vector<std::string> messages(const LoadResult& r) {
   return out;
 }
 
+// Whether any error's text has `needle`.
+inline bool has_message(const LoadResult& r, std::string_view needle) {
+  for (const auto& m : messages(r))
+    if (m.find(needle) != std::string::npos) return true;
+  return false;
+}
+
 }  // namespace supd::config::test

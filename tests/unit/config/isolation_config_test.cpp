@@ -13,16 +13,12 @@
 #include "config_test_util.hpp"
 
 using namespace supd::config;
+using supd::config::test::has_message;
 using supd::config::test::messages;
 using supd::config::test::parse;
 
 namespace {
 
-bool has_message(const LoadResult& r, std::string_view needle) {
-  for (const auto& m : messages(r))
-    if (m.find(needle) != std::string::npos) return true;
-  return false;
-}
 
 struct TempDir {
   std::filesystem::path path;
