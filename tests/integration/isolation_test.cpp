@@ -43,13 +43,15 @@ std::string umask_of(pid_t pid) {
 }  // namespace
 
 TEST_CASE("env files reach the job under its environment and are read again at each start", "[integration][isolation]") {
+  DaemonOptions later;
+  later.start = false;
   TestDaemon d(R"(
 [jobs.show]
 command = ["sh", "-c", "echo token=$TOKEN mode=$MODE quoted=\"$QUOTED\"; exec sleep 1000"]
 env_file = ["@DIR@/app.env", "-@DIR@/maybe.env"]
 environment = { MODE = "from-config" }
 autostart = false
-)", DaemonOptions{.start = false});
+)", later);
   write_file(d.dir() / "app.env", "# secrets\nexport TOKEN=abc\nMODE=from-file\nQUOTED=\"a b\"\n");
   d.start();
   REQUIRE(d.ctl({"start", "show"}).exit_code == kOk);
@@ -214,7 +216,9 @@ start_secs = 0
 }
 
 TEST_CASE("bad isolation settings are config errors with file:line:col", "[integration][isolation]") {
-  TestDaemon d("", DaemonOptions{.start = false});
+  DaemonOptions later;
+  later.start = false;
+  TestDaemon d("", later);
   write_file(d.dir() / "bad.env", "GOOD=1\nthis is not a variable\n");
   write_file(d.dir() / "bad.toml", d.expand(R"([jobs.a]
 command = "sleep 1"
