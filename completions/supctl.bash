@@ -9,7 +9,7 @@ _supctl_commands() {
     /^Commands:/ { on = 1; next }
     on && /^  [a-z]/ { print $1; if (match($0, /\(or [a-z-]+\)/)) print substr($0, RSTART + 4, RLENGTH - 5) }
     on && /^[^ ]/ { on = 0 }')
-  [ -n "$out" ] || out="status list start stop restart signal pid logs events reload graph run persist remove why inspect doctor upgrade shutdown help"
+  [ -n "$out" ] || out="status list start stop restart signal pid logs events reload graph run persist remove why inspect export doctor upgrade bridge shutdown help"
   printf '%s\n' $out
 }
 
@@ -22,12 +22,12 @@ _supctl() {
   local cur=${COMP_WORDS[COMP_CWORD]} prev=""
   [ "$COMP_CWORD" -gt 0 ] && prev=${COMP_WORDS[COMP_CWORD-1]}
   local bin=${COMP_WORDS[0]}
-  local globals="--socket --json --timeout --help --version"
+  local globals="--socket --json --timeout --host --help --version"
   COMPREPLY=()
 
   case $prev in
     --socket) COMPREPLY=($(compgen -f -- "$cur")); return 0 ;;
-    --timeout|--expect|-n|--lines) return 0 ;;
+    --timeout|--expect|-n|--lines|--host|-H) return 0 ;;
   esac
 
   # The command, the socket to ask, and the positional arguments so far.
@@ -39,6 +39,7 @@ _supctl() {
       --) [ -n "$cmd" ] && dashdash=1 ;;
       --socket) socket=(--socket "${COMP_WORDS[i+1]}"); ((i++)) ;;
       --socket=*) socket=(--socket "${word#--socket=}") ;;
+      --host|-H) socket+=(--host "${COMP_WORDS[i+1]}"); ((i++)) ;;  # job names from that host
       --timeout|--expect|-n|--lines) ((i++)) ;;
       -*) ;;
       *) if [ -z "$cmd" ]; then cmd=$word; else args+=("$word"); fi ;;

@@ -14,7 +14,7 @@ namespace supd::ctl {
 namespace {
 
 constexpr std::string_view kGlobalUsage =
-    "supctl [--socket PATH] [--json] [--timeout DURATION] COMMAND [ARGS...]";
+    "supctl [--socket PATH] [--json] [--timeout DURATION] [--host HOST,...] COMMAND [ARGS...]";
 
 // --help from the table: our usage lines and command list instead of CLI11's generic ones.
 class HelpFormatter : public CLI::Formatter {
@@ -57,6 +57,33 @@ std::string unknown_command_message(std::string_view word) {
 
 }  // namespace
 
+std::vector<std::string> split_hosts(const std::vector<std::string>& values) {
+  std::vector<std::string> hosts;
+  for (const auto& value : values) {
+    std::string_view rest = value;
+    for (;;) {
+      const auto comma = rest.find(',');
+      std::string_view word = rest.substr(0, comma);
+      while (!word.empty() && (word.front() == ' ' || word.front() == '\t')) word.remove_prefix(1);
+      while (!word.empty() && (word.back() == ' ' || word.back() == '\t')) word.remove_suffix(1);
+      if (word.empty())
+        throw UsageError(fmt::format("empty host name in '{}'; give HOST or USER@HOST, several joined by commas",
+                                     printable(value)));
+      const bool bad = word.front() == '-' || std::any_of(word.begin(), word.end(), [](char c) {
+                         return static_cast<unsigned char>(c) <= ' ' || c == 0x7f;
+                       });
+      if (bad)
+        throw UsageError(fmt::format("invalid host '{}'; give HOST or USER@HOST as ssh takes it (no blanks, "
+                                     "not starting with '-')",
+                                     printable(word)));
+      if (std::find(hosts.begin(), hosts.end(), word) == hosts.end()) hosts.emplace_back(word);
+      if (comma == std::string_view::npos) break;
+      rest.remove_prefix(comma + 1);
+    }
+  }
+  return hosts;
+}
+
 ParsedCli parse_cli(std::span<const std::string> args) {
   // Other tools' habits first: CLI11 would take `-USR1` for an unknown option.
   if (auto help = help_request(args)) {
@@ -87,6 +114,13 @@ ParsedCli parse_cli(std::span<const std::string> args) {
                  "jobs to settle have no limit unless this is given; 0 = no limit)")
       ->type_name("DURATION")
       ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+  std::vector<std::string> host_values;
+  app.add_option("-H,--host", host_values,
+                 "run the command on [USER@]HOST over ssh (its supctl bridge); several: HOST,HOST or "
+                 "repeat the option (default: $SUPCTL_HOST)")
+      ->type_name("HOST")
+      ->expected(1)
+      ->take_all();
   std::vector<std::string> stray;  // words before any command: an unknown command
   app.add_option("stray", stray)->group("");
 
@@ -206,6 +240,7 @@ ParsedCli parse_cli(std::span<const std::string> args) {
 
   out.options.socket = socket;
   out.options.json = json;
+  out.options.hosts = split_hosts(host_values);
   if (!timeout_text.empty() || app.count("--timeout") > 0) {
     const auto t = common::parse_duration(timeout_text);
     if (!t)

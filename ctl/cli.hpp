@@ -6,6 +6,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <vector>
 
 #include "common/protocol.hpp"
 #include "ctl/subcommands.hpp"
@@ -18,7 +19,12 @@ struct GlobalOptions {
   std::optional<std::string> socket;                 // --socket PATH
   bool json = false;                                 // --json
   std::optional<std::chrono::milliseconds> timeout;  // --timeout DURATION, when given (0 = none)
+  std::vector<std::string> hosts;  // --host/-H [USER@]HOST[,HOST...], repeatable, in order, no repeats
 };
+
+// The hosts of --host values or $SUPCTL_HOST: split at commas, blanks trimmed, repeats
+// dropped. Throws UsageError for an empty name or one ssh would read as an option.
+std::vector<std::string> split_hosts(const std::vector<std::string>& values);
 
 struct ParsedCli {
   enum class Action { Run, Print };

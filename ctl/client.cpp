@@ -29,11 +29,11 @@ std::optional<Clock::time_point> deadline_after(Timeout timeout) {
   return Clock::now() + *timeout;
 }
 
-std::string not_answering(const std::filesystem::path& socket, Timeout timeout) {
+std::string not_answering(const std::string& where, Timeout timeout) {
   return fmt::format(
       "supd at {} did not answer within {}; check that it is running and not stopped "
       "(kill -CONT), or pass a longer --timeout",
-      socket.string(), describe_timeout(timeout));
+      where, describe_timeout(timeout));
 }
 
 std::string refusal(const std::filesystem::path& socket, const common::Distrust& distrust) {
@@ -56,11 +56,17 @@ std::string describe_timeout(Timeout timeout) {
   return common::format_duration(*timeout);
 }
 
-Client::Client(common::UniqueFd fd, std::filesystem::path socket)
-    : fd_(std::move(fd)), socket_(std::move(socket)) {}
+Client::Client(common::UniqueFd fd, std::filesystem::path socket, std::shared_ptr<Link> link)
+    : link_(std::move(link)), fd_(std::move(fd)), socket_(std::move(socket)) {}
 
-Client Client::connect(const std::filesystem::path& socket, Timeout timeout,
-                       const std::string& start_hint, const protocol::Command* then) {
+void Client::hung_up(std::string message) {
+  if (link_)
+    if (auto why = link_->why_closed()) throw std::move(*why);
+  throw ClientFailure(Kind::Unreachable, message);
+}
+
+common::UniqueFd Client::open_socket(const std::filesystem::path& socket, Timeout timeout,
+                                     const std::string& start_hint) {
   const std::string path = socket.string();
   sockaddr_un addr{};
   addr.sun_family = AF_UNIX;
@@ -90,7 +96,6 @@ Client Client::connect(const std::filesystem::path& socket, Timeout timeout,
     tv.tv_usec = static_cast<suseconds_t>(timeout->count() % 1000 * 1000);
     ::setsockopt(fd.get(), SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
   }
-  const auto deadline = deadline_after(timeout);
   int rc;
   do {
     rc = ::connect(fd.get(), reinterpret_cast<const sockaddr*>(&addr), sizeof addr);
@@ -98,7 +103,7 @@ Client Client::connect(const std::filesystem::path& socket, Timeout timeout,
   if (rc != 0) {
     const int err = errno;
     if (err == EAGAIN || err == EINPROGRESS || err == ETIMEDOUT)
-      throw ClientFailure(Kind::Unreachable, not_answering(socket, timeout));
+      throw ClientFailure(Kind::Unreachable, not_answering(path, timeout));
     if (err == EACCES || err == EPERM)
       throw ClientFailure(Kind::Unreachable,
                           fmt::format("cannot reach supd at {} ({}); run supctl as the user that runs "
@@ -116,10 +121,28 @@ Client Client::connect(const std::filesystem::path& socket, Timeout timeout,
   if (!common::trusted_server(*server, me))
     throw ClientFailure(Kind::Unreachable,
                         refusal(socket, {common::Distrust::Reason::ForeignServer, socket, *server, 0}));
+  return fd;
+}
+
+Client Client::connect(const std::filesystem::path& socket, Timeout timeout,
+                       const std::string& start_hint, const protocol::Command* then) {
+  // The deadline covers the connect and the hello together.
+  const auto deadline = deadline_after(timeout);
+  auto fd = open_socket(socket, timeout, start_hint);
+  return greet_by(std::move(fd), socket.string(), timeout, deadline, then, nullptr);
+}
+
+Client Client::greet(common::UniqueFd fd, const std::string& label, Timeout timeout, const protocol::Command* then,
+                     std::shared_ptr<Link> link) {
+  return greet_by(std::move(fd), label, timeout, deadline_after(timeout), then, std::move(link));
+}
+
+Client Client::greet_by(common::UniqueFd fd, const std::string& label, Timeout timeout, Deadline deadline,
+                        const protocol::Command* then, std::shared_ptr<Link> link) {
   const int fl = ::fcntl(fd.get(), F_GETFL);
   ::fcntl(fd.get(), F_SETFL, fl | O_NONBLOCK);
 
-  Client client(std::move(fd), socket);
+  Client client(std::move(fd), label, std::move(link));
   Reply hello;
   try {
     const std::uint64_t hello_id = client.next_id_++;
@@ -142,7 +165,7 @@ Client Client::connect(const std::filesystem::path& socket, Timeout timeout,
     }
     hello = client.receive(hello_id, deadline);
   } catch (const ClientFailure& e) {
-    if (e.kind() == Kind::TimedOut) throw ClientFailure(Kind::Unreachable, not_answering(socket, timeout));
+    if (e.kind() == Kind::TimedOut) throw ClientFailure(Kind::Unreachable, not_answering(label, timeout));
     throw;
   }
   if (const auto* err = std::get_if<proto::Error>(&hello.response.body)) {
@@ -158,7 +181,7 @@ Client Client::connect(const std::filesystem::path& socket, Timeout timeout,
     throw ClientFailure(Kind::Refused,
                         fmt::format("supd at {} speaks protocol {}, this supctl speaks {}; use the "
                                     "supctl that came with this supd",
-                                    path, protocol == nullptr ? "?" : protocol->dump(), proto::kProtocolVersion));
+                                    label, protocol == nullptr ? "?" : protocol->dump(), proto::kProtocolVersion));
   }
   client.server_version_ = greeting->version;
   return client;
@@ -224,10 +247,9 @@ Reply Client::receive(std::uint64_t id, Deadline deadline) {
   case ReadStatus::TooLong:
     throw ClientFailure(Kind::BadReply, "supd sent an answer longer than 1 MiB; see: supctl --version");
   case ReadStatus::Eof:
-    throw ClientFailure(Kind::Unreachable,
-                        fmt::format("supd at {} closed the connection before answering; check that it "
-                                    "is still running, and its log",
-                                    socket_.string()));
+    hung_up(fmt::format("supd at {} closed the connection before answering; check that it "
+                        "is still running, and its log",
+                        socket_.string()));
   }
   auto decoded = proto::decode_response(line);
   if (const auto* err = std::get_if<proto::Error>(&decoded)) {
@@ -296,10 +318,9 @@ void Client::send_all(const std::string& bytes, Deadline deadline) {
       if (!wait(POLLOUT, deadline)) throw ClientFailure(Kind::TimedOut, "timed out");
       continue;
     }
-    throw ClientFailure(Kind::Unreachable,
-                        fmt::format("supd at {} closed the connection ({}); check that it is still "
-                                    "running, and its log",
-                                    socket_.string(), common::errno_message(errno)));
+    hung_up(fmt::format("supd at {} closed the connection ({}); check that it is still "
+                        "running, and its log",
+                        socket_.string(), common::errno_message(errno)));
   }
 }
 

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -33,6 +34,15 @@ private:
   Kind kind_;
 };
 
+// What carries the bytes when it is not supd's own socket (ctl/ssh_link.hpp: an ssh child):
+// asked, when the far end hangs up, for the reason in words, and kept alive with the Client.
+class Link {
+public:
+  virtual ~Link() = default;
+  // Why the connection closed, as the failure to report; nullopt when there is nothing to add.
+  virtual std::optional<ClientFailure> why_closed() = 0;
+};
+
 // One answer, with the raw line kept so results can be printed as the server wrote them.
 struct Reply {
   protocol::Response response;
@@ -52,6 +62,16 @@ public:
   static Client connect(const std::filesystem::path& socket, Timeout timeout,
                         const std::string& start_hint = "supd --detach", const protocol::Command* then = nullptr);
 
+  // The trusted connect of connect(), without the hello: the socket `supctl bridge` relays.
+  static common::UniqueFd open_socket(const std::filesystem::path& socket, Timeout timeout,
+                                      const std::string& start_hint);
+
+  // Greets supd over a connected stream socket `fd`, as connect() does after its checks.
+  // `label` names the far end in messages (the socket path, or a host); `link` is kept for
+  // as long as the Client and asked why the far end hung up. Throws ClientFailure.
+  static Client greet(common::UniqueFd fd, const std::string& label, Timeout timeout,
+                      const protocol::Command* then = nullptr, std::shared_ptr<Link> link = nullptr);
+
   // Sends one request and reads its answer within `timeout`, every frame of it (common/
   // protocol.hpp) merged into one, except for `logs` and `events`, read frame by frame with
   // next(). Throws ClientFailure
@@ -70,7 +90,12 @@ public:
 
 private:
   using Deadline = std::optional<std::chrono::steady_clock::time_point>;
-  Client(common::UniqueFd fd, std::filesystem::path socket);
+  Client(common::UniqueFd fd, std::filesystem::path socket, std::shared_ptr<Link> link);
+  [[noreturn]] void hung_up(std::string message);  // the Link's reason, else `message`
+  // greet() with the deadline given (connect's covers its connect too); `timeout` is what a
+  // message says was allowed.
+  static Client greet_by(common::UniqueFd fd, const std::string& label, Timeout timeout, Deadline deadline,
+                         const protocol::Command* then, std::shared_ptr<Link> link);
 
   Reply exchange(const protocol::Command& command, Deadline deadline);
   Reply receive(std::uint64_t id, Deadline deadline);  // the answer to request `id`
@@ -83,6 +108,7 @@ private:
   // Waits for `events` on the socket; false when the deadline passed.
   bool wait(short events, Deadline deadline);
 
+  std::shared_ptr<Link> link_;  // before fd_: the socket closes first, so an ssh link can end
   common::UniqueFd fd_;
   std::filesystem::path socket_;
   common::LineReader reader_{protocol::kMaxLineBytes};

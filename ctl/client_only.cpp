@@ -1,8 +1,10 @@
 // The commands supctl works out itself, with a request of another command's kind: doctor
 // (its checks, ctl/doctor.cpp; its one request a status) and inspect (a pid request, then
-// /proc read here, ctl/inspect.cpp), and help, which sends nothing. No protocol command of
+// /proc read here, ctl/inspect.cpp), bridge (relays others' requests, ctl/bridge.cpp), and
+// help, which sends nothing. No protocol command of
 // their own, so no file in ctl/commands/.
 #include "common/protocol.hpp"
+#include "ctl/bridge.hpp"
 #include "ctl/doctor.hpp"
 #include "ctl/exit_codes.hpp"
 #include "ctl/inspect.hpp"
@@ -23,6 +25,9 @@ proto::Command build_doctor(std::span<const std::string>, const SubcommandFlags&
 proto::Command build_help(std::span<const std::string>, const SubcommandFlags&) {
   throw UsageError("help is read before the commands; usage: supctl help [COMMAND]");
 }
+
+// The bridge relays requests it does not read; its row's own request is never sent.
+proto::Command build_bridge(std::span<const std::string>, const SubcommandFlags&) { return proto::Hello{}; }
 
 int run_doctor_row(Session& session) { return run_doctor(session.cli, session.out, session.err, session.env); }
 
@@ -55,6 +60,7 @@ constexpr Subcommand kRows[] = {
         .build = build_doctor,
         .run = run_doctor_row,
         .rank = 110,
+        .here_only = true,
     },
     {
         .name = "inspect",
@@ -66,6 +72,18 @@ constexpr Subcommand kRows[] = {
         .build = build_inspect,
         .run = run_inspect,
         .rank = 150,
+        .here_only = true,
+    },
+    {
+        .name = "bridge",
+        .synopsis = "",
+        .help = "relay stdin/stdout to this machine's supd, as NDJSON: what supctl --host runs over ssh",
+        .min_args = 0,
+        .max_args = 0,
+        .build = build_bridge,
+        .run = run_bridge,
+        .rank = 190,
+        .here_only = true,
     },
     {
         .name = "help",

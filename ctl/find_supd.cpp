@@ -10,11 +10,13 @@
 #include "common/instance_record.hpp"
 
 namespace supd::ctl {
+namespace {
 
-Client connect_to_supd(const common::Paths& paths, Timeout timeout, const std::string& start_hint,
-                       const protocol::Command* then, std::ostream& note) {
+// `reach(socket)` on paths.socket, then on the other places supd may listen; see the header.
+template <class Reach>
+auto reach_supd(const common::Paths& paths, std::ostream& note, Reach reach) -> decltype(reach(paths.socket)) {
   try {
-    return Client::connect(paths.socket, timeout, start_hint, then);
+    return reach(paths.socket);
   } catch (const ClientFailure& first) {
     if (first.kind() != ClientFailure::Kind::Unreachable || !paths.socket_dir_is_default) throw;
     std::vector<std::string> tried;
@@ -25,12 +27,12 @@ Client connect_to_supd(const common::Paths& paths, Timeout timeout, const std::s
         continue;
       }
       try {
-        auto client = Client::connect(other, timeout, start_hint, then);
+        auto found = reach(other);
         note << fmt::format("supctl: no supd at {}; the one at {} answered (this shell's XDG_RUNTIME_DIR "
                             "differs from supd's; --socket {} names it)\n",
                             paths.socket.string(), other.string(), other.string());
         note.flush();
-        return client;
+        return found;
       } catch (const ClientFailure& e) {
         tried.push_back(fmt::format("{} ({})", other.string(), e.what()));
       }
@@ -40,6 +42,22 @@ Client connect_to_supd(const common::Paths& paths, Timeout timeout, const std::s
     for (const auto& t : tried) also += (also.empty() ? "" : ", ") + t;
     throw ClientFailure(first.kind(), fmt::format("{}; no supd at {} either", first.what(), also));
   }
+}
+
+}  // namespace
+
+Client connect_to_supd(const common::Paths& paths, Timeout timeout, const std::string& start_hint,
+                       const protocol::Command* then, std::ostream& note) {
+  return reach_supd(paths, note, [&](const std::filesystem::path& socket) {
+    return Client::connect(socket, timeout, start_hint, then);
+  });
+}
+
+common::UniqueFd open_supd_socket(const common::Paths& paths, Timeout timeout, const std::string& start_hint,
+                                  std::ostream& note) {
+  return reach_supd(paths, note, [&](const std::filesystem::path& socket) {
+    return Client::open_socket(socket, timeout, start_hint);
+  });
 }
 
 }  // namespace supd::ctl

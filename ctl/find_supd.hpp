@@ -17,4 +17,8 @@ namespace supd::ctl {
 Client connect_to_supd(const common::Paths& paths, Timeout timeout, const std::string& start_hint,
                        const protocol::Command* then, std::ostream& note);
 
+// The same search for `supctl bridge`: the trusted socket, without the hello.
+common::UniqueFd open_supd_socket(const common::Paths& paths, Timeout timeout, const std::string& start_hint,
+                                  std::ostream& note);
+
 }  // namespace supd::ctl

@@ -105,17 +105,20 @@ std::string last_exit_text(const proto::JobStatus& job) {
   return out;
 }
 
-std::string render_status_table(const std::vector<proto::JobStatus>& jobs) {
+std::string render_status_table(const std::vector<proto::JobStatus>& jobs, const std::vector<std::string>& hosts) {
   // HEALTH goes last, and only when a job has a check: a table without checks stays as it was.
   const bool health = std::any_of(jobs.begin(), jobs.end(), [](const proto::JobStatus& j) { return j.health.has_value(); });
   using Row = std::vector<std::string>;
   std::vector<Row> rows;
   rows.push_back({"NAME", "STATE", "PID", "UPTIME", "RESTARTS", "LAST-EXIT"});
   if (health) rows.back().push_back("HEALTH");
-  for (const auto& j : jobs) {
+  if (!hosts.empty()) rows.back().insert(rows.back().begin(), "HOST");
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    const auto& j = jobs[i];
     rows.push_back({j.name, upper(j.state), j.pid ? std::to_string(*j.pid) : "-", uptime_text(j),
                     std::to_string(j.restarts), last_exit_text(j)});
     if (health) rows.back().push_back(j.health ? *j.health : "-");
+    if (!hosts.empty()) rows.back().insert(rows.back().begin(), i < hosts.size() ? hosts[i] : "-");
   }
   std::vector<std::size_t> width(rows.front().size());
   for (const auto& r : rows)

@@ -28,7 +28,9 @@ std::string next_try_text(double seconds);
 std::string last_exit_text(const protocol::JobStatus& job);
 
 // "NAME STATE PID UPTIME RESTARTS LAST-EXIT" and one aligned row per job, states upper case.
-std::string render_status_table(const std::vector<protocol::JobStatus>& jobs);
+// With `hosts` (one per job, across several hosts), a HOST column comes first.
+std::string render_status_table(const std::vector<protocol::JobStatus>& jobs,
+                                const std::vector<std::string>& hosts = {});
 
 // start/stop/restart: "amsa: RUNNING (pid 4242)", "amsa: STOPPED", "amsa: FATAL (exec ...)".
 std::string render_job_lines(const std::vector<protocol::JobStatus>& jobs);

@@ -9,7 +9,13 @@
 
 namespace supd::ctl {
 
+// With several hosts (--host, $SUPCTL_HOST) it fans out (ctl/fanout.hpp); with one, the
+// session reaches that host's supd over ssh and prints as it would locally.
 int run(const ParsedCli& cli, std::ostream& out, std::ostream& err,
         const common::Getenv& env = common::system_getenv);
+
+// One session's command: its row's hook or run_request, a ClientFailure turned into the
+// error line and its exit code.
+int run_session(Session& session);
 
 }  // namespace supd::ctl

@@ -8,6 +8,7 @@
 #include "ctl/exit_codes.hpp"
 #include "ctl/find_supd.hpp"
 #include "ctl/render.hpp"
+#include "ctl/ssh_link.hpp"
 
 namespace supd::ctl {
 namespace {
@@ -30,7 +31,7 @@ Limits limits_for(const GlobalOptions& options, const protocol::Command& command
 }
 
 Session::Session(const ParsedCli& parsed, std::ostream& to_out, std::ostream& to_err,
-                 const common::Getenv& environment)
+                 const common::Getenv& environment, std::optional<std::string> remote)
     : cli(parsed),
       out(to_out),
       err(to_err),
@@ -38,31 +39,43 @@ Session::Session(const ParsedCli& parsed, std::ostream& to_out, std::ostream& to
       paths(paths_of(parsed, environment)),
       limits(limits_for(parsed.options, parsed.command)),
       start_hint(parsed.options.socket ? fmt::format("supd --detach --socket {}", paths.socket.string())
-                                       : "supd --detach") {}
+                                       : "supd --detach"),
+      host(std::move(remote)) {}
 
 Client Session::connect(bool send_ahead) const {
+  const auto* then = send_ahead ? &cli.command : nullptr;
+  if (host) {
+    auto [link, fd] = SshLink::open(*host, ssh_options(env, cli.options.socket, limits.connect));
+    // ssh's own connect is bounded by its ConnectTimeout; the hello gets that time again.
+    Timeout hello = limits.connect ? Timeout(*limits.connect * 2) : std::nullopt;
+    return Client::greet(std::move(fd), *host, hello, then, std::move(link));
+  }
   // The default socket under another user's XDG_RUNTIME_DIR (su without -): say so, not EACCES.
   if (paths.socket_dir_is_default)
     if (const auto why = common::foreign_runtime_dir(env, ::geteuid()))
       throw ClientFailure(ClientFailure::Kind::Unreachable, *why);
-  return connect_to_supd(paths, limits.connect, start_hint, send_ahead ? &cli.command : nullptr, err);
+  return connect_to_supd(paths, limits.connect, start_hint, then, err);
 }
 
-int Session::fail(int code, std::string_view message) const {
-  err << "supctl: " << one_line(message) << '\n';
+int Session::fail(int code, std::string_view message) {
+  failure = one_line(message);
+  err << "supctl: " << (host ? *host + ": " : std::string()) << failure << '\n';
   err.flush();
   return code;
 }
 
-int Session::print(std::string_view text) const {
+int Session::print(std::string_view text) {
   out << text;
   out.flush();
   if (!out) return fail(kFailed, "cannot write to standard output");
   return kOk;
 }
 
-int Session::show(const Reply& reply) const {
-  if (const auto* error = std::get_if<proto::Error>(&reply.response.body)) return fail(kFailed, error_text(*error));
+int Session::show(const Reply& reply) {
+  if (const auto* error = std::get_if<proto::Error>(&reply.response.body)) {
+    error_code = std::string(proto::wire_name(error->code));
+    return fail(kFailed, error_text(*error));
+  }
   const auto text = cli.options.json ? render_json_result(reply.line)
                                      : render_result(cli.command, std::get<nlohmann::json>(reply.response.body));
   if (!text)

@@ -22,7 +22,9 @@ struct Limits {
 Limits limits_for(const GlobalOptions& options, const protocol::Command& command);
 
 struct Session {
-  Session(const ParsedCli& parsed, std::ostream& to_out, std::ostream& to_err, const common::Getenv& environment);
+  // With `remote`, supd is the one on that host, reached over ssh (ctl/ssh_link.hpp).
+  Session(const ParsedCli& parsed, std::ostream& to_out, std::ostream& to_err, const common::Getenv& environment,
+          std::optional<std::string> remote = std::nullopt);
 
   const ParsedCli& cli;
   std::ostream& out;
@@ -31,17 +33,22 @@ struct Session {
   common::Paths paths;
   Limits limits;
   std::string start_hint;  // the command that would start this supd, for messages
+  std::optional<std::string> host;  // --host: every error line names it first
+  // The last failure reported by fail(): its message, and supd's error code when supd said
+  // no (show()); for `--json` across several hosts.
+  std::string failure;
+  std::optional<std::string> error_code;
 
   // Connects and says hello; with `send_ahead` the command goes right behind the hello (one
   // round trip). Throws ClientFailure.
   Client connect(bool send_ahead = true) const;
   // "supctl: <message>" on stderr, one line; returns `code`.
-  int fail(int code, std::string_view message) const;
+  int fail(int code, std::string_view message);
   // Writes `text` to stdout: kOk, or kFailed with the error line when stdout is gone.
-  int print(std::string_view text) const;
+  int print(std::string_view text);
   // A reply as supctl shows it: supd's error as the error line, else the result (--json: as
   // supd wrote it; else rendered by the command's file). Returns the exit code.
-  int show(const Reply& reply) const;
+  int show(const Reply& reply);
 };
 
 // What a row without a hook does: send the request, show the answer. Throws ClientFailure.

@@ -76,6 +76,11 @@ struct Subcommand {
   // Its place in --help: rows are sorted by it, so a new command picks a free rank and no
   // list of names keeps the order.
   int rank = 0;
+  // It reads this machine itself (/proc, the terminal, the local socket): refused with --host.
+  bool here_only = false;
+  // Across several hosts its answer is printed as one block per host under "==> HOST <=="
+  // (tail's habit for several files), not line by line with "HOST: " before each line.
+  bool document = false;
 };
 
 // Every command, in --help order: the rows of ctl/commands/*.cpp and the client-only ones.

@@ -129,6 +129,7 @@ proto::Command command(FuzzInput& in, Domain& d) {
   }
   case 13: return proto::Why{str()};
   case 14: { auto job = str(); return proto::Remove{std::move(job), in.flag()}; }
+  case 15: { auto format = str(); return proto::Export{std::move(format), jobs(in, d, true)}; }
   default: return proto::Upgrade{};
   }
 }

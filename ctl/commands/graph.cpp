@@ -26,6 +26,7 @@ constexpr Subcommand kRows[] = {{
     .max_args = kMany,
     .build = build,
     .rank = 125,
+    .document = true,
 }};
 
 std::string label(const Node& node) {

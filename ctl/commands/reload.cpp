@@ -50,6 +50,7 @@ constexpr Subcommand kRows[] = {{
     .build = build,
     .run = run,
     .rank = 120,
+    .document = true,
 }};
 
 }  // namespace

@@ -28,6 +28,7 @@ constexpr Subcommand kRows[] = {{
     .max_args = 1,
     .build = build,
     .rank = 100,
+    .document = true,
 }};
 
 }  // namespace

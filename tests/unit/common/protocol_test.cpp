@@ -442,6 +442,19 @@ TEST_CASE("reload, run and persist round-trip and check their fields", "[protoco
   CHECK(error_code_from_wire("config_error") == ErrorCode::ConfigError);
 }
 
+TEST_CASE("export round-trips with its format and job list", "[protocol]") {
+  const Request request{4, Export{"systemd", {"api", "all"}}};
+  CHECK(decode_ok(encode_request(request)) == request);
+  CHECK(method_name(Export{}) == "export");
+  CHECK(mentions(decode_error(R"({"id":1,"method":"export","params":{"format":"systemd","jobs":[]}})").error.message,
+                 "params.jobs"));
+  CHECK(mentions(decode_error(R"({"id":1,"method":"export","params":{"jobs":["api"]}})").error.message,
+                 "params.format"));
+  const Export::Reply reply{{{"api", "api.service", "[Unit]\n"}}};
+  CHECK(Export::Reply::from_json(reply.to_json()) == reply);
+  CHECK_FALSE(Export::Reply::from_json(nlohmann::json{{"units", "x"}}));
+}
+
 TEST_CASE("remove round-trips and waits unless told not to", "[protocol]") {
   for (const auto& command : {Command{Remove{"web", true}}, Command{Remove{"web", false}}}) {
     const Request request{3, command};

@@ -216,7 +216,7 @@ TEST_CASE("every usage error is one line", "[ctl][cli]") {
 TEST_CASE("help and version flags print and succeed", "[ctl][cli]") {
   auto p = parse({"--help"});
   CHECK(p.action == ParsedCli::Action::Print);
-  CHECK(p.text.find("Usage: supctl [--socket PATH] [--json] [--timeout DURATION] COMMAND") != std::string::npos);
+  CHECK(p.text.find("Usage: supctl [--socket PATH] [--json] [--timeout DURATION] [--host HOST,...] COMMAND") != std::string::npos);
   for (const auto& s : supd::ctl::subcommands()) CHECK(p.text.find(std::string(s.help)) != std::string::npos);
   p = parse({"signal", "--help"});
   CHECK(p.action == ParsedCli::Action::Print);
