@@ -8,7 +8,8 @@
 
 namespace supd::common {
 
-// Levenshtein distance: insertions, deletions and substitutions of one byte each.
+// Insertions, deletions and substitutions of one byte each, and two neighbouring bytes swapped
+// (optimal string alignment: Levenshtein with transpositions, as typo suggesters count).
 std::size_t edit_distance(std::string_view a, std::string_view b);
 
 // The candidate nearest to `word` within `max_edits` (the first of equals), never one the

@@ -9,7 +9,7 @@ _supctl_commands() {
     /^Commands:/ { on = 1; next }
     on && /^  [a-z]/ { print $1; if (match($0, /\(or [a-z-]+\)/)) print substr($0, RSTART + 4, RLENGTH - 5) }
     on && /^[^ ]/ { on = 0 }')
-  [ -n "$out" ] || out="status list start stop restart signal pid logs events reload graph run persist remove why inspect export doctor upgrade bridge shutdown help"
+  [ -n "$out" ] || out="status list stats start stop restart signal pid logs events reload graph run persist remove why inspect export doctor upgrade bridge shutdown help"
   printf '%s\n' $out
 }
 
@@ -71,8 +71,11 @@ _supctl() {
   fi
 
   case $cmd in
-    status|list|graph|pid|logs|events|why|inspect|persist|remove)
-      [ ${#args[@]} -eq 0 ] || [[ $cmd == status || $cmd == list || $cmd == graph ]] || return 0
+    export)
+      if [ ${#args[@]} -eq 0 ]; then COMPREPLY=($(compgen -W "systemd" -- "$cur"))
+      else COMPREPLY=($(compgen -W "all $(_supctl_jobs "$bin" "${socket[@]}")" -- "$cur")); fi ;;
+    status|list|stats|graph|pid|logs|events|why|inspect|persist|remove)
+      [ ${#args[@]} -eq 0 ] || [[ $cmd == status || $cmd == list || $cmd == stats || $cmd == graph ]] || return 0
       COMPREPLY=($(compgen -W "$(_supctl_jobs "$bin" "${socket[@]}")" -- "$cur")) ;;
     start|stop|restart)
       COMPREPLY=($(compgen -W "all $(_supctl_jobs "$bin" "${socket[@]}")" -- "$cur")) ;;

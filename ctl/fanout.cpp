@@ -24,7 +24,7 @@ using Ordered = nlohmann::ordered_json;  // documents keep supd's key order
 enum class Mode {
   Follow,  // logs -f, events -f: each line as it comes, "HOST: " first
   Json,    // one {"hosts": [...]} document
-  Table,   // status: one table, HOST first
+  Table,   // status, stats: one table, HOST first
   Lines,   // "HOST: " before each line, host after host
   Blocks,  // "==> HOST <==" above each host's answer
 };
@@ -33,7 +33,8 @@ Mode mode_of(const ParsedCli& cli) {
   const bool stream = std::holds_alternative<proto::Logs>(cli.command) || std::holds_alternative<proto::Events>(cli.command);
   if (stream && cli.flags.follow) return Mode::Follow;
   if (cli.options.json) return Mode::Json;
-  if (std::holds_alternative<proto::Status>(cli.command)) return Mode::Table;
+  if (std::holds_alternative<proto::Status>(cli.command) || std::holds_alternative<proto::Stats>(cli.command))
+    return Mode::Table;
   return cli.sub->document ? Mode::Blocks : Mode::Lines;
 }
 
@@ -158,14 +159,16 @@ std::vector<HostAnswer> gather_all(const ParsedCli& cli, const std::vector<std::
   return answers;
 }
 
-std::string status_table(const std::vector<HostAnswer>& answers) {
-  std::vector<proto::JobStatus> jobs;
+// Each host's rows of a job table (status, stats), read as `Reply`, drawn as one with HOST first.
+template <class Reply, class Draw>
+std::string merged_table(const std::vector<HostAnswer>& answers, Draw draw) {
+  decltype(Reply{}.jobs) jobs;
   std::vector<std::string> hosts;
   bool any = false;
   for (const auto& a : answers) {
     if (a.code != kOk) continue;
     const auto doc = nlohmann::json::parse(a.out, nullptr, false);
-    const auto reply = doc.is_discarded() ? std::nullopt : proto::Status::Reply::from_json(doc);
+    const auto reply = doc.is_discarded() ? std::nullopt : Reply::from_json(doc);
     if (!reply) continue;
     any = true;
     for (const auto& j : reply->jobs) {
@@ -173,7 +176,13 @@ std::string status_table(const std::vector<HostAnswer>& answers) {
       hosts.push_back(a.host);
     }
   }
-  return any ? render_status_table(jobs, hosts) : std::string();
+  return any ? draw(jobs, hosts) : std::string();
+}
+
+std::string job_table(const ParsedCli& cli, const std::vector<HostAnswer>& answers) {
+  if (std::holds_alternative<proto::Stats>(cli.command))
+    return merged_table<proto::Stats::Reply>(answers, [](const auto& j, const auto& h) { return render_stats_table(j, h); });
+  return merged_table<proto::Status::Reply>(answers, [](const auto& j, const auto& h) { return render_status_table(j, h); });
 }
 
 }  // namespace
@@ -241,7 +250,7 @@ int run_on_hosts(const ParsedCli& parsed, const std::vector<std::string>& hosts,
   std::string text;
   switch (mode) {
   case Mode::Json: text = hosts_json(answers); break;
-  case Mode::Table: text = status_table(answers); break;
+  case Mode::Table: text = job_table(cli, answers); break;
   case Mode::Lines:
     for (const auto& a : answers) text += prefix_lines(a.host, a.out);
     break;

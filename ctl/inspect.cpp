@@ -33,12 +33,6 @@ std::string command_text(const ProcessInfo& info) {
   return out;
 }
 
-std::string size_text(std::uint64_t bytes) {
-  if (bytes >= (std::uint64_t{1} << 30)) return fmt::format("{:.1f} GiB", static_cast<double>(bytes) / (1 << 30));
-  if (bytes >= (std::uint64_t{1} << 20)) return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1 << 20));
-  return fmt::format("{} KiB", bytes / 1024);
-}
-
 std::string optional_size(const std::optional<std::uint64_t>& bytes) { return bytes ? size_text(*bytes) : "?"; }
 
 std::string start_text(const ProcessInfo& info) {

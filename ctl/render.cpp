@@ -120,14 +120,33 @@ std::string render_status_table(const std::vector<proto::JobStatus>& jobs, const
     if (health) rows.back().push_back(j.health ? *j.health : "-");
     if (!hosts.empty()) rows.back().insert(rows.back().begin(), i < hosts.size() ? hosts[i] : "-");
   }
+  return aligned_table(rows);
+}
+
+std::string render_stats_table(const std::vector<proto::JobStats>& jobs, const std::vector<std::string>& hosts) {
+  std::vector<std::vector<std::string>> rows{{"NAME", "STATE", "PID", "CPU%", "CPU-TIME", "RSS", "PROCS"}};
+  if (!hosts.empty()) rows.back().insert(rows.back().begin(), "HOST");
+  for (std::size_t i = 0; i < jobs.size(); ++i) {
+    const auto& j = jobs[i];
+    const bool live = j.processes > 0;
+    rows.push_back({j.name, upper(j.state), j.pid ? std::to_string(*j.pid) : "-",
+                    j.cpu_pct ? fmt::format("{:.1f}", *j.cpu_pct) : "-", live ? fmt::format("{:.2f}s", j.cpu_s) : "-",
+                    live ? size_text(j.rss_bytes) : "-", std::to_string(j.processes)});
+    if (!hosts.empty()) rows.back().insert(rows.back().begin(), i < hosts.size() ? hosts[i] : "-");
+  }
+  return aligned_table(rows);
+}
+
+std::string aligned_table(const std::vector<std::vector<std::string>>& rows) {
+  if (rows.empty()) return {};
   std::vector<std::size_t> width(rows.front().size());
   for (const auto& r : rows)
-    for (std::size_t c = 0; c < r.size(); ++c) width[c] = std::max(width[c], r[c].size());
+    for (std::size_t c = 0; c < r.size() && c < width.size(); ++c) width[c] = std::max(width[c], r[c].size());
   std::string out;
   for (const auto& r : rows) {
     std::string line;
     for (std::size_t c = 0; c < r.size(); ++c) {
-      if (c + 1 == r.size())
+      if (c + 1 == r.size() || c >= width.size())
         line += r[c];  // the last column is not padded: no trailing blanks
       else
         line += fmt::format("{:<{}}  ", r[c], width[c]);
@@ -136,6 +155,12 @@ std::string render_status_table(const std::vector<proto::JobStatus>& jobs, const
     out += line + "\n";
   }
   return out;
+}
+
+std::string size_text(std::uint64_t bytes) {
+  if (bytes >= (std::uint64_t{1} << 30)) return fmt::format("{:.1f} GiB", static_cast<double>(bytes) / (1 << 30));
+  if (bytes >= (std::uint64_t{1} << 20)) return fmt::format("{:.1f} MiB", static_cast<double>(bytes) / (1 << 20));
+  return fmt::format("{} KiB", bytes / 1024);
 }
 
 std::string render_job_lines(const std::vector<proto::JobStatus>& jobs) {

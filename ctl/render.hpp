@@ -2,6 +2,7 @@
 // for start/stop/restart/run, --json documents, and the one stderr line for an error; and
 // render_result, which hands a result to its command's renderer. Pure: values in, text out.
 #pragma once
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,6 +32,17 @@ std::string last_exit_text(const protocol::JobStatus& job);
 // With `hosts` (one per job, across several hosts), a HOST column comes first.
 std::string render_status_table(const std::vector<protocol::JobStatus>& jobs,
                                 const std::vector<std::string>& hosts = {});
+
+// `stats`: NAME STATE PID CPU% CPU-TIME RSS PROCS, a HOST column first with `hosts`.
+std::string render_stats_table(const std::vector<protocol::JobStats>& jobs,
+                               const std::vector<std::string>& hosts = {});
+
+// Rows of cells, each column as wide as its widest cell plus two blanks; the last column
+// unpadded, no trailing blanks.
+std::string aligned_table(const std::vector<std::vector<std::string>>& rows);
+
+// "512 KiB", "12.3 MiB", "1.5 GiB".
+std::string size_text(std::uint64_t bytes);
 
 // start/stop/restart: "amsa: RUNNING (pid 4242)", "amsa: STOPPED", "amsa: FATAL (exec ...)".
 std::string render_job_lines(const std::vector<protocol::JobStatus>& jobs);

@@ -82,15 +82,10 @@ std::string_view suggest_subcommand(std::string_view name) {
   };
   for (const auto& [word, ours] : kOtherTools)
     if (name == word && find_subcommand(ours)) return find_subcommand(ours)->name;
-  // An abbreviation of exactly one command ("stat" -> status) beats a nearer spelling (start).
-  const Subcommand* prefixed = nullptr;
-  std::size_t prefixes = 0;
+  // An abbreviation of a command ("stat" -> status) beats a nearer spelling (start); of several
+  // ("stat": status and stats), the one --help lists first (the table is in rank order).
   for (const auto& s : table())
-    if (name.size() >= 3 && s.name.size() > name.size() && s.name.starts_with(name)) {
-      prefixed = &s;
-      ++prefixes;
-    }
-  if (prefixes == 1) return prefixed->name;
+    if (name.size() >= 3 && s.name.size() > name.size() && s.name.starts_with(name)) return s.name;
   std::string_view best;
   std::size_t best_distance = 3;  // at most two edits away
   for (const auto& s : table()) {

@@ -15,6 +15,7 @@
 #include "daemon/control/call.hpp"
 #include "daemon/control/reloader.hpp"
 #include "daemon/control/reply.hpp"
+#include "daemon/control/stats_sampler.hpp"
 #include "daemon/control/request_handler.hpp"
 #include "daemon/core/clock.hpp"
 #include "daemon/core/log_service.hpp"
@@ -47,6 +48,7 @@ public:
   Supervisor& supervisor() { return sup_; }
   LogService* logs() const { return logs_; }
   Reloader* reloader() const { return reloader_; }
+  StatsSampler& stats_sampler() { return stats_; }
 
     // Run: as Start, and a failure quotes the job's last output line. Remove: settled once the job is gone.
   enum class WaitKind { Start, Stop, Restart, Run, Remove };
@@ -103,6 +105,7 @@ private:
   Supervisor& sup_;
   LogService* logs_ = nullptr;
   Reloader* reloader_ = nullptr;
+  StatsSampler stats_;  // `stats`: what each job's CPU was when last asked
   std::vector<Waiter> waiters_;
   std::vector<ReloadWaiter> reload_waiters_;
   std::vector<std::pair<std::uint64_t, Reply>> shutdown_waiters_;

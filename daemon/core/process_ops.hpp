@@ -49,6 +49,8 @@ public:
   // Whether a process of the group listens on a TCP or Unix stream socket (ready = "listen";
   // daemon/process/listen_check.hpp). Seams that cannot tell say no.
   virtual bool group_listens(pid_t /*pgid*/) { return false; }
+  // Every process in the job's own cgroup (setsid escapees included); none without one.
+  virtual std::vector<pid_t> cgroup_pids(std::string_view /*job*/) { return {}; }
 };
 
 }  // namespace supd::daemon

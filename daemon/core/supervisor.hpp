@@ -103,6 +103,8 @@ struct Job {
 class Supervisor {
 public:
   Supervisor(ProcessOps& ops, OutputSink& output, config::Config config, std::filesystem::path log_dir);
+  // The process layer, for readers of what jobs' processes use (`stats`): no job state there.
+  ProcessOps& process_ops() { return ops_; }
 
   void start_autostart_jobs(TimePoint now);  // plan_schedules() too
   // When each `schedule`/`every` job runs next, from now (at start-up, also after an upgrade).

@@ -12,6 +12,8 @@
 #include <unordered_set>
 #include <vector>
 
+#include "daemon/process/proc_stats.hpp"
+
 namespace supd::daemon {
 namespace fs = std::filesystem;
 namespace {
@@ -37,14 +39,6 @@ std::optional<std::uint64_t> number(std::string_view text, int base) {
   const auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), value, base);
   if (text.empty() || err != std::errc{} || end != text.data() + text.size()) return std::nullopt;
   return value;
-}
-
-// Field 5 (pgrp) of a /proc/PID/stat line. The command name (field 2) may hold spaces and
-// parentheses, so the fields are counted from the last ')': state, ppid, pgrp.
-std::optional<std::uint64_t> stat_pgrp(std::string_view line) {
-  const auto close = line.rfind(')');
-  if (close == std::string_view::npos) return std::nullopt;
-  return number(field(line.substr(close + 1), 2), 10);
 }
 
 std::optional<std::string> first_line(const fs::path& file) {
@@ -127,7 +121,8 @@ bool group_listens(pid_t pgid, const fs::path& proc) {
     const fs::path& dir = it->path();
     if (!is_pid_name(dir.filename().native())) continue;
     const auto stat = first_line(dir / "stat");
-    if (!stat || stat_pgrp(*stat) != static_cast<std::uint64_t>(pgid)) continue;
+    const auto proc_stat = stat ? parse_proc_stat(0, *stat) : std::nullopt;
+    if (!proc_stat || proc_stat->pgid != pgid) continue;
     const auto sockets = socket_inodes(dir / "fd");
     if (sockets.empty()) continue;
     const auto netns = link_target(dir / "ns" / "net");

@@ -380,4 +380,8 @@ std::vector<Reaped> reap_all() {
 
 bool PosixProcessOps::group_listens(pid_t pgid) { return daemon::group_listens(pgid); }
 
+std::vector<pid_t> PosixProcessOps::cgroup_pids(std::string_view job) {
+  return cgroups_ != nullptr ? cgroups_->pids(job) : std::vector<pid_t>{};
+}
+
 }  // namespace supd::daemon

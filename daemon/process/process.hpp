@@ -16,6 +16,7 @@ public:
   bool group_alive(std::string_view job, pid_t pgid) override;
   std::optional<long> oom_kills(std::string_view job) override;
   bool group_listens(pid_t pgid) override;
+  std::vector<pid_t> cgroup_pids(std::string_view job) override;
 
   // Each job in its own cgroup below supd's, where supd may write one (null: process groups only).
   void use_cgroups(const Cgroups* cgroups) { cgroups_ = cgroups; }

@@ -40,6 +40,7 @@ command = ["sleep", "1000"]
 
 [jobs.amsa]
 command = ["python3", "amsa.py"]
+start_secs = "60s"  # however slow python3 starts on a loaded machine, its exit comes first
 )"));
   const auto check = d.run_supd({"--check", "--config", d.config_path().string()});
   INFO("--check: " << check.out << check.err);

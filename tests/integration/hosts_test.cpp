@@ -107,6 +107,13 @@ TEST_CASE("several hosts: one table with HOST first and a host that is down name
   CHECK(doc["hosts"][1]["error"]["code"] == "unreachable");
   CHECK(doc["hosts"][2]["result"]["jobs"][0]["state"] == "running");
 
+  // stats across hosts: one table too.
+  const auto stats = remote(a, ssh, {"-H", "web1,web2", "stats", "api"});
+  CHECK(stats.exit_code == kOk);
+  CHECK(stats.out.starts_with("HOST  NAME  STATE    PID"));
+  CHECK(count(stats.out, "\nweb1  api ") == 1);
+  CHECK(count(stats.out, "\nweb2  api ") == 1);
+
   // Commands that act: each host's lines under its name; the worst exit code.
   const pid_t a_pid = a.job_pid("api"), b_pid = b.job_pid("api");
   const auto restart = remote(a, ssh, {"-H", "web1,web2", "restart", "api"});

@@ -39,7 +39,7 @@ expect() {
   if [ "$got" != "$want" ]; then say "supctl $* <TAB>: got '$got', want '$want'"; fail=1; fi
 }
 
-expect "start status stop" st
+expect "start stats status stop" st
 expect "all alpha beta-2" stop ""
 expect "all alpha" stop al
 expect "alpha beta-2" signal ""
@@ -48,7 +48,7 @@ expect "--no-wait" stop --no
 expect "--expect" signal alpha USR1 --e
 expect "--group" signal alpha USR1 --g
 expect "--strict" doctor --st
-expect "shutdown signal start status stop" help s
+expect "shutdown signal start stats status stop" help s
 expect "help" he
 expect "--socket" --so
 expect "alpha beta-2" --json inspect ""

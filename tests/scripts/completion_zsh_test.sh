@@ -102,7 +102,7 @@ expect_tab() {
   [[ $got == "$1" ]] || { say "'$2<TAB>': the line became '$got', want '$1'"; fail=1 }
 }
 
-expect "start status stop" "supctl st"
+expect "start stats status stop" "supctl st"
 expect "all alpha beta-2" "supctl stop "
 expect "all alpha" "supctl stop al"
 expect "alpha beta-2" "supctl signal "

@@ -86,7 +86,7 @@ public:
   void start();                                 // spawns supd and REQUIREs that it answers
   void set_binary(std::string path) { options_.binary = std::move(path); }  // for the next start
   pid_t spawn_supd(const std::vector<std::string>& extra_args = {});  // no waiting
-  bool wait_ready(Millis deadline = 15s);       // false (and pid() == 0) if supd exited
+  bool wait_ready(Millis deadline = 30s);       // false (and pid() == 0) if supd exited
   RunResult run_supd(const std::vector<std::string>& args, Millis timeout = 30s) const;  // SUPD_BIN args
   pid_t pid() const { return pid_; }
   bool running() const;

@@ -12,6 +12,9 @@ using namespace supd::common;
 TEST_CASE("closest names the nearest candidate within two edits", "[edit_distance]") {
   const std::vector<std::string_view> jobs{"amsa", "worker", "web"};
   CHECK(edit_distance("ams", "amsa") == 1);
+  CHECK(edit_distance("strat", "start") == 1);  // a swap is one slip
+  CHECK(edit_distance("ab", "ba") == 1);
+  CHECK(edit_distance("abc", "ca") == 3);
   CHECK(closest("ams", jobs) == std::optional<std::string_view>("amsa"));
   CHECK(closest("wrker", jobs) == std::optional<std::string_view>("worker"));
   CHECK(closest("wbe", jobs) == std::optional<std::string_view>("web"));

@@ -200,7 +200,8 @@ struct FakeProc {
     fs::create_directories(dir / "fd");
     fs::create_directories(dir / "ns");
     fs::create_directories(dir / "net");
-    std::ofstream(dir / "stat") << stat << '\n';
+    // The fields after tpgid, up to rss, as a kernel writes them: a stat line is read whole.
+    std::ofstream(dir / "stat") << stat << " 4194560 0 0 0 0 0 0 0 0 20 0 1 0 100 1000 10" << '\n';
     for (std::size_t i = 0; i < fd_links.size(); ++i) fs::create_symlink(fd_links[i], dir / "fd" / std::to_string(i));
     fs::create_symlink(netns, dir / "ns" / "net");
   }
