@@ -72,7 +72,7 @@ class LoopbackHosts:
             return False
 
     def ssh(self, host, *remote):
-        return ["ssh", "-F", self.config, host, *remote]
+        return [shutil.which("ssh"), "-F", self.config, host, *remote]  # spawn() does not search PATH
 
     def close(self):
         for h in self.hosts:  # the masters
