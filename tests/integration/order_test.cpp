@@ -1,28 +1,14 @@
 // Dependencies, one-shot and scheduled jobs and health checks with real programs (issue 18):
 // python's http.server as the healthy dependency, a python server that keeps its port but
 // never answers as the hung one, a oneshot that writes a file, an `every = "1s"` job.
-#include <netinet/in.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "tests/support/harness.hpp"
+#include "tests/support/ports.hpp"
 
 using namespace supd::test;
 
 namespace {
-
-// A port nothing listens on now (bound to 0, read, closed): a server started next takes it.
-int free_port() {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof addr;
-  ::bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len);
-  ::close(fd);
-  return ntohs(addr.sin_port);
-}
 
 std::string http_server(int port) {
   return R"(["python3", "-m", "http.server", ")" + std::to_string(port) + R"(", "--bind", "127.0.0.1"])";
