@@ -11,7 +11,6 @@
 
 #include "ctl/exit_codes.hpp"
 #include "ctl/render.hpp"
-#include "ctl/run.hpp"
 #include "ctl/session.hpp"
 
 namespace supd::ctl {

@@ -9,16 +9,6 @@
 namespace supd::ctl {
 namespace {
 
-int exit_code_for(const ClientFailure& e, bool waiting) {
-  switch (e.kind()) {
-  case ClientFailure::Kind::Unreachable: return kUnreachable;
-  case ClientFailure::Kind::TimedOut: return waiting ? kFailed : kUnreachable;
-  case ClientFailure::Kind::Refused:
-  case ClientFailure::Kind::BadReply: return kFailed;
-  }
-  return kFailed;
-}
-
 // The hosts to run on: --host, else $SUPCTL_HOST; checks what cannot work over ssh.
 std::vector<std::string> hosts_for(const ParsedCli& cli, const common::Getenv& env) {
   auto hosts = cli.options.hosts;
@@ -37,16 +27,6 @@ std::vector<std::string> hosts_for(const ParsedCli& cli, const common::Getenv& e
 }
 
 }  // namespace
-
-int run_session(Session& session) {
-  try {
-    // What differs per command (streams, waits, client-side work) is the row's hook.
-    const auto* sub = session.cli.sub;
-    return sub != nullptr && sub->run != nullptr ? sub->run(session) : run_request(session);
-  } catch (const ClientFailure& e) {
-    return session.fail(exit_code_for(e, waits_for_jobs(session.cli.command)), e.what());
-  }
-}
 
 int run(const ParsedCli& cli, std::ostream& out, std::ostream& err, const common::Getenv& env) {
   std::vector<std::string> hosts;

@@ -14,8 +14,4 @@ namespace supd::ctl {
 int run(const ParsedCli& cli, std::ostream& out, std::ostream& err,
         const common::Getenv& env = common::system_getenv);
 
-// One session's command: its row's hook or run_request, a ClientFailure turned into the
-// error line and its exit code.
-int run_session(Session& session);
-
 }  // namespace supd::ctl

@@ -15,6 +15,16 @@ namespace {
 
 namespace proto = supd::protocol;
 
+int exit_code_for(const ClientFailure& e, bool waiting) {
+  switch (e.kind()) {
+  case ClientFailure::Kind::Unreachable: return kUnreachable;
+  case ClientFailure::Kind::TimedOut: return waiting ? kFailed : kUnreachable;
+  case ClientFailure::Kind::Refused:
+  case ClientFailure::Kind::BadReply: return kFailed;
+  }
+  return kFailed;
+}
+
 common::Paths paths_of(const ParsedCli& cli, const common::Getenv& env) {
   common::PathFlags flags;
   flags.socket = cli.options.socket;
@@ -88,6 +98,16 @@ int Session::show(const Reply& reply) {
 int run_request(Session& session) {
   auto client = session.connect();
   return session.show(client.call(session.cli.command, session.limits.request));
+}
+
+int run_session(Session& session) {
+  try {
+    // What differs per command (streams, waits, client-side work) is the row's hook.
+    const auto* sub = session.cli.sub;
+    return sub != nullptr && sub->run != nullptr ? sub->run(session) : run_request(session);
+  } catch (const ClientFailure& e) {
+    return session.fail(exit_code_for(e, waits_for_jobs(session.cli.command)), e.what());
+  }
 }
 
 }  // namespace supd::ctl

@@ -54,4 +54,8 @@ struct Session {
 // What a row without a hook does: send the request, show the answer. Throws ClientFailure.
 int run_request(Session& session);
 
+// One session's command: its row's hook or run_request, a ClientFailure turned into the
+// error line and its exit code.
+int run_session(Session& session);
+
 }  // namespace supd::ctl
