@@ -227,16 +227,16 @@ TEST_CASE("help and version flags print and succeed", "[ctl][cli]") {
   CHECK(p.text.find("supctl ") == 0);
 }
 
-TEST_CASE("--help lists the commands in their rank order, each rank once", "[ctl][cli]") {
+TEST_CASE("the help lists the commands in their rank order, each rank once", "[ctl][cli]") {
   std::vector<std::string> names;
   std::vector<int> ranks;
   for (const auto& s : supd::ctl::subcommands()) {
     names.emplace_back(s.name);
     ranks.push_back(s.rank);
   }
-  CHECK(names == std::vector<std::string>{"status", "start", "stop", "restart", "signal", "pid", "shutdown", "logs",
-                                          "events", "why", "doctor", "reload", "graph", "run", "persist", "remove", "inspect",
-                                          "upgrade", "help"});
+  CHECK(names == std::vector<std::string>{"status", "stats", "start", "stop", "restart", "signal", "pid", "shutdown",
+                                          "logs", "events", "why", "doctor", "reload", "graph", "run", "persist", "remove",
+                                          "inspect", "upgrade", "export", "bridge", "help"});
   CHECK(std::adjacent_find(ranks.begin(), ranks.end(), std::greater_equal<>()) == ranks.end());
   const auto help = parse({"--help"}).text;
   std::size_t at = 0;
