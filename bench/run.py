@@ -23,6 +23,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from procs import Procs, now_ns, spawn, wait_until  # noqa: E402
 from adapters import ADAPTERS, Job  # noqa: E402
 import hosts  # noqa: E402
+import top as top_bench  # noqa: E402
 
 MIB = 1 << 20
 
@@ -36,11 +37,11 @@ PROFILES = {
     "quick": dict(spawn_jobs=100, spawn_runs=2, jobs=100, ctl_runs=10, restart_runs=3,
                   block_bytes=128 << 20, block_runs=2, lines=200_000, lines_runs=2,
                   idle_secs=2.0, stop_runs=2, ignore_runs=1, stop_timeout=2.0, order_jobs=100, order_runs=2,
-                  host_counts=(1, 3, 10), host_runs=5),
+                  host_counts=(1, 3, 10), host_runs=5, top_jobs=100, top_secs=5.0, top_kills=5),
     "smoke": dict(spawn_jobs=10, spawn_runs=1, jobs=5, ctl_runs=2, restart_runs=1,
                   block_bytes=1 << 20, block_runs=1, lines=2000, lines_runs=1,
                   idle_secs=0.5, stop_runs=1, ignore_runs=1, stop_timeout=0.3, order_jobs=5, order_runs=1,
-                  host_counts=(1, 2), host_runs=1),
+                  host_counts=(1, 2), host_runs=1, top_jobs=5, top_secs=0.5, top_kills=1),
 }
 
 
@@ -487,7 +488,7 @@ class Bench:
         only = set(self.args.only.split(",")) if self.args.only else None
         for name, fn in (("spawn", self.spawn_and_rss), ("jobs", self.with_jobs), ("restart", self.restart),
                          ("logs", self.logs), ("ignore", self.stop_ignoring), ("order", self.order),
-                         ("hosts", lambda s: hosts.rows(self, s, Row))):
+                         ("hosts", lambda s: hosts.rows(self, s, Row)), ("top", lambda s: top_bench.rows(self, s, Row))):
             if only and name not in only:
                 continue
             try:
@@ -627,7 +628,7 @@ def main():
     mode.add_argument("--smoke", action="store_true", help="a tiny run proving the harness works")
     ap.add_argument("--peers", default="", help="comma-separated peers to add: " + ",".join(
         n for n in ADAPTERS if n != "supd"))
-    ap.add_argument("--only", default="", help="comma-separated subset: spawn,jobs,restart,logs,ignore,order,hosts")
+    ap.add_argument("--only", default="", help="comma-separated subset: spawn,jobs,restart,logs,ignore,order,hosts,top")
     ap.add_argument("--results-dir", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                           "results"))
     args = ap.parse_args()

@@ -9,7 +9,7 @@ _supctl_commands() {
     /^Commands:/ { on = 1; next }
     on && /^  [a-z]/ { print $1; if (match($0, /\(or [a-z-]+\)/)) print substr($0, RSTART + 4, RLENGTH - 5) }
     on && /^[^ ]/ { on = 0 }')
-  [ -n "$out" ] || out="status list stats start stop restart signal pid logs events reload graph run persist remove why inspect export doctor upgrade bridge shutdown help"
+  [ -n "$out" ] || out="status list stats top start stop restart signal pid logs events reload graph run persist remove why inspect export doctor upgrade bridge shutdown help"
   printf '%s\n' $out
 }
 
@@ -65,6 +65,7 @@ _supctl() {
       reload) opts="--dry-run" ;;
       shutdown) opts="--leave-running" ;;
       doctor) opts="--strict" ;;
+      top) opts="--once" ;;
     esac
     COMPREPLY=($(compgen -W "$opts $globals" -- "$cur"))
     return 0

@@ -166,6 +166,9 @@ ParsedCli parse_cli(std::span<const std::string> args) {
     if (row.options & kOptStrict)
       sc->add_flag("--strict", flags[i].strict, "exit 1 on a warning too, not only on a failed check")
           ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
+    if (row.options & kOptOnce)
+      sc->add_flag("--once", flags[i].once, "print one snapshot as text and exit (what top does when not on a terminal)")
+          ->multi_option_policy(CLI::MultiOptionPolicy::TakeLast);
     if (row.options & kOptLogs) {
       sc->add_option("-n,--lines", flags[i].lines, "how many lines (default 10; 0: none)")
           ->type_name("N")
@@ -257,6 +260,7 @@ ParsedCli parse_cli(std::span<const std::string> args) {
   out.sub = &table[index];
   out.command = build_command(*out.sub, positionals[index], flags[index]);
   out.flags = flags[index];
+  out.args = positionals[index];
   return out;
 }
 

@@ -34,6 +34,7 @@ struct ParsedCli {
   const Subcommand* sub = nullptr;  // set when action == Run
   protocol::Command command;
   SubcommandFlags flags;  // the command's own options, for what runs client-side (--expect)
+  std::vector<std::string> args;  // its arguments, for a hook that takes more than its request holds (logs A B)
 };
 
 // `args` is argv without argv[0]. Throws UsageError.

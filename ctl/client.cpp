@@ -280,6 +280,22 @@ std::optional<Reply> Client::next(Timeout timeout) {
   case ReadStatus::TooLong:
     throw ClientFailure(Kind::BadReply, "supd sent an answer longer than 1 MiB; see: supctl --version");
   }
+  return decode_streamed(std::move(line));
+}
+
+std::optional<Reply> Client::next_now() {
+  std::string line;
+  switch (read_line(line, Clock::now())) {
+  case ReadStatus::Line: return decode_streamed(std::move(line));
+  case ReadStatus::TimedOut: return std::nullopt;
+  case ReadStatus::Eof: hung_up(fmt::format("supd at {} closed the connection", socket_.string()));
+  case ReadStatus::TooLong:
+    throw ClientFailure(Kind::BadReply, "supd sent an answer longer than 1 MiB; see: supctl --version");
+  }
+  return std::nullopt;
+}
+
+Reply Client::decode_streamed(std::string line) {
   auto decoded = proto::decode_response(line);
   if (const auto* err = std::get_if<proto::Error>(&decoded))
     throw ClientFailure(Kind::BadReply, fmt::format("supd sent an answer supctl cannot read ({})", err->message));

@@ -82,6 +82,13 @@ public:
   // the connection. Throws ClientFailure.
   std::optional<Reply> next(Timeout timeout);
 
+  // The next line of a streamed answer if one has arrived, without waiting: nullopt when none
+  // has yet (poll fd() for more). Throws ClientFailure, Unreachable when supd closed it.
+  std::optional<Reply> next_now();
+
+  // The socket, for a caller that polls several streams at once (supctl top).
+  int fd() const { return fd_.get(); }
+
   // Reads until supd closes the connection (after `shutdown`). Throws ClientFailure.
   void wait_for_close(Timeout timeout);
 
@@ -98,6 +105,7 @@ private:
                          const protocol::Command* then, std::shared_ptr<Link> link);
 
   Reply exchange(const protocol::Command& command, Deadline deadline);
+  Reply decode_streamed(std::string line);  // a line of the stream of the last call
   Reply receive(std::uint64_t id, Deadline deadline);  // the answer to request `id`
   // A reply in several frames ("more": true on all but the last), read to its end and merged
   // into one (DESIGN.md: `supctl --json` prints one document).

@@ -1,4 +1,5 @@
-// The commands supctl works out itself, with a request of another command's kind: doctor
+// The commands supctl works out itself, with a request of another command's kind: top (status
+// and stats on a screen, ctl/top.cpp), doctor
 // (its checks, ctl/doctor.cpp; its one request a status) and inspect (a pid request, then
 // /proc read here, ctl/inspect.cpp), bridge (relays others' requests, ctl/bridge.cpp), and
 // help, which sends nothing. No protocol command of
@@ -11,6 +12,7 @@
 #include "ctl/render.hpp"
 #include "ctl/session.hpp"
 #include "ctl/subcommands.hpp"
+#include "ctl/top.hpp"
 
 namespace supd::ctl {
 namespace {
@@ -25,6 +27,9 @@ proto::Command build_doctor(std::span<const std::string>, const SubcommandFlags&
 proto::Command build_help(std::span<const std::string>, const SubcommandFlags&) {
   throw UsageError("help is read before the commands; usage: supctl help [COMMAND]");
 }
+
+// top asks for status and stats itself (ctl/top.cpp); its row's request is the status.
+proto::Command build_top(std::span<const std::string>, const SubcommandFlags&) { return proto::Status{}; }
 
 // The bridge relays requests it does not read; its row's own request is never sent.
 proto::Command build_bridge(std::span<const std::string>, const SubcommandFlags&) { return proto::Hello{}; }
@@ -49,6 +54,19 @@ int run_inspect(Session& session) {
 }
 
 constexpr Subcommand kRows[] = {
+    {
+        .name = "top",
+        .synopsis = "[--once]",
+        .help = "a live full-screen view of every job (state, CPU%, RSS, uptime, restarts, health, last line) "
+                "with keys to start, stop, restart, signal and read logs; --once or not on a terminal: one snapshot",
+        .min_args = 0,
+        .max_args = 0,
+        .options = kOptOnce,
+        .build = build_top,
+        .run = run_top,
+        .rank = 16,
+        .sections = true,
+    },
     {
         .name = "doctor",
         .synopsis = "[--strict]",

@@ -19,11 +19,7 @@ namespace {
 
 namespace proto = supd::protocol;
 
-std::string uptime_text(const proto::JobStatus& job) {
-  if (!job.uptime_s || !std::isfinite(*job.uptime_s) || *job.uptime_s < 0) return "-";
-  const double ms = std::min(*job.uptime_s * 1000.0, 1e15);
-  return common::format_duration(std::chrono::milliseconds(static_cast<std::int64_t>(ms)));
-}
+std::string uptime_text(const proto::JobStatus& job) { return seconds_text(job.uptime_s); }
 
 std::string job_line(const proto::JobStatus& job) {
   std::string out = fmt::format("{}: {}", job.name, upper(job.state));
@@ -155,6 +151,12 @@ std::string aligned_table(const std::vector<std::vector<std::string>>& rows) {
     out += line + "\n";
   }
   return out;
+}
+
+std::string seconds_text(std::optional<double> seconds) {
+  if (!seconds || !std::isfinite(*seconds) || *seconds < 0) return "-";
+  const double ms = std::min(*seconds * 1000.0, 1e15);
+  return common::format_duration(std::chrono::milliseconds(static_cast<std::int64_t>(ms)));
 }
 
 std::string size_text(std::uint64_t bytes) {

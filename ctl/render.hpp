@@ -41,6 +41,9 @@ std::string render_stats_table(const std::vector<protocol::JobStats>& jobs,
 // unpadded, no trailing blanks.
 std::string aligned_table(const std::vector<std::vector<std::string>>& rows);
 
+// "3h2m" for a time in seconds, "-" when unknown or not a time.
+std::string seconds_text(std::optional<double> seconds);
+
 // "512 KiB", "12.3 MiB", "1.5 GiB".
 std::string size_text(std::uint64_t bytes);
 

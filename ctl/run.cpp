@@ -36,6 +36,11 @@ int run(const ParsedCli& cli, std::ostream& out, std::ostream& err, const common
     err << "supctl: " << one_line(e.what()) << '\n';
     return kUsage;
   }
+  if (hosts.size() > 1 && cli.sub->sections) {
+    Session session(cli, out, err, env);
+    session.hosts = std::move(hosts);
+    return run_session(session);
+  }
   if (hosts.size() > 1) return run_on_hosts(cli, hosts, out, err, env);
   Session session(cli, out, err, env, hosts.empty() ? std::nullopt : std::optional<std::string>(hosts.front()));
   return run_session(session);

@@ -15,6 +15,14 @@ namespace {
 
 namespace proto = supd::protocol;
 
+common::Paths paths_of(const ParsedCli& cli, const common::Getenv& env) {
+  common::PathFlags flags;
+  flags.socket = cli.options.socket;
+  return common::resolve_paths(flags, env);
+}
+
+}  // namespace
+
 int exit_code_for(const ClientFailure& e, bool waiting) {
   switch (e.kind()) {
   case ClientFailure::Kind::Unreachable: return kUnreachable;
@@ -24,14 +32,6 @@ int exit_code_for(const ClientFailure& e, bool waiting) {
   }
   return kFailed;
 }
-
-common::Paths paths_of(const ParsedCli& cli, const common::Getenv& env) {
-  common::PathFlags flags;
-  flags.socket = cli.options.socket;
-  return common::resolve_paths(flags, env);
-}
-
-}  // namespace
 
 Limits limits_for(const GlobalOptions& options, const protocol::Command& command) {
   Timeout given = kDefaultTimeout;

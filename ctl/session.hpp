@@ -5,6 +5,7 @@
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "common/paths.hpp"
 #include "ctl/cli.hpp"
@@ -34,6 +35,8 @@ struct Session {
   Limits limits;
   std::string start_hint;  // the command that would start this supd, for messages
   std::optional<std::string> host;  // --host: every error line names it first
+  // Every --host, for a command that shows several hosts itself (Subcommand::sections).
+  std::vector<std::string> hosts;
   // The last failure reported by fail(): its message, and supd's error code when supd said
   // no (show()); for `--json` across several hosts.
   std::string failure;
@@ -50,6 +53,9 @@ struct Session {
   // supd wrote it; else rendered by the command's file). Returns the exit code.
   int show(const Reply& reply);
 };
+
+// The exit code for a failure to talk to supd; `waiting` for a command that waits for jobs.
+int exit_code_for(const ClientFailure& e, bool waiting);
 
 // What a row without a hook does: send the request, show the answer. Throws ClientFailure.
 int run_request(Session& session);

@@ -38,6 +38,7 @@ enum SubcommandOption : unsigned {
   kOptEvents = 1u << 8,  // events: -n N, -f/--follow
   kOptLeaveRunning = 1u << 9,  // shutdown --leave-running: supd exits, its jobs stay
   kOptStrict = 1u << 10,       // doctor --strict: a warning fails too
+  kOptOnce = 1u << 11,         // top --once: one snapshot as text
 };
 
 struct SubcommandFlags {
@@ -58,6 +59,7 @@ struct SubcommandFlags {
   std::optional<std::string> expect;  // --expect REGEX (signal)
   bool leave_running = false;  // --leave-running
   bool strict = false;         // doctor --strict
+  bool once = false;           // top --once
 };
 
 struct Subcommand {
@@ -81,6 +83,9 @@ struct Subcommand {
   // Across several hosts its answer is printed as one block per host under "==> HOST <=="
   // (tail's habit for several files), not line by line with "HOST: " before each line.
   bool document = false;
+  // Across several hosts its hook is run once and shows every host itself (top: a section
+  // per host), rather than once per host with the answers merged (ctl/fanout.hpp).
+  bool sections = false;
 };
 
 // Every command, in --help order: the rows of ctl/commands/*.cpp and the client-only ones.

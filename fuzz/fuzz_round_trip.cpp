@@ -130,7 +130,7 @@ proto::Command command(FuzzInput& in, Domain& d) {
   case 13: return proto::Why{str()};
   case 14: { auto job = str(); return proto::Remove{std::move(job), in.flag()}; }
   case 15: { auto format = str(); return proto::Export{std::move(format), jobs(in, d, true)}; }
-  case 16: return proto::Stats{jobs(in, d, false)};
+  case 16: { auto list = jobs(in, d, false); return proto::Stats{std::move(list), in.flag()}; }
   default: return proto::Upgrade{};
   }
 }

@@ -7,7 +7,8 @@
 set -euo pipefail
 packages=(g++ cmake ninja-build pkg-config libspdlog-dev libfmt-dev libtomlplusplus-dev libasio-dev
           catch2 libcli11-dev nlohmann-json3-dev libsystemd-dev libcurl4-openssl-dev python3 procps
-          util-linux groff-base zsh openssh-client openssh-server)
+          util-linux groff-base zsh openssh-client openssh-server libncurses-dev tmux)
+# libncurses-dev: supctl top's screen; tmux: its tests run it in a real terminal.
 # groff, zsh: tests/scripts/man_test.sh, completion_zsh_test.sh; openssh-*: the --host tests
 # start their own sshd on a loopback port (Debian's package does not start one in a container
 # without an init; where it does, it is the distribution's usual sshd).

@@ -1,5 +1,5 @@
 // `supctl logs JOB [-n N] [-f] [--stderr] [-t] [--since T]` and `supctl logs --reopen`: the
-// job's log printed as supd streams it.
+// job's log printed as supd streams it; several jobs, or `all`, go to ctl/merged_logs.cpp.
 #include <cstdint>
 #include <limits>
 
@@ -10,6 +10,7 @@
 #include "common/duration.hpp"
 #include "common/time_format.hpp"
 #include "ctl/command_list.hpp"
+#include "ctl/merged_logs.hpp"
 #include "ctl/render.hpp"
 #include "ctl/stream.hpp"
 
@@ -28,7 +29,7 @@ proto::Command build(std::span<const std::string> args, const SubcommandFlags& f
   }
   if (args.empty())
     throw UsageError("missing argument JOB for logs; usage: supctl logs JOB [-n N] [-f] [--stderr] | --reopen");
-  check_job_name(args[0]);
+  for (const auto& name : args) check_job_name(name);  // several, or `all`: ctl/merged_logs.cpp
   if (f.lines && *f.lines < 0)
     throw UsageError(fmt::format("invalid -n {}: give a number of lines >= 0", *f.lines));
   logs.job = args[0];
@@ -64,6 +65,7 @@ std::optional<std::string> skipped_note(const nlohmann::json& result) {
 
 // Each piece as it arrives: raw text, or one JSON document per line with --json.
 int run(Session& session) {
+  if (wants_merged_logs(session.cli)) return run_merged_logs(session);
   static const std::string kNoOutput = "nothing in the job's log yet: " + std::string(kBufferedHint);
   const auto& logs = std::get<proto::Logs>(session.cli.command);
   // The note is for a person at a terminal who asked for lines; a script gets the empty
@@ -79,11 +81,11 @@ int run(Session& session) {
 
 constexpr Subcommand kRows[] = {{
     .name = "logs",
-    .synopsis = "JOB [-n N] [-f] [--stderr] [-t] [--since T]",
-    .help = "print the job's last N lines (10), across rotated files; -f follows; -t adds times; --reopen reopens "
-            "every log file",
+    .synopsis = "JOB... [-n N] [-f] [--stderr] [-t] [--since T]",
+    .help = "print the job's last N lines (10), across rotated files; -f follows; -t adds times; several jobs or "
+            "all: merged in time order, each line after its job's name; --reopen reopens every log file",
     .min_args = 0,
-    .max_args = 1,
+    .max_args = kMany,
     .options = kOptLogs,
     .build = build,
     .run = run,

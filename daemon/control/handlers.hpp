@@ -49,6 +49,7 @@ public:
   LogService* logs() const { return logs_; }
   Reloader* reloader() const { return reloader_; }
   StatsSampler& stats_sampler() { return stats_; }
+  TimePoint started_at() const { return started_at_; }
 
     // Run: as Start, and a failure quotes the job's last output line. Remove: settled once the job is gone.
   enum class WaitKind { Start, Stop, Restart, Run, Remove };
@@ -106,6 +107,7 @@ private:
   LogService* logs_ = nullptr;
   Reloader* reloader_ = nullptr;
   StatsSampler stats_;  // `stats`: what each job's CPU was when last asked
+  TimePoint started_at_ = Clock::now();  // this supd's start, for the uptime `stats` reports
   std::vector<Waiter> waiters_;
   std::vector<ReloadWaiter> reload_waiters_;
   std::vector<std::pair<std::uint64_t, Reply>> shutdown_waiters_;

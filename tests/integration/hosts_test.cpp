@@ -115,6 +115,17 @@ TEST_CASE("several hosts: one table with HOST first and a host that is down name
   CHECK(count(stats.out, "\nweb1  api ") == 1);
   CHECK(count(stats.out, "\nweb2  api ") == 1);
 
+  // top across hosts: a section per host, the one down named in its place and on stderr.
+  const auto top = remote(a, ssh, {"-H", "web1,db1,web2", "top", "--once"});
+  INFO(top.out << top.err);
+  CHECK(top.exit_code == kUnreachable);
+  CHECK(top.out.find("[web1] supd " + std::to_string(a.pid()) + ", up ") == 0);
+  CHECK(top.out.find("\n[db1] unreachable") != std::string::npos);
+  CHECK(top.out.find("\n[web2] supd " + std::to_string(b.pid()) + ", up ") != std::string::npos);
+  CHECK(count(top.out, "\napi ") == 2);
+  CHECK(is_one_line(top.err));
+  CHECK(top.err.starts_with("supctl: db1: unreachable"));
+
   // Commands that act: each host's lines under its name; the worst exit code.
   const pid_t a_pid = a.job_pid("api"), b_pid = b.job_pid("api");
   const auto restart = remote(a, ssh, {"-H", "web1,web2", "restart", "api"});

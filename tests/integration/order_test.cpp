@@ -100,12 +100,15 @@ TEST_CASE("a hung service fails its http check and is restarted" " and why says 
 [jobs.api]
 command = )" + hung_server(port) + R"(
 restart = "always"
+ready = "listen"
 [jobs.api.health]
 http = "http://127.0.0.1:)" + std::to_string(port) + R"(/"
 interval = "300ms"
 timeout = "300ms"
 retries = 2
 )");
+  // ready = "listen": checks begin once the port is bound, so under load they time out (the
+  // hang) rather than find nothing listening yet.
   const pid_t first = d.wait_running("api");
   REQUIRE(first > 0);
   const pid_t second = d.wait_new_pid("api", first, 30s);

@@ -8,6 +8,7 @@
 
 #include "daemon/control/command_handlers.hpp"
 #include "daemon/control/handlers.hpp"
+#include "daemon/output/log_file.hpp"
 #include "daemon/process/proc_stats.hpp"
 
 namespace supd::daemon {
@@ -60,6 +61,20 @@ protocol::JobStats stats_of(const Job& job, const Census& census, Supervisor& su
   return row;
 }
 
+// The last line of the job's stdout log (a partial one included), at most kLastLineBytes.
+std::string last_line_of(const Job& job, Supervisor& sup) {
+  constexpr std::size_t kLastLineBytes = 512;  // wider than any terminal row
+  std::string tail = read_tail(sup.log_dir() / job.spec.stdout_file, job.spec.log_keep, 1, 4 * kLastLineBytes);
+  while (!tail.empty() && (tail.back() == '\n' || tail.back() == '\r')) tail.pop_back();
+  if (const auto nl = tail.rfind('\n'); nl != std::string::npos) tail.erase(0, nl + 1);
+  if (tail.size() > kLastLineBytes) {
+    std::size_t cut = kLastLineBytes;
+    while (cut > 0 && (static_cast<unsigned char>(tail[cut]) & 0xC0) == 0x80) --cut;  // not inside a character
+    tail.resize(cut);
+  }
+  return tail;
+}
+
 }  // namespace
 
 protocol::Response serve(const protocol::Stats& command, Call& call) {
@@ -70,8 +85,14 @@ protocol::Response serve(const protocol::Stats& command, Call& call) {
   const Census census = take_census();
   auto rows = std::make_shared<std::vector<nlohmann::json>>();
   rows->reserve(jobs.size());
-  for (const Job* job : jobs) rows->push_back(stats_of(*job, census, call.sup, sampler, call.now).to_json());
-  auto frames = std::make_shared<protocol::FrameBuilder>(call.id, "jobs");
+  for (const Job* job : jobs) {
+    auto row = stats_of(*job, census, call.sup, sampler, call.now);
+    if (command.last_line) row.last_line = last_line_of(*job, call.sup);
+    rows->push_back(row.to_json());
+  }
+  const protocol::SupdStats self{static_cast<int>(::getpid()),
+                                 std::chrono::duration<double>(call.now - call.handlers.started_at()).count()};
+  auto frames = std::make_shared<protocol::FrameBuilder>(call.id, "jobs", nlohmann::json{{"supd", self.to_json()}});
   call.reply.stream([rows, frames, at = std::size_t{0}](bool& last) mutable {
     while (at < rows->size())
       if (auto frame = frames->add(std::move((*rows)[at++]))) {

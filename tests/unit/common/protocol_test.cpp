@@ -455,6 +455,30 @@ TEST_CASE("export round-trips with its format and job list", "[protocol]") {
   CHECK_FALSE(Export::Reply::from_json(nlohmann::json{{"units", "x"}}));
 }
 
+TEST_CASE("stats round-trips, with each job's last line and supd's own pid and uptime when asked", "[protocol]") {
+  for (const auto& command : {Command{Stats{{"api"}, false}}, Command{Stats{{}, true}}}) {
+    const Request request{5, command};
+    CHECK(decode_ok(encode_request(request)) == request);
+  }
+  // An older supctl's request (no last_line) still decodes.
+  CHECK(decode_ok(R"({"id":1,"method":"stats","params":{"jobs":[]}})").command == Command{Stats{}});
+  JobStats row;
+  row.name = "api";
+  row.state = "running";
+  row.pid = 42;
+  row.processes = 2;
+  row.last_line = "GET / 200";
+  Stats::Reply reply{{row}, SupdStats{7, 12.5}};
+  CHECK(Stats::Reply::from_json(reply.to_json()) == reply);
+  // A first supd with stats sends neither: both stay unset.
+  row.last_line.reset();
+  reply = Stats::Reply{{row}};
+  const auto plain = reply.to_json();
+  CHECK_FALSE(plain.contains("supd"));
+  CHECK_FALSE(plain["jobs"][0].contains("last_line"));
+  CHECK(Stats::Reply::from_json(plain) == reply);
+}
+
 TEST_CASE("remove round-trips and waits unless told not to", "[protocol]") {
   for (const auto& command : {Command{Remove{"web", true}}, Command{Remove{"web", false}}}) {
     const Request request{3, command};

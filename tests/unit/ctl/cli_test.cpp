@@ -234,7 +234,7 @@ TEST_CASE("the help lists the commands in their rank order, each rank once", "[c
     names.emplace_back(s.name);
     ranks.push_back(s.rank);
   }
-  CHECK(names == std::vector<std::string>{"status", "stats", "start", "stop", "restart", "signal", "pid", "shutdown",
+  CHECK(names == std::vector<std::string>{"status", "stats", "top", "start", "stop", "restart", "signal", "pid", "shutdown",
                                           "logs", "events", "why", "doctor", "reload", "graph", "run", "persist", "remove",
                                           "inspect", "upgrade", "export", "bridge", "help"});
   CHECK(std::adjacent_find(ranks.begin(), ranks.end(), std::greater_equal<>()) == ranks.end());
@@ -280,7 +280,11 @@ TEST_CASE("logs builds its request from JOB, -n, -f, --stderr and --reopen", "[c
   CHECK(one_line(usage_error({"logs", "amsa", "-n", "-3"})));
   CHECK(one_line(usage_error({"logs", "amsa", "-n", "many"})));
   CHECK(one_line(usage_error({"logs", "amsa", "--reopen"})));
-  CHECK(one_line(usage_error({"logs", "a", "b"})));
+  // Several jobs (or all): the merged view; the request is the first job's, the rest in args.
+  const auto several = parse({"logs", "a", "b", "-f"});
+  CHECK(std::get<proto::Logs>(several.command).job == "a");
+  CHECK(several.args == std::vector<std::string>{"a", "b"});
+  CHECK(one_line(usage_error({"logs", "a", "b/c"})));
 }
 
 TEST_CASE("reload, run and persist build their requests", "[ctl][cli]") {
