@@ -229,7 +229,8 @@ TEST_CASE("top --once with no supd says so in one line and exits 3", "[integrati
   CHECK(r.out.empty());
 }
 
-TEST_CASE("top with a thousand jobs: End reaches the last, s starts it", "[integration][top][stress]") {
+TEST_CASE("top with a thousand jobs: End, Home, Page Down and Page Up reach the rows s starts",
+          "[integration][top][stress]") {
   SKIP_WITHOUT_TMUX();
   std::string toml;
   for (int i = 0; i < 1000; ++i) toml += "[jobs.j" + std::to_string(i) + "]\ncommand = [\"sleep\", \"100000\"]\nautostart = false\n";
@@ -243,6 +244,13 @@ TEST_CASE("top with a thousand jobs: End reaches the last, s starts it", "[integ
   CHECK(tmux.wait_for([](const std::string& s) { return row_has(s, "j999", "RUNNING"); }));
   CHECK(d.state("j999") == "running");
   CHECK(d.state("j998") == "stopped");
+  // Home, then Page Down: half a screen (20 rows of 40) further, j20; Page Up: back to j0.
+  tmux.keys({"Home", "NPage", "s"});
+  CHECK(tmux.wait_for([](const std::string& s) { return row_has(s, "j20", "RUNNING"); }));
+  tmux.keys({"PPage", "s"});
+  CHECK(tmux.wait_for([](const std::string& s) { return row_has(s, "j0", "RUNNING"); }));
+  CHECK(d.state("j19") == "stopped");
+  CHECK(d.state("j21") == "stopped");
   tmux.keys({"q"});
   CHECK(tmux.wait_for(prompt_is_clean));
   d.ctl({"stop", "all"});
