@@ -10,12 +10,13 @@ using namespace supd::test;
 
 namespace {
 
-// api and worker take turns, each waiting for the other's mark: a1 w1 a2 w2, in that order.
+// api and worker take turns, each writing its next line only once the other's last is in the
+// log: supd has read it, so its time is earlier (the 10 ms keep the times apart): a1 w1 a2 w2.
 constexpr const char* kTurns = R"(
 [jobs.api]
-command = ["sh", "-c", "echo a1; touch @DIR@/s1; while [ ! -f @DIR@/s2 ]; do sleep 0.02; done; echo a2; touch @DIR@/s3; exec sleep 100000"]
+command = ["sh", "-c", "echo a1; until grep -q w1 @DIR@/logs/worker.out 2>/dev/null; do sleep 0.02; done; sleep 0.01; echo a2; exec sleep 100000"]
 [jobs.worker]
-command = ["sh", "-c", "while [ ! -f @DIR@/s1 ]; do sleep 0.02; done; echo w1; touch @DIR@/s2; while [ ! -f @DIR@/s3 ]; do sleep 0.02; done; echo w2; exec sleep 100000"]
+command = ["sh", "-c", "until grep -q a1 @DIR@/logs/api.out 2>/dev/null; do sleep 0.02; done; sleep 0.01; echo w1; until grep -q a2 @DIR@/logs/api.out 2>/dev/null; do sleep 0.02; done; sleep 0.01; echo w2; exec sleep 100000"]
 )";
 
 }  // namespace
