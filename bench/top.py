@@ -82,7 +82,8 @@ def rows(bench, sup, Row):
     out = []
     with bench.procs.sandbox("supd-top") as sb:
         jobs = bench.stamp_jobs(n, os.path.join(sb, "stamps"))
-        jobs.append(Job("victim", ["/bin/sleep", "100000"], restart="never"))
+        # First, so its row is on the 50-row screen whatever the number of jobs.
+        jobs.insert(0, Job("victim", ["/bin/sleep", "100000"], restart="never"))
         d = sup(bench, sb, jobs)
         d.start()
         screen = follower = None
