@@ -1,14 +1,17 @@
 // `stats`: each job's processes' CPU, memory and count, from one pass over /proc made when
 // asked; the rows go out in frames as the client reads them (status's way).
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <memory>
 #include <unordered_map>
 #include <unordered_set>
 
+#include "common/fd.hpp"
 #include "daemon/control/command_handlers.hpp"
 #include "daemon/control/handlers.hpp"
-#include "daemon/output/log_file.hpp"
 #include "daemon/process/proc_stats.hpp"
 
 namespace supd::daemon {
@@ -61,10 +64,20 @@ protocol::JobStats stats_of(const Job& job, const Census& census, Supervisor& su
   return row;
 }
 
-// The last line of the job's stdout log (a partial one included), at most kLastLineBytes.
+// The last line of the job's live stdout file (a partial one included), at most kLastLineBytes:
+// an open and one pread each, no listing of the rotated files, because `top` asks for every job
+// every second. Right after a rotation the live file is empty, and so is the line, until the job
+// writes again. O_NOFOLLOW: the log dir is never read through a link (TESTPLAN R74).
 std::string last_line_of(const Job& job, Supervisor& sup) {
   constexpr std::size_t kLastLineBytes = 512;  // wider than any terminal row
-  std::string tail = read_tail(sup.log_dir() / job.spec.stdout_file, job.spec.log_keep, 1, 4 * kLastLineBytes);
+  const auto path = sup.log_dir() / job.spec.stdout_file;
+  const common::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK));
+  struct stat st {};
+  if (fd.get() < 0 || ::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return {};
+  const auto want = static_cast<std::size_t>(std::min<off_t>(st.st_size, 4 * kLastLineBytes));
+  std::string tail(want, '\0');
+  const ssize_t got = ::pread(fd.get(), tail.data(), want, st.st_size - static_cast<off_t>(want));
+  tail.resize(got > 0 ? static_cast<std::size_t>(got) : 0);
   while (!tail.empty() && (tail.back() == '\n' || tail.back() == '\r')) tail.pop_back();
   if (const auto nl = tail.rfind('\n'); nl != std::string::npos) tail.erase(0, nl + 1);
   if (tail.size() > kLastLineBytes) {
