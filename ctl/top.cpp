@@ -284,7 +284,11 @@ private:
   void press(int key) {
     const std::size_t count = visible_jobs(model_).size();
     switch (key) {
-    case KEY_UP: model_.selected = model_.selected > 0 ? std::min(model_.selected, count) - 1 : 0; break;
+    case KEY_UP: {  // from the row shown selected (the selection is kept within the jobs)
+      const std::size_t shown = std::min(model_.selected, count > 0 ? count - 1 : 0);
+      model_.selected = shown > 0 ? shown - 1 : 0;
+      break;
+    }
     case KEY_DOWN: model_.selected = count == 0 ? 0 : std::min(model_.selected + 1, count - 1); break;
     case KEY_PPAGE: model_.selected = model_.selected > page() ? model_.selected - page() : 0; break;
     case KEY_NPAGE: model_.selected = count == 0 ? 0 : std::min(model_.selected + page(), count - 1); break;
