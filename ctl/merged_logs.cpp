@@ -97,6 +97,19 @@ private:
   LinePrefixes prefixes_;
 };
 
+// One piece of a logs answer that is not an error: its text, and whether more follow (an end
+// mark, or the last piece of a plain read, says not). Throws BadReply for what it cannot read.
+struct Piece {
+  std::string text;
+  bool more = false;
+};
+Piece piece_of(const Reply& reply) {
+  const auto* body = std::get_if<nlohmann::json>(&reply.response.body);
+  const auto piece = body != nullptr ? proto::Logs::Reply::from_json(*body) : std::nullopt;
+  if (!piece) throw ClientFailure(ClientFailure::Kind::BadReply, "supd sent a logs result supctl cannot read");
+  return {piece->text.value_or(""), !piece->eof && proto::has_more(*body)};
+}
+
 // The first answer to a log's request: its first piece's text, or nullopt when supd said no
 // to an optional stream (left out). Another refusal throws.
 std::optional<std::string> first_piece(Stream& stream, Client& client, const proto::Logs& asked, Session& session,
@@ -106,11 +119,9 @@ std::optional<std::string> first_piece(Stream& stream, Client& client, const pro
     if (stream.optional && error->code == proto::ErrorCode::BadRequest) return std::nullopt;
     throw ClientFailure(ClientFailure::Kind::Refused, error_text(*error));
   }
-  const auto& body = std::get<nlohmann::json>(reply.response.body);
-  const auto piece = proto::Logs::Reply::from_json(body);
-  if (!piece) throw ClientFailure(ClientFailure::Kind::BadReply, "supd sent a logs result supctl cannot read");
-  more = proto::has_more(body);
-  return piece->text.value_or("");
+  auto piece = piece_of(reply);
+  more = piece.more;
+  return std::move(piece.text);
 }
 
 // Without -f: every log's tail in turn on one connection, then all of it merged by time.
@@ -125,11 +136,9 @@ int print_history(Session& session, Client& client, std::vector<Stream> streams,
     while (more) {
       auto next = client.next(session.limits.request);
       if (!next) throw ClientFailure(ClientFailure::Kind::Unreachable, "supd closed the connection in the middle of the log");
-      const auto* body = std::get_if<nlohmann::json>(&next->response.body);
-      const auto piece = body != nullptr ? proto::Logs::Reply::from_json(*body) : std::nullopt;
-      if (!piece) throw ClientFailure(ClientFailure::Kind::BadReply, "supd sent a logs result supctl cannot read");
-      for (auto& l : stream.lines.feed(piece->text.value_or(""))) got.push_back(std::move(l));
-      more = proto::has_more(*body);
+      const auto piece = piece_of(*next);
+      for (auto& l : stream.lines.feed(piece.text)) got.push_back(std::move(l));
+      more = piece.more;
     }
     for (auto& l : stream.lines.finish()) got.push_back(std::move(l));
     lines.push_back(std::move(got));
@@ -179,13 +188,10 @@ int follow(Session& session, std::vector<Stream> streams, const proto::Logs& ask
       auto& stream = kept[which[f]];
       try {
         while (auto reply = stream.client->next_now()) {
-          const auto* body = std::get_if<nlohmann::json>(&reply->response.body);
-          const auto piece = body != nullptr ? proto::Logs::Reply::from_json(*body) : std::nullopt;
-          if (!piece) throw ClientFailure(ClientFailure::Kind::BadReply, "supd sent a logs result supctl cannot read");
-          if (const int code = printer.print(which[f], stream.source, stream.lines.feed(piece->text.value_or("")));
-              code != kOk)
+          const auto piece = piece_of(*reply);
+          if (const int code = printer.print(which[f], stream.source, stream.lines.feed(piece.text)); code != kOk)
             return code;
-          if (piece->eof || !proto::has_more(*body)) {
+          if (!piece.more) {
             stream.done = true;
             break;
           }
