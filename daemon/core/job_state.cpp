@@ -55,7 +55,7 @@ Step failed_start(JobRuntime next, const config::JobSpec& spec, TimePoint now, c
     return enter(std::move(next), JobState::Fatal, fatal_deadline(spec, now),
                  fmt::format("{}; gave up after {} failed starts", why, next.quick_exits), std::move(actions));
   }
-  const auto delay = backoff_delay(next.quick_exits, spec.backoff_initial, spec.backoff_max);
+  const auto delay = retry_delay(next.quick_exits, spec.backoff_initial, spec.backoff_max);
   return enter(std::move(next), JobState::Backoff, now + delay, why, std::move(actions));  // STARTING -> BACKOFF
 }
 

@@ -67,7 +67,7 @@ start_retries = 1000
     std::this_thread::sleep_for(500ms);
   }
   CHECK(answered == asked);
-  // Backoff 1 s doubling to 60 s: spawns at about 0, 1, 3, 7, 15, 31 s. A handful, not thousands.
+  // 100 ms, then 1 s doubling to 60 s: spawns at about 0, 0.1, 1.1, 3.1, 7.1, 15.1, 31.1 s. A handful.
   const auto spawns = split_lines(read_file(d.dir() / "spawns")).size();
   INFO("spawns in 40 s: " << spawns);
   CHECK(spawns >= 3);

@@ -111,6 +111,24 @@ backoff_max = "200ms"
   d.finish();
 }
 
+TEST_CASE("a job that dies young is retried soon the first time and backs off the second",
+          "[integration][restart][R19]") {
+  // backoff_initial is 30 s: a second spawn within the 10 s deadline is the 100 ms first retry.
+  TestDaemon d(R"(
+[jobs.young]
+command = ["sh", "-c", "echo x >> @DIR@/spawns; exit 1"]
+backoff_initial = "30s"
+start_retries = 5
+)");
+  REQUIRE(eventually([&] { return line_count(d.dir() / "spawns") >= 2; }, 10s));
+  REQUIRE(eventually([&] {
+    const auto j = d.job("young");
+    return j && (*j)["state"] == "backoff" && (*j)["next_try_s"].is_number() && (*j)["next_try_s"] > 20;
+  }));
+  CHECK(line_count(d.dir() / "spawns") == 2);  // the second failure waits its backoff_initial
+  d.finish();
+}
+
 TEST_CASE("RESTARTS counts the restarts of a job that failed twice and then stayed up", "[integration][restart][R7]") {
   TestDaemon d(R"(
 [jobs.flaky]

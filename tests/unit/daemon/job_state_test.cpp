@@ -110,9 +110,20 @@ TEST_CASE("backoff_delay doubles from backoff_initial and stops at backoff_max",
   CHECK(backoff_delay(1, 5000ms, 3000ms) == 3000ms);          // initial above the cap: the cap
 }
 
-TEST_CASE("early exits back off with a doubling delay, capped at backoff_max (R19)", "[job_state][R19]") {
+TEST_CASE("retry_delay: the first failed start in a row is retried after 100 ms, then the backoff doubles",
+          "[job_state][backoff]") {
+  CHECK(retry_delay(1, 1000ms, 60000ms) == 100ms);  // systemd's RestartSec: one early death is a blip
+  CHECK(retry_delay(2, 1000ms, 60000ms) == 1000ms);
+  CHECK(retry_delay(3, 1000ms, 60000ms) == 2000ms);
+  CHECK(retry_delay(8, 1000ms, 60000ms) == 60000ms);
+  CHECK(retry_delay(1000000, 1000ms, 60000ms) == 60000ms);
+  CHECK(retry_delay(1, 20ms, 60000ms) == 20ms);  // a shorter backoff_initial is shorter still
+  CHECK(retry_delay(1, 1000ms, 50ms) == 50ms);   // and so is a shorter cap
+}
+
+TEST_CASE("early exits: the first retried after 100 ms, then a doubling delay capped at backoff_max (R19)", "[job_state][R19]") {
   const auto spec = make_spec({.start_secs = 1s, .start_retries = 10, .backoff_initial = 1s, .backoff_max = 5s});
-  const std::vector<milliseconds> expected{1s, 2s, 4s, 5s, 5s, 5s};
+  const std::vector<milliseconds> expected{100ms, 1s, 2s, 4s, 5s, 5s, 5s};
   auto s = started(spec, t0);
   TimePoint now = t0;
   for (std::size_t i = 0; i < expected.size(); ++i) {
@@ -183,7 +194,7 @@ TEST_CASE("a run past start_secs resets the count of failed starts", "[job_state
   s = step(s.next, spec, exited(1), t0 + 60s + 100ms);  // an early exit: the first of a new run
   CHECK(s.next.state == S::Backoff);  // not fatal: the budget was reset
   CHECK(s.next.quick_exits == 1);
-  CHECK(s.next.deadline == t0 + 60s + 100ms + spec.backoff_initial);  // and the delay starts over
+  CHECK(s.next.deadline == t0 + 60s + 100ms + kFirstRetry);  // and the delay starts over
 }
 
 TEST_CASE("a permanent spawn failure is fatal at once, with its message, and no retry", "[job_state]") {
@@ -204,7 +215,7 @@ TEST_CASE("a transient spawn failure backs off and counts as a failed start", "[
   auto s = step(JobRuntime{}, spec, StartRequested{}, t0);
   s = step(s.next, spec, eagain, t0);
   CHECK(s.next.state == S::Backoff);
-  CHECK(s.next.deadline == t0 + 2s);
+  CHECK(s.next.deadline == t0 + kFirstRetry);  // the first in a row: retried soon
   CHECK(s.next.quick_exits == 1);
   CHECK(s.next.reason == eagain.message);
   CHECK(s.actions.empty());
@@ -283,7 +294,7 @@ TEST_CASE("an exit before start_secs is a failed start, except under restart = n
     CHECK_FALSE(s.next.want_up);
   } else {  // "up this long = started; earlier exit = failed start", whatever the code
     CHECK(s.next.state == S::Backoff);
-    CHECK(s.next.deadline == t0 + 100ms + spec.backoff_initial);
+    CHECK(s.next.deadline == t0 + 100ms + kFirstRetry);
   }
 }
 

@@ -7,6 +7,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "daemon/core/backoff.hpp"
 #include "daemon/core/job_state.hpp"
 #include "daemon/control/ready_listener.hpp"
 #include "daemon/core/supervisor.hpp"
@@ -61,7 +62,7 @@ TEST_CASE("notify: an exit before READY=1 is a failed start", "[job_state][notif
   s = step(s.next, spec, exited(0), t0 + 10min);  // even exit 0, even long after start_secs
   CHECK(s.next.state == S::Backoff);
   CHECK(s.next.quick_exits == 1);
-  CHECK(s.next.deadline == t0 + 10min + 2s);
+  CHECK(s.next.deadline == t0 + 10min + kFirstRetry);
   CHECK(s.next.reason == "exited 0 before READY=1 (in " + spec.directory.string() + ")");
   CHECK(s.actions == Actions{KillLeftovers{}});
 

@@ -13,6 +13,7 @@
 #include <catch2/catch.hpp>
 #include <fmt/format.h>
 
+#include "daemon/core/backoff.hpp"
 #include "daemon/core/supervisor.hpp"
 #include "daemon_fakes.hpp"
 
@@ -82,12 +83,12 @@ TEST_CASE("a transient spawn error backs off, shows in status, then retries", "[
   rig.sup.start(rig.job(), kUser, t);
   CHECK(rig.job().rt.state == JobState::Backoff);
   CHECK(rig.sup.status_of(rig.job(), t).error == std::optional<std::string>("fork: Resource temporarily unavailable"));
-  CHECK(rig.sup.next_deadline() == t + 2s);
-  rig.sup.on_deadline(t + 2s);
+  CHECK(rig.sup.next_deadline() == t + kFirstRetry);
+  rig.sup.on_deadline(t + kFirstRetry);
   CHECK(rig.ops.calls == Calls{"spawn amsa", "spawn amsa"});
   CHECK(rig.job().rt.state == JobState::Starting);
   CHECK(rig.job().process.pid == 1000);
-  CHECK(rig.sup.status_of(rig.job(), t + 2s).error == std::nullopt);
+  CHECK(rig.sup.status_of(rig.job(), t + kFirstRetry).error == std::nullopt);
 }
 
 TEST_CASE("a crash loop reaches fatal through on_reaped and on_deadline", "[supervisor][R19]") {
@@ -106,7 +107,7 @@ TEST_CASE("a crash loop reaches fatal through on_reaped and on_deadline", "[supe
   }
   CHECK(rig.ops.calls == Calls{"spawn amsa", "spawn amsa", "spawn amsa"});  // start_retries = 2: 3 spawns
   CHECK(deadlines.size() == 2);
-  if (deadlines.size() == 2) CHECK(deadlines[1] - deadlines[0] == 200ms + 2s);  // doubled
+  if (deadlines.size() == 2) CHECK(deadlines[1] - deadlines[0] == 200ms + 1s);  // 100 ms, then backoff_initial
   const auto st = rig.sup.status_of(rig.job(), t);
   CHECK(st.state == "fatal");
   CHECK(st.restarts == 2);
