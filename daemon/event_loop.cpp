@@ -2,6 +2,8 @@
 
 #include <csignal>
 
+#include <asio/post.hpp>
+
 #include <spdlog/spdlog.h>
 
 #include "common/signals.hpp"
@@ -22,6 +24,14 @@ EventLoop::EventLoop(asio::io_context& io, Supervisor& sup, OutputCapture& outpu
 void EventLoop::start(Parts parts) {
   parts_.emplace(std::move(parts));
   after_event();
+}
+
+void EventLoop::spawn_queued(std::function<void()> done) {
+  const std::size_t left = finished_ ? 0 : sup_.run_queued_spawns(kSpawnBatch, Clock::now());
+  after_event();
+  if (left == 0) return done();
+  // Posted: the reactor (the socket, SIGCHLD) has its turn before the next batch.
+  asio::post(io_, [this, done = std::move(done)]() mutable { spawn_queued(std::move(done)); });
 }
 
 void EventLoop::watch_forward_signals() {

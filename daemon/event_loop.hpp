@@ -42,6 +42,10 @@ public:
   // Takes the parts and makes the first after-event pass (records, systemd's status, the
   // timer); then io.run() runs the loop until shutdown completes.
   void start(Parts parts);
+  // The spawns start-up queued (Supervisor::run_queued_spawns), kSpawnBatch per loop turn so
+  // requests are answered in between; `done` once the last is done (READY=1 then).
+  void spawn_queued(std::function<void()> done);
+  static constexpr std::size_t kSpawnBatch = 64;
 
   void reap_children();  // what SIGCHLD does (also at start-up after an upgrade's exec)
   // Children supd starts for itself: their exits are handed back, not fed to the supervisor.

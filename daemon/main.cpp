@@ -227,7 +227,9 @@ int run(Options opt) {
 
     spdlog::info("supd {} listening on {}{}; config {}; logs in {}", SUPD_VERSION, socket.path.string(),
                  socket.adopted ? " (socket from systemd)" : "", paths.config.string(), log_dir.string());
-    daemon::apply_handover_and_autostart(sup, handover, daemon::Clock::now());
+    daemon::apply_handover_and_autostart(sup, handover, daemon::Clock::now());  // spawns queued
+    // The first batch before the socket is served: a small config is all spawned by then.
+    sup.run_queued_spawns(daemon::EventLoop::kSpawnBatch, daemon::Clock::now());
     if (handover) daemon::answer_upgrade_client(*handover, adopted);
     loop.start({handlers, reloader, server,
                 [&adoption](daemon::TimePoint now) { adoption.sync(now); },
@@ -236,8 +238,10 @@ int run(Options opt) {
                   log_watch.stop();
                   ready_listener.close_all();
                 }});
-    daemon::report_ready(ready);
-    notifier.ready(sup.summary());  // READY=1: the socket listens and autostart jobs were launched
+    loop.spawn_queued([&] {  // the rest a batch per loop turn, the socket answered between
+      daemon::report_ready(ready);
+      notifier.ready(sup.summary());  // READY=1: the socket listens and autostart jobs were launched
+    });
     io.run();
     if (sup.leaving_running()) {  // the pipes stay kept for the next supd
       if (notifier.enabled()) daemon::hand_to_holder(daemon::fd_holder_path_for(socket.path), keeper->take_all());

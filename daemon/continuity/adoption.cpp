@@ -290,11 +290,12 @@ void Adoption::reattach(std::vector<HeldPipe> pipes, OutputSink& output) {
 }
 
 void Adoption::sync(TimePoint now) {
-  bool poll = false;
-  for (const auto& job : sup_.jobs()) {
-    const auto& name = job.spec.name;
+  // Only the jobs whose process changed since the last event: the cost of an event does not
+  // grow with the number of jobs.
+  for (const auto& name : sup_.take_process_changes()) {
+    const Job* job = sup_.find(name);
     auto it = written_.find(name);
-    if (job.process.pgid == 0) {  // no process group left: nothing for a later supd to find
+    if (job == nullptr || job->process.pgid == 0) {  // no process group left: nothing for a later supd to find
       if (it != written_.end()) {
         store_.remove(name);
         written_.erase(it);
@@ -302,17 +303,27 @@ void Adoption::sync(TimePoint now) {
       adopted_.erase(name);
       continue;
     }
-    if (job.rt.main_alive && job.process.pid > 0 && (it == written_.end() || it->second.pid != job.process.pid)) {
+    if (job->rt.main_alive && job->process.pid > 0 && (it == written_.end() || it->second.pid != job->process.pid)) {
       adopted_.erase(name);  // a process we spawned: a child, reaped through SIGCHLD
-      const auto starttime = process_starttime(job.process.pid);
+      const auto starttime = process_starttime(job->process.pid);
       if (!starttime) continue;  // gone already; its exit is on the way
-      JobRecord r{name, job.process.pid, job.process.pgid, *starttime, to_wall_ms(job.process.started_at, now),
-                  job.life.spawns, job.spec.argv};
-      if (store_.write(r)) written_[name] = {job.process.pid};
+      JobRecord r{name, job->process.pid, job->process.pgid, *starttime, to_wall_ms(job->process.started_at, now),
+                  job->life.spawns, job->spec.argv};
+      if (store_.write(r)) written_[name] = {job->process.pid};
     }
-    // An adopted group's other members are not our descendants: no SIGCHLD tells us they are
-    // gone, so look now and then while a stop or a restart waits on them.
-    if (!job.rt.main_alive && adopted_.count(name) != 0) poll = true;
+    if (!job->rt.main_alive && adopted_.count(name) != 0) adopted_lingering_.insert(name);
+  }
+  // An adopted group's other members are not our descendants: no SIGCHLD tells us they are
+  // gone, so look now and then while a stop or a restart waits on them.
+  bool poll = false;
+  for (auto it = adopted_lingering_.begin(); it != adopted_lingering_.end();) {
+    const Job* job = sup_.find(*it);
+    if (job == nullptr || job->rt.main_alive || job->process.pgid == 0 || adopted_.count(*it) == 0) {
+      it = adopted_lingering_.erase(it);
+    } else {
+      poll = true;
+      ++it;
+    }
   }
   if (sup_.shutdown_complete()) {  // the loop ends now: no wait of ours may keep it running
     std::error_code ignored;

@@ -90,6 +90,7 @@ private:
   EventHub& hub_;
   std::map<std::string, Written> written_;  // jobs whose record is on disk
   std::set<std::string> adopted_;           // jobs whose current process group is not ours to reap
+  std::set<std::string> adopted_lingering_;  // of those, the ones whose main process is gone
   std::map<std::string, std::shared_ptr<asio::posix::stream_descriptor>> watches_;
   asio::steady_timer group_poll_;
   bool polling_ = false;

@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <unordered_set>
 
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
@@ -123,17 +124,18 @@ std::optional<Handover> take_handover() {
 void apply_handover_and_autostart(Supervisor& sup, const std::optional<Handover>& handover, TimePoint now) {
   if (!handover) return sup.start_autostart_jobs(now);
   sup.plan_schedules(now);
-  std::vector<std::string> handed;
+  sup.queue_spawns(true);  // done a batch per loop turn, as at a start
+  std::unordered_set<std::string_view> handed;
   for (const auto& j : handover->jobs) {
     const Job* job = sup.find(j.name);
     const auto state = state_from(j.state);
     if (job == nullptr || job->rt.main_alive || !state) continue;
-    handed.push_back(j.name);
+    handed.insert(j.name);
     sup.restore(*job, {*state, j.spawns, j.last_exit, j.error}, now);  // backoff: started now
   }
   for (const auto& job : sup.jobs())
-    if (job.spec.autostart && std::find(handed.begin(), handed.end(), job.spec.name) == handed.end())
-      sup.start(job, Origin::supd(), now);
+    if (job.spec.autostart && !handed.contains(job.spec.name)) sup.start(job, Origin::supd(), now);
+  sup.queue_spawns(false);
 }
 
 void answer_upgrade_client(const Handover& h, std::size_t adopted) {

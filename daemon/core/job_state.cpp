@@ -180,6 +180,11 @@ Step from_starting(const JobRuntime& job, const config::JobSpec& spec, const Job
                                     spec.directory.string()),
                         {KillLeftovers{}});
   }
+  if (!job.main_alive && std::holds_alternative<StopRequested>(ev)) {  // its spawn still queued: it never ran
+    next.want_up = false;
+    return enter(std::move(next), JobState::Stopped, std::nullopt, "stop requested");
+  }
+  if (!job.main_alive && std::holds_alternative<RestartRequested>(ev)) return stay(job);  // spawns as queued
   if (std::holds_alternative<StopRequested>(ev))
     return begin_stop(std::move(next), spec, now, false, "stop requested");
   if (std::holds_alternative<RestartRequested>(ev))

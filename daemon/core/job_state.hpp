@@ -9,6 +9,7 @@
 //   backoff --stop--> stopped;  exited|fatal --start--> starting, --stop--> stopped
 //   fatal --fatal_retry_after deadline--> starting (one failed start: fatal again)
 //   starting|running --stop--> stopping --group empty--> stopped (or starting, when wanted up)
+//   starting (its spawn queued at start-up, no process yet) --stop--> stopped
 //   stopping --stop_timeout--> SIGKILL to the group
 //   stopped --adopted--> running (starting while still inside start_secs)
 //   stopped --restored--> exited | fatal | stopped (what the supd before an upgrade had)

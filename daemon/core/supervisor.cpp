@@ -44,23 +44,34 @@ Supervisor::Supervisor(ProcessOps& ops, OutputSink& output, config::Config confi
     jobs_.push_back(std::move(job));
   }
   config_.jobs.clear();  // jobs_ is the truth from now on; config_ keeps the [supd] settings
+  reindex();
   note_order();
 }
 
 void Supervisor::start_autostart_jobs(TimePoint now) {
   plan_schedules(now);
+  queue_spawns(true);
   for (auto& job : jobs_)
     if (job.spec.autostart) start(job, Origin::supd(), now);
+  queue_spawns(false);
+}
+
+std::size_t Supervisor::run_queued_spawns(std::size_t max, TimePoint now) {
+  for (std::size_t done = 0; done < max && !spawn_queue_.empty();) {
+    Job* job = mutable_find(spawn_queue_.front());
+    spawn_queue_.pop_front();
+    if (job == nullptr || !job->spawn_queued) continue;  // gone, or spawned by a later request
+    job->spawn_queued = false;
+    // A stop (or a shutdown) while queued made it stopped: nothing to spawn.
+    if (job->rt.state != JobState::Starting || job->rt.main_alive) continue;
+    do_spawn(*job, now, Origin::supd());
+    ++done;
+  }
+  return spawn_queue_.size();
 }
 
 void Supervisor::plan_schedules(TimePoint now) {
   for (auto& job : jobs_) plan_schedule(job, now);
-}
-
-const Job* Supervisor::find(std::string_view name) const {
-  for (const auto& job : jobs_)
-    if (job.spec.name == name) return &job;
-  return nullptr;
 }
 
 std::vector<std::string_view> Supervisor::job_names() const {
@@ -146,14 +157,18 @@ void Supervisor::record(const Job* job, std::string kind, std::string text, cons
 }
 
 void Supervisor::on_reaped(pid_t pid, const common::ExitStatus& status, TimePoint now) {
-  for (auto& job : jobs_) {
-    if (!job.rt.main_alive || job.process.pid != pid) continue;
+  if (const auto it = by_pid_.find(pid); it != by_pid_.end() && jobs_[it->second].rt.main_alive &&
+                                         jobs_[it->second].process.pid == pid) {
+    Job& job = jobs_[it->second];
+    by_pid_.erase(it);
+    process_changes_.push_back(job.spec.name);
     output_.drain(job.spec.name);  // the last lines land before the exit is recorded
     job.postmortem.last_exit = status;
     job.process.pidfd.reset();
     job.process.pid = 0;
     const bool group_empty = !ops_.group_alive(job.spec.name, job.process.pgid);
     if (group_empty) job.process.pgid = 0;  // its id may be recycled from now on: forget it
+    else lingering_.insert(index_of(job));
     const auto oom_now = job.evidence.oom_kills_at_spawn ? ops_.oom_kills(job.spec.name) : std::nullopt;
     const bool oom = oom_now && *oom_now > *job.evidence.oom_kills_at_spawn;
     const std::string limit = oom ? memory_limit_text(job.spec.cgroup) : std::string();
@@ -179,35 +194,39 @@ void Supervisor::on_reaped(pid_t pid, const common::ExitStatus& status, TimePoin
 }
 
 void Supervisor::on_group_check(TimePoint now) {
-  for (auto& job : jobs_) {
-    if (job.rt.main_alive || job.process.pgid == 0 || ops_.group_alive(job.spec.name, job.process.pgid)) continue;
+  std::vector<std::size_t> emptied;  // fed after the walk: a feed may change lingering_
+  for (auto it = lingering_.begin(); it != lingering_.end();) {
+    Job& job = jobs_[*it];
+    if (!job.rt.main_alive && job.process.pgid != 0 && ops_.group_alive(job.spec.name, job.process.pgid)) {
+      ++it;
+      continue;
+    }
+    if (!job.rt.main_alive && job.process.pgid != 0) emptied.push_back(*it);
+    it = lingering_.erase(it);  // emptied now, or respawned since
+  }
+  for (const std::size_t i : emptied) {
+    Job& job = jobs_[i];
     job.process.pgid = 0;
+    process_changes_.push_back(job.spec.name);
     if (job.rt.state == JobState::Stopping) feed(job, GroupEmptied{}, now, Origin::kernel());
   }
   prune_removed();
 }
 
 void Supervisor::on_deadline(TimePoint now) {
-  for (auto& job : jobs_) {
-    if (!job.rt.deadline || *job.rt.deadline > now) continue;
-    if (listening(job)) feed(job, ReadyNotified{}, now, Origin::kernel());
-    else feed(job, DeadlineReached{}, now, Origin::supd());
+  std::vector<std::string> due;  // by name: what one job's event does may move another's deadline
+  for (auto it = wakes_.begin(); it != wakes_.end() && it->first <= now; ++it) due.push_back(jobs_[it->second].spec.name);
+  for (const auto& name : due) {
+    Job* job = mutable_find(name);
+    if (job == nullptr) continue;
+    if (job->rt.deadline && *job->rt.deadline <= now) {
+      if (listening(*job)) feed(*job, ReadyNotified{}, now, Origin::kernel());
+      else feed(*job, DeadlineReached{}, now, Origin::supd());
+    }
+    run_due(*job, now);
+    index_deadline(*job);
   }
-  run_due(now);
   prune_removed();
-}
-
-std::optional<TimePoint> Supervisor::next_deadline() const {
-  std::optional<TimePoint> next;
-  const auto consider = [&next](const std::optional<TimePoint>& at) {
-    if (at && (!next || *at < *next)) next = at;
-  };
-  for (const auto& job : jobs_) {
-    consider(job.rt.deadline);
-    consider(job.health.next_check);
-    if (job.next_run) consider(job.next_run->at);
-  }
-  return next;
 }
 
 void Supervisor::begin_shutdown(TimePoint now) {
@@ -223,11 +242,6 @@ void Supervisor::begin_shutdown(TimePoint now) {
   for (auto& job : jobs_) stop_now(job, now, StopRequest{Origin::supd(), "shutdown of supd"});
 }
 
-bool Supervisor::shutdown_complete() const {
-  return (shutting_down_ && leaving_running_) ||
-         (shutting_down_ && std::all_of(jobs_.begin(), jobs_.end(), [](const Job& j) { return !j.rt.main_alive && is_idle(j.rt.state); }));
-}
-
 void Supervisor::adopt(const Job& held, FoundProcess found, TimePoint now) {
   Job& job = own(held);
   // Adoption happens at start-up, to a job that has not run yet: there is no STATUS= text nor
@@ -237,6 +251,8 @@ void Supervisor::adopt(const Job& held, FoundProcess found, TimePoint now) {
   job.life.spawns = found.spawns;
   job.postmortem.error.clear();
   feed(job, Adopted{found.spawned_at}, now, Origin::supd());
+  if (job.rt.main_alive) by_pid_[job.process.pid] = index_of(job);
+  process_changes_.push_back(job.spec.name);
 }
 
 void Supervisor::restore(const Job& held, Handed handed, TimePoint now) {
@@ -257,7 +273,11 @@ void Supervisor::restore(const Job& held, Handed handed, TimePoint now) {
 void Supervisor::feed(Job& job, const JobEvent& event, TimePoint now, const Origin& who) {
   Step s = step(job.rt, job.spec, event, now);
   const JobState before = job.rt.state;
+  const bool was_busy = busy(job);
   job.rt = std::move(s.next);
+  --counts_[static_cast<std::size_t>(before)];
+  ++counts_[static_cast<std::size_t>(job.rt.state)];
+  if (busy(job) != was_busy) busy_ = busy(job) ? busy_ + 1 : busy_ - 1;
   if (job.rt.state != before) {
     health_follows_state(job, before, now);
     auto e = event_of(job, "state", job.rt.reason, who);
@@ -266,11 +286,20 @@ void Supervisor::feed(Job& job, const JobEvent& event, TimePoint now, const Orig
     events_.record(std::move(e), job.rt.state == JobState::Fatal ? EventLog::Level::Warn : EventLog::Level::Info);
   }
   for (const auto& action : s.actions) execute(job, action, now, who);
+  index_deadline(job);
   if (has_order_ && !ordering_) settle_order(now);
 }
 
 void Supervisor::execute(Job& job, const JobAction& action, TimePoint now, const Origin& who) {
-  if (std::holds_alternative<SpawnProcess>(action)) return do_spawn(job, now, who);
+  if (std::holds_alternative<SpawnProcess>(action)) {
+    if (queue_spawns_) {  // start-up: run_queued_spawns() does it, a batch per loop turn
+      if (!job.spawn_queued) spawn_queue_.push_back(job.spec.name);
+      job.spawn_queued = true;
+      return;
+    }
+    job.spawn_queued = false;
+    return do_spawn(job, now, who);
+  }
   if (const auto* sig = std::get_if<SendSignal>(&action)) {
     deliver(job, sig->signo, sig->group, Origin::supd(), job.rt.reason);
     return;
@@ -318,6 +347,8 @@ void Supervisor::do_spawn(Job& job, TimePoint now, const Origin& who) {
   // A new run: a new process (setsid() made it the leader of its own group), and what
   // explains its end starts afresh.
   job.process = {.pid = r.pid, .pgid = r.pid, .pidfd = std::move(r.pidfd), .started_at = now, .status_text = {}};
+  by_pid_[r.pid] = index_of(job);
+  process_changes_.push_back(job.spec.name);
   job.evidence = {.stop_request = {}, .sent = {}, .oom_kills_at_spawn = ops_.oom_kills(job.spec.name),
                   .output_at_spawn = output_mark(job)};
   output_.attach(job.spec.name, std::move(r.output));
@@ -357,14 +388,6 @@ protocol::JobStatus Supervisor::status_of(const Job& job, TimePoint now) const {
 std::optional<double> Supervisor::next_try_s(const Job& job, TimePoint now) {
   if ((job.rt.state != JobState::Fatal && job.rt.state != JobState::Backoff) || !job.rt.deadline) return std::nullopt;
   return std::max(0.0, std::chrono::duration<double>(*job.rt.deadline - now).count());
-}
-
-std::string Supervisor::summary() const {
-  std::map<JobState, int> counts;
-  for (const auto& job : jobs_) ++counts[job.rt.state];  // removed-but-stopping ones count too
-  std::string out;
-  for (const auto& [state, n] : counts) out += fmt::format("{}{} {}", out.empty() ? "" : ", ", n, to_string(state));
-  return out.empty() ? "no jobs" : out;
 }
 
 }  // namespace supd::daemon

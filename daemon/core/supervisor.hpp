@@ -1,11 +1,17 @@
 // Owns the jobs: feeds events into the pure state machine, records the result, and carries the
 // actions out through ProcessOps. The only place that calls ProcessOps. Knows nothing of Asio.
 #pragma once
+#include <array>
+#include <deque>
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include "common/exit_status.hpp"
@@ -95,6 +101,10 @@ struct Job {
   HealthRuntime health;  // its check's state while it runs (daemon/core/health.hpp)
   std::optional<NextRun> next_run;  // `schedule`/`every`: when supd starts it next
   std::string box_warning;  // what its spawn could not give it (a cgroup limit): one event, not one per start
+  // The supervisor's bookkeeping (supervisor_index.cpp): its place in the deadline index, and
+  // a spawn queued at start-up and not yet done.
+  std::optional<TimePoint> wake_at;
+  bool spawn_queued = false;
 
   bool from_config() const { return !life.run_request; }
   int restarts() const { return life.spawns > 1 ? life.spawns - 1 : 0; }
@@ -106,7 +116,15 @@ public:
   // The process layer, for readers of what jobs' processes use (`stats`): no job state there.
   ProcessOps& process_ops() { return ops_; }
 
-  void start_autostart_jobs(TimePoint now);  // plan_schedules() too
+  // Starts the autostart jobs, plan_schedules() too. Their spawns are queued (they are
+  // `starting` at once): run_queued_spawns() does them a batch at a time, so supd answers its
+  // socket while thousands of jobs spawn.
+  void start_autostart_jobs(TimePoint now);
+  // While on, start() queues a job's spawn instead of doing it (start-up and an upgrade's handover).
+  void queue_spawns(bool on) { queue_spawns_ = on; }
+  // Does up to `max` queued spawns (skipping jobs stopped or gone meanwhile); returns how many
+  // are still queued.
+  std::size_t run_queued_spawns(std::size_t max, TimePoint now);
   // When each `schedule`/`every` job runs next, from now (at start-up, also after an upgrade).
   void plan_schedules(TimePoint now);
 
@@ -199,6 +217,9 @@ public:
   // Every job's name, for "did you mean" (views into the jobs: valid until they change).
   std::vector<std::string_view> job_names() const;
   const std::vector<Job>& jobs() const { return jobs_; }
+  // The jobs whose process changed (spawned, adopted, reaped, group emptied) since the last
+  // call: what the job records (daemon/continuity/adoption.hpp) follow, without a walk over all.
+  std::vector<std::string> take_process_changes() { return std::exchange(process_changes_, {}); }
   const std::filesystem::path& log_dir() const { return log_dir_; }
   // OutputSink::bytes_written() of the job's stdout log now (why's window onto the last run).
   std::uint64_t output_mark(const Job& job) const;
@@ -238,6 +259,15 @@ private:
   void plan_schedule(Job& job, TimePoint now);
   bool listening(Job& job);          // ready = "listen": one of its processes listens
   void prune_removed();  // erases removed jobs whose process group is empty
+  // ---- indexes (supervisor_index.cpp): an event looks up its job, and the next deadline, without
+  // a walk over every job; jobs_ changing shape (a job added or erased) rebuilds them.
+  void reindex();
+  void index_appended();           // after a push_back onto jobs_
+  void index_deadline(Job& job);   // after anything that may move the job's next deadline
+  Job* mutable_find(std::string_view name);  // removing ones too
+  std::size_t index_of(const Job& job) const { return static_cast<std::size_t>(&job - jobs_.data()); }
+  static bool busy(const Job& job) { return job.rt.main_alive || !is_idle(job.rt.state); }
+  void run_due(Job& job, TimePoint now);  // its check or scheduled start, when their time has come
   void forget_finished_runs();  // beyond run_history_ finished ad-hoc jobs, the oldest go
   Job& own(const Job& job) { return jobs_[static_cast<std::size_t>(&job - jobs_.data())]; }
   int deliver(Job& job, int signo, bool group, const Origin& who, std::string_view why = {});
@@ -256,6 +286,22 @@ private:
   bool shutting_down_ = false;
   bool leaving_running_ = false;
   std::size_t run_history_ = kRunHistory;
+
+  struct NameHash {  // lookups by string_view without building a std::string
+    using is_transparent = void;
+    std::size_t operator()(std::string_view s) const { return std::hash<std::string_view>{}(s); }
+  };
+  std::unordered_map<std::string, std::size_t, NameHash, std::equal_to<>> by_name_;  // index in jobs_
+  std::unordered_map<pid_t, std::size_t> by_pid_;           // main processes alive
+  std::set<std::pair<TimePoint, std::size_t>> wakes_;       // each job's earliest deadline
+  std::unordered_set<std::size_t> lingering_;               // main process gone, group maybe not
+  std::array<int, 8> counts_{};                             // jobs by JobState
+  std::size_t busy_ = 0;                                    // jobs with a process or not idle
+  bool any_removing_ = false;                               // prune_removed() has work
+  std::size_t ad_hoc_ = 0;                                  // at least the ad-hoc jobs there are
+  bool queue_spawns_ = false;
+  std::deque<std::string> spawn_queue_;
+  std::vector<std::string> process_changes_;
 };
 
 }  // namespace supd::daemon

@@ -23,12 +23,6 @@ OrderView Supervisor::view_of(const Job& job) const {
   return v;
 }
 
-Job* Supervisor::own_find(std::string_view name) {
-  for (auto& job : jobs_)
-    if (job.spec.name == name && !job.life.removing) return &job;
-  return nullptr;
-}
-
 StartVerdict Supervisor::verdict_for(const Job& job) {
   return start_verdict(view_of(job), [this](std::string_view name) -> const OrderView* {
     const Job* d = own_find(name);

@@ -80,6 +80,7 @@ void Supervisor::apply_reload(const config::Config& next, const config::ConfigDi
         Job fresh;
         fresh.spec = *spec;
         jobs_.push_back(std::move(fresh));
+        index_appended();
         job = &jobs_.back();
         index.emplace(d.name, jobs_.size() - 1);
       } else {  // removed by an earlier reload and still stopping: back in the config
@@ -96,6 +97,7 @@ void Supervisor::apply_reload(const config::Config& next, const config::ConfigDi
     case config::ChangeKind::Removed:
       record(job, "config", fmt::format("reload: {} removed; stopping it", d.name), who);
       job->life.removing = true;
+      any_removing_ = true;
       feed(*job, StopRequested{}, now, who);
       break;
     case config::ChangeKind::Changed: {
@@ -120,6 +122,7 @@ void Supervisor::apply_reload(const config::Config& next, const config::ConfigDi
           const bool checking = job->health.checking;
           job->health = job->rt.state == JobState::Running && spec->health ? health_begin(now) : HealthRuntime{};
           job->health.checking = checking && job->spec.health;
+          index_deadline(*job);
         }
         if (schedule_changed) plan_schedule(*job, now);
         if (restart) feed(*job, RestartRequested{}, now, who);  // backoff: spawns at once, the new way
@@ -146,20 +149,23 @@ const Job& Supervisor::add_run_job(config::JobSpec spec, protocol::Run request) 
   job.spec = std::move(spec);
   job.life.run_request = std::make_unique<protocol::Run>(std::move(request));
   jobs_.push_back(std::move(job));
+  index_appended();
   return jobs_.back();
 }
 
 void Supervisor::erase_job(std::string_view name) {
-  std::erase_if(jobs_, [&](const Job& j) {
+  const auto erased = std::erase_if(jobs_, [&](const Job& j) {
     const bool gone = j.spec.name == name && !j.rt.main_alive && is_idle(j.rt.state);
     if (gone && ready_channels_ != nullptr) ready_channels_->close(j.spec.name);
     return gone;
   });
+  if (erased > 0) reindex();
 }
 
 void Supervisor::remove_run_job(const Job& held, const Origin& who, TimePoint now) {
   Job& job = own(held);
   job.life.removing = true;  // start() and restart() leave it alone from now on
+  any_removing_ = true;
   if (job.rt.main_alive) job.evidence.stop_request = StopRequest{who, "remove requested"};
   record(&job, "config", fmt::format("remove: {} stopping; forgotten once its processes are gone", job.spec.name), who);
   feed(job, StopRequested{}, now, who);
@@ -178,8 +184,11 @@ void Supervisor::adopt_into_config(const Job& held, const config::JobSpec& spec)
 }
 
 void Supervisor::prune_removed() {
-  std::erase_if(jobs_, [this](const Job& j) {
+  if (!any_removing_) return forget_finished_runs();
+  any_removing_ = false;  // set again below by one still stopping
+  const auto erased = std::erase_if(jobs_, [this](const Job& j) {
     const bool gone = j.life.removing && !j.rt.main_alive && j.process.pgid == 0 && is_idle(j.rt.state);
+    any_removing_ = any_removing_ || (j.life.removing && !gone);
     if (!gone) return false;
     if (ready_channels_ != nullptr) ready_channels_->close(j.spec.name);
     if (j.from_config()) {
@@ -192,6 +201,7 @@ void Supervisor::prune_removed() {
     record(nullptr, "config", fmt::format("remove: ad-hoc job {} stopped and forgotten", j.spec.name));
     return true;
   });
+  if (erased > 0) reindex();
   forget_finished_runs();
 }
 
@@ -200,6 +210,8 @@ void Supervisor::forget_finished_runs() {
     return !j.from_config() && !j.life.removing && !j.rt.main_alive && j.process.pgid == 0 && is_idle(j.rt.state) &&
            !j.rt.deadline;  // a fatal job with a retry pending is not done
   };
+  if (ad_hoc_ <= run_history_) return;  // fewer ad-hoc jobs than that, finished or not
+  ad_hoc_ = static_cast<std::size_t>(std::count_if(jobs_.begin(), jobs_.end(), [](const Job& j) { return !j.from_config(); }));
   std::size_t count = static_cast<std::size_t>(std::count_if(jobs_.begin(), jobs_.end(), finished));
   if (count <= run_history_) return;
   std::size_t forget = count - run_history_;
@@ -211,6 +223,7 @@ void Supervisor::forget_finished_runs() {
     events_.forget(j.spec.name);
     return true;
   });
+  reindex();
   spdlog::info("forgot {} finished ad-hoc job(s): supd keeps the last {} finished `supctl run` jobs", forgotten,
                run_history_);
 }

@@ -21,24 +21,23 @@ bool Supervisor::listening(Job& job) {
 
 void Supervisor::plan_schedule(Job& job, TimePoint now) {
   job.next_run = next_run(job.spec, now, std::chrono::system_clock::now());
+  index_deadline(job);
 }
 
-void Supervisor::run_due(TimePoint now) {
-  for (auto& job : jobs_) {
-    if (health_checks_ != nullptr && job.spec.health && health_due(job.health, now)) {
-      job.health.checking = true;
-      job.health.next_check.reset();
-      health_checks_->run(job.spec, job.life.spawns);
-    }
-    if (!job.next_run || job.next_run->at > now || job.life.removing || shutting_down_) continue;
-    plan_schedule(job, now);
-    if (!is_idle(job.rt.state) || job.rt.main_alive) {  // never twice at once
-      record(&job, "schedule", fmt::format("still {} at its scheduled time; this run is skipped", to_string(job.rt.state)));
-      continue;
-    }
-    record(&job, "schedule", "starting it at its scheduled time");
-    start(job, Origin::supd(), now);
+void Supervisor::run_due(Job& job, TimePoint now) {
+  if (health_checks_ != nullptr && job.spec.health && health_due(job.health, now)) {
+    job.health.checking = true;
+    job.health.next_check.reset();
+    health_checks_->run(job.spec, job.life.spawns);
   }
+  if (!job.next_run || job.next_run->at > now || job.life.removing || shutting_down_) return;
+  plan_schedule(job, now);
+  if (!is_idle(job.rt.state) || job.rt.main_alive) {  // never twice at once
+    record(&job, "schedule", fmt::format("still {} at its scheduled time; this run is skipped", to_string(job.rt.state)));
+    return;
+  }
+  record(&job, "schedule", "starting it at its scheduled time");
+  start(job, Origin::supd(), now);
 }
 
 void Supervisor::on_health_result(std::string_view name, int run, bool passed, std::string output, TimePoint now) {
@@ -47,6 +46,7 @@ void Supervisor::on_health_result(std::string_view name, int run, bool passed, s
   Job& job = *found;
   const auto verdict = health_result(job.health, *job.spec.health, passed, std::move(output), now);
   job.health = verdict.next;
+  index_deadline(job);
   if (verdict.changed) {
     const bool healthy = job.health.status == Health::Healthy;
     record(&job, "health",

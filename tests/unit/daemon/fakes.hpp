@@ -199,6 +199,11 @@ struct Rig {
     ops.live_groups.erase(pgid);
     sup.on_reaped(pid, ExitStatus::killed(SIGKILL), now);
   }
+  // supd's start-up: the autostart jobs started and every queued spawn done.
+  void autostart(TimePoint now) {
+    sup.start_autostart_jobs(now);
+    sup.run_queued_spawns(~std::size_t{0}, now);
+  }
   // Everything recorded since the last call, then forgets it.
   std::vector<std::string> take_calls() { return std::exchange(ops.calls, {}); }
 };

@@ -357,7 +357,7 @@ TEST_CASE("malformed lines get an error reply with the right code, and supd goes
 
 TEST_CASE("shutdown answers only after on_shutdown_complete", "[handlers]") {
   HandlerRig h({named_spec("a", {.start_secs = 0s}), named_spec("b", {.start_secs = 0s})});
-  h.rig.sup.start_autostart_jobs(Clock::now());  // a=1000, b=1001, both running
+  h.rig.autostart(Clock::now());  // a=1000, b=1001, both running
   h.send(R"({"id": 40, "method": "shutdown"})");
   CHECK(h.replies.empty());
   CHECK(h.handlers.shutdown_requested());

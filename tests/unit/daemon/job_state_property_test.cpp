@@ -36,6 +36,7 @@ const std::set<std::pair<S, S>> kAllowed{
     {S::Starting, S::Fatal},     // too many early exits, or an exec error
     {S::Starting, S::Exited},    // early exit under restart = never (DESIGN: EXITED whatever the code)
     {S::Starting, S::Stopping},  // stop / restart
+    {S::Starting, S::Stopped},   // a stop while its spawn is queued at start-up: it never ran
     {S::Running, S::Starting},   // an exit the policy restarts
     {S::Running, S::Exited},     // an exit the policy does not restart
     {S::Running, S::Backoff},    // a restartable exit within kMinUptimeForInstantRestart of the exec
@@ -146,7 +147,9 @@ public:
 
   void random_event() {
     switch (pick(0, 7)) {
-    case 0: return feed(StartRequested{});
+    case 0:
+      if (queued_ && chance(50)) return run_queued_spawn();  // the loop's next batch
+      return feed(StartRequested{});
     case 1: return feed(StopRequested{});
     case 2: return feed(RestartRequested{});
     case 3:
@@ -253,7 +256,7 @@ private:
     if ((diagram_idle(rt.state) || rt.state == S::Running) && rt.deadline) fail("deadline set in a settled state");
     if (diagram_idle(rt.state) && rt.want_up) fail("want_up set in an idle state");
     if (rt.state == S::Backoff && !rt.deadline) fail("backoff without a deadline: stuck forever");
-    const bool spawn_pending = spawn_count(s.actions) > 0;
+    const bool spawn_pending = spawn_count(s.actions) > 0 || queued_;
     if (rt.state == S::Starting && !rt.main_alive && !spawn_pending) fail("starting with no process and no spawn");
     if (rt.state == S::Starting && rt.main_alive && spec_.start_secs.count() > 0 && !rt.deadline)
       fail("starting without a start_secs deadline: stuck forever");
@@ -268,9 +271,11 @@ private:
     if (std::holds_alternative<SpawnProcess>(action)) {
       if (main_alive_) fail("SpawnProcess while the main process is alive: two instances");
       if (stop_pending_) fail("SpawnProcess after a user stop");
-      const int r = pick(0, 99);
-      if (r < 85) feed(Spawned{});
-      else feed(SpawnFailed{"spawn error", r >= 95});
+      if (chance(10)) {  // queued, as at start-up: done by a later batch, or dropped if stopped meanwhile
+        queued_ = true;
+        return;
+      }
+      spawn();
     } else if (const auto* sig = std::get_if<SendSignal>(&action)) {
       if (!sig->group && !main_alive_) fail("SendSignal to the main pid after it was reaped");
       if (!main_alive_ && !group_alive_) fail("SendSignal after the process was reaped and its group emptied");
@@ -279,8 +284,22 @@ private:
     }
   }
 
+  void spawn() {
+    queued_ = false;
+    const int r = pick(0, 99);
+    if (r < 85) feed(Spawned{});
+    else feed(SpawnFailed{"spawn error", r >= 95});
+  }
+
+  // Supervisor::run_queued_spawns: only a job still starting with no process is spawned.
+  void run_queued_spawn() {
+    queued_ = false;
+    if (rt_.state == S::Starting && !rt_.main_alive) spawn();
+  }
+
   const JobSpec& spec_;
   std::mt19937& rng_;
+  bool queued_ = false;  // a SpawnProcess the walk has not done yet
   JobRuntime rt_;
   TimePoint now_ = t0;
   bool main_alive_ = false;

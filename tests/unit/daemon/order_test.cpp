@@ -131,7 +131,7 @@ TEST_CASE("stopping a job stops what depends on it first", "[order]") {
 TEST_CASE("shutdown stops in reverse dependency order", "[order]") {
   Rig rig({job("web", {{"db", Condition::Running}}), job("db")});
   TimePoint t{};
-  rig.sup.start_autostart_jobs(t);
+  rig.autostart(t);
   CHECK(rig.take_calls() == Calls{"spawn db"});
   rig.sup.on_deadline(t += 1s);
   CHECK(rig.take_calls() == Calls{"spawn web"});
@@ -226,7 +226,7 @@ TEST_CASE("every: runs on time and never twice at once", "[order][schedule]") {
   spec.every = 10min;
   Rig rig({spec});
   TimePoint t{};
-  rig.sup.start_autostart_jobs(t);
+  rig.autostart(t);
   CHECK(rig.take_calls().empty());
   REQUIRE(rig.job("tick").next_run);
   CHECK(rig.job("tick").next_run->at == t + 10min);
@@ -275,7 +275,7 @@ TEST_CASE("a reload that changes a running job's check starts its health over", 
   FakeChecks checks;
   rig.sup.set_health_checks(&checks);
   TimePoint t{};
-  rig.sup.start_autostart_jobs(t);
+  rig.autostart(t);
   rig.sup.on_deadline(t += 1s);
   rig.sup.on_deadline(t);
   rig.sup.on_health_result("db", 1, true, "ok", t += 1ms);
@@ -327,7 +327,7 @@ TEST_CASE("property: no job starts before its conditions hold and a stop never l
             broken.push_back(fmt::format("round {}: {} stopped while {} runs", round, name, other.spec.name));
     };
     TimePoint t{};
-    rig.sup.start_autostart_jobs(t);
+    rig.autostart(t);
     for (int step = 0; step < 60; ++step) {
       const auto& target = rig.sup.jobs()[rng() % static_cast<unsigned>(n)];
       switch (rng() % 5) {

@@ -20,7 +20,7 @@ void reload(Rig& rig, const config::Config& next, TimePoint now) {
 TEST_CASE("a reload restarts a changed command, keeps in-place changes, adds and removes", "[supervisor][reload]") {
   Rig rig({named_spec("keep"), named_spec("cmd"), named_spec("gone", {.stop_timeout = 5s})});
   TimePoint t{};
-  rig.sup.start_autostart_jobs(t);
+  rig.autostart(t);
   rig.sup.on_deadline(t += 1s);
   rig.take_calls();  // spawn keep 1000, cmd 1001, gone 1002
 

@@ -141,7 +141,7 @@ TEST_CASE("next_deadline is the earliest deadline of any job", "[supervisor]") {
 
 TEST_CASE("start_autostart_jobs starts only the autostart jobs", "[supervisor]") {
   Rig rig({named_spec("a"), named_spec("b", {.autostart = false}), named_spec("c")});
-  rig.sup.start_autostart_jobs(TimePoint{});
+  rig.autostart(TimePoint{});
   CHECK(rig.ops.calls == Calls{"spawn a", "spawn c"});
   CHECK(rig.job("b").rt.state == JobState::Stopped);
 }
@@ -195,7 +195,7 @@ TEST_CASE("an unexpected exit kills what is left of the group before the restart
 TEST_CASE("shutdown stops every job and completes once every main process is reaped", "[supervisor][R16][R17]") {
   Rig rig({named_spec("a"), named_spec("b"), named_spec("c", {.autostart = false}), named_spec("d")});
   TimePoint t{};
-  rig.sup.start_autostart_jobs(t);  // a=1000, b=1001, d=1002
+  rig.autostart(t);  // a=1000, b=1001, d=1002
   rig.sup.on_deadline(t += 1s);
   rig.reap(1002, ExitStatus::exited(1), t += 1s);  // d restarts at once (on-failure): 1003
   rig.reap(1003, ExitStatus::exited(1), t += 100ms);  // d dies early: backoff
@@ -359,7 +359,7 @@ TEST_CASE("forward(signo) reaches only the running jobs that list it", "[supervi
            named_spec("b", {.forward_signals = {SIGUSR1, SIGUSR2}}),
            named_spec("c"),
            named_spec("d", {.forward_signals = {SIGUSR1}, .autostart = false})});
-  rig.sup.start_autostart_jobs(TimePoint{});  // a=1000, b=1001, c=1002; d stays stopped
+  rig.autostart(TimePoint{});  // a=1000, b=1001, c=1002; d stays stopped
   rig.take_calls();
   rig.sup.forward(SIGUSR1);
   CHECK(rig.ops.calls == Calls{"signal 1000 USR1", "signal 1001 USR1"});  // to the main pid, not the group
@@ -511,6 +511,67 @@ TEST_CASE("random requests, exits and timers: one instance, no signal to the dea
     }
   }
   CHECK(failures == 0);
+}
+
+TEST_CASE("autostart queues the spawns: starting at once, spawned a batch at a time, a stop while queued never spawns",
+          "[supervisor][autostart]") {
+  Rig rig({named_spec("a"), named_spec("b"), named_spec("c"), named_spec("d"), named_spec("off", {.autostart = false})});
+  const TimePoint t{};
+  rig.sup.start_autostart_jobs(t);
+  CHECK(rig.ops.calls.empty());  // nothing spawned yet: supd answers first
+  for (const char* name : {"a", "b", "c", "d"}) {
+    CAPTURE(name);
+    CHECK(rig.job(name).rt.state == JobState::Starting);
+    CHECK(rig.sup.status_of(rig.job(name), t).pid == std::nullopt);
+  }
+  CHECK(rig.job("off").rt.state == JobState::Stopped);
+  CHECK(rig.sup.summary() == "1 stopped, 4 starting");
+
+  CHECK(rig.sup.run_queued_spawns(2, t) == 2);
+  CHECK(rig.take_calls() == Calls{"spawn a", "spawn b"});
+  rig.sup.stop(rig.job("c"), kUser, t);  // queued: stopped at once, no signal to send
+  CHECK(rig.job("c").rt.state == JobState::Stopped);
+  rig.sup.restart(rig.job("d"), kUser, t);  // queued: it spawns as queued, once
+  CHECK(rig.job("d").rt.state == JobState::Starting);
+  CHECK(rig.sup.run_queued_spawns(64, t) == 0);
+  CHECK(rig.take_calls() == Calls{"spawn d"});
+  CHECK(rig.job("c").rt.state == JobState::Stopped);
+  CHECK(rig.sup.run_queued_spawns(64, t) == 0);
+  CHECK(rig.take_calls().empty());
+}
+
+TEST_CASE("a shutdown while spawns are queued stops the queued jobs without spawning them", "[supervisor][autostart]") {
+  Rig rig({named_spec("a"), named_spec("b")});
+  const TimePoint t{};
+  rig.sup.start_autostart_jobs(t);
+  rig.sup.begin_shutdown(t);
+  CHECK(rig.sup.shutdown_complete());
+  CHECK(rig.sup.run_queued_spawns(64, t) == 0);
+  CHECK(rig.ops.calls.empty());
+}
+
+TEST_CASE("after jobs are added and erased, lookups by name and pid and the next deadline still find the right job",
+          "[supervisor][index]") {
+  Rig rig({named_spec("a", {.start_secs = 1s}), named_spec("b", {.start_secs = 2s}),
+           named_spec("c", {.start_secs = 3s})});
+  TimePoint t{};
+  for (const char* name : {"a", "b", "c"}) rig.sup.start(rig.job(name), kUser, t);
+  REQUIRE(rig.job("c").process.pid == 1002);
+  CHECK(rig.sup.next_deadline() == t + 1s);
+  // An ad-hoc job comes and goes: every index is rebuilt, and still right.
+  protocol::Run run;
+  run.name = "tmp";
+  rig.sup.add_run_job(named_spec("tmp"), run);
+  rig.sup.erase_job("tmp");
+  CHECK(rig.sup.find("tmp") == nullptr);
+  CHECK(rig.sup.find("b") == &rig.sup.jobs()[1]);
+  rig.sup.on_deadline(t += 1s);
+  CHECK(rig.job("a").rt.state == JobState::Running);
+  CHECK(rig.sup.next_deadline() == TimePoint{} + 2s);
+  rig.reap(1002, ExitStatus::exited(1), t += 10ms);  // c's pid: c, and only c, saw it
+  CHECK(rig.job("c").rt.state == JobState::Backoff);
+  CHECK(rig.job("b").rt.state == JobState::Starting);
+  CHECK(rig.sup.next_deadline() == t + kFirstRetry);  // c's retry comes before b's start_secs
 }
 
 }  // namespace
