@@ -18,6 +18,7 @@
 #include <spdlog/spdlog.h>
 
 #include "common/protocol.hpp"
+#include "daemon/process/pidfd_exit.hpp"
 #include "common/sys_error.hpp"
 #include "daemon/control/control_socket.hpp"
 #include "daemon/output/log_dir.hpp"
@@ -229,7 +230,7 @@ bool Adoption::adopt(const Job& job, const JobRecord& r, TimePoint now) {
     polled_[job.spec.name] = {r.pid, r.starttime};
     poll_exits_soon();
   } else {
-    watch_exit(job);
+    watch_exit(job, r.starttime);
   }
   spdlog::info("job {}: adopted pid {} (up {:.0f}s, {} restart(s)) from a previous supd{}", r.name, r.pid,
                std::chrono::duration<double>(now - job.process.started_at).count(), job.restarts(),
@@ -237,7 +238,7 @@ bool Adoption::adopt(const Job& job, const JobRecord& r, TimePoint now) {
   return true;
 }
 
-void Adoption::watch_exit(const Job& job) {
+void Adoption::watch_exit(const Job& job, std::uint64_t starttime) {
   const int fd = ::fcntl(job.process.pidfd.get(), F_DUPFD_CLOEXEC, 3);
   if (fd < 0) {
     spdlog::error("job {}: cannot watch pid {}: {}", job.spec.name, job.process.pid, common::errno_message(errno));
@@ -247,7 +248,7 @@ void Adoption::watch_exit(const Job& job) {
   watches_[job.spec.name] = watch;
   const std::string name = job.spec.name;
   const pid_t pid = job.process.pid;
-  watch->async_wait(asio::posix::stream_descriptor::wait_read, [this, watch, name, pid](std::error_code ec) {
+  watch->async_wait(asio::posix::stream_descriptor::wait_read, [this, watch, name, pid, starttime](std::error_code ec) {
     if (ec) return;  // cancelled: supd is exiting
     std::error_code ignored;
     auto it = watches_.find(name);
@@ -258,18 +259,52 @@ void Adoption::watch_exit(const Job& job) {
       return;  // already reaped as our child
     }
     // A child of ours after all (after an upgrade) gives its real status; any other process
-    // is reaped by its own parent, and the kernel tells us nothing but that it is gone.
+    // is reaped by its own parent, and its pidfd tells its status once it is (Linux 6.15+).
     siginfo_t info{};
-    common::ExitStatus status;
     if (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(watch->native_handle()), &info,
                  WEXITED | WNOHANG) == 0 &&
-        info.si_pid == pid)
-      status = common::ExitStatus::from_siginfo(info.si_code, info.si_status);
-    else
-      status = common::ExitStatus::unknown_adopted();
-    watch->close(ignored);
-    hub_.process_exited(pid, status);
+        info.si_pid == pid) {
+      watch->close(ignored);
+      hub_.process_exited(pid, common::ExitStatus::from_siginfo(info.si_code, info.si_status));
+      return;
+    }
+    report_exit(watch, pid, starttime, 0);
   });
+}
+
+namespace {
+
+// A zombie's wait status from /proc/PID/stat, while its parent has not reaped it (the pid
+// cannot be reused before): the same process if its start time is the recorded one.
+std::optional<common::ExitStatus> zombie_status(pid_t pid, std::uint64_t starttime) {
+  const auto line = read_proc_stat(pid);
+  if (!line || parse_stat_starttime(*line) != starttime) return std::nullopt;
+  const auto state = parse_stat_state(*line);
+  const auto code = parse_stat_exit_code(*line);
+  if (!state || state->state != 'Z' || !code) return std::nullopt;
+  return common::ExitStatus::from_wait(*code);
+}
+
+}  // namespace
+
+void Adoption::report_exit(std::shared_ptr<asio::posix::stream_descriptor> watch, pid_t pid, std::uint64_t starttime,
+                           int tries) {
+  // Reaped already: the pidfd tells (Linux 6.15+). Not yet: /proc tells, as long as it is a zombie.
+  auto r = pidfd_exit_status(watch->native_handle());
+  if (r.kind != PidfdExit::Kind::Known) {
+    if (const auto z = zombie_status(pid, starttime)) r = {PidfdExit::Kind::Known, *z};
+    else if (r.kind == PidfdExit::Kind::NotYet) r = pidfd_exit_status(watch->native_handle());  // reaped meanwhile
+  }
+  if (r.kind == PidfdExit::Kind::NotYet && tries < kExitInfoTries) {  // neither yet: ask again shortly
+    auto timer = std::make_shared<asio::steady_timer>(io_, kExitInfoRetry);
+    timer->async_wait([this, watch, pid, starttime, tries, timer](std::error_code ec) {
+      if (!ec) report_exit(watch, pid, starttime, tries + 1);
+    });
+    return;
+  }
+  std::error_code ignored;
+  watch->close(ignored);
+  hub_.process_exited(pid, r.kind == PidfdExit::Kind::Known ? r.status : common::ExitStatus::unknown_adopted());
 }
 
 void Adoption::reattach(std::vector<HeldPipe> pipes, OutputSink& output) {

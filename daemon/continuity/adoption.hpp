@@ -13,6 +13,7 @@
 #include <asio/posix/stream_descriptor.hpp>
 #include <asio/steady_timer.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -76,7 +77,14 @@ public:
 
 private:
   bool adopt(const Job& job, const JobRecord& record, TimePoint now);
-  void watch_exit(const Job& job);
+  void watch_exit(const Job& job, std::uint64_t starttime);
+  // An adopted process exited: its status from /proc while it is a zombie, or from its pidfd
+  // once its parent reaped it (Linux 6.15+), asked every kExitInfoRetry up to kExitInfoTries
+  // times; else "status unknown (adopted)".
+  void report_exit(std::shared_ptr<asio::posix::stream_descriptor> watch, pid_t pid, std::uint64_t starttime,
+                   int tries);
+  static constexpr int kExitInfoTries = 100;
+  static constexpr std::chrono::milliseconds kExitInfoRetry{10};
   void poll_groups_soon();
   void poll_exits_soon();
 

@@ -73,17 +73,20 @@ std::optional<JobRecord> decode_record(std::string_view text, std::string* error
   }
 }
 
-std::optional<std::uint64_t> parse_stat_starttime(std::string_view line) noexcept {
+namespace {
+
+// Field `wanted` (>= 3) of a /proc/PID/stat line as a number.
+std::optional<std::uint64_t> parse_stat_number(std::string_view line, int wanted) noexcept {
   const auto close = line.rfind(')');
   if (close == std::string_view::npos) return std::nullopt;
   std::string_view rest = line.substr(close + 1);
-  // After ')' come fields 3.. separated by single spaces; starttime is field 22.
+  // After ')' come fields 3.. separated by single spaces.
   int field = 2;
   while (!rest.empty()) {
     while (!rest.empty() && rest.front() == ' ') rest.remove_prefix(1);
     const auto end = rest.find(' ');
     const std::string_view word = rest.substr(0, end);
-    if (++field == 22) {
+    if (++field == wanted) {
       std::uint64_t v = 0;
       const auto [p, ec] = std::from_chars(word.data(), word.data() + word.size(), v);
       if (ec != std::errc() || p != word.data() + word.size() || word.empty()) return std::nullopt;
@@ -93,6 +96,16 @@ std::optional<std::uint64_t> parse_stat_starttime(std::string_view line) noexcep
     rest.remove_prefix(end);
   }
   return std::nullopt;
+}
+
+}  // namespace
+
+std::optional<std::uint64_t> parse_stat_starttime(std::string_view line) noexcept { return parse_stat_number(line, 22); }
+
+std::optional<int> parse_stat_exit_code(std::string_view line) noexcept {
+  const auto v = parse_stat_number(line, 52);
+  if (!v || *v > 0xffff) return std::nullopt;
+  return static_cast<int>(*v);
 }
 
 std::optional<StatState> parse_stat_state(std::string_view line) noexcept {

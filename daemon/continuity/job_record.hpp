@@ -39,6 +39,8 @@ std::optional<JobRecord> decode_record(std::string_view text, std::string* error
 // Field 22 (starttime) of a /proc/PID/stat line; the command name (field 2) may hold spaces
 // and parentheses, so fields are counted from the last ')'.
 std::optional<std::uint64_t> parse_stat_starttime(std::string_view stat_line) noexcept;
+// Field 52 (exit_code, Linux 3.5+): a zombie's wait status, as waitpid would give it.
+std::optional<int> parse_stat_exit_code(std::string_view stat_line) noexcept;
 
 // Field 3 (state: 'R', 'S', 'Z', ...) and field 4 (ppid) of a /proc/PID/stat line, counted the
 // same way; nullopt for a line too short to hold them.

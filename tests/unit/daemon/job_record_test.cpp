@@ -2,13 +2,19 @@
 // jobs. Round trips, refusals of anything incomplete, and the /proc/PID/stat start time.
 #include <catch2/catch.hpp>
 
+#include <poll.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
 #include <fstream>
 #include <string>
-#include <unistd.h>
 
 #include <nlohmann/json.hpp>
 
 #include "daemon/continuity/job_record.hpp"
+#include "daemon/process/pidfd_exit.hpp"
 
 namespace supd::daemon {
 namespace {
@@ -71,6 +77,46 @@ TEST_CASE("the start time is field 22 of /proc/PID/stat, whatever the command na
   CHECK_FALSE(parse_stat_starttime("100 sleep" + tail));
   CHECK_FALSE(parse_stat_starttime("100 (sleep) S 1 100"));  // too short
   CHECK_FALSE(parse_stat_starttime("100 (sleep) S 1 100 100 0 -1 4194560 101 0 0 0 0 0 0 0 20 0 1 0 9x8 1"));
+}
+
+TEST_CASE("a zombie's wait status is field 52 of /proc/PID/stat", "[job_record]") {
+  std::string line = "100 (a) b) Z";  // fields 3..51, then exit_code
+  for (int field = 4; field <= 51; ++field) line += " " + std::to_string(field);
+  CHECK(parse_stat_exit_code(line + " 15") == 15);    // killed by SIGTERM
+  CHECK(parse_stat_exit_code(line + " 768") == 768);  // exited 3
+  CHECK_FALSE(parse_stat_exit_code(line));            // a kernel before 3.5: no such field
+  CHECK_FALSE(parse_stat_exit_code(line + " 99999999"));
+}
+
+TEST_CASE("an exited child not yet reaped gives its status through /proc, then through its pidfd once reaped",
+          "[job_record][pidfd_exit]") {
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::pause();
+    ::_exit(0);
+  }
+  REQUIRE(pid > 0);
+  const int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0U));
+  REQUIRE(fd >= 0);
+  CHECK(pidfd_exit_status(fd).kind != PidfdExit::Kind::Known);  // alive
+  const auto start = parse_stat_starttime(*read_proc_stat(pid));
+  ::kill(pid, SIGTERM);
+  pollfd p{fd, POLLIN, 0};
+  REQUIRE(::poll(&p, 1, 10000) == 1);  // exited: a zombie until we reap it
+  const auto zombie = read_proc_stat(pid);
+  REQUIRE(zombie);
+  CHECK(parse_stat_starttime(*zombie) == start);
+  CHECK(parse_stat_exit_code(*zombie) == SIGTERM);
+  int status = 0;
+  REQUIRE(::waitpid(pid, &status, 0) == pid);
+  const auto after = pidfd_exit_status(fd);
+  if (after.kind == PidfdExit::Kind::Unsupported) {
+    WARN("this kernel has no PIDFD_INFO_EXIT (Linux 6.15+): the pidfd tells nothing after the reap");
+  } else {
+    CHECK(after.kind == PidfdExit::Kind::Known);
+    CHECK(after.status == common::ExitStatus::killed(SIGTERM));
+  }
+  ::close(fd);
 }
 
 TEST_CASE("state and ppid come after the last parenthesis of /proc/PID/stat", "[job_record]") {
