@@ -36,7 +36,8 @@ run: configure
 test: build
 	cd $(BUILD) && ctest --output-on-failure --no-tests=error -j $(JOBS)
 
-# make bench [QUICK=1] [PEERS=supervisord,runit,s6]: supd against its baselines (bench/README.md),
+# make bench [QUICK=1] [PEERS=supervisord,runit,s6] [SCALE=1|N]: supd against its baselines (bench/README.md),
+# SCALE adds the rows with 10,000 (or N) jobs;
 # built Release in its own tree; the table is printed and written under bench/results/.
 BENCH_BUILD ?= build-bench
 PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo python3)
@@ -45,7 +46,7 @@ bench: deps
 	@test -f $(BENCH_BUILD)/build.ninja || cmake -S . -B $(BENCH_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release
 	cmake --build $(BENCH_BUILD) -j $(JOBS) --target supd supctl benchjob gatewriter pipecat
 	$(PYTHON) bench/run.py --build-dir $(BENCH_BUILD) $(if $(filter-out 0,$(QUICK)),--quick) \
-	  $(if $(PEERS),--peers $(PEERS))
+	  $(if $(PEERS),--peers $(PEERS)) $(if $(filter-out 0,$(SCALE)),--scale $(if $(filter 1,$(SCALE)),10000,$(SCALE)))
 
 # Its own tree, clang + libFuzzer + ASan + UBSan; scripts/deps.sh --fuzz installs clang.
 fuzz:

@@ -24,6 +24,7 @@ from procs import Procs, now_ns, spawn, wait_until  # noqa: E402
 from adapters import ADAPTERS, Job  # noqa: E402
 import hosts  # noqa: E402
 import top as top_bench  # noqa: E402
+import scale  # noqa: E402
 
 MIB = 1 << 20
 
@@ -502,7 +503,8 @@ class Bench:
         only = set(self.args.only.split(",")) if self.args.only else None
         for name, fn in (("spawn", self.spawn_and_rss), ("jobs", self.with_jobs), ("restart", self.restart),
                          ("logs", self.logs), ("ignore", self.stop_ignoring), ("order", self.order),
-                         ("hosts", lambda s: hosts.rows(self, s, Row)), ("top", lambda s: top_bench.rows(self, s, Row))):
+                         ("hosts", lambda s: hosts.rows(self, s, Row)), ("top", lambda s: top_bench.rows(self, s, Row)),
+                         ("scale", lambda s: scale.rows(self, s, Row))):
             if only and name not in only:
                 continue
             try:
@@ -642,7 +644,9 @@ def main():
     mode.add_argument("--smoke", action="store_true", help="a tiny run proving the harness works")
     ap.add_argument("--peers", default="", help="comma-separated peers to add: " + ",".join(
         n for n in ADAPTERS if n != "supd"))
-    ap.add_argument("--only", default="", help="comma-separated subset: spawn,jobs,restart,logs,ignore,order,hosts,top")
+    ap.add_argument("--only", default="", help="comma-separated subset: spawn,jobs,restart,logs,ignore,order,hosts,top,scale")
+    ap.add_argument("--scale", type=int, default=0, metavar="N",
+                    help="also the scale rows with N jobs (make bench SCALE=1: 10000)")
     ap.add_argument("--results-dir", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
                                                           "results"))
     args = ap.parse_args()
@@ -679,7 +683,8 @@ def main():
     text = report(args, profile_name, tables, bench.warnings, m, started)
     print(text)
     os.makedirs(args.results_dir, exist_ok=True)
-    name = f"{started:%Y-%m-%d}-{m['cores']}cpu-{round(m['mem_gib'])}gib-{profile_name}.md"
+    subset = "".join(f"-{o}" for o in args.only.split(",") if o) if args.only else ""
+    name = f"{started:%Y-%m-%d}-{m['cores']}cpu-{round(m['mem_gib'])}gib-{profile_name}{subset}.md"
     with open(os.path.join(args.results_dir, name), "w") as f:
         f.write(text)
     print(f"written: {os.path.relpath(os.path.join(args.results_dir, name))}", file=sys.stderr)

@@ -27,7 +27,8 @@ void EventLoop::start(Parts parts) {
 }
 
 void EventLoop::spawn_queued(std::function<void()> done) {
-  const std::size_t left = finished_ ? 0 : sup_.run_queued_spawns(kSpawnBatch, Clock::now());
+  if (finished_) return;  // shut down before the last batch: never ready
+  const std::size_t left = sup_.run_queued_spawns(kSpawnBatch, Clock::now());
   after_event();
   if (left == 0) return done();
   // Posted: the reactor (the socket, SIGCHLD) has its turn before the next batch.

@@ -1,0 +1,133 @@
+"""Ten thousand jobs (issue 22): `make bench SCALE=1` (or SCALE=N for N jobs), supd only.
+
+- spawn N jobs cold, against a nohup loop of the same N (target 0.25x);
+- supd's peak RSS with N jobs (target 32 MiB);
+- `status --json` of all N and `stats` of all N, against `status` of one job in the same supd
+  (reported: "stays interactive" has no number in the issue);
+- restart after kill -9 and signal latency with N jobs, against the same in a supd with one
+  job (target 1.2x: the cost of one event must not grow with the number of jobs)."""
+
+import os
+import resource
+import signal
+import statistics
+import time
+
+from procs import spawn
+
+
+def _restarts(bench, d, stamps, runs):
+    """kill -9 of j0 (up > 1.2 s) -> the new j0's start stamp, in ms."""
+    out = []
+    count = len(bench.read_stamps(stamps, "start"))
+    for _ in range(runs):
+        pid = d.job_pid("j0")
+        started = max(ns for tag, p, ns in bench.read_stamps(stamps, "start") if p == pid)
+        time.sleep(max(0.0, 1.25 - (time.time_ns() - started) / 1e9))
+        t0 = time.time_ns()
+        os.kill(pid, signal.SIGKILL)
+        count += 1
+        _, _, again = bench.wait_stamps(stamps, count, timeout=60)[-1]
+        out.append((again - t0) / 1e6)
+    return out
+
+
+def _signals(bench, d, stamps, runs):
+    """`supctl signal j0 USR1` spawned -> j0's handler stamp, in ms."""
+    out = []
+    for _ in range(runs):
+        count = len(bench.read_stamps(stamps, "usr1"))
+        t0 = time.time_ns()
+        child = spawn(d.ctl_signal("j0", "USR1"), env=d.env)
+        s = bench.wait_stamps(stamps, count + 1, "usr1", 30)
+        out.append((s[-1][2] - t0) / 1e6)
+        if bench.procs.wait(child, 30) != 0:
+            raise RuntimeError("supctl signal exited non-zero")
+    return out
+
+
+def _one_job(bench, sup, runs):
+    with bench.procs.sandbox("supd-one") as sb:
+        stamps = os.path.join(sb, "stamps")
+        d = sup(bench, sb, bench.stamp_jobs(1, stamps, flags=("-u",), restart="always"))
+        d.start()
+        try:
+            bench.wait_stamps(stamps, 1)
+            d.wait_settled(1)
+            return _restarts(bench, d, stamps, runs), _signals(bench, d, stamps, runs)
+        finally:
+            d.shutdown()
+
+
+def _raise_fd_limit(n):
+    """supd holds about three fds per job (output pipe, log file, pidfd) and takes the hard limit
+    it is given; a machine running 10,000 jobs raises it (as root: up to fs.nr_open)."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    want = 4 * n + 1024
+    if hard >= want:
+        return
+    try:
+        with open("/proc/sys/fs/nr_open") as f:
+            ceiling = int(f.read())
+        resource.setrlimit(resource.RLIMIT_NOFILE, (soft, min(max(want, hard), ceiling)))
+    except (OSError, ValueError) as e:
+        raise RuntimeError(f"{n} jobs need about {want} fds; the hard limit is {hard} and cannot be raised: {e}")
+
+
+def rows(bench, sup, Row):
+    if sup.name != "supd" or not bench.args.scale:
+        return []
+    n = bench.args.scale
+    _raise_fd_limit(n)
+    runs = bench.p["restart_runs"]
+    ctl_runs = bench.p["ctl_runs"]
+    out = []
+
+    with bench.procs.sandbox("nohup") as sb:
+        stamps = os.path.join(sb, "stamps")
+        t0 = bench.nohup_start(sb, bench.stamp_jobs(n, stamps))
+        s = bench.wait_stamps(stamps, n, timeout=600)
+        base = (max(ns for _, _, ns in s) - t0) / 1e6
+        bench.kill_pids([pid for _, pid, _ in s])
+
+    one_restart, one_signal = _one_job(bench, sup, runs)
+
+    with bench.procs.sandbox("supd-scale") as sb:
+        stamps = os.path.join(sb, "stamps")
+        d = sup(bench, sb, bench.stamp_jobs(n, stamps, flags=("-u",), restart="always"))
+        t0 = time.time_ns()
+        d.start()
+        try:
+            s = bench.wait_stamps(stamps, n, timeout=600)
+            spawn_ms = (max(ns for _, _, ns in s) - t0) / 1e6
+            d.wait_settled(n, timeout=600)
+            rss = d.peak_rss_kib() / 1024
+            bench.log(f"scale {n}: nohup {base:.0f} ms, supd {spawn_ms:.0f} ms, peak RSS {rss:.1f} MiB")
+            out.append(Row(f"spawn {n} jobs, cold start to the last job running", "ms", "time", 0.25, [base],
+                           [spawn_ms], "vs a nohup loop of the same jobs"))
+            out.append(Row(f"daemon peak RSS (VmHWM) with {n} jobs", "MiB", "abs", 32, None, [rss]))
+
+            one, every, stats = [], [], []
+            for _ in range(ctl_runs):  # interleaved, so noise hits all three alike
+                one.append(bench.time_cmd(d.ctl_status(["j0"]), env=d.env, ok=d.status_ok))
+                every.append(bench.time_cmd(d.ctl("--json", "status"), env=d.env))
+                stats.append(bench.time_cmd(d.ctl("--json", "stats"), env=d.env))
+            bench.log(f"scale {n}: status one {statistics.median(one):.2f} ms, all {statistics.median(every):.1f} ms, "
+                      f"stats {statistics.median(stats):.1f} ms")
+            out.append(Row(f"`status --json` of all {n} jobs", "ms", "time", 100, one, every,
+                           "vs `status` of one job in the same supd; reported, the issue sets no number"))
+            out.append(Row(f"`stats --json` of all {n} jobs", "ms", "time", 100, one, stats,
+                           "vs `status` of one job in the same supd; reported, the issue sets no number"))
+
+            restart = _restarts(bench, d, stamps, runs)
+            sig = _signals(bench, d, stamps, ctl_runs)
+            bench.log(f"scale {n}: restart {statistics.median(restart):.2f} ms (one job "
+                      f"{statistics.median(one_restart):.2f}), signal {statistics.median(sig):.2f} ms "
+                      f"(one job {statistics.median(one_signal):.2f})")
+            out.append(Row(f"restart after kill -9 with {n} jobs", "ms", "time", 1.2, one_restart, restart,
+                           "vs the same in a supd with one job"))
+            out.append(Row(f"signal USR1 to handler with {n} jobs", "ms", "time", 1.2, one_signal, sig,
+                           "vs the same in a supd with one job"))
+        finally:
+            d.shutdown()
+    return out
