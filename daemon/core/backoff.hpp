@@ -1,6 +1,6 @@
 // The delay before retrying a failed start. The first failure in a row is retried after
-// kFirstRetry (systemd's default RestartSec): one early death is usually a blip, and a server
-// is back in milliseconds. Repeated ones back off: backoff_initial, doubling, capped at
+// kFirstRetry, so the job runs again within systemd's default RestartSec (100 ms) spawn
+// included: one early death is usually a blip. Repeated ones back off: backoff_initial, doubling, capped at
 // backoff_max, so a crash loop never spins (docs/design-decisions.md, "States and edges").
 // Pure: no clock, no state.
 #pragma once
@@ -9,7 +9,7 @@
 
 namespace supd::daemon {
 
-inline constexpr std::chrono::milliseconds kFirstRetry{100};
+inline constexpr std::chrono::milliseconds kFirstRetry{80};
 
 // failures >= 1: the number of failed starts in a row (1 -> initial, 2 -> 2x initial, ...).
 inline std::chrono::milliseconds backoff_delay(int failures, std::chrono::milliseconds initial,

@@ -67,7 +67,7 @@ start_retries = 1000
     std::this_thread::sleep_for(500ms);
   }
   CHECK(answered == asked);
-  // 100 ms, then 1 s doubling to 60 s: spawns at about 0, 0.1, 1.1, 3.1, 7.1, 15.1, 31.1 s. A handful.
+  // 80 ms, then 1 s doubling to 60 s: spawns at about 0, 0.08, 1.08, 3.08, 7.08, 15.08, 31.08 s. A handful.
   const auto spawns = split_lines(read_file(d.dir() / "spawns")).size();
   INFO("spawns in 40 s: " << spawns);
   CHECK(spawns >= 3);

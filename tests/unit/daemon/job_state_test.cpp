@@ -110,9 +110,9 @@ TEST_CASE("backoff_delay doubles from backoff_initial and stops at backoff_max",
   CHECK(backoff_delay(1, 5000ms, 3000ms) == 3000ms);          // initial above the cap: the cap
 }
 
-TEST_CASE("retry_delay: the first failed start in a row is retried after 100 ms, then the backoff doubles",
+TEST_CASE("retry_delay: the first failed start in a row is retried after 80 ms, then the backoff doubles",
           "[job_state][backoff]") {
-  CHECK(retry_delay(1, 1000ms, 60000ms) == 100ms);  // systemd's RestartSec: one early death is a blip
+  CHECK(retry_delay(1, 1000ms, 60000ms) == 80ms);  // up again within systemd's RestartSec: a blip
   CHECK(retry_delay(2, 1000ms, 60000ms) == 1000ms);
   CHECK(retry_delay(3, 1000ms, 60000ms) == 2000ms);
   CHECK(retry_delay(8, 1000ms, 60000ms) == 60000ms);
@@ -121,9 +121,9 @@ TEST_CASE("retry_delay: the first failed start in a row is retried after 100 ms,
   CHECK(retry_delay(1, 1000ms, 50ms) == 50ms);   // and so is a shorter cap
 }
 
-TEST_CASE("early exits: the first retried after 100 ms, then a doubling delay capped at backoff_max (R19)", "[job_state][R19]") {
+TEST_CASE("early exits: the first retried after 80 ms, then a doubling delay capped at backoff_max (R19)", "[job_state][R19]") {
   const auto spec = make_spec({.start_secs = 1s, .start_retries = 10, .backoff_initial = 1s, .backoff_max = 5s});
-  const std::vector<milliseconds> expected{100ms, 1s, 2s, 4s, 5s, 5s, 5s};
+  const std::vector<milliseconds> expected{80ms, 1s, 2s, 4s, 5s, 5s, 5s};
   auto s = started(spec, t0);
   TimePoint now = t0;
   for (std::size_t i = 0; i < expected.size(); ++i) {
