@@ -42,7 +42,10 @@ const std::vector<Args> kPlain = {
     {"status", "all"},
     {"status", "amsa", "all"},
     {"status", "amsa@2"},
-    {"status", "stop"},  // a job named like a command
+    {"status", "stop"},  // jobs named like commands
+    {"status", "status", "list"},
+    {"pid", "signal"},
+    {"stop", "--no-wait", "stop"},
     {"--json", "status"},
     {"status", "amsa", "--json"},
     {"--socket", "/run/s.sock", "status", "amsa"},
