@@ -8,6 +8,8 @@
 namespace supd::ctl {
 namespace {
 
+constexpr std::string_view kSocketIs = "--socket=";
+
 // A value CLI11 would take as it is: not empty, not an option.
 bool plain_value(std::string_view word) { return !word.empty() && word.front() != '-'; }
 
@@ -25,9 +27,10 @@ std::optional<ParsedCli> parse_plain(std::span<const std::string> args) {
     } else if (word == "--socket") {
       if (i + 1 == args.size() || !plain_value(args[i + 1])) return std::nullopt;
       out.options.socket = args[++i];
-    } else if (word.starts_with("--socket=")) {
-      if (!plain_value(word.substr(9))) return std::nullopt;
-      out.options.socket = std::string(word.substr(9));
+    } else if (word.starts_with(kSocketIs)) {
+      const auto value = word.substr(kSocketIs.size());
+      if (!plain_value(value)) return std::nullopt;
+      out.options.socket = std::string(value);
     } else if (sub != nullptr && (sub->options & kOptNoWait) && word == "--no-wait") {
       flags.no_wait = true;
     } else if (sub != nullptr && (sub->options & kOptGroup) && word == "--group") {
