@@ -12,7 +12,6 @@
 #include <cerrno>
 #include <string>
 
-#include "common/runtime_dir.hpp"
 #include "ctl/exit_codes.hpp"
 #include "ctl/find_supd.hpp"
 
@@ -73,9 +72,8 @@ bool pump(Pipe& p) {
 }  // namespace
 
 int run_bridge(Session& session) {
-  if (session.paths.socket_dir_is_default)
-    if (const auto why = common::foreign_runtime_dir(session.env, ::geteuid())) return session.fail(kUnreachable, *why);
-  common::UniqueFd socket = open_supd_socket(session.paths, session.limits.connect, session.start_hint, session.err);
+  common::UniqueFd socket =
+      open_supd_socket(session.paths, session.limits.connect, session.start_hint, session.note(), session.env);
   const NonBlocking sock(socket.get()), in(STDIN_FILENO), out(STDOUT_FILENO);
   Pipe up{STDIN_FILENO, socket.get(), {}, true};
   Pipe down{socket.get(), STDOUT_FILENO, {}, true};

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "ctl/std_streams.hpp"  // first: CLI11 includes <iostream>, and supctl does without its initializer
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 

@@ -1,27 +1,25 @@
 #include "ctl/session.hpp"
 
-#include <unistd.h>
-
 #include <fmt/format.h>
 
-#include "common/runtime_dir.hpp"
 #include "ctl/exit_codes.hpp"
 #include "ctl/find_supd.hpp"
 #include "ctl/render.hpp"
 #include "ctl/ssh_link.hpp"
 
 namespace supd::ctl {
-namespace {
 
 namespace proto = supd::protocol;
 
-common::Paths paths_of(const ParsedCli& cli, const common::Getenv& env) {
+common::Paths paths_for(const GlobalOptions& options, const common::Getenv& env) {
   common::PathFlags flags;
-  flags.socket = cli.options.socket;
+  flags.socket = options.socket;
   return common::resolve_paths(flags, env);
 }
 
-}  // namespace
+std::string start_hint_for(const GlobalOptions& options, const common::Paths& paths) {
+  return options.socket ? fmt::format("supd --detach --socket {}", paths.socket.string()) : "supd --detach";
+}
 
 int exit_code_for(const ClientFailure& e, bool waiting) {
   switch (e.kind()) {
@@ -46,10 +44,9 @@ Session::Session(const ParsedCli& parsed, std::ostream& to_out, std::ostream& to
       out(to_out),
       err(to_err),
       env(environment),
-      paths(paths_of(parsed, environment)),
+      paths(paths_for(parsed.options, environment)),
       limits(limits_for(parsed.options, parsed.command)),
-      start_hint(parsed.options.socket ? fmt::format("supd --detach --socket {}", paths.socket.string())
-                                       : "supd --detach"),
+      start_hint(start_hint_for(parsed.options, paths)),
       host(std::move(remote)) {}
 
 Client Session::connect(bool send_ahead) const {
@@ -60,11 +57,14 @@ Client Session::connect(bool send_ahead) const {
     Timeout hello = limits.connect ? Timeout(*limits.connect * 2) : std::nullopt;
     return Client::greet(std::move(fd), *host, hello, then, std::move(link));
   }
-  // The default socket under another user's XDG_RUNTIME_DIR (su without -): say so, not EACCES.
-  if (paths.socket_dir_is_default)
-    if (const auto why = common::foreign_runtime_dir(env, ::geteuid()))
-      throw ClientFailure(ClientFailure::Kind::Unreachable, *why);
-  return connect_to_supd(paths, limits.connect, start_hint, then, err);
+  return connect_to_supd(paths, limits.connect, start_hint, then, note(), env);
+}
+
+Note Session::note() const {
+  return [this](const std::string& line) {
+    err << line;
+    err.flush();
+  };
 }
 
 int Session::fail(int code, std::string_view message) {
@@ -77,22 +77,30 @@ int Session::fail(int code, std::string_view message) {
 int Session::print(std::string_view text) {
   out << text;
   out.flush();
-  if (!out) return fail(kFailed, "cannot write to standard output");
+  if (!out) return fail(kFailed, kStdoutGone);
   return kOk;
 }
 
-int Session::show(const Reply& reply) {
-  if (const auto* error = std::get_if<proto::Error>(&reply.response.body)) {
-    error_code = std::string(proto::wire_name(error->code));
-    return fail(kFailed, error_text(*error));
-  }
-  const auto text = cli.options.json ? render_json_result(reply.line)
-                                     : render_result(cli.command, std::get<nlohmann::json>(reply.response.body));
+Shown shown_reply(const ParsedCli& cli, const Reply& reply) {
+  if (const auto* error = std::get_if<proto::Error>(&reply.response.body))
+    return {kFailed, {}, error_text(*error), std::string(proto::wire_name(error->code))};
+  auto text = cli.options.json ? render_json_result(reply.line)
+                               : render_result(cli.command, std::get<nlohmann::json>(reply.response.body));
   if (!text)
-    return fail(kFailed,
-                fmt::format("supd sent a {} result supctl cannot read; use the supctl that came with this supd",
-                            proto::method_name(cli.command)));
-  return print(*text);
+    return {kFailed, {},
+            fmt::format("supd sent a {} result supctl cannot read; use the supctl that came with this supd",
+                        proto::method_name(cli.command)),
+            std::nullopt};
+  return {kOk, std::move(*text), {}, std::nullopt};
+}
+
+int Session::show(const Reply& reply) {
+  auto shown = shown_reply(cli, reply);
+  if (shown.code != kOk) {
+    error_code = std::move(shown.error_code);
+    return fail(shown.code, shown.failure);
+  }
+  return print(shown.out);
 }
 
 int run_request(Session& session) {

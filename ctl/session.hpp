@@ -2,6 +2,7 @@
 // the parsed command line, where supd is, the time limits and the output streams, with the
 // steps every command shares: connect, print a reply, print the one error line.
 #pragma once
+#include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -10,6 +11,7 @@
 #include "common/paths.hpp"
 #include "ctl/cli.hpp"
 #include "ctl/client.hpp"
+#include "ctl/find_supd.hpp"
 
 namespace supd::ctl {
 
@@ -21,6 +23,25 @@ struct Limits {
   Timeout request;
 };
 Limits limits_for(const GlobalOptions& options, const protocol::Command& command);
+
+// Where supd is (--socket, $SUPD_SOCKET, XDG), and the command that would start it there
+// ("supd --detach"), for messages.
+common::Paths paths_for(const GlobalOptions& options, const common::Getenv& env);
+std::string start_hint_for(const GlobalOptions& options, const common::Paths& paths);
+
+// What an answer makes supctl print: the text for stdout, or the message of the stderr line
+// with supd's error code when supd said no; and the exit code. Pure: Session::show and the
+// plain path (ctl/plain_run.hpp) print it, each its own way.
+struct Shown {
+  int code = 0;                           // kOk: print `out`; else the line `failure`
+  std::string out;
+  std::string failure;
+  std::optional<std::string> error_code;  // supd's code ("unknown_job"), when supd refused
+};
+Shown shown_reply(const ParsedCli& cli, const Reply& reply);
+
+// The message when stdout is gone (a closed pipe): the command failed.
+inline constexpr std::string_view kStdoutGone = "cannot write to standard output";
 
 struct Session {
   // With `remote`, supd is the one on that host, reached over ssh (ctl/ssh_link.hpp).
@@ -47,6 +68,8 @@ struct Session {
   Client connect(bool send_ahead = true) const;
   // "supctl: <message>" on stderr, one line; returns `code`.
   int fail(int code, std::string_view message);
+  // Writes a line (a found supd named, ctl/find_supd.hpp) to stderr.
+  Note note() const;
   // Writes `text` to stdout: kOk, or kFailed with the error line when stdout is gone.
   int print(std::string_view text);
   // A reply as supctl shows it: supd's error as the error line, else the result (--json: as

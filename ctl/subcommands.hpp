@@ -86,6 +86,10 @@ struct Subcommand {
   // Across several hosts its hook is run once and shows every host itself (top: a section
   // per host), rather than once per host with the answers merged (ctl/fanout.hpp).
   bool sections = false;
+  // Its usual command lines (job and signal names, --no-wait, --group, --json, --socket) are
+  // read without CLI11 and run without iostreams (ctl/plain_cli.hpp, ctl/plain_run.hpp): the
+  // commands scripts run in loops. With only those options its work is run_request's.
+  bool plain = false;
 };
 
 // Every command, in --help order: the rows of ctl/commands/*.cpp and the client-only ones.

@@ -21,6 +21,7 @@ constexpr Subcommand kRows[] = {{
     .max_args = 1,
     .build = build,
     .rank = 60,
+    .plain = true,
 }};
 
 }  // namespace

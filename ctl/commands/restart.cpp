@@ -20,6 +20,7 @@ constexpr Subcommand kRows[] = {{
     .options = kOptNoWait,
     .build = build,
     .rank = 40,
+    .plain = true,
 }};
 
 }  // namespace

@@ -49,6 +49,7 @@ constexpr Subcommand kRows[] = {{
     .build = build,
     .run = run,
     .rank = 50,
+    .plain = true,
 }};
 
 }  // namespace

@@ -20,6 +20,7 @@ constexpr Subcommand kRows[] = {{
     .options = kOptNoWait,
     .build = build,
     .rank = 20,
+    .plain = true,
 }};
 
 }  // namespace

@@ -22,6 +22,7 @@ constexpr Subcommand kRows[] = {{
     .max_args = kMany,
     .build = build,
     .rank = 10,
+    .plain = true,
 }};
 
 }  // namespace

@@ -20,6 +20,7 @@ constexpr Subcommand kRows[] = {{
     .options = kOptNoWait,
     .build = build,
     .rank = 30,
+    .plain = true,
 }};
 
 }  // namespace
