@@ -141,7 +141,7 @@ OutputCapture::Copied OutputCapture::copy_chunk(const std::shared_ptr<Reader>& r
 OutputCapture::Copied OutputCapture::splice_chunk(const std::shared_ptr<Reader>& reader, std::size_t& taken) {
   Reader& r = *reader;
   const int pipe = r.pipe.native_handle();
-  const ssize_t n = peek_.peek(pipe, buffer_.data(), buffer_.size());
+  const ssize_t n = peek_.peek(pipe, buffer_.data(), r.stamper ? kStampedChunkBytes : buffer_.size());
   if (n == 0) return Copied::End;
   if (n < 0) {
     if (errno == EAGAIN || errno == EWOULDBLOCK) return Copied::Empty;

@@ -9,12 +9,12 @@
 #include <asio/posix/stream_descriptor.hpp>
 #include <asio/steady_timer.hpp>
 
-#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "daemon/output/aside_reader.hpp"
 #include "daemon/output/line_stamper.hpp"
@@ -90,7 +90,7 @@ private:
   static Budget drain_budget(Reader& reader);
   static std::optional<std::size_t> in_pipe(Reader& reader);  // FIONREAD: bytes waiting in it
   void on_readable(const std::shared_ptr<Reader>& reader);
-  static constexpr std::size_t kReadsPerTurn = 16;  // 1 MiB with the 64 KiB buffer
+  static constexpr std::size_t kReadsPerTurn = 4;   // 1 MiB with the 256 KiB buffer
   static constexpr std::size_t kReadsToDrain = 40;  // more than a full 1 MiB pipe holds, when FIONREAD fails
   // timestamps = "prefix" costs a write(2) and a splice(2) per line: a chunk takes at most
   // this many lines, so that a turn of a job writing short lines stays short.
@@ -117,9 +117,13 @@ private:
   std::map<std::string, std::shared_ptr<LogFile>, std::less<>> files_;
   std::map<std::uint64_t, std::pair<std::shared_ptr<LogFile>, std::function<void()>>> followers_;  // token -> file, on_end
   std::uint64_t next_token_ = 1;
-  std::array<char, 1 << 16> buffer_{};  // shared: the loop copies one chunk at a time
+  // Shared: the loop copies one chunk at a time. 256 KiB: a peek and a splice cost four system
+  // calls where a read and a write cost two, so a chunk is larger than the 64 KiB it was.
+  static constexpr std::size_t kChunkBytes = 1 << 18;
+  static constexpr std::size_t kStampedChunkBytes = 1 << 16;  // at most 64 lines of it are used
+  std::vector<char> buffer_ = std::vector<char>(kChunkBytes);
   std::size_t held_back_ = 0;           // readers held back, for the one log line
-  PipePeek peek_;
+  PipePeek peek_{kChunkBytes};
   bool peek_said_ = false;  // supd's log said once why nothing is peeked
   const PipeHooks hooks_;
   AsideReader aside_;  // last: a read under way ends before anything else goes

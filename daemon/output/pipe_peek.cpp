@@ -8,10 +8,11 @@
 
 namespace supd::daemon {
 
-PipePeek::PipePeek() {
+PipePeek::PipePeek(std::size_t capacity) {
   std::error_code ec;
   scratch_ = common::make_pipe(ec, O_NONBLOCK);
   if (ec) error_ = ec.value();
+  if (ready()) (void)::fcntl(scratch_.write.get(), F_SETPIPE_SZ, static_cast<int>(capacity));
 }
 
 ssize_t PipePeek::peek(int pipe, char* buf, std::size_t size) {

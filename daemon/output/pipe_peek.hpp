@@ -14,7 +14,9 @@ namespace supd::daemon {
 
 class PipePeek {
 public:
-  PipePeek();
+  // `capacity`: the most one peek takes; the scratch pipe is made that large (best effort: a
+  // smaller one only makes peeks smaller).
+  explicit PipePeek(std::size_t capacity = 1 << 16);
   bool ready() const { return static_cast<bool>(scratch_.write); }
   int error() const { return error_; }  // why not ready: pipe2's errno
 
