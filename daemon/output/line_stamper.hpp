@@ -2,8 +2,11 @@
 // chunks: a line split across chunks gets one prefix, at its start. Pure, unit-tested; one
 // per stream (pipe), since each stream has its own line state.
 #pragma once
+#include <cstddef>
 #include <string>
 #include <string_view>
+
+#include "daemon/output/chunk_layout.hpp"
 
 namespace supd::daemon {
 
@@ -29,6 +32,27 @@ public:
       const auto nl = chunk.find('\n', pos);
       const auto end = nl == std::string_view::npos ? chunk.size() : nl + 1;
       out.append(chunk.substr(pos, end - pos));
+      at_line_start_ = nl != std::string_view::npos;
+      pos = end;
+    }
+    return out;
+  }
+  // stamp() of at most the chunk's first `max_lines` lines (a line's end or the chunk's end
+  // closes one), laid out in `layout`: the prefixes supd's own, the chunk's bytes from the pipe
+  // (layout.from_pipe() of them were used). The bound keeps the per-line splice(2)s of one
+  // chunk few (daemon/output/output.cpp).
+  std::string stamp(std::string_view chunk, std::string_view prefix, ChunkLayout& layout, std::size_t max_lines) {
+    std::string out;
+    std::size_t pos = 0;
+    for (std::size_t lines = 0; pos < chunk.size() && lines < max_lines; ++lines) {
+      if (at_line_start_) {
+        out += prefix;
+        layout.add(prefix.size(), false);
+      }
+      const auto nl = chunk.find('\n', pos);
+      const auto end = nl == std::string_view::npos ? chunk.size() : nl + 1;
+      out.append(chunk.substr(pos, end - pos));
+      layout.add(end - pos, true);
       at_line_start_ = nl != std::string_view::npos;
       pos = end;
     }

@@ -36,6 +36,40 @@ bool write_all(int fd, const char* data, std::size_t size, std::size_t& done) {
   return true;
 }
 
+// The same at an explicit offset (the splice fd has no O_APPEND), which it advances.
+bool pwrite_all(int fd, const char* data, std::size_t size, loff_t& off, std::size_t& done) {
+  done = 0;
+  while (done < size) {
+    const ssize_t n = ::pwrite(fd, data + done, size - done, off);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return false;
+    }
+    done += static_cast<std::size_t>(n);
+    off += n;
+  }
+  return true;
+}
+
+// Moves `size` bytes from the head of `pipe` into `fd` at `off`, which it advances; `done`
+// counts what went in, which is exactly what left the pipe.
+bool splice_all(int pipe, int fd, loff_t& off, std::size_t size, std::size_t& done) {
+  done = 0;
+  while (done < size) {
+    const ssize_t n = ::splice(pipe, nullptr, fd, &off, size - done, SPLICE_F_NONBLOCK);
+    if (n > 0) {
+      done += static_cast<std::size_t>(n);
+      continue;
+    }
+    if (n < 0 && errno == EINTR) continue;
+    // The pipe is empty though the bytes were peeked there: something else read it. Held
+    // back, the caller peeks afresh at its retry, so nothing is owed for them.
+    if (n == 0 || errno == EAGAIN) errno = EIO;
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 std::filesystem::path rotated_path(const std::filesystem::path& path, int k) {
@@ -48,6 +82,7 @@ UniqueFd open_log_file(const std::filesystem::path& path, std::string& error) {
 
 void LogFile::adopt(UniqueFd fd, std::uint64_t max_size, int keep, bool indexed) {
   fd_ = std::move(fd);
+  open_splice_fd();
   keep_ = std::max(keep, 0);
   policy_.set_max_size(max_size);
   sync_from_fd();
@@ -90,9 +125,27 @@ bool LogFile::reopen(std::string& error) {
   auto fd = open_log_path(log_dir_, path_, error);
   if (!fd) return false;
   fd_ = std::move(fd);
+  open_splice_fd();
   sync_from_fd();
   if (indexed_) index_.open(path_, policy_.size() == 0);
   return true;
+}
+
+void LogFile::open_splice_fd() {
+  splice_fd_.reset();
+  if (!fd_ || splice_refused_) return;
+  std::string error;
+  splice_fd_ = open_log_for_splice(log_dir_, path_, fd_.get(), error);
+  if (!splice_fd_) cannot_splice("opening it a second time, without O_APPEND, failed: " + error);
+}
+
+void LogFile::cannot_splice(const std::string& why) {
+  splice_fd_.reset();
+  if (splice_said_) return;
+  splice_said_ = true;
+  spdlog::warn("{}: {}; its output is copied with read(2) and write(2) instead, where a kill -9 of supd may lose a "
+               "chunk",
+               path_.string(), why);
 }
 
 LogFile::Whereabouts LogFile::whereabouts() const {
@@ -152,7 +205,8 @@ bool LogFile::rotate() {
   return true;
 }
 
-bool LogFile::write(std::string_view chunk, std::size_t* written) {
+template <class Put>
+bool LogFile::put_pieces(std::string_view chunk, std::size_t* written, Put put) {
   std::size_t total = 0;
   if (written) *written = 0;
   if (!fd_) {
@@ -176,7 +230,7 @@ bool LogFile::write(std::string_view chunk, std::size_t* written) {
     const auto piece = chunk.substr(0, cut == RotationPolicy::npos ? chunk.size() : cut);
     if (indexed_) index_.note(policy_.size(), common::unix_ms_now());
     std::size_t done = 0;
-    const bool ok = write_all(fd_.get(), piece.data(), piece.size(), done);
+    const bool ok = put(piece, total, done);
     const int saved = errno;
     policy_.wrote(piece.substr(0, done));
     tell_followers(piece.substr(0, done), bytes_written_);  // exactly what is in the file
@@ -190,6 +244,40 @@ bool LogFile::write(std::string_view chunk, std::size_t* written) {
     chunk.remove_prefix(piece.size());
   }
   return true;
+}
+
+bool LogFile::write(std::string_view chunk, std::size_t* written) {
+  return put_pieces(chunk, written, [this](std::string_view piece, std::size_t, std::size_t& done) {
+    return write_all(fd_.get(), piece.data(), piece.size(), done);
+  });
+}
+
+bool LogFile::write_from_pipe(int pipe, std::string_view chunk, const ChunkLayout& layout, std::size_t* written) {
+  return put_pieces(chunk, written, [&](std::string_view piece, std::size_t from, std::size_t& done) {
+    done = 0;
+    if (!splice_fd_) {  // this piece's file (after a rotation) has none: the caller reads the rest
+      errno = EINVAL;
+      return false;
+    }
+    struct stat st {};
+    if (::fstat(splice_fd_.get(), &st) != 0) return false;
+    loff_t off = st.st_size;  // where O_APPEND would write: a truncate from outside leaves no hole
+    for (const auto& run : layout.within(from, piece.size())) {
+      std::size_t n = 0;
+      const bool ok = run.from_pipe ? splice_all(pipe, splice_fd_.get(), off, run.size, n)
+                                    : pwrite_all(splice_fd_.get(), piece.data() + done, run.size, off, n);
+      done += n;
+      if (ok) continue;
+      if (run.from_pipe && (errno == EINVAL || errno == ENOSYS)) {  // a file system without splice
+        const int err = errno;
+        splice_refused_ = true;
+        cannot_splice("splice(2) into it failed: " + common::errno_message(err));
+        errno = err;
+      }
+      return false;
+    }
+    return true;
+  });
 }
 
 void LogFile::tell_followers(std::string_view chunk, std::uint64_t at) {

@@ -5,7 +5,9 @@
 // Files are opened O_RDWR|O_APPEND|O_NOFOLLOW|O_CLOEXEC, mode 0640, through directory fds of
 // the log dir (daemon/output/log_dir.hpp): never through a symlink, only a regular file of supd's uid,
 // and an external truncate cannot leave a hole. Read access only so the last byte
-// can be read (does the file end a line?) when it is adopted or measured again. Rotation, on
+// can be read (does the file end a line?) when it is adopted or measured again. Beside that
+// fd each file keeps a second one without O_APPEND (open_log_for_splice), for splice(2) from
+// a job's pipe at the file's size (write_from_pipe). Rotation, on
 // the loop, renames <name> to a hidden pending name and opens a new <name>: two renames (with
 // the side index) at any log_keep. Giving the pending file its number <name>.1 and shifting
 // the older ones is left to the rotation worker (daemon/output/rotation_worker.hpp), in steps a later
@@ -21,6 +23,7 @@
 #include <vector>
 
 #include "common/fd.hpp"
+#include "daemon/output/chunk_layout.hpp"
 #include "daemon/output/log_index.hpp"
 #include "daemon/output/rotation.hpp"
 #include "daemon/output/rotation_worker.hpp"
@@ -49,6 +52,7 @@ public:
   void adopt(common::UniqueFd fd, std::uint64_t max_size, int keep, bool indexed = false);
   void close() {
     fd_.reset();
+    splice_fd_.reset();
     index_.close();
   }
   // A reload changed log_max_size or log_keep: the next write rotates by the new limits.
@@ -67,6 +71,15 @@ public:
   // ENOSPC); `written` then tells how much of the chunk is in the file, so the caller can
   // hold the rest back and offer it again later (nothing lost, nothing doubled).
   bool write(std::string_view chunk, std::size_t* written = nullptr);
+  // The same, but the bytes `layout` marks as the pipe's are at the head of `pipe` (peeked) and
+  // are moved from there into the file by splice(2), at the file's size; the others
+  // (timestamps) are written. splice takes from the pipe exactly what the file got, even when
+  // a kill cuts it short, so a kill of supd anywhere loses or doubles none of the pipe's bytes.
+  // False as write() (nothing more taken from the pipe than `written` says); when this file
+  // cannot be spliced into (can_splice() turned false, said once in supd's log), the caller
+  // copies the rest with read(2) and write().
+  bool write_from_pipe(int pipe, std::string_view chunk, const ChunkLayout& layout, std::size_t* written = nullptr);
+  bool can_splice() const { return static_cast<bool>(splice_fd_); }
   // Closes and opens the path again (creating it): after an external rename or delete.
   bool reopen(std::string& error);
   // Where the open file is now, for a directory event (daemon/output/log_dir_watch.hpp): still at its
@@ -86,10 +99,19 @@ private:
   std::uint64_t take_pending_seq(int dirfd, const std::string& name);
   bool reopen_if_unlinked();           // R38: st_nlink == 0 means someone deleted or renamed it
   void tell_followers(std::string_view chunk, std::uint64_t at);
+  // write()'s loop over the pieces between rotations; put(piece, its offset in chunk, done)
+  // puts one piece into the file, counting in `done` what went in.
+  template <class Put>
+  bool put_pieces(std::string_view chunk, std::size_t* written, Put put);
+  void open_splice_fd();                       // beside a new fd_
+  void cannot_splice(const std::string& why);  // no splice fd until the next open; said once
 
   std::filesystem::path path_;
   std::filesystem::path log_dir_;
   common::UniqueFd fd_;
+  common::UniqueFd splice_fd_;   // the same file without O_APPEND; none: read(2) and write(2)
+  bool splice_refused_ = false;  // the file system refused splice(2) (EINVAL): not tried again
+  bool splice_said_ = false;     // supd's log said once why this file is not spliced into
   RotationPolicy policy_;
   int keep_ = 0;
   bool indexed_ = false;

@@ -3,6 +3,7 @@
 #include <asio/post.hpp>
 
 #include <cerrno>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <spdlog/spdlog.h>
@@ -74,7 +75,7 @@ void OutputCapture::attach(const std::string& job, std::vector<CaptureStream> st
     if (s.new_run && !file->at_line_start() && !written_by_another) (void)file->write("\n");
     const int fd = s.pipe.release();
     auto reader = std::make_shared<Reader>(Reader{job, asio::posix::stream_descriptor(io_, fd), file, {}, {},
-                                                  asio::steady_timer(io_), false});
+                                                  asio::steady_timer(io_)});
     if (s.timestamps == config::Timestamps::Prefix) reader->stamper.emplace(s.new_run || file->at_line_start());
     std::error_code ec;
     reader->pipe.non_blocking(true, ec);
@@ -95,11 +96,11 @@ void OutputCapture::wait(const std::shared_ptr<Reader>& reader) {
 
 void OutputCapture::on_readable(const std::shared_ptr<Reader>& reader) {
   bool limited = false;
-  if (!copy_available(reader, kReadsPerTurn, &limited)) {
+  if (!copy_available(reader, {kReadsPerTurn, SIZE_MAX}, &limited)) {
     close(reader);
     return;
   }
-  if (!reader->pending.empty()) return;  // held back: the retry timer reads on once written
+  if (reader->held) return;  // the retry timer reads on once a write works
   if (limited)  // more is waiting: read on after whatever else the loop has to do
     asio::post(io_, [this, reader] {
       if (reader->pipe.is_open() && !reader->waiting) on_readable(reader);
@@ -108,12 +109,86 @@ void OutputCapture::on_readable(const std::shared_ptr<Reader>& reader) {
     wait(reader);
 }
 
-bool OutputCapture::copy_available(const std::shared_ptr<Reader>& reader, std::size_t max_reads, bool* limited) {
+bool OutputCapture::copy_available(const std::shared_ptr<Reader>& reader, Budget budget, bool* limited) {
+  std::size_t taken = 0;
+  for (std::size_t chunks = 0; chunks < budget.chunks; ++chunks) {
+    if (!reader->pending.empty() && !flush_pending(reader)) return true;
+    if (taken >= budget.bytes) return true;
+    switch (copy_chunk(reader, taken)) {
+    case Copied::Some: continue;
+    case Copied::Empty:
+      released(*reader);  // nothing failed to go in: no reason to hold back
+      return true;
+    case Copied::Held: return true;
+    case Copied::End: return false;  // EOF: every writer (the job and its descendants) closed the pipe
+    }
+  }
+  if (limited) *limited = true;  // more may be there
+  return true;
+}
+
+OutputCapture::Copied OutputCapture::copy_chunk(const std::shared_ptr<Reader>& reader, std::size_t& taken) {
+  if (!peek_.ready() && !peek_said_) {
+    peek_said_ = true;
+    spdlog::warn("job output is copied with read(2) and write(2), where a kill -9 of supd may lose a chunk: no "
+                 "scratch pipe for tee(2): {}",
+                 common::errno_message(peek_.error()));
+  }
+  if (reader->peek && peek_.ready() && reader->file->can_splice()) return splice_chunk(reader, taken);
+  return read_chunk(reader, taken);
+}
+
+OutputCapture::Copied OutputCapture::splice_chunk(const std::shared_ptr<Reader>& reader, std::size_t& taken) {
   Reader& r = *reader;
-  if (!r.pending.empty() && !flush_pending(r)) return true;
-  for (std::size_t reads = 0; reads < max_reads; ++reads) {
+  const int pipe = r.pipe.native_handle();
+  const ssize_t n = peek_.peek(pipe, buffer_.data(), r.stamper ? kStampedChunkBytes : buffer_.size());
+  if (n == 0) return Copied::End;
+  if (n < 0) {
+    if (errno == EAGAIN || errno == EWOULDBLOCK) return Copied::Empty;
+    if (errno != EINVAL && errno != ENOSYS) return Copied::End;  // as a read error
+    r.peek = false;
+    spdlog::warn("job {}: tee(2) on its output pipe failed: {}; its output is copied with read(2) and write(2) "
+                 "instead, where a kill -9 of supd may lose a chunk",
+                 r.job, common::errno_message(errno));
+    return read_chunk(reader, taken);
+  }
+  const std::string_view chunk(buffer_.data(), static_cast<std::size_t>(n));
+  ChunkLayout layout;
+  std::string stamped;
+  std::string_view text = chunk;
+  const bool line_start = r.stamper && r.stamper->at_line_start();
+  if (r.stamper) {
+    stamped = r.stamper->stamp(chunk, common::iso8601_utc_ms(common::unix_ms_now()) + " ", layout,
+                               kStampedLinesPerChunk);
+    text = stamped;
+  } else {
+    layout.add(chunk.size(), true);
+  }
+  std::size_t written = 0;
+  const bool ok = r.file->write_from_pipe(pipe, text, layout, &written);
+  taken += layout.from_pipe_within(written);
+  if (ok) {
+    released(r);
+    return Copied::Some;
+  }
+  const int err = errno;
+  if (r.stamper) {  // what was not written waits in the pipe; the stamper goes back to where the file is
+    auto resume = resume_after(text, layout, written, line_start);
+    r.pending = std::move(resume.owed);
+    r.stamper.emplace(resume.at_line_start);
+  }
+  if (!r.file->can_splice()) return Copied::Some;  // said in supd's log; the rest goes by read(2)
+  errno = err;
+  hold_back(reader);
+  return Copied::Held;
+}
+
+OutputCapture::Copied OutputCapture::read_chunk(const std::shared_ptr<Reader>& reader, std::size_t& taken) {
+  Reader& r = *reader;
+  for (;;) {
     const ssize_t n = ::read(r.pipe.native_handle(), buffer_.data(), buffer_.size());
     if (n > 0) {
+      taken += static_cast<std::size_t>(n);
       std::string_view chunk(buffer_.data(), static_cast<std::size_t>(n));
       std::string stamped;
       if (r.stamper) {  // every line of one chunk arrived at the same time
@@ -122,47 +197,67 @@ bool OutputCapture::copy_available(const std::shared_ptr<Reader>& reader, std::s
       }
       std::size_t written = 0;
       if (!r.file->write(chunk, &written)) {
-        hold_back(reader, chunk.substr(written));
-        return true;
+        r.pending.assign(chunk.substr(written));
+        hold_back(reader);
+        return Copied::Held;
       }
-      continue;
+      released(r);
+      return Copied::Some;
     }
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return true;
-    return false;  // EOF: every writer (the job and its descendants) closed the pipe
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) return Copied::Empty;
+    return Copied::End;
   }
-  if (limited) *limited = true;  // more may be there
-  return true;
 }
 
-void OutputCapture::hold_back(const std::shared_ptr<Reader>& reader, std::string_view rest) {
+std::optional<std::size_t> OutputCapture::in_pipe(Reader& reader) {
+  int holds = 0;
+  if (::ioctl(reader.pipe.native_handle(), FIONREAD, &holds) != 0 || holds < 0) return std::nullopt;
+  return static_cast<std::size_t>(holds);
+}
+
+OutputCapture::Budget OutputCapture::drain_budget(Reader& reader) {
+  if (const auto holds = in_pipe(reader)) return {SIZE_MAX, *holds};
+  return {kReadsToDrain, SIZE_MAX};
+}
+
+void OutputCapture::hold_back(const std::shared_ptr<Reader>& reader) {
   const int err = errno;
-  reader->pending.assign(rest);
-  if (held_back_++ == 0 || err != ENOSPC)
-    spdlog::error("job {}: writing {} failed: {}; holding its output back (the job blocks once its pipe is "
-                  "full, nothing is dropped) and retrying every second",
-                  reader->job, reader->file->path().string(), common::errno_message(err));
+  if (!reader->held) {
+    reader->held = true;
+    if (held_back_++ == 0 || err != ENOSPC)
+      spdlog::error("job {}: writing {} failed: {}; holding its output back (the job blocks once its pipe is "
+                    "full, nothing is dropped) and retrying every second",
+                    reader->job, reader->file->path().string(), common::errno_message(err));
+  }
   retry_later(reader);
 }
 
-bool OutputCapture::flush_pending(Reader& r) {
+bool OutputCapture::flush_pending(const std::shared_ptr<Reader>& reader) {
+  Reader& r = *reader;
   std::size_t written = 0;
   const bool ok = r.file->write(r.pending, &written);
   r.pending.erase(0, written);
-  if (!ok) return false;
+  if (!ok) {
+    hold_back(reader);
+    return false;
+  }
+  released(r);
+  return true;
+}
+
+void OutputCapture::released(Reader& r) {
+  if (!r.held) return;
+  r.held = false;
   if (held_back_ > 0) --held_back_;
   spdlog::info("job {}: writing {} works again; the output held back is written", r.job, r.file->path().string());
-  return true;
 }
 
 void OutputCapture::retry_later(const std::shared_ptr<Reader>& reader) {
   reader->retry.expires_after(std::chrono::seconds(1));
   reader->retry.async_wait([this, reader](std::error_code ec) {
-    if (ec || reader->pending.empty()) return;  // cancelled, or written meanwhile by a drain
-    if (flush_pending(*reader))
-      on_readable(reader);  // read on; the pipe's waiting writers wake up
-    else
-      retry_later(reader);
+    if (ec || !reader->held || !reader->pipe.is_open()) return;  // cancelled, or written meanwhile by a drain
+    on_readable(reader);  // read on once a write works; else held again, with the timer armed
   });
 }
 
@@ -175,6 +270,7 @@ void OutputCapture::close(const std::shared_ptr<Reader>& reader) {
   }
   std::error_code ec;
   reader->retry.cancel();
+  if (reader->held && held_back_ > 0) --held_back_;
   hooks_.closed(reader->pipe.native_handle());
   reader->pipe.close(ec);
   // The last reader of a file closes it (fds as before); the object stays for followers.
@@ -185,7 +281,8 @@ void OutputCapture::close(const std::shared_ptr<Reader>& reader) {
 
 void OutputCapture::drain(const std::string& job) {
   // What the pipe holds now; not an endless stream from a grandchild that writes on.
-  for (auto [it, end] = readers_.equal_range(job); it != end; ++it) copy_available(it->second, kReadsToDrain);
+  for (auto [it, end] = readers_.equal_range(job); it != end; ++it)
+    copy_available(it->second, drain_budget(*it->second));
 }
 
 void OutputCapture::set_log_limits(const std::string& job, std::uint64_t max_size, int keep) {
@@ -194,10 +291,11 @@ void OutputCapture::set_log_limits(const std::string& job, std::uint64_t max_siz
 
 void OutputCapture::close_all() {
   for (auto& [job, reader] : readers_) {
-    copy_available(reader, kReadsToDrain);
-    if (!reader->pending.empty())
+    copy_available(reader, drain_budget(*reader));
+    if (reader->held) {  // by splice, what could not be written stays in the pipe (for the next supd, if any)
       spdlog::error("job {}: {} byte(s) of output could not be written to {} before supd exited", job,
-                    reader->pending.size(), reader->file->path().string());
+                    reader->pending.size() + in_pipe(*reader).value_or(0), reader->file->path().string());
+    }
     std::error_code ec;
     reader->retry.cancel();
     reader->pipe.close(ec);

@@ -6,6 +6,7 @@
 #include <thread>
 #include <sys/mount.h>
 
+#include "common/time_format.hpp"
 #include "tests/support/harness.hpp"
 
 using namespace supd::test;
@@ -127,6 +128,44 @@ TEST_CASE("R40 five jobs on a full 1 MiB log dir: held back, not killed, all lin
     CHECK(in_order);
     CHECK(want == kLines + 1);
   }
+  CHECK(contains(d.supd_output(), "works again"));
+  d.finish();
+}
+
+TEST_CASE("disk full with prefix timestamps: once space returns every line is there once with one whole timestamp",
+          "[integration][logs][diskfull][timestamps][R40]") {
+  // A full tmpfs cuts writes at a page: a timestamp cut short is finished before its line goes on.
+  constexpr long long kLines = 20000;
+  DaemonOptions options;
+  options.start = false;
+  TestDaemon d("[jobs.spew]\ncommand = [\"@HELPERS@/seqspew\", \"" + std::to_string(kLines) +
+                   "\", \"100\"]\nrestart = \"never\"\nlog_max_size = 0\ntimestamps = \"prefix\"\n",
+               options);
+  SmallTmpfs fs_(d.log_dir(), "512k");
+  if (!fs_.mounted()) {
+    WARN("cannot mount a tmpfs here (" + fs_.error() + "; needs root): the disk-full case did not run");
+    return;
+  }
+  d.start();
+  REQUIRE(eventually([&] { return contains(d.supd_output(), "holding its output back"); }, 30s));
+  CHECK(d.wait_state("spew", "running"));
+  REQUIRE(fs_.grow("16m"));
+  REQUIRE(d.wait_state("spew", "exited", 60s));
+  constexpr std::size_t kStamped = supd::common::kIsoTimeWidth + 1 + 100;
+  REQUIRE(eventually([&] { return fs::file_size(d.log_file("spew")) >= kLines * kStamped; }, 30s));
+  const auto text = d.read_log("spew");
+  CHECK(text.size() == kLines * kStamped);
+  long long want = 1;
+  std::string wrong;
+  for (std::size_t pos = 0; pos + kStamped <= text.size() && wrong.empty(); pos += kStamped, ++want) {
+    const auto line = std::string_view(text).substr(pos, kStamped);
+    if (!supd::common::parse_iso8601_utc_ms(line.substr(0, supd::common::kIsoTimeWidth)) ||
+        line[supd::common::kIsoTimeWidth] != ' ' || line.back() != '\n' ||
+        std::stoll(std::string(line.substr(supd::common::kIsoTimeWidth + 1, 12))) != want)
+      wrong = "line " + std::to_string(want) + ": '" + std::string(line) + "'";
+  }
+  CHECK(wrong == "");
+  CHECK(want == kLines + 1);
   CHECK(contains(d.supd_output(), "works again"));
   d.finish();
 }

@@ -1,0 +1,195 @@
+// Bytes peeked from a pipe (PipePeek) and moved into a log file (LogFile::write_from_pipe): the
+// pipe gives up exactly what the file got, across rotations and timestamps, and a file that
+// cannot be spliced into takes nothing from the pipe.
+#include <catch2/catch.hpp>
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+
+#include "common/fd.hpp"
+#include "daemon/output/chunk_layout.hpp"
+#include "daemon/output/line_stamper.hpp"
+#include "daemon/output/log_dir.hpp"
+#include "daemon/output/log_file.hpp"
+#include "daemon/output/pipe_peek.hpp"
+
+using namespace supd::daemon;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct Scratch {
+  fs::path path;
+  Scratch() {
+    char tmpl[] = "/tmp/supd-splice-XXXXXX";
+    REQUIRE(::mkdtemp(tmpl) != nullptr);
+    path = tmpl;
+  }
+  ~Scratch() {
+    std::error_code ec;
+    fs::remove_all(path, ec);
+  }
+};
+
+std::string slurp(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), {}};
+}
+
+int in_pipe(int fd) {
+  int n = -1;
+  REQUIRE(::ioctl(fd, FIONREAD, &n) == 0);
+  return n;
+}
+
+supd::common::Pipe pipe_with(const std::string& bytes) {
+  auto p = supd::common::make_pipe(O_NONBLOCK);
+  REQUIRE(::write(p.write.get(), bytes.data(), bytes.size()) == static_cast<ssize_t>(bytes.size()));
+  return p;
+}
+
+ChunkLayout all_from_pipe(std::size_t n) {
+  ChunkLayout l;
+  l.add(n, true);
+  return l;
+}
+
+}  // namespace
+
+TEST_CASE("PipePeek copies the head of a pipe and leaves it there", "[output][splice]") {
+  PipePeek peek;
+  REQUIRE(peek.ready());
+  auto p = pipe_with("one\ntwo\n");
+  char buf[5];
+  CHECK(peek.peek(p.read.get(), buf, sizeof buf) == 5);
+  CHECK(std::string(buf, 5) == "one\nt");
+  CHECK(in_pipe(p.read.get()) == 8);  // nothing taken
+  char all[64];
+  CHECK(peek.peek(p.read.get(), all, sizeof all) == 8);  // the scratch pipe was emptied in between
+  CHECK(std::string(all, 8) == "one\ntwo\n");
+  CHECK(::read(p.read.get(), all, sizeof all) == 8);
+  errno = 0;
+  CHECK(peek.peek(p.read.get(), all, sizeof all) == -1);
+  CHECK(errno == EAGAIN);  // empty, a writer left
+  p.write.reset();
+  CHECK(peek.peek(p.read.get(), all, sizeof all) == 0);  // its end
+  errno = 0;
+  Scratch d;
+  supd::common::UniqueFd file(::open((d.path / "f").c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  CHECK(peek.peek(file.get(), all, sizeof all) == -1);
+  CHECK(errno == EINVAL);  // not a pipe: the caller reads instead
+}
+
+TEST_CASE("write_from_pipe moves the peeked bytes into the file, after what write() appended", "[output][splice]") {
+  Scratch d;
+  const auto live = d.path / "j.out";
+  std::string error;
+  LogFile file(live);
+  file.adopt(open_log_file(live, error), 0, 0);
+  REQUIRE(file.can_splice());
+  std::string seen;
+  file.add_follower(1, [&](std::string_view c, std::uint64_t at) {
+    CHECK(at == seen.size());
+    seen += c;
+    return true;
+  });
+  REQUIRE(file.write("first\n"));
+  auto p = pipe_with("from the pipe\nand more");
+  std::size_t written = 0;
+  CHECK(file.write_from_pipe(p.read.get(), "from the pipe\n", all_from_pipe(14), &written));
+  CHECK(written == 14);
+  CHECK(in_pipe(p.read.get()) == 8);  // exactly what went in left the pipe
+  CHECK(file.at_line_start());
+  REQUIRE(file.write("third\n"));
+  CHECK(slurp(live) == "first\nfrom the pipe\nthird\n");
+  CHECK(seen == slurp(live));
+  CHECK(file.bytes_written() == seen.size());
+
+  // Truncated from outside (copytruncate): the next bytes go to its new end, no hole.
+  REQUIRE(::truncate(live.c_str(), 0) == 0);
+  CHECK(file.write_from_pipe(p.read.get(), "and more", all_from_pipe(8)));
+  CHECK(slurp(live) == "and more");
+  CHECK(in_pipe(p.read.get()) == 0);
+}
+
+TEST_CASE("write_from_pipe splices each piece between rotations in order", "[output][splice][rotation]") {
+  Scratch d;
+  const auto live = d.path / "j.out";
+  std::string error;
+  LogFile file(live);
+  file.adopt(open_log_file(live, error), 10, 2);
+  const std::string bytes = "aaaa\nbbbb\ncccc\ndddd\neeee\n";
+  auto p = pipe_with(bytes);
+  CHECK(file.write_from_pipe(p.read.get(), bytes, all_from_pipe(bytes.size())));
+  CHECK(in_pipe(p.read.get()) == 0);
+  CHECK(slurp(live.string() + ".2") == "aaaa\nbbbb\n");
+  CHECK(slurp(live.string() + ".1") == "cccc\ndddd\n");
+  CHECK(slurp(live) == "eeee\n");
+  CHECK(file.can_splice());  // the new file has its splice fd too
+}
+
+TEST_CASE("write_from_pipe writes the prefixes and splices the lines between them", "[output][splice][timestamps]") {
+  Scratch d;
+  const auto live = d.path / "j.out";
+  std::string error;
+  LogFile file(live);
+  file.adopt(open_log_file(live, error), 0, 0);
+  auto p = pipe_with("one\ntwo\nthr");
+  LineStamper stamper;
+  ChunkLayout layout;
+  const auto text = stamper.stamp("one\ntwo\nthr", "T ", layout, 100);
+  CHECK(file.write_from_pipe(p.read.get(), text, layout));
+  CHECK(slurp(live) == "T one\nT two\nT thr");
+  CHECK(in_pipe(p.read.get()) == 0);
+  CHECK_FALSE(file.at_line_start());  // what a later supd's stamper starts from: no second prefix
+}
+
+TEST_CASE("a file renamed away before its splice fd is opened takes nothing from the pipe", "[output][splice]") {
+  Scratch d;
+  const auto live = d.path / "j.out";
+  std::string error;
+  auto fd = open_log_file(live, error);
+  REQUIRE(fd);
+  fs::rename(live, d.path / "elsewhere");
+  { std::ofstream(live) << ""; }  // another file now has the name
+  LogFile file(live);
+  file.adopt(std::move(fd), 0, 0);
+  CHECK_FALSE(file.can_splice());  // said once in supd's log: copied by read and write
+  auto p = pipe_with("kept\n");
+  errno = 0;
+  CHECK_FALSE(file.write_from_pipe(p.read.get(), "kept\n", all_from_pipe(5)));
+  CHECK(errno == EINVAL);
+  CHECK(in_pipe(p.read.get()) == 5);
+  CHECK(file.write("kept\n"));  // the old file, as write() always did
+  CHECK(slurp(d.path / "elsewhere") == "kept\n");
+  // Opened again at its path, it splices again.
+  REQUIRE(file.reopen(error));
+  CHECK(file.can_splice());
+}
+
+TEST_CASE("open_log_for_splice gives a second fd of the very file, without O_APPEND", "[output][splice][log_dir]") {
+  Scratch d;
+  const auto live = d.path / "sub" / "j.out";
+  std::string error;
+  auto fd = open_log_path(d.path, live, error);
+  REQUIRE(fd);
+  auto second = open_log_for_splice(d.path, live, fd.get(), error);
+  INFO(error);
+  REQUIRE(second);
+  CHECK((::fcntl(second.get(), F_GETFL) & O_APPEND) == 0);
+  CHECK((::fcntl(second.get(), F_GETFL) & O_ACCMODE) == O_WRONLY);
+  struct stat a {}, b {};
+  REQUIRE(::fstat(fd.get(), &a) == 0);
+  REQUIRE(::fstat(second.get(), &b) == 0);
+  CHECK(a.st_ino == b.st_ino);
+  fs::remove(live);  // deleted: the name is gone, nothing to open
+  CHECK_FALSE(open_log_for_splice(d.path, live, fd.get(), error));
+  CHECK_FALSE(error.empty());
+}
