@@ -45,6 +45,10 @@ void reset_reserved_signal(int sig, bool ignore) noexcept {
 }  // namespace
 
 void run_child(const ExecPlan& plan) noexcept {
+  // Sharing supd's fd table, the child makes its own of the fds below its slots only, before it
+  // changes any fd: the thousands above are neither copied nor closed again by the exec.
+  if (plan.keep_below > 0 && ::syscall(SYS_close_range, plan.keep_below, ~0U, CLOSE_RANGE_UNSHARE) < 0)
+    fail(plan, ChildStage::Unshare, errno);
   if (::setsid() < 0) fail(plan, ChildStage::Setsid, errno);  // own session: no terminal, own group
   // Into the job's own cgroup before anything else runs, so whatever it starts is in there too.
   if (plan.cgroup_procs_fd >= 0 && ::write(plan.cgroup_procs_fd, "0", 1) != 1) fail(plan, ChildStage::Cgroup, errno);

@@ -9,7 +9,7 @@
 namespace supd::daemon {
 
 // Where in the child a failure happened, sent to the parent with the errno.
-enum class ChildStage : int { Exec = 1, Chdir = 2, Stdio = 3, Setsid = 4, Cgroup = 5, Limit = 6, Ids = 7 };
+enum class ChildStage : int { Exec = 1, Chdir = 2, Stdio = 3, Setsid = 4, Cgroup = 5, Limit = 6, Ids = 7, Unshare = 8 };
 
 struct ChildFailure {
   int stage;
@@ -44,6 +44,8 @@ struct ExecPlan {
   const gid_t* groups = nullptr;
   int group_count = 0;
   int umask = -1;                    // -1: supd's own
+  unsigned keep_below = 0;           // > 0: the child shares supd's fd table (CLONE_FILES) and
+                                     // keeps only the fds below this (its spawn slots)
 };
 
 [[noreturn]] void run_child(const ExecPlan& plan) noexcept;

@@ -17,6 +17,7 @@
 #include <map>
 
 #include <fmt/format.h>
+#include <spdlog/spdlog.h>
 
 #include "common/path_search.hpp"
 #include "common/sys_error.hpp"
@@ -60,8 +61,9 @@ pid_t start_child(const ExecPlan& plan) {
   return pid;
 #else
   alignas(64) static std::array<char, 64 << 10> stack;  // one child at a time: supd waits for its exec
+  const int share_fds = plan.keep_below > 0 ? CLONE_FILES : 0;  // see SpawnSlots
   return ::clone([](void* p) -> int { run_child(*static_cast<const ExecPlan*>(p)); }, stack.data() + stack.size(),
-                 CLONE_VM | CLONE_VFORK | SIGCHLD, const_cast<ExecPlan*>(&plan));
+                 CLONE_VM | CLONE_VFORK | share_fds | SIGCHLD, const_cast<ExecPlan*>(&plan));
 #endif
 }
 int pidfd_send_signal(int pidfd, int signo) {
@@ -178,6 +180,7 @@ std::string describe_failure(const ChildFailure& f, const config::JobSpec& spec)
                        msg);
   case ChildStage::Ids:
     return fmt::format("run as {}{}{}: {}", spec.user, spec.group.empty() ? "" : ":", spec.group, msg);
+  case ChildStage::Unshare: return fmt::format("close supd's fds: {}", msg);
   case ChildStage::Exec: break;
   }
   return fmt::format("exec {}: {} (in {})", spec.argv.empty() ? "" : spec.argv[0], msg, spec.directory.string());
@@ -227,8 +230,9 @@ SpawnResult PosixProcessOps::spawn(const config::JobSpec& spec, const std::files
   // and the default 64 KiB pipe still works.
   for (const auto* p : {&out_pipe, &err_pipe})
     if (p->read) (void)::fcntl(p->read.get(), F_SETPIPE_SZ, kOutputPipeBytes);
-  UniqueFd devnull(ec ? -1 : ::open("/dev/null", O_RDONLY | O_CLOEXEC));
-  if (ec || !devnull) {
+  // The slots' stdin is /dev/null already.
+  UniqueFd devnull(ec || slots_.usable() ? -1 : ::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  if (ec || (!devnull && !slots_.usable())) {
     const int err = ec ? ec.value() : errno;
     result.error = fmt::format("spawn {}: {}", spec.name, common::errno_message(err));
     result.permanent = !is_transient(err);
@@ -291,6 +295,14 @@ SpawnResult PosixProcessOps::spawn(const config::JobSpec& spec, const std::files
   plan.group_count = static_cast<int>(account->groups.size());
   plan.umask = spec.umask ? static_cast<int>(*spec.umask) : -1;
 
+  if (slots_.usable() && !into_slots(plan)) {
+    const int err = errno;
+    slots_.clear();
+    result.error = fmt::format("spawn {}: {}", spec.name, common::errno_message(err));
+    result.permanent = !is_transient(err);
+    return result;
+  }
+
   // No handler of supd's may run in the child before it resets them.
   sigset_t all, old;
   ::sigfillset(&all);
@@ -298,6 +310,8 @@ SpawnResult PosixProcessOps::spawn(const config::JobSpec& spec, const std::files
   const pid_t pid = start_child(plan);
   const int fork_errno = errno;
   ::pthread_sigmask(SIG_SETMASK, &old, nullptr);
+  // The child has its own copies now (or none: the fork failed); supd keeps no second write end.
+  if (plan.keep_below > 0) slots_.clear();
   if (pid < 0) {
     result.error = fmt::format("fork: {}", common::errno_message(fork_errno));
     result.permanent = !is_transient(fork_errno);
@@ -317,6 +331,13 @@ SpawnResult PosixProcessOps::spawn(const config::JobSpec& spec, const std::files
     int st = 0;
     while (::waitpid(pid, &st, 0) < 0 && errno == EINTR) {
     }
+    if (static_cast<ChildStage>(failure.stage) == ChildStage::Unshare) {
+      // A kernel before 5.9 or a seccomp filter: say it once, and spawn as before from now on.
+      spdlog::info("spawning copies supd's whole fd table: close_range(CLOSE_RANGE_UNSHARE): {}",
+                   common::errno_message(failure.error));
+      slots_.disable();
+      return spawn(spec, log_dir);
+    }
     result.pidfd.reset();
     result.error = describe_failure(failure, spec);
     result.permanent = !is_transient(failure.error);
@@ -330,6 +351,19 @@ SpawnResult PosixProcessOps::spawn(const config::JobSpec& spec, const std::files
     result.output.push_back({std::move(err_pipe.read), std::move(err_file), err_path, spec.log_max_size, spec.log_keep,
                              spec.timestamps});
   return result;
+}
+
+bool PosixProcessOps::into_slots(ExecPlan& plan) {
+  const bool merged = plan.stderr_fd == plan.stdout_fd;
+  plan.stdin_fd = slots_.number(SpawnSlots::Stdin);
+  plan.stdout_fd = slots_.put(SpawnSlots::Stdout, plan.stdout_fd);
+  plan.stderr_fd = merged ? plan.stdout_fd : slots_.put(SpawnSlots::Stderr, plan.stderr_fd);
+  plan.error_fd = slots_.put(SpawnSlots::Status, plan.error_fd);
+  if (plan.stdout_fd < 0 || plan.stderr_fd < 0 || plan.error_fd < 0) return false;
+  if (plan.cgroup_procs_fd >= 0 && (plan.cgroup_procs_fd = slots_.put(SpawnSlots::Cgroup, plan.cgroup_procs_fd)) < 0)
+    return false;
+  plan.keep_below = slots_.end();
+  return true;
 }
 
 int PosixProcessOps::send_signal(std::string_view job, pid_t pid, int pidfd, int signo, bool group) {

@@ -4,10 +4,12 @@
 
 #include "common/exit_status.hpp"
 #include "daemon/core/process_ops.hpp"
+#include "daemon/process/spawn_slots.hpp"
 
 namespace supd::daemon {
 
 class Cgroups;
+struct ExecPlan;
 
 class PosixProcessOps final : public ProcessOps {
 public:
@@ -22,7 +24,11 @@ public:
   void use_cgroups(const Cgroups* cgroups) { cgroups_ = cgroups; }
 
 private:
+  // The child's fds into slots_, and the plan pointed at them; false (errno set) if a dup fails.
+  bool into_slots(ExecPlan& plan);
+
   const Cgroups* cgroups_ = nullptr;
+  SpawnSlots slots_;  // made with supd's first fds, in main
 };
 
 struct Reaped {
