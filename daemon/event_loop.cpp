@@ -26,9 +26,19 @@ void EventLoop::start(Parts parts) {
   after_event();
 }
 
+std::size_t EventLoop::spawn_a_turn(Supervisor& sup) {
+  const auto turn_end = Clock::now() + kSpawnTurn;
+  std::size_t left = 0;
+  for (std::size_t n = 0; n < kSpawnBatch; ++n) {
+    left = sup.run_queued_spawns(1, Clock::now());
+    if (left == 0 || Clock::now() >= turn_end) break;
+  }
+  return left;
+}
+
 void EventLoop::spawn_queued(std::function<void()> done) {
   if (finished_) return;  // shut down before the last batch: never ready
-  const std::size_t left = sup_.run_queued_spawns(kSpawnBatch, Clock::now());
+  const std::size_t left = spawn_a_turn(sup_);
   after_event();
   if (left == 0) return done();
   // Posted: the reactor (the socket, SIGCHLD) has its turn before the next batch.

@@ -9,6 +9,7 @@
 #include <asio/signal_set.hpp>
 #include <asio/steady_timer.hpp>
 
+#include <chrono>
 #include <functional>
 #include <optional>
 
@@ -42,10 +43,15 @@ public:
   // Takes the parts and makes the first after-event pass (records, systemd's status, the
   // timer); then io.run() runs the loop until shutdown completes.
   void start(Parts parts);
-  // The spawns start-up queued (Supervisor::run_queued_spawns), kSpawnBatch per loop turn so
-  // requests are answered in between; `done` once the last is done (READY=1 then).
+  // The spawns start-up queued (Supervisor::run_queued_spawns), a turn's worth per loop turn
+  // so requests are answered in between; `done` once the last is done (READY=1 then).
   void spawn_queued(std::function<void()> done);
+  // One turn's spawns: kSpawnBatch, or fewer once kSpawnTurn has passed, so where a fork is
+  // slow (a large supd, a sanitizer build) a request still waits no more than about a turn.
+  // Returns how many are left.
+  static std::size_t spawn_a_turn(Supervisor& sup);
   static constexpr std::size_t kSpawnBatch = 64;
+  static constexpr std::chrono::milliseconds kSpawnTurn{10};
 
   void reap_children();  // what SIGCHLD does (also at start-up after an upgrade's exec)
   // Children supd starts for itself: their exits are handed back, not fed to the supervisor.

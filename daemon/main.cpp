@@ -229,7 +229,7 @@ int run(Options opt) {
                  socket.adopted ? " (socket from systemd)" : "", paths.config.string(), log_dir.string());
     daemon::apply_handover_and_autostart(sup, handover, daemon::Clock::now());  // spawns queued
     // The first batch before the socket is served: a small config is all spawned by then.
-    sup.run_queued_spawns(daemon::EventLoop::kSpawnBatch, daemon::Clock::now());
+    daemon::EventLoop::spawn_a_turn(sup);
     if (handover) daemon::answer_upgrade_client(*handover, adopted);
     loop.start({handlers, reloader, server,
                 [&adoption](daemon::TimePoint now) { adoption.sync(now); },

@@ -237,6 +237,7 @@ void Supervisor::begin_shutdown(TimePoint now) {
       job.order.start_after_stop = false;
       job.order.stop_queued = StopRequest{Origin::supd(), "shutdown of supd"};
     }
+    order_queued_ = true;
     return settle_order(now);
   }
   for (auto& job : jobs_) stop_now(job, now, StopRequest{Origin::supd(), "shutdown of supd"});

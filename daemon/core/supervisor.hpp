@@ -283,6 +283,7 @@ private:
   OrderView scratch_;       // the view start_verdict() is handed, one dependency at a time
   bool has_order_ = false;  // some job depends on another: settle_order() has work
   bool ordering_ = false;   // inside settle_order(): feed() does not re-enter it
+  bool order_queued_ = false;  // some job may hold a queued stop or a start after its stop
   bool shutting_down_ = false;
   bool leaving_running_ = false;
   std::size_t run_history_ = kRunHistory;

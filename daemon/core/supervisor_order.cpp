@@ -36,6 +36,7 @@ void Supervisor::start_ordered(Job& job, const Origin& who, TimePoint now, std::
   job.order.stop_queued.reset();  // a start cancels a stop still waiting for its dependents
   if (job.rt.state == JobState::Stopping) {  // its dependencies are looked at once it is down
     job.order.start_after_stop = true;
+    order_queued_ = true;
     return;
   }
   // What it depends on and is down (or failed) is started first; the config has no cycles, and
@@ -56,6 +57,7 @@ void Supervisor::queue_stop(Job& job, const StopRequest& request) {
   job.order.start_after_stop = false;
   if (job.order.stop_queued) return;
   job.order.stop_queued = request;
+  order_queued_ = true;
   job.order.blocked = false;
   for (auto& other : jobs_) {  // what depends on it goes first (and what depends on that)
     const auto& deps = other.spec.depends_on;
@@ -68,7 +70,8 @@ void Supervisor::queue_stop(Job& job, const StopRequest& request) {
 }
 
 void Supervisor::settle_order(TimePoint now) {
-  if (ordering_) return;
+  // Nothing queued and nothing waiting, as when every job is up: an event walks no job.
+  if (ordering_ || (!order_queued_ && counts_[static_cast<std::size_t>(JobState::Waiting)] == 0)) return;
   ordering_ = true;
   for (bool changed = true; changed;) {
     changed = false;
@@ -102,6 +105,8 @@ void Supervisor::settle_order(TimePoint now) {
       }
     }
   }
+  order_queued_ = std::any_of(jobs_.begin(), jobs_.end(),
+                              [](const Job& j) { return j.order.stop_queued || j.order.start_after_stop; });
   ordering_ = false;
 }
 

@@ -70,8 +70,7 @@ void OutputCapture::attach(const std::string& job, std::vector<CaptureStream> st
     // An earlier run ended mid-line and nothing writes the file now: end that line, so this
     // run's first line is not glued to it (TESTPLAN R34). Not for a pipe taken back from a
     // previous supd: its job is the same run, and may be finishing that very line.
-    bool written_by_another = false;
-    for (const auto& [name, other] : readers_) written_by_another = written_by_another || other->file == file;
+    const bool written_by_another = readers_of_[file.get()]++ > 0;
     if (s.new_run && !file->at_line_start() && !written_by_another) (void)file->write("\n");
     const int fd = s.pipe.release();
     auto reader = std::make_shared<Reader>(Reader{job, asio::posix::stream_descriptor(io_, fd), file, {}, {},
@@ -262,9 +261,11 @@ void OutputCapture::retry_later(const std::shared_ptr<Reader>& reader) {
 }
 
 void OutputCapture::close(const std::shared_ptr<Reader>& reader) {
+  bool was_reading = false;  // a second close of the same reader counts nothing twice
   for (auto [it, end] = readers_.equal_range(reader->job); it != end; ++it) {
     if (it->second == reader) {
       readers_.erase(it);
+      was_reading = true;
       break;
     }
   }
@@ -274,9 +275,10 @@ void OutputCapture::close(const std::shared_ptr<Reader>& reader) {
   hooks_.closed(reader->pipe.native_handle());
   reader->pipe.close(ec);
   // The last reader of a file closes it (fds as before); the object stays for followers.
-  bool shared = false;
-  for (const auto& [job, other] : readers_) shared = shared || other->file == reader->file;
-  if (!shared) reader->file->close();
+  const auto count = readers_of_.find(reader->file.get());
+  if (!was_reading || (count != readers_of_.end() && --count->second > 0)) return;
+  if (count != readers_of_.end()) readers_of_.erase(count);
+  reader->file->close();
 }
 
 void OutputCapture::drain(const std::string& job) {
@@ -302,6 +304,7 @@ void OutputCapture::close_all() {
     reader->file->close();
   }
   readers_.clear();
+  readers_of_.clear();
   watch_.close();
   auto followers = std::move(followers_);  // on_end may unfollow
   followers_.clear();

@@ -14,6 +14,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <unordered_map>
 #include <vector>
 
 #include "daemon/output/aside_reader.hpp"
@@ -112,6 +113,9 @@ private:
   std::filesystem::path log_dir_;
   LogDirWatch watch_;
   std::multimap<std::string, std::shared_ptr<Reader>> readers_;
+  // How many readers write each file (jobs may share one): a spawn or an exit looks up its file
+  // here instead of walking every reader.
+  std::unordered_map<const LogFile*, int> readers_of_;
   // By normalized path (a string: a std::filesystem::path keeps a list of its components,
   // hundreds of bytes per job with many jobs), kept for followers.
   std::map<std::string, std::shared_ptr<LogFile>, std::less<>> files_;

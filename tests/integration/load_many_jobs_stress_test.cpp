@@ -49,7 +49,7 @@ std::size_t count_running(const json& status) {
 }  // namespace
 
 TEST_CASE("R77 a thousand autostart jobs all run and status lists them all", "[integration][stress][R77]") {
-  // supd answers once the first 64 are spawned, and spawns the rest between requests: the
+  // supd answers after its first turn of spawns, and spawns the rest between requests: the
   // harness's usual wait for an answer is enough, and from the first answer every job is
   // starting or running, never shown stopped.
   TestDaemon d(jobs_config(1000, "start_secs = 0\n"));
