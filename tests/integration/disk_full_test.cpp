@@ -28,8 +28,11 @@ public:
   }
   SmallTmpfs(const SmallTmpfs&) = delete;
   SmallTmpfs& operator=(const SmallTmpfs&) = delete;
-  bool mounted() const { return mounted_; }
-  const std::string& error() const { return error_; }
+  // Mounted; else a warning that the case did not run (mounting needs root).
+  bool mounted_or_warn() const {
+    if (!mounted_) WARN("cannot mount a tmpfs here (" + error_ + "; needs root): the disk-full case did not run");
+    return mounted_;
+  }
   bool grow(const char* size) {
     const std::string options = std::string("size=") + size;
     return ::mount("tmpfs", dir_.c_str(), "tmpfs", MS_REMOUNT, options.c_str()) == 0;
@@ -52,10 +55,7 @@ TEST_CASE("disk full: the job is held back, supd answers, and no line is lost on
                "log_max_size = 0\n",
                options);
   SmallTmpfs fs_(d.log_dir(), "512k");
-  if (!fs_.mounted()) {
-    WARN("cannot mount a tmpfs here (" + fs_.error() + "; needs root): the disk-full case did not run");
-    return;
-  }
+  if (!fs_.mounted_or_warn()) return;
   d.start();
   REQUIRE(eventually([&] { return d.supd_output().find("holding its output back") != std::string::npos; }, 30s));
   // Held back, not dropped: the job is blocked in write(2), still running, and supd answers.
@@ -91,10 +91,7 @@ TEST_CASE("R40 five jobs on a full 1 MiB log dir: held back, not killed, all lin
             "\", \"100\"]\nrestart = \"never\"\nlog_max_size = 0\n";
   TestDaemon d(toml, options);
   SmallTmpfs fs_(d.log_dir(), "1m");
-  if (!fs_.mounted()) {
-    WARN("cannot mount a tmpfs here (" + fs_.error() + "; needs root): the disk-full case did not run");
-    return;
-  }
+  if (!fs_.mounted_or_warn()) return;
   d.start();
   REQUIRE(eventually([&] { return contains(d.supd_output(), "holding its output back"); }, 30s));
   // The disk is full and every job is still there, blocked in write(2), while supd answers.
@@ -142,10 +139,7 @@ TEST_CASE("disk full with prefix timestamps: once space returns every line is th
                    "\", \"100\"]\nrestart = \"never\"\nlog_max_size = 0\ntimestamps = \"prefix\"\n",
                options);
   SmallTmpfs fs_(d.log_dir(), "512k");
-  if (!fs_.mounted()) {
-    WARN("cannot mount a tmpfs here (" + fs_.error() + "; needs root): the disk-full case did not run");
-    return;
-  }
+  if (!fs_.mounted_or_warn()) return;
   d.start();
   REQUIRE(eventually([&] { return contains(d.supd_output(), "holding its output back"); }, 30s));
   CHECK(d.wait_state("spew", "running"));

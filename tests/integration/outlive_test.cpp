@@ -127,6 +127,18 @@ void kill_while_copying(TestDaemon& d, int n, std::uintmax_t bytes) {
   REQUIRE(d.wait_daemon_exit(10s));
 }
 
+// `rounds` kill -9s of supd, each while it copies (`bytes` more of every log), then the next
+// supd adopts the same processes.
+void kill_rounds_while_copying(TestDaemon& d, const std::map<std::string, pid_t>& pids, int n, int rounds,
+                               std::uintmax_t bytes) {
+  for (int round = 0; round < rounds; ++round) {
+    INFO("round " << round);
+    kill_while_copying(d, n, bytes);
+    d.start();
+    expect_adopted(d, pids);
+  }
+}
+
 pid_t holder_of(const TestDaemon& d) {
   for (pid_t p : tagged_pids(d.tag()))
     if (is_fd_holder(p)) return p;
@@ -205,13 +217,7 @@ TEST_CASE("kill -9 of supd 100 times in a row while jobs write as fast as they c
   constexpr int kJobs = 4;
   TestDaemon d(writers(kJobs, 0, "log_max_size = 0\n"));
   const auto pids = running_pids(d, kJobs);
-  constexpr int kRounds = kSanitizerBuild ? 25 : 100;  // as above
-  for (int round = 0; round < kRounds; ++round) {
-    INFO("round " << round);
-    kill_while_copying(d, kJobs, 64 * 1024);
-    d.start();
-    expect_adopted(d, pids);
-  }
+  kill_rounds_while_copying(d, pids, kJobs, kSanitizerBuild ? 25 : 100, 64 * 1024);  // as above
   stop_and_check_logs(d, kJobs);
   d.finish();
 }
@@ -221,13 +227,7 @@ TEST_CASE("kill -9 of supd 30 times in a row with prefix timestamps loses and do
   constexpr int kJobs = 3;
   TestDaemon d(writers(kJobs, 0, "log_max_size = 0\ntimestamps = \"prefix\"\n"));
   const auto pids = running_pids(d, kJobs);
-  constexpr int kRounds = kSanitizerBuild ? 10 : 30;  // as above
-  for (int round = 0; round < kRounds; ++round) {
-    INFO("round " << round);
-    kill_while_copying(d, kJobs, 16 * 1024);
-    d.start();
-    expect_adopted(d, pids);
-  }
+  kill_rounds_while_copying(d, pids, kJobs, kSanitizerBuild ? 10 : 30, 16 * 1024);  // as above
   stop_and_check_logs(d, kJobs, /*stamped=*/true);
   d.finish();
 }
