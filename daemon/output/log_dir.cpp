@@ -253,25 +253,4 @@ UniqueFd open_log_path(const fs::path& log_dir, const fs::path& path, std::strin
   return fd;
 }
 
-UniqueFd open_log_for_splice(const fs::path& log_dir, const fs::path& path, int open, std::string& error) {
-  struct stat want {};
-  if (::fstat(open, &want) != 0) return open_failed(error, path);
-  auto [at, file] = walk_to_parent(log_dir, path, error);
-  if (!at) return {};
-  // No O_CREAT: the file is there (`open` is it) or this is not it.
-  UniqueFd fd(::openat(at.get(), file.filename().c_str(), O_WRONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
-  if (!fd) return open_failed(error, file);
-  struct stat st {};
-  if (::fstat(fd.get(), &st) != 0) return open_failed(error, file);
-  if (st.st_dev != want.st_dev || st.st_ino != want.st_ino) {
-    error = fmt::format("{} names another file than the one supd writes now (renamed or deleted meanwhile)",
-                        file.string());
-    errno = ESTALE;
-    return {};
-  }
-  const int flags = ::fcntl(fd.get(), F_GETFL);
-  if (flags >= 0) (void)::fcntl(fd.get(), F_SETFL, flags & ~O_NONBLOCK);
-  return fd;
-}
-
 }  // namespace supd::daemon

@@ -30,14 +30,6 @@ void prepare_log_dir(const std::filesystem::path& dir);
 common::UniqueFd open_log_path(const std::filesystem::path& log_dir, const std::filesystem::path& path,
                                std::string& error);
 
-// A second fd of the log file `open` (from open_log_path), write-only and without O_APPEND:
-// splice(2) refuses an O_APPEND file. Opened by name the way open_log_path walks to it, and
-// refused unless it is the very file `open` is (same device and inode), since the name may
-// have been renamed or deleted meanwhile; /proc/self/fd/N would need a link followed. Same
-// failure contract.
-common::UniqueFd open_log_for_splice(const std::filesystem::path& log_dir, const std::filesystem::path& path,
-                                     int open, std::string& error);
-
 // The directory `path` lies in, reached the way open_log_path walks to it (never through a
 // symlink, each directory supd's own): rotation renames in it. Same failure contract.
 common::UniqueFd open_log_parent(const std::filesystem::path& log_dir, const std::filesystem::path& path,

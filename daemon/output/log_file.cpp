@@ -36,7 +36,7 @@ bool write_all(int fd, const char* data, std::size_t size, std::size_t& done) {
   return true;
 }
 
-// The same at an explicit offset (the splice fd has no O_APPEND), which it advances.
+// The same at an explicit offset (the fd has O_APPEND cleared), which it advances.
 bool pwrite_all(int fd, const char* data, std::size_t size, loff_t& off, std::size_t& done) {
   done = 0;
   while (done < size) {
@@ -82,7 +82,7 @@ UniqueFd open_log_file(const std::filesystem::path& path, std::string& error) {
 
 void LogFile::adopt(UniqueFd fd, std::uint64_t max_size, int keep, bool indexed) {
   fd_ = std::move(fd);
-  open_splice_fd();
+  clear_append();
   keep_ = std::max(keep, 0);
   policy_.set_max_size(max_size);
   sync_from_fd();
@@ -125,22 +125,25 @@ bool LogFile::reopen(std::string& error) {
   auto fd = open_log_path(log_dir_, path_, error);
   if (!fd) return false;
   fd_ = std::move(fd);
-  open_splice_fd();
+  clear_append();
   sync_from_fd();
   if (indexed_) index_.open(path_, policy_.size() == 0);
   return true;
 }
 
-void LogFile::open_splice_fd() {
-  splice_fd_.reset();
-  if (!fd_ || splice_refused_) return;
-  std::string error;
-  splice_fd_ = open_log_for_splice(log_dir_, path_, fd_.get(), error);
-  if (!splice_fd_) cannot_splice("opening it a second time, without O_APPEND, failed: " + error);
+void LogFile::clear_append() {
+  appends_ = true;
+  if (!fd_) return;
+  // The open file description is supd's alone (no job is handed it), so its flags are ours.
+  const int flags = ::fcntl(fd_.get(), F_GETFL);
+  if (flags >= 0 && ::fcntl(fd_.get(), F_SETFL, flags & ~O_APPEND) == 0) {
+    appends_ = false;
+    return;
+  }
+  cannot_splice("clearing O_APPEND failed: " + common::errno_message(errno));
 }
 
 void LogFile::cannot_splice(const std::string& why) {
-  splice_fd_.reset();
   if (splice_said_) return;
   splice_said_ = true;
   spdlog::warn("{}: {}; its output is copied with read(2) and write(2) instead, where a kill -9 of supd may lose a "
@@ -248,24 +251,29 @@ bool LogFile::put_pieces(std::string_view chunk, std::size_t* written, Put put) 
 
 bool LogFile::write(std::string_view chunk, std::size_t* written) {
   return put_pieces(chunk, written, [this](std::string_view piece, std::size_t, std::size_t& done) {
-    return write_all(fd_.get(), piece.data(), piece.size(), done);
+    if (appends_) return write_all(fd_.get(), piece.data(), piece.size(), done);
+    struct stat st {};
+    done = 0;
+    if (::fstat(fd_.get(), &st) != 0) return false;
+    loff_t off = st.st_size;  // where O_APPEND would write
+    return pwrite_all(fd_.get(), piece.data(), piece.size(), off, done);
   });
 }
 
 bool LogFile::write_from_pipe(int pipe, std::string_view chunk, const ChunkLayout& layout, std::size_t* written) {
   return put_pieces(chunk, written, [&](std::string_view piece, std::size_t from, std::size_t& done) {
     done = 0;
-    if (!splice_fd_) {  // this piece's file (after a rotation) has none: the caller reads the rest
+    if (!can_splice()) {  // this piece's file (after a rotation) cannot: the caller reads the rest
       errno = EINVAL;
       return false;
     }
     struct stat st {};
-    if (::fstat(splice_fd_.get(), &st) != 0) return false;
+    if (::fstat(fd_.get(), &st) != 0) return false;
     loff_t off = st.st_size;  // where O_APPEND would write: a truncate from outside leaves no hole
     for (const auto& run : layout.within(from, piece.size())) {
       std::size_t n = 0;
-      const bool ok = run.from_pipe ? splice_all(pipe, splice_fd_.get(), off, run.size, n)
-                                    : pwrite_all(splice_fd_.get(), piece.data() + done, run.size, off, n);
+      const bool ok = run.from_pipe ? splice_all(pipe, fd_.get(), off, run.size, n)
+                                    : pwrite_all(fd_.get(), piece.data() + done, run.size, off, n);
       done += n;
       if (ok) continue;
       if (run.from_pipe && (errno == EINVAL || errno == ENOSYS)) {  // a file system without splice

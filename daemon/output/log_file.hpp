@@ -5,9 +5,10 @@
 // Files are opened O_RDWR|O_APPEND|O_NOFOLLOW|O_CLOEXEC, mode 0640, through directory fds of
 // the log dir (daemon/output/log_dir.hpp): never through a symlink, only a regular file of supd's uid,
 // and an external truncate cannot leave a hole. Read access only so the last byte
-// can be read (does the file end a line?) when it is adopted or measured again. Beside that
-// fd each file keeps a second one without O_APPEND (open_log_for_splice), for splice(2) from
-// a job's pipe at the file's size (write_from_pipe). Rotation, on
+// can be read (does the file end a line?) when it is adopted or measured again. Once open,
+// the fd's O_APPEND is cleared (splice(2) refuses an O_APPEND file) and every write goes at
+// the size fstat gives just before, where O_APPEND would have put it: one fd a file, and
+// splice from a job's pipe into it (write_from_pipe). Rotation, on
 // the loop, renames <name> to a hidden pending name and opens a new <name>: two renames (with
 // the side index) at any log_keep. Giving the pending file its number <name>.1 and shifting
 // the older ones is left to the rotation worker (daemon/output/rotation_worker.hpp), in steps a later
@@ -52,7 +53,6 @@ public:
   void adopt(common::UniqueFd fd, std::uint64_t max_size, int keep, bool indexed = false);
   void close() {
     fd_.reset();
-    splice_fd_.reset();
     index_.close();
   }
   // A reload changed log_max_size or log_keep: the next write rotates by the new limits.
@@ -79,7 +79,7 @@ public:
   // cannot be spliced into (can_splice() turned false, said once in supd's log), the caller
   // copies the rest with read(2) and write().
   bool write_from_pipe(int pipe, std::string_view chunk, const ChunkLayout& layout, std::size_t* written = nullptr);
-  bool can_splice() const { return static_cast<bool>(splice_fd_); }
+  bool can_splice() const { return fd_ && !appends_ && !splice_refused_; }
   // Closes and opens the path again (creating it): after an external rename or delete.
   bool reopen(std::string& error);
   // Where the open file is now, for a directory event (daemon/output/log_dir_watch.hpp): still at its
@@ -103,13 +103,13 @@ private:
   // puts one piece into the file, counting in `done` what went in.
   template <class Put>
   bool put_pieces(std::string_view chunk, std::size_t* written, Put put);
-  void open_splice_fd();                       // beside a new fd_
-  void cannot_splice(const std::string& why);  // no splice fd until the next open; said once
+  void clear_append();                         // on a new fd_: splice needs it off
+  void cannot_splice(const std::string& why);  // copied by read and write from now on; said once
 
   std::filesystem::path path_;
   std::filesystem::path log_dir_;
   common::UniqueFd fd_;
-  common::UniqueFd splice_fd_;   // the same file without O_APPEND; none: read(2) and write(2)
+  bool appends_ = true;          // fd_ still has O_APPEND (clearing it failed): write(2) appends
   bool splice_refused_ = false;  // the file system refused splice(2) (EINVAL): not tried again
   bool splice_said_ = false;     // supd's log said once why this file is not spliced into
   RotationPolicy policy_;

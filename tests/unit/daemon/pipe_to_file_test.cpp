@@ -151,7 +151,7 @@ TEST_CASE("write_from_pipe writes the prefixes and splices the lines between the
   CHECK_FALSE(file.at_line_start());  // what a later supd's stamper starts from: no second prefix
 }
 
-TEST_CASE("a file renamed away before its splice fd is opened takes nothing from the pipe", "[output][splice]") {
+TEST_CASE("a file renamed away is still spliced into, as appending always wrote to it", "[output][splice]") {
   Scratch d;
   const auto live = d.path / "j.out";
   std::string error;
@@ -161,35 +161,31 @@ TEST_CASE("a file renamed away before its splice fd is opened takes nothing from
   { std::ofstream(live) << ""; }  // another file now has the name
   LogFile file(live);
   file.adopt(std::move(fd), 0, 0);
-  CHECK_FALSE(file.can_splice());  // said once in supd's log: copied by read and write
+  REQUIRE(file.can_splice());
   auto p = pipe_with("kept\n");
-  errno = 0;
-  CHECK_FALSE(file.write_from_pipe(p.read.get(), "kept\n", all_from_pipe(5)));
-  CHECK(errno == EINVAL);
-  CHECK(in_pipe(p.read.get()) == 5);
-  CHECK(file.write("kept\n"));  // the old file, as write() always did
-  CHECK(slurp(d.path / "elsewhere") == "kept\n");
-  // Opened again at its path, it splices again.
-  REQUIRE(file.reopen(error));
-  CHECK(file.can_splice());
+  CHECK(file.write_from_pipe(p.read.get(), "kept\n", all_from_pipe(5)));
+  CHECK(in_pipe(p.read.get()) == 0);
+  CHECK(file.write("more\n"));
+  CHECK(slurp(d.path / "elsewhere") == "kept\nmore\n");  // the open file, not the name
+  CHECK(slurp(live).empty());
 }
 
-TEST_CASE("open_log_for_splice gives a second fd of the very file, without O_APPEND", "[output][splice][log_dir]") {
+TEST_CASE("one fd a log file: O_APPEND cleared, and every write lands at the end as it would have",
+          "[output][splice][log_dir]") {
   Scratch d;
-  const auto live = d.path / "sub" / "j.out";
+  const auto live = d.path / "j.out";
   std::string error;
-  auto fd = open_log_path(d.path, live, error);
-  REQUIRE(fd);
-  auto second = open_log_for_splice(d.path, live, fd.get(), error);
+  LogFile file(live);
+  file.adopt(open_log_file(live, error), 0, 0);
   INFO(error);
-  REQUIRE(second);
-  CHECK((::fcntl(second.get(), F_GETFL) & O_APPEND) == 0);
-  CHECK((::fcntl(second.get(), F_GETFL) & O_ACCMODE) == O_WRONLY);
-  struct stat a {}, b {};
-  REQUIRE(::fstat(fd.get(), &a) == 0);
-  REQUIRE(::fstat(second.get(), &b) == 0);
-  CHECK(a.st_ino == b.st_ino);
-  fs::remove(live);  // deleted: the name is gone, nothing to open
-  CHECK_FALSE(open_log_for_splice(d.path, live, fd.get(), error));
-  CHECK_FALSE(error.empty());
+  REQUIRE(file.can_splice());
+  CHECK(file.write("one\n"));
+  { std::ofstream(live, std::ios::app) << "outside\n"; }  // another writer appends
+  auto p = pipe_with("two\n");
+  CHECK(file.write_from_pipe(p.read.get(), "two\n", all_from_pipe(4)));
+  CHECK(file.write("three\n"));
+  CHECK(slurp(live) == "one\noutside\ntwo\nthree\n");
+  fs::resize_file(live, 0);  // copytruncate: the next write starts at 0, no hole
+  CHECK(file.write("four\n"));
+  CHECK(slurp(live) == "four\n");
 }
