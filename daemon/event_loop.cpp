@@ -30,8 +30,10 @@ std::size_t EventLoop::spawn_a_turn(Supervisor& sup) {
   const auto turn_end = Clock::now() + kSpawnTurn;
   std::size_t left = 0;
   for (std::size_t n = 0; n < kSpawnBatch; ++n) {
-    left = sup.run_queued_spawns(1, Clock::now());
-    if (left == 0 || Clock::now() >= turn_end) break;
+    const auto now = Clock::now();
+    if (n > 0 && now >= turn_end) break;
+    left = sup.run_queued_spawns(1, now);
+    if (left == 0) break;
   }
   return left;
 }

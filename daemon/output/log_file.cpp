@@ -143,6 +143,13 @@ void LogFile::clear_append() {
   cannot_splice("clearing O_APPEND failed: " + common::errno_message(errno));
 }
 
+bool LogFile::end_offset(loff_t& off) const {
+  struct stat st {};
+  if (::fstat(fd_.get(), &st) != 0) return false;
+  off = st.st_size;  // where O_APPEND would write: a truncate from outside leaves no hole
+  return true;
+}
+
 void LogFile::cannot_splice(const std::string& why) {
   if (splice_said_) return;
   splice_said_ = true;
@@ -252,11 +259,9 @@ bool LogFile::put_pieces(std::string_view chunk, std::size_t* written, Put put) 
 bool LogFile::write(std::string_view chunk, std::size_t* written) {
   return put_pieces(chunk, written, [this](std::string_view piece, std::size_t, std::size_t& done) {
     if (appends_) return write_all(fd_.get(), piece.data(), piece.size(), done);
-    struct stat st {};
     done = 0;
-    if (::fstat(fd_.get(), &st) != 0) return false;
-    loff_t off = st.st_size;  // where O_APPEND would write
-    return pwrite_all(fd_.get(), piece.data(), piece.size(), off, done);
+    loff_t off = 0;
+    return end_offset(off) && pwrite_all(fd_.get(), piece.data(), piece.size(), off, done);
   });
 }
 
@@ -267,9 +272,8 @@ bool LogFile::write_from_pipe(int pipe, std::string_view chunk, const ChunkLayou
       errno = EINVAL;
       return false;
     }
-    struct stat st {};
-    if (::fstat(fd_.get(), &st) != 0) return false;
-    loff_t off = st.st_size;  // where O_APPEND would write: a truncate from outside leaves no hole
+    loff_t off = 0;
+    if (!end_offset(off)) return false;
     for (const auto& run : layout.within(from, piece.size())) {
       std::size_t n = 0;
       const bool ok = run.from_pipe ? splice_all(pipe, fd_.get(), off, run.size, n)

@@ -14,6 +14,8 @@
 // the older ones is left to the rotation worker (daemon/output/rotation_worker.hpp), in steps a later
 // supd can finish (daemon/output/rotation_repair.hpp); the tail readers see the files in order meanwhile.
 #pragma once
+#include <sys/types.h>  // loff_t
+
 #include <algorithm>
 #include <cstdint>
 #include <filesystem>
@@ -104,6 +106,7 @@ private:
   template <class Put>
   bool put_pieces(std::string_view chunk, std::size_t* written, Put put);
   void clear_append();                         // on a new fd_: splice needs it off
+  bool end_offset(loff_t& off) const;          // the file's size now: where every write goes
   void cannot_splice(const std::string& why);  // copied by read and write from now on; said once
 
   std::filesystem::path path_;
