@@ -8,13 +8,12 @@
 
 #include "common/signals.hpp"
 #include "daemon/control/notify.hpp"
-#include "daemon/process/process.hpp"
 #include "daemon/control/reloader.hpp"
 
 namespace supd::daemon {
 
 EventLoop::EventLoop(asio::io_context& io, Supervisor& sup, OutputCapture& output, Notifier& notifier)
-    : io_(io), sup_(sup), output_(output), notifier_(notifier), signals_(io, SIGCHLD, SIGTERM, SIGINT), timer_(io) {
+    : io_(io), sup_(sup), output_(output), notifier_(notifier), signals_(io, SIGCHLD, SIGTERM, SIGINT), timer_(io), sweep_timer_(io) {
   signals_.add(SIGHUP);
   signals_.add(SIGUSR2);  // reopen every log file (logrotate)
   watch_forward_signals();
@@ -98,9 +97,29 @@ void EventLoop::on_signal(int signo) {
 }
 
 void EventLoop::reap_children() {
+  hand_over(reaper_.reap_watched());
+  if (!side_children_.empty() || reaper_.has_unwatched() || sup_.groups_lingering()) hand_over(reaper_.sweep());
+  else sweep_soon();
+}
+
+void EventLoop::sweep_children() { hand_over(reaper_.sweep()); }
+
+void EventLoop::hand_over(const std::vector<Reaped>& reaped) {
   const auto now = Clock::now();
-  for (const auto& r : reap_all())
+  for (const auto& r : reaped)
     if (!side_children_.take(r.pid, r.status)) sup_.on_reaped(r.pid, r.status, now);
+}
+
+void EventLoop::sweep_soon() {
+  if (sweep_armed_ || finished_) return;
+  sweep_armed_ = true;
+  sweep_timer_.expires_after(kStraySweep);
+  sweep_timer_.async_wait([this](std::error_code ec) {
+    sweep_armed_ = false;
+    if (ec) return;  // cancelled at shutdown
+    sweep_children();
+    after_event();
+  });
 }
 
 void EventLoop::process_exited(pid_t pid, const common::ExitStatus& status) {
@@ -144,6 +163,7 @@ void EventLoop::after_event() {
     std::error_code ec;
     signals_.cancel(ec);
     timer_.cancel();
+    sweep_timer_.cancel();
     output_.close_all();
     parts.server.finish();
     return;

@@ -18,6 +18,7 @@
 #include "daemon/core/event_hub.hpp"
 #include "daemon/core/supervisor.hpp"
 #include "daemon/output/output.hpp"
+#include "daemon/process/child_reaper.hpp"
 #include "daemon/process/side_children.hpp"
 
 namespace supd::daemon {
@@ -53,7 +54,16 @@ public:
   static constexpr std::size_t kSpawnBatch = 64;
   static constexpr std::chrono::milliseconds kSpawnTurn{10};
 
-  void reap_children();  // what SIGCHLD does (also at start-up after an upgrade's exec)
+  // What SIGCHLD does: reaps the job processes whose pidfds say they exited, and sweeps all
+  // children (waitid(P_ALL)) only when something else may have exited: a side child, a job
+  // process without a pidfd, a member of a group outliving its job's main process. Otherwise
+  // the sweep comes kStraySweep later, for an orphan no group accounts for (a job's
+  // setsid'd grandchild), once for any number of SIGCHLDs meanwhile.
+  void reap_children();
+  void sweep_children();  // every child that exited (at start-up after an upgrade's exec)
+  static constexpr std::chrono::milliseconds kStraySweep{100};
+  // Where job processes are watched by their pidfds: PosixProcessOps tells it of each spawn.
+  ChildReaper& reaper() { return reaper_; }
   // Children supd starts for itself: their exits are handed back, not fed to the supervisor.
   SideChildren& side_children() { return side_children_; }
 
@@ -74,6 +84,8 @@ private:
   void watch_forward_signals();  // catch every job's forward_signals (again after a reload)
   void wait_for_signal();
   void on_signal(int signo);
+  void hand_over(const std::vector<Reaped>& reaped);  // to their side child's owner, or to the supervisor
+  void sweep_soon();
 
   asio::io_context& io_;
   Supervisor& sup_;
@@ -81,8 +93,11 @@ private:
   Notifier& notifier_;
   std::optional<Parts> parts_;  // from start() on
   SideChildren side_children_;
+  ChildReaper reaper_;
   asio::signal_set signals_;
   asio::steady_timer timer_;
+  asio::steady_timer sweep_timer_;
+  bool sweep_armed_ = false;
   std::optional<TimePoint> armed_;
   bool finished_ = false;
 };

@@ -200,6 +200,7 @@ int run(Options opt) {
     if (cgroups) ops.use_cgroups(&*cgroups);
     daemon::Supervisor sup(ops, output, std::move(config), log_dir);
     daemon::EventLoop loop(io, sup, output, notifier);  // catches SIGCHLD before any spawn
+    ops.use_reaper(&loop.reaper());
     // Everything below reports to the loop; the loop gets what it calls back in start().
     daemon::Reloader reloader(io, loop, sup, notifier, paths.config, paths.config_explicit,
                               opt.allow_insecure_config ? config::ModeCheck::Allow : config::ModeCheck::Refuse);
@@ -214,7 +215,7 @@ int run(Options opt) {
     // [jobs.NAME.health] checks, beside the loop; the http one runs this very binary.
     daemon::HealthChecker health_checker(io, loop.side_children(), loop, sup, "/proc/self/exe");
     if (handover)  // children that exited while we exec'd: their SIGCHLD went to the old image
-      loop.reap_children();
+      loop.sweep_children();
     const auto adopted = adoption.adopt_from_records(daemon::Clock::now());
     if (cgroups && !handover) daemon::kill_unowned_leftovers(*cgroups, sup);  // what a killed supd's jobs left
     auto kept_pipes = keeper->take_all();

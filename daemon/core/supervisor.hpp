@@ -206,6 +206,8 @@ public:
 
   void begin_shutdown(TimePoint now);
   bool shutting_down() const { return shutting_down_; }
+  // Some job's main process is gone while its group may live on: an orphan's exit may empty it.
+  bool groups_lingering() const { return !lingering_.empty(); }
   bool shutdown_complete() const;
   // `shutdown --leave-running`: supd exits at once, its jobs stay for the next supd to adopt.
   void leave_running() { shutting_down_ = leaving_running_ = true; }

@@ -22,6 +22,7 @@
 #include "common/path_search.hpp"
 #include "common/sys_error.hpp"
 #include "daemon/process/child.hpp"
+#include "daemon/process/child_reaper.hpp"
 #include "daemon/process/fd_limit.hpp"
 #include "daemon/output/log_dir.hpp"
 #include "daemon/process/oom.hpp"
@@ -345,6 +346,7 @@ SpawnResult PosixProcessOps::spawn(const config::JobSpec& spec, const std::files
   }
   // EOF: the close-on-exec pipe closed, so execve succeeded.
   result.pid = pid;
+  if (reaper_ != nullptr) reaper_->spawned(pid, result.pidfd.get());
   result.output.push_back({std::move(out_pipe.read), std::move(out_file), out_path, spec.log_max_size, spec.log_keep,
                            spec.timestamps});
   if (spec.stderr_file)
@@ -397,19 +399,6 @@ std::optional<long> PosixProcessOps::oom_kills(std::string_view job) {
 bool PosixProcessOps::group_alive(std::string_view job, pid_t pgid) {
   if (pgid > 0 && (::kill(-pgid, 0) == 0 || errno == EPERM)) return true;
   return cgroups_ != nullptr && cgroups_->populated(job);
-}
-
-std::vector<Reaped> reap_all() {
-  std::vector<Reaped> out;
-  for (;;) {
-    siginfo_t info{};
-    if (::waitid(P_ALL, 0, &info, WEXITED | WNOHANG) < 0) {
-      if (errno == EINTR) continue;
-      return out;  // ECHILD: no children at all
-    }
-    if (info.si_pid == 0) return out;  // children, but none has exited
-    out.push_back({info.si_pid, common::ExitStatus::from_siginfo(info.si_code, info.si_status)});
-  }
 }
 
 bool PosixProcessOps::group_listens(pid_t pgid) { return daemon::group_listens(pgid); }

@@ -1,4 +1,4 @@
-// The real spawn/signal/reap layer over POSIX, behind ProcessOps.
+// The real spawn/signal layer over POSIX, behind ProcessOps (the reaping: child_reaper).
 #pragma once
 #include <vector>
 
@@ -8,6 +8,7 @@
 
 namespace supd::daemon {
 
+class ChildReaper;
 class Cgroups;
 struct ExecPlan;
 
@@ -22,23 +23,17 @@ public:
 
   // Each job in its own cgroup below supd's, where supd may write one (null: process groups only).
   void use_cgroups(const Cgroups* cgroups) { cgroups_ = cgroups; }
+  // Told of every job process spawned, so its exit is reaped by its pidfd (null: by sweeps only).
+  void use_reaper(ChildReaper* reaper) { reaper_ = reaper; }
 
 private:
   // The child's fds into slots_, and the plan pointed at them; false (errno set) if a dup fails.
   bool into_slots(ExecPlan& plan);
 
   const Cgroups* cgroups_ = nullptr;
+  ChildReaper* reaper_ = nullptr;
   SpawnSlots slots_;  // made with supd's first fds, in main
 };
-
-struct Reaped {
-  pid_t pid;
-  common::ExitStatus status;
-};
-
-// Every child that has exited, without blocking. One SIGCHLD may stand for several exits, and
-// as a sub-reaper supd also collects orphans of its jobs here.
-std::vector<Reaped> reap_all();
 
 // Variables a job must never inherit from supd (systemd's notify/activation/watchdog).
 bool is_private_variable(std::string_view name_eq_value);

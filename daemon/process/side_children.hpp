@@ -1,5 +1,5 @@
 // Children supd starts for itself, not for a job (the upgrade's `--check` of the new binary).
-// The loop reaps every child with waitid(P_ALL); such a child's exit goes to whoever started
+// While one runs, the loop reaps with waitid(P_ALL) (ChildReaper::sweep()); such a child's exit goes to whoever started
 // it, never to the supervisor, and nobody else may wait for it (the loop would race them).
 #pragma once
 #include <sys/types.h>
@@ -18,6 +18,8 @@ public:
 
   // Called on the loop right after the child is started, before the loop can reap it.
   void watch(pid_t pid, OnExit on_exit) { watched_[pid] = std::move(on_exit); }
+
+  bool empty() const { return watched_.empty(); }
 
   // True when `pid` was a side child: its callback has run and it is forgotten.
   bool take(pid_t pid, const common::ExitStatus& status) {

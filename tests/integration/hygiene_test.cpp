@@ -240,6 +240,32 @@ start_secs = 0
   d.finish();
 }
 
+TEST_CASE("R6 an orphan that left its job's group is reaped while the job runs on", "[integration][hygiene][R6]") {
+  // Its exit is named by no job's pidfd and empties no group supd waits on: the sweep after a
+  // SIGCHLD that no pidfd explained reaps it (docs/design-decisions.md, "One event costs the same").
+  TestDaemon d(R"(
+[jobs.parent]
+command = ["sh", "-c", "(setsid sh -c 'echo $$ > @DIR@/orphan.pid; while [ ! -e @DIR@/go ]; do sleep 0.05; done' &); exec sleep 1000"]
+)");
+  const pid_t main_pid = d.wait_running("parent");
+  REQUIRE(main_pid > 0);
+  const pid_t supd = d.pid();
+  pid_t orphan = 0;
+  REQUIRE(eventually([&] {
+    const auto text = read_file(d.dir() / "orphan.pid");
+    if (text.empty() || text.back() != '\n') return false;
+    orphan = std::stoi(text);
+    const auto s = proc_stat(orphan);
+    return s && s->ppid == supd;  // its parent subshell is gone: supd, the sub-reaper, has it
+  }));
+  write_file(d.dir() / "go", "");
+  const bool reaped = eventually([&] { return !proc_stat(orphan); }, 10s);  // a zombie still has a stat
+  INFO(describe_processes(children_of(supd)));
+  CHECK(reaped);
+  CHECK(d.job("parent").value()["pid"] == main_pid);  // the job itself runs on
+  d.finish();
+}
+
 TEST_CASE("every job gets PYTHONUNBUFFERED=1 unless its environment sets the name", "[integration][hygiene][issue17]") {
   TestDaemon d(R"(
 [jobs.given]
