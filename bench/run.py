@@ -142,6 +142,13 @@ class Bench:
                 out.append((parts[1], int(parts[2]), int(parts[3])))
         return out
 
+    def wait_new_stamp(self, tail, word, timeout):
+        """The first WORD stamp appended after TAIL was made (see StampTail)."""
+        got = wait_until(lambda: tail.new(word), timeout, 0.002)
+        if not got:
+            raise RuntimeError(f"no new '{word}' stamp in {timeout:.0f} s")
+        return got[0]
+
     def wait_stamps(self, path, count, word="start", timeout=120.0):
         got = wait_until(lambda: len(s := self.read_stamps(path, word)) >= count and s, timeout, 0.002)
         if not got:

@@ -14,20 +14,20 @@ import statistics
 import time
 
 from procs import spawn
+from stamps import StampTail
 
 
 def _restarts(bench, d, stamps, runs):
     """kill -9 of j0 (up > 1.2 s) -> the new j0's start stamp, in ms."""
     out = []
-    count = len(bench.read_stamps(stamps, "start"))
     for _ in range(runs):
         pid = d.job_pid("j0")
         started = max(ns for tag, p, ns in bench.read_stamps(stamps, "start") if p == pid)
         time.sleep(max(0.0, 1.25 - (time.time_ns() - started) / 1e9))
+        tail = StampTail(stamps)
         t0 = time.time_ns()
         os.kill(pid, signal.SIGKILL)
-        count += 1
-        _, _, again = bench.wait_stamps(stamps, count, timeout=60)[-1]
+        _, _, again = bench.wait_new_stamp(tail, "start", 60)
         out.append((again - t0) / 1e6)
     return out
 
@@ -36,11 +36,11 @@ def _signals(bench, d, stamps, runs):
     """`supctl signal j0 USR1` spawned -> j0's handler stamp, in ms."""
     out = []
     for _ in range(runs):
-        count = len(bench.read_stamps(stamps, "usr1"))
+        tail = StampTail(stamps)
         t0 = time.time_ns()
         child = spawn(d.ctl_signal("j0", "USR1"), env=d.env)
-        s = bench.wait_stamps(stamps, count + 1, "usr1", 30)
-        out.append((s[-1][2] - t0) / 1e6)
+        _, _, handled = bench.wait_new_stamp(tail, "usr1", 30)
+        out.append((handled - t0) / 1e6)
         if bench.procs.wait(child, 30) != 0:
             raise RuntimeError("supctl signal exited non-zero")
     return out
