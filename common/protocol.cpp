@@ -221,11 +221,13 @@ FrameBuilder::FrameBuilder(std::uint64_t id, std::string list_key, json head, st
 }
 
 std::optional<std::string> FrameBuilder::add(json item) {
-  const std::size_t size = dump(item).size() + 1;  // and its comma
+  std::string text = dump(item);
+  const std::size_t size = text.size() + 1;  // and its comma
   std::optional<std::string> done;
   if (!items_.empty() && bytes_ + size > budget_) done = frame(true);
   bytes_ += size;
-  items_.push_back(std::move(item));
+  if (!items_.empty()) items_ += ',';
+  items_ += text;
   return done;
 }
 
@@ -234,10 +236,19 @@ std::string FrameBuilder::finish() { return frame(false); }
 std::string FrameBuilder::frame(bool more) {
   json result = first_ ? std::move(head_) : json::object();
   first_ = false;
-  result[key_] = std::exchange(items_, json::array());
+  // A one-string array stands in for the items, and its text is then replaced by theirs. The
+  // placeholder's quotes are JSON's own (inside a string value every quote is escaped), so
+  // `"key":["\u0001items\u0001"]` is found where the array is and nowhere else.
+  const json placeholder = json::array({"\x01items\x01"});
+  result[key_] = placeholder;
   if (more) result["more"] = true;
   bytes_ = 0;
-  return encode_response({id_, std::move(result)});
+  std::string line = encode_response({id_, std::move(result)});
+  const std::string array = dump(placeholder);
+  const std::string member = dump(json(key_)) + ":" + array;
+  const auto at = line.find(member) + member.size() - array.size();
+  line.replace(at, array.size(), "[" + std::exchange(items_, std::string()) + "]");
+  return line;
 }
 
 std::vector<std::string> encode_frames(std::uint64_t id, const json& result, const std::string& list_key,

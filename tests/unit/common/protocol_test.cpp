@@ -547,3 +547,22 @@ TEST_CASE("a long reply spans frames under the budget that merge back into one r
   }
   CHECK(whole == result);
 }
+
+TEST_CASE("frame items go where their array is, whatever the other members' strings hold", "[protocol][frames][R90]") {
+  // The items are spliced in as text over a placeholder array: a string that spells the
+  // placeholder, quotes and all, must stay a string.
+  const std::string lookalike = "\"jobs\":[\"\x01items\x01\"]";
+  json result = {{"a", lookalike}, {"inner", {{"jobs", json::array()}}}, {"jobs", json::array()}, {"z", lookalike}};
+  for (int i = 0; i < 300; ++i) result["jobs"].push_back({{"name", lookalike + std::to_string(i)}});
+  for (const std::size_t budget : {std::size_t{512}, kFrameBudget}) {
+    const auto frames = encode_frames(3, result, "jobs", budget);
+    json whole = json::object();
+    for (const auto& frame : frames) {
+      const auto decoded = decode_response(frame);
+      REQUIRE(std::holds_alternative<Response>(decoded));
+      merge_frame(whole, std::get<json>(std::get<Response>(decoded).body));
+    }
+    CHECK(whole == result);
+    if (budget == kFrameBudget) CHECK(frames == std::vector<std::string>{encode_response({3, result})});
+  }
+}
