@@ -46,7 +46,7 @@ def _signals(bench, d, stamps, runs):
     return out
 
 
-def _one_job(bench, sup, runs):
+def _one_job(bench, sup, runs, signal_runs):
     with bench.procs.sandbox("supd-one") as sb:
         stamps = os.path.join(sb, "stamps")
         d = sup(bench, sb, bench.stamp_jobs(1, stamps, flags=("-u",), restart="always"))
@@ -54,7 +54,7 @@ def _one_job(bench, sup, runs):
         try:
             bench.wait_stamps(stamps, 1)
             d.wait_settled(1)
-            return _restarts(bench, d, stamps, runs), _signals(bench, d, stamps, runs)
+            return _restarts(bench, d, stamps, runs), _signals(bench, d, stamps, signal_runs)
         finally:
             d.shutdown()
 
@@ -97,7 +97,7 @@ def rows(bench, sup, Row):
         base = (max(ns for _, _, ns in s) - t0) / 1e6
         bench.kill_pids([pid for _, pid, _ in s])
 
-    one_restart, one_signal = _one_job(bench, sup, runs)
+    one_restart, one_signal = _one_job(bench, sup, runs, ctl_runs)  # as many runs as with n jobs
 
     with bench.procs.sandbox("supd-scale") as sb:
         stamps = os.path.join(sb, "stamps")
