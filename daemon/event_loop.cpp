@@ -13,7 +13,8 @@
 namespace supd::daemon {
 
 EventLoop::EventLoop(asio::io_context& io, Supervisor& sup, OutputCapture& output, Notifier& notifier)
-    : io_(io), sup_(sup), output_(output), notifier_(notifier), signals_(io, SIGCHLD, SIGTERM, SIGINT), timer_(io), sweep_timer_(io) {
+    : io_(io), sup_(sup), output_(output), notifier_(notifier), signals_(io, SIGCHLD, SIGTERM, SIGINT), timer_(io),
+      sweep_timer_(io) {
   signals_.add(SIGHUP);
   signals_.add(SIGUSR2);  // reopen every log file (logrotate)
   watch_forward_signals();
