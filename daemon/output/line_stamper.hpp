@@ -17,6 +17,19 @@ public:
   // already has its prefix; the next bytes continue it (TESTPLAN R88).
   explicit LineStamper(bool at_line_start = true) : at_line_start_(at_line_start) {}
 
+  // A kill -9 of supd in the middle of writing a prefix can leave only its first bytes (a
+  // write that crosses a page of the file stops there). When `tail`, the file's unfinished
+  // last line, is such a start of a prefix shaped like `prefix` (a digit where it has one, its
+  // other characters exactly), the rest of `prefix` that completes it; else "".
+  static std::string rest_of_torn_prefix(std::string_view tail, std::string_view prefix) {
+    if (tail.empty() || tail.size() >= prefix.size()) return {};
+    for (std::size_t i = 0; i < tail.size(); ++i) {
+      const bool digit = prefix[i] >= '0' && prefix[i] <= '9';
+      if (digit ? !(tail[i] >= '0' && tail[i] <= '9') : tail[i] != prefix[i]) return {};
+    }
+    return std::string(prefix.substr(tail.size()));
+  }
+
   // `chunk` with `prefix` inserted at each line start it contains.
   std::string stamp(std::string_view chunk, std::string_view prefix) {
     return stamp_each(chunk, [prefix](std::size_t) { return prefix; });

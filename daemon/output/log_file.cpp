@@ -109,6 +109,18 @@ void LogFile::settle() {
   if (!why.empty()) spdlog::error("{}: numbering its rotated files failed: {}", path_.string(), why);
 }
 
+std::string LogFile::unfinished_line(std::size_t max) const {
+  loff_t size = 0;
+  if (at_line_start() || !end_offset(size) || size == 0) return {};
+  const auto from = static_cast<off_t>(size > static_cast<loff_t>(max + 1) ? size - static_cast<loff_t>(max + 1) : 0);
+  std::string tail(static_cast<std::size_t>(size - from), '\0');
+  const ssize_t n = ::pread(fd_.get(), tail.data(), tail.size(), from);
+  if (n != static_cast<ssize_t>(tail.size())) return {};
+  const auto nl = tail.rfind('\n');
+  if (nl == std::string::npos && from > 0) return {};  // longer than `max`
+  return nl == std::string::npos ? tail : tail.substr(nl + 1);
+}
+
 void LogFile::sync_from_fd() {
   struct stat st {};
   if (!fd_ || ::fstat(fd_.get(), &st) != 0) {

@@ -64,6 +64,9 @@ public:
   }
   bool is_open() const { return static_cast<bool>(fd_); }
   bool at_line_start() const { return policy_.at_line_start(); }  // empty, or ends in '\n'
+  // The end of the file's last line when it is unfinished: at most `max` bytes after the last
+  // '\n' ("" when the file ends a line, or its last line is longer).
+  std::string unfinished_line(std::size_t max) const;
   const std::filesystem::path& path() const { return path_; }
   // Bytes this supd wrote through write() since it started, across rotations: why's marks.
   std::uint64_t bytes_written() const { return bytes_written_; }

@@ -12,6 +12,20 @@
 #include "common/time_format.hpp"
 
 namespace supd::daemon {
+namespace {
+
+// A supd killed while it wrote a line's timestamp may have left only the timestamp's start
+// (TESTPLAN R88): the rest is written now, from this moment's timestamp, so the line keeps
+// one whole timestamp. Its last digits are then this moment's rather than the line's own.
+void complete_torn_prefix(LogFile& file) {
+  const std::string stamp = common::iso8601_utc_ms(common::unix_ms_now()) + " ";
+  const std::string rest = LineStamper::rest_of_torn_prefix(file.unfinished_line(stamp.size()), stamp);
+  if (!rest.empty() && file.write(rest))
+    spdlog::info("{}: the last line's timestamp was cut short by the previous supd; completed it",
+                 file.path().string());
+}
+
+}  // namespace
 
 OutputCapture::OutputCapture(asio::io_context& io, std::filesystem::path log_dir, PipeHooks hooks)
     : io_(io),
@@ -75,7 +89,10 @@ void OutputCapture::attach(const std::string& job, std::vector<CaptureStream> st
     const int fd = s.pipe.release();
     auto reader = std::make_shared<Reader>(Reader{job, asio::posix::stream_descriptor(io_, fd), file, {}, {},
                                                   asio::steady_timer(io_)});
-    if (s.timestamps == config::Timestamps::Prefix) reader->stamper.emplace(s.new_run || file->at_line_start());
+    if (s.timestamps == config::Timestamps::Prefix) {
+      if (!s.new_run && !written_by_another) complete_torn_prefix(*file);
+      reader->stamper.emplace(s.new_run || file->at_line_start());
+    }
     std::error_code ec;
     reader->pipe.non_blocking(true, ec);
     readers_.emplace(job, reader);

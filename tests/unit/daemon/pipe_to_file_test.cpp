@@ -189,3 +189,36 @@ TEST_CASE("one fd a log file: O_APPEND cleared, and every write lands at the end
   CHECK(file.write("four\n"));
   CHECK(slurp(live) == "four\n");
 }
+
+TEST_CASE("a timestamp a killed supd cut short is completed, and nothing else looks like one",
+          "[output][timestamps][R88]") {
+  const std::string now = "2026-12-07T17:08:01.456Z ";
+  CHECK(LineStamper::rest_of_torn_prefix("2026-12-07T17:07:29.", now) == "456Z ");
+  CHECK(LineStamper::rest_of_torn_prefix("2", now) == "026-12-07T17:08:01.456Z ");
+  CHECK(LineStamper::rest_of_torn_prefix("2026-12-07T17:07:29.123Z", now) == " ");
+  CHECK(LineStamper::rest_of_torn_prefix("2026-12-07T17:07:29.123Z ", now).empty());  // whole: its line goes on
+  CHECK(LineStamper::rest_of_torn_prefix("", now).empty());
+  CHECK(LineStamper::rest_of_torn_prefix("w0 21048", now).empty());     // a line's own bytes
+  CHECK(LineStamper::rest_of_torn_prefix("2026-12-07 17", now).empty());  // a space where the T is
+  CHECK(LineStamper::rest_of_torn_prefix("2026-12-07T17:07:29.123Z w0", now).empty());
+
+  Scratch d;
+  const auto live = d.path / "j.out";
+  std::string error;
+  {
+    std::ofstream(live) << "2026-12-07T17:07:28.001Z w0 1\n2026-12-07T17:07:29.";
+  }
+  LogFile file(live);
+  file.adopt(open_log_file(live, error), 0, 0);
+  CHECK(file.unfinished_line(now.size()) == "2026-12-07T17:07:29.");
+  {
+    std::ofstream(live, std::ios::app) << "123Z w0 2 and a line longer than a timestamp";
+  }
+  file.adopt(open_log_file(live, error), 0, 0);
+  CHECK(file.unfinished_line(now.size()).empty());  // longer than asked for: not a timestamp
+  {
+    std::ofstream(live, std::ios::app) << "\n";
+  }
+  file.adopt(open_log_file(live, error), 0, 0);
+  CHECK(file.unfinished_line(now.size()).empty());  // ends a line
+}
