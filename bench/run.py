@@ -21,6 +21,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from procs import Procs, now_ns, spawn, wait_until  # noqa: E402
+from stamps import StampTail  # noqa: E402
 from adapters import ADAPTERS, Job  # noqa: E402
 import hosts  # noqa: E402
 import top as top_bench  # noqa: E402
@@ -150,7 +151,11 @@ class Bench:
         return got[0]
 
     def wait_stamps(self, path, count, word="start", timeout=120.0):
-        got = wait_until(lambda: len(s := self.read_stamps(path, word)) >= count and s, timeout, 0.002)
+        """All WORD stamps of the file once there are COUNT. Each poll reads only what was
+        appended since the last (StampTail): re-reading thousands of stamps every 2 ms took a
+        core from whatever was being timed."""
+        tail, seen = StampTail(path, 0), []
+        got = wait_until(lambda: (seen.extend(tail.new(word)) or len(seen) >= count) and seen, timeout, 0.002)
         if not got:
             raise RuntimeError(f"only {len(self.read_stamps(path, word))} of {count} '{word}' stamps "
                                f"in {timeout:.0f} s")

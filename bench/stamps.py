@@ -8,9 +8,10 @@ class StampTail:
     waiting for one stamp behind 10,000 jobs' start stamps does not take a core from the supd it
     measures (with two cores, re-reading the whole file every 2 ms did)."""
 
-    def __init__(self, path):
+    def __init__(self, path, offset=None):
+        """From OFFSET (default: the file's end now)."""
         self.path = path
-        self.offset = os.path.getsize(path) if os.path.exists(path) else 0
+        self.offset = offset if offset is not None else os.path.getsize(path) if os.path.exists(path) else 0
         self.partial = ""
 
     def new(self, word):
