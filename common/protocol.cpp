@@ -239,12 +239,12 @@ std::string FrameBuilder::frame(bool more) {
   // A one-string array stands in for the items, and its text is then replaced by theirs. The
   // placeholder's quotes are JSON's own (inside a string value every quote is escaped), so
   // `"key":["\u0001items\u0001"]` is found where the array is and nowhere else.
-  const json placeholder = json::array({"\x01items\x01"});
-  result[key_] = placeholder;
+  constexpr const char* kItems = "\x01items\x01";
+  static const std::string array = dump(json::array({kItems}));  // made once
+  result[key_] = json::array({kItems});
   if (more) result["more"] = true;
   bytes_ = 0;
   std::string line = encode_response({id_, std::move(result)});
-  const std::string array = dump(placeholder);
   const std::string member = dump(json(key_)) + ":" + array;
   const auto at = line.find(member) + member.size() - array.size();
   line.replace(at, array.size(), "[" + std::exchange(items_, std::string()) + "]");

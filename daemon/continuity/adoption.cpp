@@ -4,7 +4,6 @@
 #include <poll.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -23,10 +22,6 @@
 #include "daemon/control/control_socket.hpp"
 #include "daemon/output/log_dir.hpp"
 #include "daemon/process/cgroup.hpp"
-
-#ifndef P_PIDFD
-#define P_PIDFD 3  // waitid on a pidfd (Linux 5.4); older glibc headers lack the name
-#endif
 
 namespace supd::daemon {
 namespace {
@@ -260,12 +255,9 @@ void Adoption::watch_exit(const Job& job, std::uint64_t starttime) {
     }
     // A child of ours after all (after an upgrade) gives its real status; any other process
     // is reaped by its own parent, and its pidfd tells its status once it is (Linux 6.15+).
-    siginfo_t info{};
-    if (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(watch->native_handle()), &info,
-                 WEXITED | WNOHANG) == 0 &&
-        info.si_pid == pid) {
+    if (const auto reaped = reap_pidfd(watch->native_handle()); reaped && reaped->pid == pid) {
       watch->close(ignored);
-      hub_.process_exited(pid, common::ExitStatus::from_siginfo(info.si_code, info.si_status));
+      hub_.process_exited(pid, reaped->status);
       return;
     }
     report_exit(watch, pid, starttime, 0);

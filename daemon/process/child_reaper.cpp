@@ -6,10 +6,6 @@
 #include <array>
 #include <cerrno>
 
-#ifndef P_PIDFD
-#define P_PIDFD 3  // waitid on a pidfd (Linux 5.4); older glibc headers lack the name
-#endif
-
 namespace supd::daemon {
 
 ChildReaper::ChildReaper() : epoll_(::epoll_create1(EPOLL_CLOEXEC)) {}
@@ -31,14 +27,9 @@ std::vector<Reaped> ChildReaper::reap_watched() {
     const int n = ::epoll_wait(epoll_.get(), ready.data(), static_cast<int>(ready.size()), 0);
     if (n < 0 && errno == EINTR) continue;
     for (int i = 0; i < n; ++i) {
-      // A pidfd names one process, so even a number closed and reused since can reap nothing
-      // else: waitid fails (not a pidfd, or not our child) or finds it still running.
-      siginfo_t info{};
-      if (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(ready[i].data.fd), &info, WEXITED | WNOHANG) ==
-              0 &&
-          info.si_pid > 0) {
-        forget(info.si_pid);
-        out.push_back({info.si_pid, common::ExitStatus::from_siginfo(info.si_code, info.si_status)});
+      if (auto reaped = reap_pidfd(ready[i].data.fd)) {
+        forget(reaped->pid);
+        out.push_back(*reaped);
       }
     }
     if (n < static_cast<int>(ready.size())) return out;

@@ -13,15 +13,10 @@
 #include <unordered_set>
 #include <vector>
 
-#include "common/exit_status.hpp"
 #include "common/fd.hpp"
+#include "daemon/process/pidfd_exit.hpp"
 
 namespace supd::daemon {
-
-struct Reaped {
-  pid_t pid;
-  common::ExitStatus status;
-};
 
 class ChildReaper {
 public:

@@ -1,9 +1,14 @@
 #include "daemon/process/pidfd_exit.hpp"
 
 #include <sys/ioctl.h>
+#include <sys/wait.h>
 
 #include <cerrno>
 #include <cstdint>
+
+#ifndef P_PIDFD
+#define P_PIDFD 3  // waitid on a pidfd (Linux 5.4); older glibc headers lack the name
+#endif
 
 namespace supd::daemon {
 namespace {
@@ -34,6 +39,14 @@ PidfdExit pidfd_exit_status(int pidfd) {
   }
   if ((info.mask & kPidfdInfoExit) == 0) return {PidfdExit::Kind::NotYet, {}};  // exited, not reaped yet
   return {PidfdExit::Kind::Known, common::ExitStatus::from_wait(info.exit_code)};
+}
+
+std::optional<Reaped> reap_pidfd(int pidfd) {
+  siginfo_t info{};
+  if (::waitid(static_cast<idtype_t>(P_PIDFD), static_cast<id_t>(pidfd), &info, WEXITED | WNOHANG) != 0 ||
+      info.si_pid <= 0)
+    return std::nullopt;
+  return Reaped{info.si_pid, common::ExitStatus::from_siginfo(info.si_code, info.si_status)};
 }
 
 }  // namespace supd::daemon
