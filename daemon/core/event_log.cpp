@@ -23,8 +23,7 @@ const common::Event& EventLog::record(common::Event event, Level level) {
   event.time = clock_();
   auto& ring = event.job ? jobs_[*event.job] : daemon_;
   const std::size_t cap = event.job ? per_job_ : daemon_ring_;
-  ring.push_back(keep(event));
-  if (ring.size() > cap) ring.pop_front();
+  ring.push(keep(event), cap);
   const common::Event& kept = event;  // what the listeners see; last_ only once they are done
   if (sink_) sink_(level, (kept.job ? "job " : "") + common::describe(kept));
 
@@ -47,15 +46,25 @@ std::vector<common::Event> EventLog::history(const std::optional<std::string>& j
   std::vector<common::Event> out;
   if (job) {
     if (const auto it = jobs_.find(*job); it != jobs_.end())
-      for (const auto& k : it->second) out.push_back(restore(k, &it->first));
+      it->second.each([&](const Kept& k) { out.push_back(restore(k, &it->first)); });
   } else {
-    for (const auto& k : daemon_) out.push_back(restore(k, nullptr));
+    daemon_.each([&](const Kept& k) { out.push_back(restore(k, nullptr)); });
     for (const auto& [name, ring] : jobs_)
-      for (const auto& k : ring) out.push_back(restore(k, &name));
+      ring.each([&](const Kept& k) { out.push_back(restore(k, &name)); });
     std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
   }
   if (limit && out.size() > *limit) out.erase(out.begin(), out.end() - static_cast<std::ptrdiff_t>(*limit));
   return out;
+}
+
+void EventLog::Ring::push(Kept kept, std::size_t cap) {
+  if (items_.size() < cap) {
+    if (items_.size() == items_.capacity()) items_.reserve(std::min(cap, std::max<std::size_t>(2, items_.size() * 2)));
+    items_.push_back(std::move(kept));
+    return;
+  }
+  items_[head_] = std::move(kept);
+  head_ = (head_ + 1) % items_.size();
 }
 
 EventLog::Kept EventLog::keep(const common::Event& e) {

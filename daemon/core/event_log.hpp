@@ -4,7 +4,6 @@
 // tells the followers (`supctl events -f`). No Asio, no syscalls.
 #pragma once
 #include <cstdint>
-#include <deque>
 #include <functional>
 #include <map>
 #include <optional>
@@ -70,6 +69,20 @@ private:
     uid_t uid = 0;
     pid_t who_pid = 0;
   };
+  // Last events, oldest first, in one block that grows as they come (up to the cap), then
+  // wraps. A deque's first map and node cost ~1 KiB a job, for the few events most jobs have.
+  class Ring {
+  public:
+    void push(Kept kept, std::size_t cap);
+    template <class F>
+    void each(F&& f) const {
+      for (std::size_t i = 0; i < items_.size(); ++i) f(items_[(head_ + i) % items_.size()]);
+    }
+
+  private:
+    std::vector<Kept> items_;
+    std::size_t head_ = 0;  // the oldest, once full
+  };
   Kept keep(const common::Event& event);
   common::Event restore(const Kept& kept, const std::string* job) const;
   std::uint32_t intern(const std::optional<std::string>& word);
@@ -78,8 +91,8 @@ private:
   WallClock clock_;
   std::size_t per_job_, daemon_ring_;
   std::uint64_t next_seq_ = 1;
-  std::map<std::string, std::deque<Kept>, std::less<>> jobs_;
-  std::deque<Kept> daemon_;
+  std::map<std::string, Ring, std::less<>> jobs_;
+  Ring daemon_;
   std::vector<std::string> words_;
   std::map<std::string, std::uint32_t, std::less<>> word_index_;
   common::Event last_;  // the event record() returned, whole (valid until the next record())

@@ -38,12 +38,14 @@ std::string memory_limit_text(const config::CgroupLimits& c) {
 Supervisor::Supervisor(ProcessOps& ops, OutputSink& output, config::Config config, std::filesystem::path log_dir)
     : ops_(ops), output_(output), config_(std::move(config)), log_dir_(std::move(log_dir)) {
   jobs_.reserve(config_.jobs.size());
-  for (const auto& spec : config_.jobs) {
+  for (auto& spec : config_.jobs) {
     Job job;
-    job.spec = spec;
+    job.spec = std::move(spec);
     jobs_.push_back(std::move(job));
   }
-  config_.jobs.clear();  // jobs_ is the truth from now on; config_ keeps the [supd] settings
+  // jobs_ is the truth from now on; config_ keeps the [supd] settings. Its vector goes too
+  // (clear() would keep its block: ~770 bytes a job).
+  config_.jobs = {};
   reindex();
   note_order();
 }

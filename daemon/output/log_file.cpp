@@ -105,8 +105,8 @@ void LogFile::settle() {
   }
   std::string why;
   UniqueFd dirfd = open_log_parent(log_dir_, path_, why);
-  if (dirfd && !settle_rotation(dirfd.get(), path_.filename().string(), keep_)) why = common::errno_message(errno);
-  if (!why.empty()) spdlog::error("{}: numbering its rotated files failed: {}", path_.string(), why);
+  if (dirfd && !settle_rotation(dirfd.get(), path().filename().string(), keep_)) why = common::errno_message(errno);
+  if (!why.empty()) spdlog::error("{}: numbering its rotated files failed: {}", path_, why);
 }
 
 std::string LogFile::unfinished_line(std::size_t max) const {
@@ -167,7 +167,7 @@ void LogFile::cannot_splice(const std::string& why) {
   splice_said_ = true;
   spdlog::warn("{}: {}; its output is copied with read(2) and write(2) instead, where a kill -9 of supd may lose a "
                "chunk",
-               path_.string(), why);
+               path_, why);
 }
 
 LogFile::Whereabouts LogFile::whereabouts() const {
@@ -183,7 +183,7 @@ bool LogFile::reopen_if_unlinked() {
   struct stat st {};
   if (::fstat(fd_.get(), &st) != 0 || st.st_nlink > 0) return false;
   std::string error;
-  if (!reopen(error)) spdlog::error("{}: the log file was deleted and re-creating it failed: {}", path_.string(), error);
+  if (!reopen(error)) spdlog::error("{}: the log file was deleted and re-creating it failed: {}", path_, error);
   return true;
 }
 
@@ -196,14 +196,14 @@ std::uint64_t LogFile::take_pending_seq(int dirfd, const std::string& name) {
 }
 
 bool LogFile::rotate() {
-  const std::string name = path_.filename().string();
+  const std::string name = path().filename().string();
   if (worker_)
     if (const auto error = worker_->take_error()) spdlog::error("{}", *error);
   std::string why;
   UniqueFd dirfd = open_log_parent(log_dir_, path_, why);
   auto fail = [&](const std::string& what) {
     if (!rotate_failed_)
-      spdlog::error("{}: rotating failed ({}); writing on into the same file", path_.string(), what);
+      spdlog::error("{}: rotating failed ({}); writing on into the same file", path_, what);
     rotate_failed_ = true;
     return false;
   };
@@ -220,7 +220,7 @@ bool LogFile::rotate() {
   }
   std::string error;
   if (!reopen(error)) return fail(error);
-  if (rotate_failed_) spdlog::info("{}: rotating works again", path_.string());
+  if (rotate_failed_) spdlog::info("{}: rotating works again", path_);
   rotate_failed_ = false;
   policy_.rotated();
   if (keep_ > 0) settle();

@@ -48,7 +48,7 @@ public:
   // inside rotate() (tests, tools).
   explicit LogFile(std::filesystem::path path, std::filesystem::path log_dir = {},
                    RotationWorker* worker = nullptr)
-      : path_(std::move(path)), log_dir_(std::move(log_dir)), worker_(worker) {}
+      : path_(path.native()), log_dir_(log_dir.native()), worker_(worker) {}
 
   // Takes a freshly opened fd (from the spawn) and the job's rotation settings; `indexed`
   // keeps the timestamp side index (daemon/output/log_index.hpp) beside the file.
@@ -67,7 +67,7 @@ public:
   // The end of the file's last line when it is unfinished: at most `max` bytes after the last
   // '\n' ("" when the file ends a line, or its last line is longer).
   std::string unfinished_line(std::size_t max) const;
-  const std::filesystem::path& path() const { return path_; }
+  std::filesystem::path path() const { return path_; }
   // Bytes this supd wrote through write() since it started, across rotations: why's marks.
   std::uint64_t bytes_written() const { return bytes_written_; }
 
@@ -112,8 +112,10 @@ private:
   bool end_offset(loff_t& off) const;          // the file's size now: where every write goes
   void cannot_splice(const std::string& why);  // copied by read and write from now on; said once
 
-  std::filesystem::path path_;
-  std::filesystem::path log_dir_;
+  // Text, not std::filesystem::path: a path keeps a list of its components on the heap,
+  // about 250 bytes each with thousands of jobs; they are made again only to open or rotate.
+  std::string path_;
+  std::string log_dir_;
   common::UniqueFd fd_;
   bool appends_ = true;          // fd_ still has O_APPEND (clearing it failed): write(2) appends
   bool splice_refused_ = false;  // the file system refused splice(2) (EINVAL): not tried again

@@ -12,6 +12,7 @@
 
 #include "common/fd.hpp"
 #include "daemon/process/child_reaper.hpp"
+#include "tests/unit/daemon/paused_child.hpp"
 
 using supd::common::ExitStatus;
 using supd::common::UniqueFd;
@@ -21,11 +22,11 @@ namespace {
 
 // A child that waits for SIGTERM, or exits with `code` at once when `code` >= 0.
 pid_t child(int code) {
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    if (code >= 0) ::_exit(code);
-    ::pause();
-    ::_exit(0);
+  pid_t pid = -1;
+  if (code < 0) {
+    pid = supd::test::fork_paused_child();
+  } else if ((pid = ::fork()) == 0) {
+    ::_exit(code);
   }
   REQUIRE(pid > 0);
   return pid;

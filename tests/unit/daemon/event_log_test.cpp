@@ -61,6 +61,22 @@ TEST_CASE("history is bounded per job and for supd, and merges in the order of e
   CHECK(f.log.history("a", 0).empty());
 }
 
+TEST_CASE("a job's ring keeps its last events oldest first while it grows, fills and wraps", "[event_log]") {
+  EventLog log{[] { return common::WallTime{}; }, 5, 1};
+  log.set_log_sink({});
+  std::vector<std::string> all;
+  for (int i = 1; i <= 23; ++i) {
+    Event e;
+    e.job = "a";
+    e.kind = "config";
+    e.reason = std::to_string(i);
+    log.record(std::move(e));
+    all.push_back(std::to_string(i));
+    const auto last = std::vector<std::string>(all.end() - std::min<std::ptrdiff_t>(5, i), all.end());
+    CHECK(reasons(log.history("a")) == last);
+  }
+}
+
 TEST_CASE("the history gives back every field of an event as it was recorded", "[event_log]") {
   // The history keeps a compact record, not the Event itself: nothing may get lost on the way.
   Fixture f;

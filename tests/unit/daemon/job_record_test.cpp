@@ -15,6 +15,7 @@
 
 #include "daemon/continuity/job_record.hpp"
 #include "daemon/process/pidfd_exit.hpp"
+#include "tests/unit/daemon/paused_child.hpp"
 
 namespace supd::daemon {
 namespace {
@@ -90,11 +91,7 @@ TEST_CASE("a zombie's wait status is field 52 of /proc/PID/stat", "[job_record]"
 
 TEST_CASE("an exited child not yet reaped gives its status through /proc, then through its pidfd once reaped",
           "[job_record][pidfd_exit]") {
-  const pid_t pid = ::fork();
-  if (pid == 0) {
-    ::pause();
-    ::_exit(0);
-  }
+  const pid_t pid = supd::test::fork_paused_child();
   REQUIRE(pid > 0);
   const int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0U));
   REQUIRE(fd >= 0);
