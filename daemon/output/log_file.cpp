@@ -94,8 +94,17 @@ void LogFile::adopt(UniqueFd fd, std::uint64_t max_size, int keep, bool indexed)
   // A rotation an earlier supd left half done is finished (off the loop when log_keep is large).
   if (keep_ > 0 && !settle_queued_) {
     settle_queued_ = true;
-    settle();
+    if (may_have_rotated()) settle();
   }
+}
+
+bool LogFile::may_have_rotated() const {
+  if (census_ == nullptr) return true;
+  std::string why;
+  UniqueFd dirfd = open_log_parent(log_dir_, path_, why);
+  if (!dirfd) return true;  // settle() says why
+  const auto path = this->path();
+  return census_->may_have_rotated(dirfd.get(), path.parent_path().string(), path.filename().string());
 }
 
 void LogFile::settle() {

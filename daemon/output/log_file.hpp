@@ -29,6 +29,7 @@
 #include "daemon/output/chunk_layout.hpp"
 #include "daemon/output/log_index.hpp"
 #include "daemon/output/rotation.hpp"
+#include "daemon/output/rotation_census.hpp"
 #include "daemon/output/rotation_worker.hpp"
 
 namespace supd::daemon {
@@ -46,9 +47,11 @@ public:
   // `log_dir`: the log dir `path` lies in, whose directory fd every (re)open starts from;
   // empty: the file's own directory. Without a worker the rotated files are shifted at once,
   // inside rotate() (tests, tools).
+  // With a census, the first adoption looks for an earlier supd's rotation only when the
+  // census has seen rotated files of this log (daemon/output/rotation_census.hpp).
   explicit LogFile(std::filesystem::path path, std::filesystem::path log_dir = {},
-                   RotationWorker* worker = nullptr)
-      : path_(path.native()), log_dir_(log_dir.native()), worker_(worker) {}
+                   RotationWorker* worker = nullptr, RotationCensus* census = nullptr)
+      : path_(path.native()), log_dir_(log_dir.native()), worker_(worker), census_(census) {}
 
   // Takes a freshly opened fd (from the spawn) and the job's rotation settings; `indexed`
   // keeps the timestamp side index (daemon/output/log_index.hpp) beside the file.
@@ -130,6 +133,8 @@ private:
   void settle();
   static constexpr int kSettleOnLoopUpTo = 16;
   RotationWorker* worker_ = nullptr;
+  RotationCensus* census_ = nullptr;
+  bool may_have_rotated() const;  // the census's answer (true without one)
   bool settle_queued_ = false;          // the first adoption queues finishing an earlier supd's rotation
   std::uint64_t next_pending_seq_ = 0;  // 0: not known before the first rotation
   std::map<std::uint64_t, FollowFn> followers_;

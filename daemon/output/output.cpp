@@ -74,12 +74,22 @@ void OutputCapture::recreate(LogFile& file, std::string_view what) {
   }
 }
 
+void OutputCapture::forget_census_soon() {
+  if (census_.empty() || census_forget_posted_) return;
+  census_forget_posted_ = true;
+  asio::post(io_, [this] {
+    census_.forget();
+    census_forget_posted_ = false;
+  });
+}
+
 void OutputCapture::attach(const std::string& job, std::vector<CaptureStream> streams) {
   for (auto& s : streams) {
     auto& file = file_for(s.path);
     watch_.watch(s.path.parent_path());
     // A new fd: re-created if it was deleted.
     file->adopt(std::move(s.file), s.max_size, s.keep, s.timestamps == config::Timestamps::Index);
+    forget_census_soon();
     hooks_.opened(job, s.path, s.pipe.get());
     // An earlier run ended mid-line and nothing writes the file now: end that line, so this
     // run's first line is not glued to it (TESTPLAN R34). Not for a pipe taken back from a
@@ -333,7 +343,7 @@ void OutputCapture::close_all() {
 
 std::shared_ptr<LogFile>& OutputCapture::file_for(const std::filesystem::path& path) {
   auto& file = files_[path.lexically_normal().native()];
-  if (!file) file = std::make_shared<LogFile>(path, log_dir_, &rotation_worker_);
+  if (!file) file = std::make_shared<LogFile>(path, log_dir_, &rotation_worker_, &census_);
   return file;
 }
 

@@ -110,6 +110,11 @@ private:
 
   asio::io_context& io_;
   RotationWorker rotation_worker_;  // before the files: it outlives every LogFile that points at it
+  // One listing per log directory for the adoptions of one loop turn (a start-up spawns a batch
+  // a turn); forgotten at the end of it (forget_census_soon).
+  RotationCensus census_;
+  bool census_forget_posted_ = false;
+  void forget_census_soon();
   std::filesystem::path log_dir_;
   LogDirWatch watch_;
   std::multimap<std::string, std::shared_ptr<Reader>> readers_;

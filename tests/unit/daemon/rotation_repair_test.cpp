@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -16,6 +17,7 @@
 #include "common/fd.hpp"
 #include "daemon/output/log_file.hpp"
 #include "daemon/output/log_index.hpp"
+#include "daemon/output/rotation_census.hpp"
 #include "daemon/output/rotation_repair.hpp"
 #include "daemon/output/rotation_worker.hpp"
 
@@ -138,6 +140,45 @@ TEST_CASE("scan_rotation finds pending, numbered and orphaned index files of one
   CHECK(set.max_seq == 8);
   CHECK(rotated_newest_first(kName, set, 4) ==
         std::vector<std::string>{".j.out.pending.8", ".j.out.pending.7", "j.out.1", "j.out.2"});
+}
+
+TEST_CASE("rotated_file_bases names the log of every file a rotation leaves, and none of a live log",
+          "[rotation][census]") {
+  const auto has = [](std::string_view entry) {
+    const auto bases = rotated_file_bases(entry);
+    return std::find(bases.begin(), bases.end(), kName) != bases.end();
+  };
+  CHECK(has(numbered_name(kName, 3)));
+  CHECK(has(pending_name(kName, 12)));
+  CHECK(has(index_path(numbered_name(kName, 1)).string()));
+  CHECK(has(index_path(pending_name(kName, 7)).string()));
+  CHECK(rotated_file_bases(kName).empty());
+  CHECK(rotated_file_bases(index_path(kName).string()).empty());
+  CHECK(rotated_file_bases("supd.log").empty());
+  CHECK(rotated_file_bases(".").empty());
+  CHECK(rotated_file_bases("..").empty());
+}
+
+TEST_CASE("with a census, only a log with rotated files is put in order at its first adoption",
+          "[rotation][census][R92]") {
+  TempDir t;
+  lay_out(t.path, 2, 1);  // a rotation of j.out a kill cut short
+  write(t.path / "k.out", "live\n");
+  RotationCensus census;
+  CHECK(census.may_have_rotated(t.fd.get(), t.path.string(), kName));
+  CHECK_FALSE(census.may_have_rotated(t.fd.get(), t.path.string(), "k.out"));
+  fs::remove(t.path / "k.out");  // settled() wants j.out's files alone
+
+  std::string error;
+  LogFile file(t.path / kName, {}, nullptr, &census);
+  file.adopt(open_log_file(t.path / kName, error), 1 << 20, 5);
+  CHECK(settled(t.path, 3).empty());
+
+  // The listing is the one made first, until forgotten (OutputCapture: at the end of the turn).
+  write(t.path / numbered_name("k.out", 1), "old\n");
+  CHECK_FALSE(census.may_have_rotated(t.fd.get(), t.path.string(), "k.out"));
+  census.forget();
+  CHECK(census.may_have_rotated(t.fd.get(), t.path.string(), "k.out"));
 }
 
 TEST_CASE("a rotation cut after any step, or inside one, is finished by the next supd's repair",
