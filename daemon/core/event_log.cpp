@@ -49,8 +49,8 @@ std::vector<common::Event> EventLog::history(const std::optional<std::string>& j
       it->second.each([&](const Kept& k) { out.push_back(restore(k, &it->first)); });
   } else {
     daemon_.each([&](const Kept& k) { out.push_back(restore(k, nullptr)); });
-    for (const auto& [name, ring] : jobs_)
-      ring.each([&](const Kept& k) { out.push_back(restore(k, &name)); });
+    for (const auto& job_ring : jobs_)  // not a structured binding: clang before 16 cannot capture one
+      job_ring.second.each([&](const Kept& k) { out.push_back(restore(k, &job_ring.first)); });
     std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.seq < b.seq; });
   }
   if (limit && out.size() > *limit) out.erase(out.begin(), out.end() - static_cast<std::ptrdiff_t>(*limit));
