@@ -1,9 +1,8 @@
 #include "daemon/output/rotation_census.hpp"
 
-#include <dirent.h>
-#include <unistd.h>
-
 #include <algorithm>
+
+#include "daemon/output/rotation_repair.hpp"
 
 namespace supd::daemon {
 namespace {
@@ -37,17 +36,13 @@ std::vector<std::string> rotated_file_bases(std::string_view entry) {
 bool RotationCensus::may_have_rotated(int dirfd, const std::string& dir, const std::string& name) {
   auto& listing = dirs_[dir];
   if (!listing.listed) {
-    const int fd = ::dup(dirfd);  // closedir closes it; the caller keeps its own
-    DIR* d = fd < 0 ? nullptr : ::fdopendir(fd);
-    if (d == nullptr) {
-      if (fd >= 0) ::close(fd);
+    const bool listed = for_each_entry(dirfd, [&](std::string_view entry) {
+      for (auto& base : rotated_file_bases(entry)) listing.names.insert(std::move(base));
+    });
+    if (!listed) {
       dirs_.erase(dir);
       return true;
     }
-    ::rewinddir(d);  // a dup shares the offset of an fd read before
-    while (const dirent* e = ::readdir(d))
-      for (auto& base : rotated_file_bases(e->d_name)) listing.names.insert(std::move(base));
-    ::closedir(d);
     listing.listed = true;
   }
   return listing.names.contains(name);

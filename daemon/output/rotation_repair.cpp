@@ -54,22 +54,27 @@ std::string pending_name(const std::string& name, std::uint64_t seq) {
 
 std::string numbered_name(const std::string& name, int k) { return name + "." + std::to_string(k); }
 
-RotationSet scan_rotation(int dirfd, const std::string& name) {
-  RotationSet set;
+bool for_each_entry(int dirfd, const std::function<void(std::string_view)>& each) {
   const int fd = ::dup(dirfd);  // closedir closes it; the caller keeps its own
-  if (fd < 0) return set;
+  if (fd < 0) return false;
   DIR* dir = ::fdopendir(fd);
   if (dir == nullptr) {
     ::close(fd);
-    return set;
+    return false;
   }
   ::rewinddir(dir);  // a dup shares the offset of an fd read before
+  while (const dirent* e = ::readdir(dir)) each(e->d_name);
+  ::closedir(dir);
+  return true;
+}
+
+RotationSet scan_rotation(int dirfd, const std::string& name) {
+  RotationSet set;
   const std::string numbered_prefix = name + ".";
   const std::string pending_prefix = "." + name + std::string(kPendingInfix);
   std::set<int> numbered_indexes;
   std::set<std::uint64_t> pending_indexes;
-  while (const dirent* e = ::readdir(dir)) {
-    const std::string_view entry = e->d_name;
+  (void)for_each_entry(dirfd, [&](std::string_view entry) {  // unreadable: an empty set
     if (const auto k = between(entry, numbered_prefix, ""); k) {
       if (const auto n = canonical_number<int>(*k); n && *n >= 1) set.numbered.push_back(*n);
     } else if (const auto s = between(entry, pending_prefix, ""); s) {
@@ -79,8 +84,7 @@ RotationSet scan_rotation(int dirfd, const std::string& name) {
     } else if (const auto si = between(entry, "." + pending_prefix, ".idx"); si) {
       if (const auto n = canonical_number<std::uint64_t>(*si)) pending_indexes.insert(*n);
     }
-  }
-  ::closedir(dir);
+  });
   std::sort(set.numbered.begin(), set.numbered.end());
   std::sort(set.pending.begin(), set.pending.end());
   if (!set.pending.empty()) set.max_seq = set.pending.back();

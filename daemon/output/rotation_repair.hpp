@@ -9,8 +9,10 @@
 // shift is under way). Each step renames (or removes) one file and then its side index.
 #pragma once
 #include <cstdint>
+#include <functional>
 #include <mutex>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace supd::daemon {
@@ -26,6 +28,9 @@ struct RotationSet {
 std::string pending_name(const std::string& name, std::uint64_t seq);
 std::string numbered_name(const std::string& name, int k);
 RotationSet scan_rotation(int dirfd, const std::string& name);
+// Calls `each` with every entry's name in the directory `dirfd` (left open, its offset
+// rewound); false when it cannot be read.
+bool for_each_entry(int dirfd, const std::function<void(std::string_view)>& each);
 
 // The rotated files' names, newest first, at most `keep` of them (the others are about to be
 // removed): the order read_tail reads them in.
