@@ -44,7 +44,7 @@ PYTHON ?= $(shell test -x /usr/bin/python3 && echo /usr/bin/python3 || echo pyth
 bench: deps
 	@bash bench/deps.sh "$(PEERS)"
 	@test -f $(BENCH_BUILD)/build.ninja || cmake -S . -B $(BENCH_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release
-	cmake --build $(BENCH_BUILD) -j $(JOBS) --target supd supctl benchjob gatewriter pipecat
+	cmake --build $(BENCH_BUILD) -j $(JOBS) --target supd supctl benchjob gatewriter pipecat spawnloop
 	$(PYTHON) bench/run.py --build-dir $(BENCH_BUILD) $(if $(filter-out 0,$(QUICK)),--quick) \
 	  $(if $(PEERS),--peers $(PEERS)) $(if $(filter-out 0,$(SCALE)),--scale $(if $(filter 1,$(SCALE)),10000,$(SCALE)))
 

@@ -9,8 +9,6 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdlib>
-#include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -19,7 +17,6 @@
 #include "common/protocol.hpp"
 #include "daemon/process/pidfd_exit.hpp"
 #include "common/sys_error.hpp"
-#include "daemon/control/control_socket.hpp"
 #include "daemon/output/log_dir.hpp"
 #include "daemon/process/cgroup.hpp"
 
@@ -93,64 +90,6 @@ std::optional<std::uint64_t> process_starttime(pid_t pid) {
   const auto stat = read_proc_stat(pid);
   if (!stat) return std::nullopt;
   return parse_stat_starttime(*stat);
-}
-
-// ---- RecordStore ---------------------------------------------------------------------------
-
-void RecordStore::create_dir() const {
-  make_private_dirs(dir_);
-  struct stat st {};
-  if (::lstat(dir_.c_str(), &st) != 0 || !S_ISDIR(st.st_mode) || st.st_uid != ::geteuid())
-    throw StartupError(fmt::format("{} is not a directory of this user; remove it so supd can create its own",
-                                   dir_.string()));
-}
-
-bool RecordStore::write(const JobRecord& record) const {
-  const auto path = dir_ / (record.name + ".json");
-  const auto tmp = dir_ / ("." + record.name + ".json.tmp");
-  const std::string text = encode_record(record);
-  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600));
-  bool ok = static_cast<bool>(fd);
-  if (ok) ok = ::write(fd.get(), text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  fd.reset();
-  if (ok) ok = ::rename(tmp.c_str(), path.c_str()) == 0;
-  if (!ok) {
-    spdlog::error("job {}: cannot write its record {}: {}; a supd started after this one will not adopt it",
-                  record.name, path.string(), common::errno_message(errno));
-    ::unlink(tmp.c_str());
-  }
-  return ok;
-}
-
-void RecordStore::remove(const std::string& job) const {
-  const auto path = dir_ / (job + ".json");
-  if (::unlink(path.c_str()) != 0 && errno != ENOENT)
-    spdlog::warn("job {}: cannot remove its record {}: {}", job, path.string(), common::errno_message(errno));
-}
-
-std::vector<JobRecord> RecordStore::load_all() const {
-  std::vector<JobRecord> out;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(dir_, ec)) {
-    const auto name = entry.path().filename().string();
-    if (name.size() <= 5 || name.front() == '.' || !name.ends_with(".json")) {
-      if (name.front() == '.' && name.ends_with(".tmp")) ::unlink(entry.path().c_str());  // a write cut short
-      continue;
-    }
-    std::ifstream in(entry.path());
-    std::stringstream text;
-    text << in.rdbuf();
-    std::string why;
-    auto record = decode_record(text.str(), &why);
-    if (!record || record->name + ".json" != name) {
-      spdlog::warn("ignoring the unreadable job record {} ({}) and removing it", entry.path().string(),
-                   record ? "its name does not match the file" : why);
-      ::unlink(entry.path().c_str());
-      continue;
-    }
-    out.push_back(std::move(*record));
-  }
-  return out;
 }
 
 // ---- Adoption ------------------------------------------------------------------------------

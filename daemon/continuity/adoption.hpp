@@ -1,7 +1,7 @@
 // Jobs outlive supd (issue 9). Two halves, both driven by the event loop:
-//  - records: after every event, each job with a live process group has a record file in the
-//    records dir (<socket>.jobs/<job>.json, written atomically), and a job whose group is gone
-//    has none; so whatever kills supd, the records on disk name every process it leaves.
+//  - records: after every event, each job with a live process group has a record in the
+//    records dir (<socket>.jobs/records, a journal: record_store.hpp), and a job whose group is
+//    gone has none; so whatever kills supd, the records on disk name every process it leaves.
 //  - adoption: at start-up, before the autostart jobs, each record whose process is still the
 //    same one (pidfd_open, then the start time in /proc/PID/stat) becomes a running job again:
 //    same pid, uptime and restart count. An adopted process is not supd's child, so its exit
@@ -25,6 +25,7 @@
 #include "daemon/core/event_hub.hpp"
 #include "daemon/continuity/fd_holder.hpp"
 #include "daemon/continuity/job_record.hpp"
+#include "daemon/continuity/record_store.hpp"
 #include "daemon/core/output_sink.hpp"
 #include "daemon/core/supervisor.hpp"
 
@@ -38,23 +39,6 @@ class Cgroups;
 // previous supd was killed, and the job's recorded process is gone or unknown while what it
 // started lives on) has them killed, so its start begins clean. Found by cgroup, not by pid.
 std::size_t kill_unowned_leftovers(const Cgroups& cgroups, const Supervisor& sup);
-
-// The files: <dir>/<job>.json. Writes are temp + rename, so a reader sees a whole record or
-// the previous one. No fsync: the records must survive supd, not the machine (a reboot ends
-// the jobs too).
-class RecordStore {
-public:
-  explicit RecordStore(std::filesystem::path dir) : dir_(std::move(dir)) {}
-  const std::filesystem::path& dir() const { return dir_; }
-  void create_dir() const;  // 0700; throws StartupError
-  bool write(const JobRecord& record) const;  // false (logged) on failure
-  void remove(const std::string& job) const;
-  // Every readable record; unreadable files are logged and removed.
-  std::vector<JobRecord> load_all() const;
-
-private:
-  std::filesystem::path dir_;
-};
 
 // /proc/PID/stat field 22, or nullopt when the process is gone.
 std::optional<std::uint64_t> process_starttime(pid_t pid);

@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <fstream>
+#include <utility>
 
 #include <nlohmann/json.hpp>
 
@@ -44,33 +45,106 @@ std::string encode_record(const JobRecord& r) {
   return doc.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
 }
 
+std::string encode_removal(std::string_view name) {
+  const json doc = {{"version", kJobRecordVersion}, {"name", name}, {"removed", true}};
+  return doc.dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+namespace {
+
+std::optional<JobRecord> decode_record_doc(const json& doc, std::string* error) {
+  if (doc.is_discarded() || !doc.is_object()) return fail(error, "not a JSON object");
+  int version = 0;
+  if (!get_integer(doc, "version", version) || version != kJobRecordVersion)
+    return fail(error, "unknown record version");
+  JobRecord r;
+  const auto name = doc.find("name");
+  if (name == doc.end() || !name->is_string()) return fail(error, "no name");
+  r.name = name->get<std::string>();
+  if (!protocol::is_valid_instance_name(r.name)) return fail(error, "invalid job name");
+  if (!get_integer(doc, "pid", r.pid) || r.pid <= 0) return fail(error, "no valid pid");
+  if (!get_integer(doc, "pgid", r.pgid) || r.pgid <= 0) return fail(error, "no valid pgid");
+  if (!get_integer(doc, "starttime", r.starttime) || r.starttime == 0) return fail(error, "no starttime");
+  if (!get_integer(doc, "spawned_at_ms", r.spawned_at_ms)) return fail(error, "no spawned_at_ms");
+  if (!get_integer(doc, "spawns", r.spawns) || r.spawns < 1) return fail(error, "no valid spawns");
+  const auto argv = doc.find("argv");
+  if (argv == doc.end() || !argv->is_array()) return fail(error, "no argv");
+  for (const auto& a : *argv) {
+    if (!a.is_string()) return fail(error, "argv must hold strings");
+    r.argv.push_back(a.get<std::string>());
+  }
+  return r;
+}
+
+// A removal line's job name, or nullopt for any other line.
+std::optional<std::string> removal_of(const json& doc) {
+  if (!doc.is_object()) return std::nullopt;
+  const auto removed = doc.find("removed");
+  const auto name = doc.find("name");
+  int version = 0;
+  if (removed == doc.end() || *removed != true || name == doc.end() || !name->is_string() ||
+      !get_integer(doc, "version", version) || version != kJobRecordVersion)
+    return std::nullopt;
+  auto job = name->get<std::string>();
+  if (!protocol::is_valid_instance_name(job)) return std::nullopt;
+  return job;
+}
+
+}  // namespace
+
 std::optional<JobRecord> decode_record(std::string_view text, std::string* error) noexcept {
   try {
-    const json doc = json::parse(text, nullptr, false);
-    if (doc.is_discarded() || !doc.is_object()) return fail(error, "not a JSON object");
-    int version = 0;
-    if (!get_integer(doc, "version", version) || version != kJobRecordVersion)
-      return fail(error, "unknown record version");
-    JobRecord r;
-    const auto name = doc.find("name");
-    if (name == doc.end() || !name->is_string()) return fail(error, "no name");
-    r.name = name->get<std::string>();
-    if (!protocol::is_valid_instance_name(r.name)) return fail(error, "invalid job name");
-    if (!get_integer(doc, "pid", r.pid) || r.pid <= 0) return fail(error, "no valid pid");
-    if (!get_integer(doc, "pgid", r.pgid) || r.pgid <= 0) return fail(error, "no valid pgid");
-    if (!get_integer(doc, "starttime", r.starttime) || r.starttime == 0) return fail(error, "no starttime");
-    if (!get_integer(doc, "spawned_at_ms", r.spawned_at_ms)) return fail(error, "no spawned_at_ms");
-    if (!get_integer(doc, "spawns", r.spawns) || r.spawns < 1) return fail(error, "no valid spawns");
-    const auto argv = doc.find("argv");
-    if (argv == doc.end() || !argv->is_array()) return fail(error, "no argv");
-    for (const auto& a : *argv) {
-      if (!a.is_string()) return fail(error, "argv must hold strings");
-      r.argv.push_back(a.get<std::string>());
-    }
-    return r;
+    return decode_record_doc(json::parse(text, nullptr, false), error);
   } catch (...) {
     return fail(error, "unreadable record");
   }
+}
+
+void JournalFold::feed(std::string_view bytes) {
+  for (;;) {
+    const auto nl = bytes.find('\n');
+    if (nl == std::string_view::npos) break;
+    if (partial_.empty()) {
+      line(bytes.substr(0, nl));
+    } else {
+      partial_.append(bytes.substr(0, nl));
+      line(partial_);
+      partial_.clear();
+    }
+    bytes.remove_prefix(nl + 1);
+  }
+  partial_.append(bytes);
+}
+
+void JournalFold::line(std::string_view text) {
+  if (text.empty()) return;
+  try {
+    const json doc = json::parse(text, nullptr, false);
+    if (auto job = removal_of(doc)) {
+      live_.erase(*job);
+    } else if (auto record = decode_record_doc(doc, nullptr)) {
+      auto name = record->name;
+      live_.insert_or_assign(std::move(name), std::move(*record));
+    } else {
+      ++bad_;
+    }
+  } catch (...) {
+    ++bad_;
+  }
+}
+
+std::map<std::string, JobRecord> JournalFold::take(std::size_t* skipped) {
+  if (!partial_.empty()) ++bad_;  // a last line without its newline: cut short
+  partial_.clear();
+  if (skipped != nullptr) *skipped = bad_;
+  bad_ = 0;
+  return std::exchange(live_, {});
+}
+
+std::map<std::string, JobRecord> fold_journal(std::string_view text, std::size_t* skipped) {
+  JournalFold fold;
+  fold.feed(text);
+  return fold.take(skipped);
 }
 
 namespace {

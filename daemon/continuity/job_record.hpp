@@ -10,6 +10,7 @@
 // to another process since has another start time, so it is never adopted.
 #pragma once
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +36,25 @@ std::string encode_record(const JobRecord& record);  // one line of JSON, '\n'-t
 // Never throws. nullopt (and `error` says why) for anything but a complete record of this
 // version with a valid job name and positive pid/pgid.
 std::optional<JobRecord> decode_record(std::string_view text, std::string* error = nullptr) noexcept;
+
+// The records of one supd are a journal of such lines (record_store.hpp); a removal line says a
+// job's record is gone: {"version": 1, "name": "amsa", "removed": true}.
+std::string encode_removal(std::string_view name);  // '\n'-terminated
+// The jobs a journal names, each by its last line (a removal forgets it), fed in pieces of any
+// size (a journal is read a block at a time: a whole one in memory would raise supd's RSS for
+// good). A line that is torn (supd killed mid-write) or unreadable is skipped and counted.
+class JournalFold {
+public:
+  void feed(std::string_view bytes);
+  std::map<std::string, JobRecord> take(std::size_t* skipped = nullptr);  // ends the fold
+
+private:
+  void line(std::string_view text);
+  std::string partial_;  // a line not yet ended
+  std::map<std::string, JobRecord> live_;
+  std::size_t bad_ = 0;
+};
+std::map<std::string, JobRecord> fold_journal(std::string_view text, std::size_t* skipped = nullptr);
 
 // Field 22 (starttime) of a /proc/PID/stat line; the command name (field 2) may hold spaces
 // and parentheses, so fields are counted from the last ')'.

@@ -259,7 +259,7 @@ bool LogFile::put_pieces(std::string_view chunk, std::size_t* written, Put put) 
       else continue;
     }
     const auto piece = chunk.substr(0, cut == RotationPolicy::npos ? chunk.size() : cut);
-    if (indexed_) index_.note(policy_.size(), common::unix_ms_now());
+    if (indexed_) index_.note(path_, policy_.size(), common::unix_ms_now());
     std::size_t done = 0;
     const bool ok = put(piece, total, done);
     const int saved = errno;

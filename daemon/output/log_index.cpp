@@ -62,13 +62,23 @@ std::optional<std::int64_t> time_at(const std::vector<IndexEntry>& index, std::u
 }
 
 void IndexWriter::open(const std::filesystem::path& log, bool fresh) {
-  const int flags = O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC | (fresh ? O_TRUNC : 0);
-  fd_ = common::UniqueFd(::open(index_path(log).c_str(), flags, 0640));
+  fd_.reset();
+  // A new log's old index goes now (ENOENT, the usual case, costs a lookup, not a file).
+  if (fresh) (void)::unlink(index_path(log).c_str());
+  armed_ = true;
   last_ms_.reset();
 }
 
-void IndexWriter::note(std::uint64_t offset, std::int64_t unix_ms) {
-  if (!fd_ || (last_ms_ && unix_ms - *last_ms_ < kResolutionMs)) return;
+void IndexWriter::note(std::string_view log, std::uint64_t offset, std::int64_t unix_ms) {
+  if (!armed_ || (last_ms_ && unix_ms - *last_ms_ < kResolutionMs)) return;
+  if (!fd_) {
+    const auto path = index_path(std::filesystem::path(log));
+    fd_ = common::UniqueFd(::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0640));
+    if (!fd_) {
+      armed_ = false;  // best effort, see open(): not tried again for every chunk
+      return;
+    }
+  }
   last_ms_ = unix_ms;
   const auto line = fmt::format("{} {}\n", offset, unix_ms);
   (void)!::write(fd_.get(), line.data(), line.size());  // best effort, see open()

@@ -37,14 +37,21 @@ class IndexWriter {
 public:
   static constexpr std::int64_t kResolutionMs = 10;
 
-  // Opens the index of `log` for appending; `fresh` empties it first (a new log file).
+  // Starts indexing `log`, appending to its index; `fresh` empties it first (a new log file).
+  // The index file itself is made at the first record: a job that writes nothing costs one
+  // file (its log), not two, which is most of a cold start of thousands of quiet jobs.
   // Best effort: an index that cannot be written costs the timestamps, never the output.
   void open(const std::filesystem::path& log, bool fresh);
-  void close() { fd_.reset(); }
-  void note(std::uint64_t offset, std::int64_t unix_ms);
+  void close() {
+    fd_.reset();
+    armed_ = false;
+  }
+  // `log` is the path given to open(), for making the index at the first record.
+  void note(std::string_view log, std::uint64_t offset, std::int64_t unix_ms);
 
 private:
   common::UniqueFd fd_;
+  bool armed_ = false;                    // open() was called: the first note() makes the file
   std::optional<std::int64_t> last_ms_;  // the time of the last record written
 };
 

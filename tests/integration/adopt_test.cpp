@@ -38,6 +38,18 @@ restart = "never"
 
 fs::path records_dir(const TestDaemon& d) { return fs::path(d.socket().string() + ".jobs"); }
 
+// The record supd keeps for `job` in its journal (<socket>.jobs/records: the last line that
+// names the job wins, a removal line forgets it), or nullopt when it keeps none.
+std::optional<json> recorded(const TestDaemon& d, const std::string& job) {
+  std::optional<json> out;
+  for (const auto& line : split_lines(read_file(records_dir(d) / "records"))) {
+    const auto doc = json::parse(line, nullptr, false);
+    if (!doc.is_object() || doc.value("name", "") != job) continue;
+    out = doc.value("removed", false) ? std::nullopt : std::optional<json>(doc);
+  }
+  return out;
+}
+
 // Every live process running `sleep <arg>` among the test's processes: a job twice shows here.
 std::size_t instances(const TestDaemon& d, const std::string& arg) {
   std::size_t n = 0;
@@ -67,7 +79,7 @@ TEST_CASE("after kill -9 of supd the next supd adopts every job with its pid, up
   pids["b"] = d.wait_running("b");
   const auto before = d.status_json();
   REQUIRE(before);
-  for (const char* job : {"a", "b", "c"}) CHECK(fs::exists(records_dir(d) / (std::string(job) + ".json")));
+  for (const char* job : {"a", "b", "c"}) CHECK(recorded(d, job));
 
   kill_supd(d);
   for (const auto& [job, pid] : pids) CHECK(process_alive(pid));  // nohup's promise
@@ -112,7 +124,7 @@ TEST_CASE("after kill -9 of supd the next supd adopts every job with its pid, up
   CHECK(stop.exit_code == kOk);
   CHECK(d.state("a") == "stopped");
   CHECK_FALSE(process_alive(pids["a"]));
-  CHECK_FALSE(fs::exists(records_dir(d) / "a.json"));
+  CHECK_FALSE(recorded(d, "a"));
   CHECK(d.ctl({"start", "a"}).exit_code == kOk);
   CHECK(d.job_pid("a") != pids["a"]);
   d.finish();
@@ -144,7 +156,7 @@ TEST_CASE("an adopted job's exit is recorded with its real status where the kern
     CHECK((said == "exited, status unknown (adopted)" || said == "killed by SIGTERM"));
   }
   // Its group is gone once its parent (not supd) has reaped it: supd looks every 100 ms.
-  CHECK(eventually([&] { return !fs::exists(records_dir(d) / "c.json"); }));
+  CHECK(eventually([&] { return !recorded(d, "c"); }));
 
   ::kill(a, SIGKILL);  // an unknown status counts as a failure: on-failure restarts it
   const pid_t again = d.wait_new_pid("a", a);
@@ -197,9 +209,14 @@ start_secs = 0
   CHECK(gone != dead);
   CHECK(contains(d.supd_output(), "now belongs to another process"));
   CHECK_FALSE(fs::exists(records_dir(d) / "junk.json"));
-  // The records now name the new processes.
-  const auto text = read_file(records_dir(d) / "a.json");
-  CHECK(contains(text, "\"pid\":" + std::to_string(a)));
+  // The one-file-a-job records of an older supd are folded into the journal and removed, and
+  // the journal now names the new processes.
+  CHECK_FALSE(fs::exists(records_dir(d) / "a.json"));
+  CHECK_FALSE(fs::exists(records_dir(d) / "gone.json"));
+  CHECK(eventually([&] {
+    const auto r = recorded(d, "a");
+    return r && (*r)["pid"] == a;
+  }));
 
   ::kill(stranger, SIGKILL);
   REQUIRE(wait_exit(stranger, 10s));
@@ -227,7 +244,7 @@ restart = "never"
   CHECK_FALSE(d.job("b"));
   CHECK(process_alive(b));
   CHECK(contains(d.supd_output(), "job b (pid " + std::to_string(b) + ") was started by a previous supd"));
-  CHECK(fs::exists(records_dir(d) / "b.json"));  // kept for a supd whose config names it again
+  CHECK(recorded(d, "b"));  // kept for a supd whose config names it again
   ::kill(-b, SIGKILL);
   REQUIRE(eventually([&] { return !process_alive(b); }));
   d.finish();

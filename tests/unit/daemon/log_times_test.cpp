@@ -85,18 +85,23 @@ TEST_CASE("IndexWriter writes one record per resolution step and starts afresh w
   CHECK(index_path(log) == dir.path / ".job.out.idx");
   IndexWriter w;
   w.open(log, true);
-  w.note(0, T0);
-  w.note(50, T0 + IndexWriter::kResolutionMs - 1);  // too soon: the record at 0 covers it
-  w.note(90, T0 + IndexWriter::kResolutionMs);
+  w.note(log.native(), 0, T0);
+  w.note(log.native(), 50, T0 + IndexWriter::kResolutionMs - 1);  // too soon: the record at 0 covers it
+  w.note(log.native(), 90, T0 + IndexWriter::kResolutionMs);
   w.close();
   CHECK(read_index(log) == std::vector<IndexEntry>{{0, T0}, {90, T0 + IndexWriter::kResolutionMs}});
   w.open(log, false);  // appending: the first note after opening always counts
-  w.note(100, T0 + IndexWriter::kResolutionMs);
+  w.note(log.native(), 100, T0 + IndexWriter::kResolutionMs);
   w.close();
   CHECK(read_index(log).size() == 3);
   w.open(log, true);
   w.close();
   CHECK(read_index(log).empty());
+  CHECK_FALSE(fs::exists(index_path(log)));  // made at the first record, not before
+  w.open(log, true);
+  w.note(log.native(), 7, T0);
+  w.close();
+  CHECK(read_index(log) == std::vector<IndexEntry>{{7, T0}});
 }
 
 TEST_CASE("timed_tail stamps lines from the index, across a rotated file", "[logs][timestamps]") {
