@@ -26,6 +26,14 @@ std::string slurp(const fs::path& p) {
   return {std::istreambuf_iterator<char>(in), {}};
 }
 
+// A records dir in a fresh temp dir, made as supd makes it.
+struct Scratch {
+  TempDir dir{"supd-records-"};
+  fs::path records = dir.path / "jobs";
+  RecordStore store{records};
+  Scratch() { store.create_dir(); }
+};
+
 std::size_t lines_in(const fs::path& p) {
   const auto text = slurp(p);
   return static_cast<std::size_t>(std::count(text.begin(), text.end(), '\n'));
@@ -50,11 +58,10 @@ TEST_CASE("a journal folds to each job's last record, a removal forgets it, a to
 }
 
 TEST_CASE("the record store appends a line an event and loads what it wrote, compact", "[records]") {
-  TempDir dir("supd-records-");
-  const auto records = dir.path / "jobs";
+  Scratch t;
+  const auto& records = t.records;
   {
-    RecordStore store(records);
-    store.create_dir();
+    auto& store = t.store;
     CHECK(store.write(record("a", 10)));
     CHECK(store.write(record("b", 20)));
     CHECK(store.write(record("a", 11, 2)));
@@ -72,25 +79,22 @@ TEST_CASE("the record store appends a line an event and loads what it wrote, com
 }
 
 TEST_CASE("the journal is rewritten compact once it has grown past its threshold", "[records]") {
-  TempDir dir("supd-records-");
-  RecordStore store(dir.path / "jobs");
-  store.create_dir();
+  Scratch t;
+  auto& store = t.store;
   const auto one_line = encode_record(record("a", 10)).size();
   const auto writes = RecordStore::kMinCompactBytes / one_line + 2;
   for (std::size_t i = 0; i < writes; ++i) REQUIRE(store.write(record(i % 2 ? "a" : "b", 10 + static_cast<pid_t>(i))));
   // Past 1 MiB the journal folded to its two live jobs, then took the writes since.
   CHECK(fs::file_size(store.journal_path()) < RecordStore::kMinCompactBytes);
-  const auto loaded = RecordStore(dir.path / "jobs").load_all();
+  const auto loaded = RecordStore(t.records).load_all();
   REQUIRE(loaded.size() == 2);
   CHECK(loaded[0].pid + loaded[1].pid == static_cast<pid_t>(10 + writes - 1 + 10 + writes - 2));
 }
 
 TEST_CASE("records an older supd left one file a job are folded into the journal and removed", "[records]") {
-  TempDir dir("supd-records-");
-  const auto records = dir.path / "jobs";
-  RecordStore store(records);
-  store.create_dir();
-  CHECK(store.write(record("a", 10)));
+  Scratch t;
+  const auto& records = t.records;
+  CHECK(t.store.write(record("a", 10)));
   std::ofstream(records / "a.json") << encode_record(record("a", 11, 5));  // newer than the journal
   std::ofstream(records / "b.json") << encode_record(record("b", 20));
   std::ofstream(records / "c.json") << encode_record(record("other", 30));  // not its own name
