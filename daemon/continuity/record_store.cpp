@@ -5,14 +5,13 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <array>
 #include <cerrno>
-#include <fstream>
-#include <sstream>
 
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "common/atomic_file.hpp"
+#include "common/read_blocks.hpp"
 #include "common/sys_error.hpp"
 #include "daemon/control/control_socket.hpp"
 #include "daemon/core/startup_error.hpp"
@@ -23,35 +22,13 @@ namespace {
 namespace fs = std::filesystem;
 using common::UniqueFd;
 
-std::string read_whole(const fs::path& path) {
-  std::ifstream in(path);
-  std::stringstream text;
-  text << in.rdbuf();
-  return text.str();
-}
-
-// The journal folded a block at a time (never whole in memory); `found` says whether it exists.
+// The journal folded a block at a time (never whole in memory: reading 1 MiB whole raised
+// supd's RSS for good); `found` says whether it could be read.
 std::map<std::string, JobRecord> read_journal(const fs::path& path, std::size_t* skipped, bool* found) {
   JournalFold fold;
-  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC));
-  if (found != nullptr) *found = static_cast<bool>(fd);
-  std::array<char, 16 << 10> block;
-  for (ssize_t n; fd && (n = ::read(fd.get(), block.data(), block.size())) != 0;) {
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) break;
-    fold.feed({block.data(), static_cast<std::size_t>(n)});
-  }
+  const bool read = common::read_blocks(path.c_str(), [&](std::string_view block) { fold.feed(block); }, O_NOFOLLOW);
+  if (found != nullptr) *found = read;
   return fold.take(skipped);
-}
-
-bool write_all(int fd, std::string_view text) {
-  while (!text.empty()) {
-    const ssize_t n = ::write(fd, text.data(), text.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    text.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return true;
 }
 
 }  // namespace
@@ -96,30 +73,14 @@ bool RecordStore::append(const std::string& line) {
 }
 
 bool RecordStore::rewrite(const std::map<std::string, JobRecord>& live) {
-  const auto tmp = dir_ / ".records.tmp";
-  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC, 0600));
-  bool ok = static_cast<bool>(fd);
-  std::uint64_t size = 0;
-  std::string text;  // written a block at a time: bounded, like the reading
-  for (auto it = live.begin(); ok && it != live.end();) {
-    text += encode_record(it->second);
-    ++it;
-    if (text.size() >= (16u << 10) || it == live.end()) {
-      ok = write_all(fd.get(), text);
-      size += text.size();
-      text.clear();
-    }
-  }
-  fd.reset();
-  if (ok) ok = ::rename(tmp.c_str(), journal_path().c_str()) == 0;
-  if (!ok) {
-    spdlog::error("cannot rewrite the job records {}: {}; appending to it as it is",
-                  journal_path().string(), common::errno_message(errno));
-    ::unlink(tmp.c_str());
+  std::string text;
+  for (const auto& [name, record] : live) text += encode_record(record);
+  if (const auto error = common::write_file_atomically(journal_path(), text); !error.empty()) {
+    spdlog::error("cannot rewrite the job records: {}; appending to them as they are", error);
     return false;
   }
   fd_.reset();  // the next write opens the new file
-  size_ = size;
+  size_ = text.size();
   compact_at_ = std::max(kMinCompactBytes, 4 * size_);
   return true;
 }
@@ -136,13 +97,14 @@ std::vector<JobRecord> RecordStore::load_all() {
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(dir_, ec)) {
     const auto name = entry.path().filename().string();
-    if (name.front() == '.' && name.ends_with(".tmp")) {  // a write cut short
+    // A write cut short: an older supd's `.<job>.json.tmp`, or a rewrite's temp file.
+    if (name.front() == '.' && (name.ends_with(".tmp") || name.starts_with(".records."))) {
       ::unlink(entry.path().c_str());
       continue;
     }
     if (name.size() <= 5 || name.front() == '.' || !name.ends_with(".json")) continue;
     std::string why;
-    auto record = decode_record(read_whole(entry.path()), &why);
+    auto record = decode_record(common::read_text(entry.path().c_str(), O_NOFOLLOW).value_or(""), &why);
     if (!record || record->name + ".json" != name) {
       spdlog::warn("ignoring the unreadable job record {} ({}) and removing it", entry.path().string(),
                    record ? "its name does not match the file" : why);

@@ -4,10 +4,11 @@
 //
 // One file for every job, not a file a job: a cold start of thousands of jobs then creates no
 // file per job for its record (on ext4 a file creation is the largest part of a spawn), and a
-// restart deletes none. The journal is rewritten compact (temp + rename) at start-up and each
-// time it has grown to 4x its compact size (and at least 1 MiB): a write costs O(1), amortized.
-// Records of a supd from before the journal (<dir>/<job>.json) are read once, folded in, and
-// removed. No fsync: the records must survive supd, not the machine (a reboot ends the jobs too).
+// restart deletes none. The journal is rewritten compact (common::write_file_atomically) at
+// start-up and each time it has grown to 4x its compact size (and at least 1 MiB): a write
+// costs O(1), amortized. Records of a supd from before the journal (<dir>/<job>.json) are read
+// once, folded in, and removed. Appends are not fsynced: the records must survive supd, not the
+// machine (a reboot ends the jobs too).
 #pragma once
 #include <cstdint>
 #include <filesystem>

@@ -15,6 +15,7 @@
 
 #include <fmt/format.h>
 
+#include "common/read_blocks.hpp"
 #include "common/sys_error.hpp"
 
 namespace supd::daemon {
@@ -27,18 +28,7 @@ constexpr std::string_view kWanted[] = {"cpu", "memory", "pids"};
 constexpr std::string_view kHowToDelegate =
     "run supd as root, or as a systemd user service with Delegate=yes (the installed supd.service has it)";
 
-std::optional<std::string> read_text(const fs::path& p) {
-  common::UniqueFd fd(::open(p.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) return std::nullopt;
-  std::string out;
-  char buf[4096];
-  for (ssize_t n; (n = ::read(fd.get(), buf, sizeof buf)) != 0;) {
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return std::nullopt;
-    out.append(buf, static_cast<std::size_t>(n));
-  }
-  return out;
-}
+std::optional<std::string> read_text(const fs::path& p) { return common::read_text(p.c_str()); }
 
 // One write, as cgroupfs wants each value; 0 or the errno.
 int write_text(const fs::path& p, std::string_view text) {

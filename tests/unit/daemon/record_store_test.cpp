@@ -100,12 +100,13 @@ TEST_CASE("records an older supd left one file a job are folded into the journal
   std::ofstream(records / "c.json") << encode_record(record("other", 30));  // not its own name
   std::ofstream(records / "junk.json") << "{not json";
   std::ofstream(records / ".b.json.tmp") << "half";
+  std::ofstream(records / ".records.Ab12Cd") << "half";  // a compaction's temp file, cut short
   RecordStore next(records);
   const auto loaded = next.load_all();
   REQUIRE(loaded.size() == 2);
   CHECK(loaded[0] == record("a", 11, 5));
   CHECK(loaded[1] == record("b", 20));
-  for (const char* gone : {"a.json", "b.json", "c.json", "junk.json", ".b.json.tmp"})
+  for (const char* gone : {"a.json", "b.json", "c.json", "junk.json", ".b.json.tmp", ".records.Ab12Cd"})
     CHECK_FALSE(fs::exists(records / gone));
   CHECK(lines_in(next.journal_path()) == 2);
 }
