@@ -1,5 +1,7 @@
 #include "common/cron.hpp"
 
+#include "common/ascii.hpp"
+
 #include <array>
 #include <charconv>
 #include <cstdint>
@@ -64,10 +66,10 @@ constexpr std::array<Macro, 7> kMacros{{
     {"@annually", "0 0 1 1 *"},
 }};
 
-bool is_space(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f'; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+using ascii::is_alpha;
+using ascii::is_digit;
+using ascii::lower;
+using ascii::is_space;
 
 bool equal_ignoring_case(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;

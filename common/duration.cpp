@@ -1,5 +1,7 @@
 #include "common/duration.hpp"
 
+#include "common/ascii.hpp"
+
 #include <array>
 #include <limits>
 
@@ -8,9 +10,9 @@
 namespace supd::common {
 namespace {
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
-char lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
+using ascii::is_alpha;
+using ascii::is_digit;
+using ascii::lower;
 
 // "12" or "1.5", read exactly: floating point would turn "0.1s" into 99ms.
 struct Decimal {

@@ -1,6 +1,7 @@
 // An RAII file descriptor that is boring on purpose, and pipes made of them.
 #pragma once
 #include <system_error>
+#include <sys/types.h>
 #include <utility>
 
 namespace supd::common {
@@ -36,5 +37,8 @@ struct Pipe {
 // the second is for the event loop.
 Pipe make_pipe(int extra_flags = 0);
 Pipe make_pipe(std::error_code& ec, int extra_flags = 0) noexcept;
+
+// The inode of what fd is open on; 0 when fstat fails.
+ino_t inode_of(int fd) noexcept;
 
 }  // namespace supd::common

@@ -53,7 +53,7 @@ int run_inspect(Session& session) {
                        session.err);
 }
 
-constexpr Subcommand kRows[] = {
+constexpr Subcommand kClientOnlyRows[] = {
     {
         .name = "top",
         .synopsis = "[--once]",
@@ -116,6 +116,6 @@ constexpr Subcommand kRows[] = {
 
 }  // namespace
 
-std::span<const Subcommand> client_only_rows() { return kRows; }
+std::span<const Subcommand> client_only_rows() { return kClientOnlyRows; }
 
 }  // namespace supd::ctl

@@ -39,10 +39,6 @@ constexpr double kMinFreeFraction = 0.05;
 
 std::string show(const fs::path& p) { return printable(p.string(), 200); }
 
-Check make(std::string name, CheckStatus status, std::string message) {
-  return Check{std::move(name), status, one_line(message)};
-}
-
 std::string bytes_text(std::uint64_t n) {
   if (n >= 1024 * kMiB) return fmt::format("{:.1f} GiB", static_cast<double>(n) / static_cast<double>(1024 * kMiB));
   return fmt::format("{} MiB", n / kMiB);
@@ -157,6 +153,10 @@ void probe_socket(SocketFacts& socket, SupdFacts& supd) {
 
 }  // namespace
 
+Check make_check(std::string name, CheckStatus status, std::string message) {
+  return Check{std::move(name), status, one_line(message)};
+}
+
 std::string_view check_status_name(CheckStatus status) {
   switch (status) {
   case CheckStatus::Ok: return "ok";
@@ -174,96 +174,96 @@ Check check_socket(const SocketFacts& socket, const SupdFacts& supd, const Syste
   using State = SocketFacts::State;
   switch (socket.state) {
   case State::Missing:
-    return make("socket", CheckStatus::Fail,
+    return make_check("socket", CheckStatus::Fail,
                 fmt::format("no socket at {}: supd is not running; start it with: {}{}", path, socket.start_hint,
                             systemd.booted ? " (or: systemctl --user start supd)" : ""));  // no systemctl there
   case State::NotSocket:
-    return make("socket", CheckStatus::Fail,
+    return make_check("socket", CheckStatus::Fail,
                 fmt::format("{} exists but is not a socket; remove it, or point --socket / SUPD_SOCKET at supd's socket",
                             path));
   case State::Stale:
-    return make("socket", CheckStatus::Fail,
+    return make_check("socket", CheckStatus::Fail,
                 fmt::format("stale socket {} left by a killed supd (nobody listens); starting supd replaces it: {}",
                             path, socket.start_hint));
   case State::Unreachable:
-    return make("socket", CheckStatus::Fail,
+    return make_check("socket", CheckStatus::Fail,
                 fmt::format("cannot connect to {} ({}); check its owner and mode, or start supd: {}", path,
                             socket.error, socket.start_hint));
   case State::Untrusted:
-    return make("socket", CheckStatus::Fail,
+    return make_check("socket", CheckStatus::Fail,
                 fmt::format("supctl refuses to talk to {}: {}", path,
                             socket.distrust ? common::explain_distrust(*socket.distrust) : std::string("not trusted")));
   case State::NoAnswer:
-    return make("socket", CheckStatus::Fail,
+    return make_check("socket", CheckStatus::Fail,
                 fmt::format("supd accepts connections on {} but does not answer: {}", path, socket.error));
-  case State::ForeignRuntimeDir: return make("socket", CheckStatus::Fail, socket.error);
+  case State::ForeignRuntimeDir: return make_check("socket", CheckStatus::Fail, socket.error);
   case State::Answers: break;
   }
   std::string who = socket.version.empty() ? "supd" : fmt::format("supd {}", printable(socket.version));
   const std::string pid = supd.pid ? fmt::format(" (pid {})", *supd.pid) : std::string();
   if (socket.resolved)  // found elsewhere: a warning, since plain supctl commands print a note each time
-    return make("socket", CheckStatus::Warn,
+    return make_check("socket", CheckStatus::Warn,
                 fmt::format("{} answers on {}{}, not on {}, which this shell resolves: XDG_RUNTIME_DIR differs from "
                             "supd's; set it as supd has it, or use --socket {}",
                             who, path, pid, printable(socket.resolved->string()), path));
-  return make("socket", CheckStatus::Ok, fmt::format("{} answers on {}{}", who, path, pid));
+  return make_check("socket", CheckStatus::Ok, fmt::format("{} answers on {}{}", who, path, pid));
 }
 
 Check check_log_dir(const LogDirFacts& d) {
   const auto path = show(d.path);
   if (!d.exists)
-    return make("log-dir", CheckStatus::Warn,
+    return make_check("log-dir", CheckStatus::Warn,
                 fmt::format("log dir {} does not exist yet; supd creates it when it starts (unless --log-dir or "
                             "[supd] log_dir point elsewhere)",
                             path));
   if (!d.is_dir)
-    return make("log-dir", CheckStatus::Fail,
+    return make_check("log-dir", CheckStatus::Fail,
                 fmt::format("log dir {} is not a directory; remove it or set SUPD_LOG_DIR / [supd] log_dir", path));
   if (!d.writable)
-    return make("log-dir", CheckStatus::Fail,
+    return make_check("log-dir", CheckStatus::Fail,
                 fmt::format("log dir {} is not writable by you; jobs cannot log: fix its owner or run chmod u+wx {}",
                             path, path));
   if (d.total_bytes && d.free_bytes && *d.total_bytes > 0) {
     const double fraction = static_cast<double>(*d.free_bytes) / static_cast<double>(*d.total_bytes);
     if (*d.free_bytes < kMinFreeBytes || fraction < kMinFreeFraction)
-      return make("log-dir", CheckStatus::Warn,
+      return make_check("log-dir", CheckStatus::Warn,
                   fmt::format("log dir {} nearly full: {} free ({:.1f}%); free some space, or lower log_max_size / "
                               "log_keep",
                               path, bytes_text(*d.free_bytes), fraction * 100));
-    return make("log-dir", CheckStatus::Ok,
+    return make_check("log-dir", CheckStatus::Ok,
                 fmt::format("log dir {} is writable, {} free ({:.0f}%)", path, bytes_text(*d.free_bytes),
                             fraction * 100));
   }
-  return make("log-dir", CheckStatus::Ok, fmt::format("log dir {} is writable", path));
+  return make_check("log-dir", CheckStatus::Ok, fmt::format("log dir {} is writable", path));
 }
 
 Check check_config(const ConfigFacts& c) {
   const auto path = show(c.path);
   if (!c.file)
-    return make("config", CheckStatus::Warn,
+    return make_check("config", CheckStatus::Warn,
                 fmt::format("no config at {}: supd runs with no jobs; write one (see examples/), or set "
                             "SUPD_CONFIG",
                             path));
   const auto dir = show(c.path.parent_path());
   if (writable_by_others(c.file->mode))
-    return make("config", CheckStatus::Fail,
+    return make_check("config", CheckStatus::Fail,
                 fmt::format("config {} is writable by others, who could run anything as you: chmod go-w {}", path,
                             path));
   if (c.file->uid != c.my_uid && c.file->uid != 0)
-    return make("config", CheckStatus::Fail,
+    return make_check("config", CheckStatus::Fail,
                 fmt::format("config {} is owned by uid {}, who could run anything as you: chown {} {}", path,
                             c.file->uid, c.my_uid, path));
   if (c.dir) {
     if (writable_by_others(c.dir->mode) && (c.dir->mode & S_ISVTX) == 0)
-      return make("config", CheckStatus::Fail,
+      return make_check("config", CheckStatus::Fail,
                   fmt::format("config dir {} is writable by others, who could replace {}: chmod go-w {}", dir, path,
                               dir));
     if (c.dir->uid != c.my_uid && c.dir->uid != 0)
-      return make("config", CheckStatus::Fail,
+      return make_check("config", CheckStatus::Fail,
                   fmt::format("config dir {} is owned by uid {}, who could replace {}: chown {} {}", dir, c.dir->uid,
                               path, c.my_uid, dir));
   }
-  return make("config", CheckStatus::Ok, fmt::format("config {} is writable only by you", path));
+  return make_check("config", CheckStatus::Ok, fmt::format("config {} is writable only by you", path));
 }
 
 bool looks_output_buffered(const std::vector<std::string>& argv, const std::vector<std::string>& environ) {
@@ -299,20 +299,20 @@ bool looks_output_buffered(const std::vector<std::string>& argv, const std::vect
 
 std::vector<Check> check_buffering(const SocketFacts& socket, const std::vector<JobProcessFacts>& jobs) {
   if (socket.state != SocketFacts::State::Answers)
-    return {make("buffering", CheckStatus::Warn, "not checked: supd is not answering (see the socket line)")};
+    return {make_check("buffering", CheckStatus::Warn, "not checked: supd is not answering (see the socket line)")};
   std::vector<Check> out;
   std::size_t checked = 0;
   for (const auto& j : jobs) {
     if (!j.argv || !j.environ) continue;  // unreadable /proc entries: skipped
     ++checked;
     if (looks_output_buffered(*j.argv, *j.environ))
-      out.push_back(make("buffering", CheckStatus::Warn,
+      out.push_back(make_check("buffering", CheckStatus::Warn,
                          fmt::format("job {} runs python without -u: its output reaches the log late; add -u or "
                                      "PYTHONUNBUFFERED=1",
                                      printable(j.job))));
   }
   if (out.empty())
-    out.push_back(make("buffering", CheckStatus::Ok,
+    out.push_back(make_check("buffering", CheckStatus::Ok,
                        checked == 1 ? std::string("1 running job checked, none looks output-buffered")
                                     : fmt::format("{} running jobs checked, none looks output-buffered", checked)));
   return out;

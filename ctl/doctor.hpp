@@ -35,6 +35,8 @@ struct Check {
   std::string message;  // one line: what was found, and the fix when it is not ok
   bool operator==(const Check&) const = default;
 };
+// A check whose message is cut to one printable line, as every check's is.
+Check make_check(std::string name, CheckStatus status, std::string message);
 
 struct SocketFacts {
   enum class State {

@@ -57,7 +57,7 @@ CgroupFacts gather_cgroup_facts(const fs::path& root, const std::optional<std::s
 
 Check check_cgroups(const SocketFacts& socket, const CgroupFacts& f) {
   const auto make = [](CheckStatus status, std::string message) {
-    return Check{"cgroups", status, one_line(message)};
+    return make_check("cgroups", status, std::move(message));
   };
   if (!f.known)
     return make(socket.state == SocketFacts::State::Answers ? CheckStatus::Warn : CheckStatus::NotApplicable,

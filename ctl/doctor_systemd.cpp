@@ -18,10 +18,6 @@ namespace fs = std::filesystem;
 constexpr std::string_view kBootWithoutSystemd =
     "to start supd at boot, add `@reboot supd --detach` to your crontab (crontab -e)";
 
-Check make(std::string name, CheckStatus status, std::string message) {
-  return Check{std::move(name), status, one_line(message)};
-}
-
 bool present(const fs::path& p) {
   std::error_code ec;
   return fs::exists(p, ec);
@@ -75,40 +71,40 @@ std::optional<std::string> systemd_unit_of(std::string_view cgroup_text) {
 
 Check check_systemd(const SocketFacts& socket, const SupdFacts& supd, const SystemdFacts& systemd) {
   if (!systemd.booted)
-    return make("systemd", CheckStatus::NotApplicable,
+    return make_check("systemd", CheckStatus::NotApplicable,
                 fmt::format("systemd does not run this machine (no /run/systemd/system), so nothing restarts supd "
                             "if it dies; {}",
                             kBootWithoutSystemd));
   if (socket.state != SocketFacts::State::Answers && !supd.pid)
-    return make("systemd", CheckStatus::Warn, "not checked: supd is not answering (see the socket line)");
+    return make_check("systemd", CheckStatus::Warn, "not checked: supd is not answering (see the socket line)");
   if (!supd.pid || !supd.cgroup)
-    return make("systemd", CheckStatus::Warn,
+    return make_check("systemd", CheckStatus::Warn,
                 "not checked: cannot tell supd's pid or read its /proc/PID/cgroup; see README (systemd user service)");
   if (const auto unit = systemd_unit_of(*supd.cgroup))
-    return make("systemd", CheckStatus::Ok,
+    return make_check("systemd", CheckStatus::Ok,
                 fmt::format("supd runs under systemd ({}), which restarts it if it dies", printable(*unit)));
-  return make("systemd", CheckStatus::Warn,
+  return make_check("systemd", CheckStatus::Warn,
               "supd is not supervised by systemd: if it dies, nothing restarts it; see README (systemd user service)");
 }
 
 Check check_linger(const LingerFacts& linger, const SystemdFacts& systemd) {
   // Linger keeps a user manager alive after logout: with none, the warning and its fix are false.
   if (!systemd.booted)
-    return make("linger", CheckStatus::NotApplicable,
+    return make_check("linger", CheckStatus::NotApplicable,
                 fmt::format("systemd does not run this machine, so there is no user manager to linger and logout "
                             "stops nothing of supd's; {}",
                             kBootWithoutSystemd));
   if (linger.user.empty())
-    return make("linger", CheckStatus::Warn, "not checked: your uid has no user name");
+    return make_check("linger", CheckStatus::Warn, "not checked: your uid has no user name");
   if (linger.lingering)
-    return make("linger", CheckStatus::Ok,
+    return make_check("linger", CheckStatus::Ok,
                 fmt::format("the user manager of {} lingers: jobs survive logout", printable(linger.user)));
   if (!systemd.user_manager)
-    return make("linger", CheckStatus::NotApplicable,
+    return make_check("linger", CheckStatus::NotApplicable,
                 fmt::format("no systemd user manager runs for {}, so linger does not apply to a supd started by "
                             "hand; {}, or run it as the user service (README) with loginctl enable-linger {}",
                             printable(linger.user), kBootWithoutSystemd, printable(linger.user)));
-  return make("linger", CheckStatus::Warn,
+  return make_check("linger", CheckStatus::Warn,
               fmt::format("the user manager is not lingering: your jobs die at logout; fix: loginctl enable-linger {}",
                           printable(linger.user)));
 }

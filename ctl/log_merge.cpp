@@ -23,7 +23,7 @@ TimedLine split_time(std::string_view line) {
 
 }  // namespace
 
-std::vector<TimedLine> LineAssembler::feed(std::string_view piece) {
+std::vector<TimedLine> TimedLineAssembler::feed(std::string_view piece) {
   std::vector<TimedLine> out;
   pending_.append(piece);
   std::size_t start = 0;
@@ -33,7 +33,7 @@ std::vector<TimedLine> LineAssembler::feed(std::string_view piece) {
   return out;
 }
 
-std::vector<TimedLine> LineAssembler::finish() {
+std::vector<TimedLine> TimedLineAssembler::finish() {
   if (pending_.empty()) return {};
   auto line = split_time(pending_);
   pending_.clear();

@@ -24,7 +24,7 @@ struct TimedLine {
 
 // Cuts one stream's text into lines as pieces arrive; a line split across pieces comes out
 // whole once its end arrives. Each line's "TIME " prefix is taken off into its time.
-class LineAssembler {
+class TimedLineAssembler {
 public:
   std::vector<TimedLine> feed(std::string_view piece);
   // What is left without a newline (when the stream ends), as a line; empty when nothing.

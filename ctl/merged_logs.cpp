@@ -23,7 +23,7 @@ struct Stream {
   LogSource source;
   bool optional = false;  // the stderr file tried for every job: a job without one is left out
   std::optional<Client> client;
-  LineAssembler lines;
+  TimedLineAssembler lines;
   bool done = false;
 };
 

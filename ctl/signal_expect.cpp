@@ -31,17 +31,17 @@ int fail(std::ostream& err, int code, const std::string& message) {
 }
 
 // One piece of the follow stream: its text, or that the stream ended ({"eof": true}).
-struct Piece {
+struct FollowPiece {
   std::string text;
   bool ended = false;
 };
-std::optional<Piece> piece_of(const Reply& reply, std::string& problem) {
+std::optional<FollowPiece> follow_piece(const Reply& reply, std::string& problem) {
   if (const auto* e = std::get_if<proto::Error>(&reply.response.body)) {
     problem = error_text(*e);
     return std::nullopt;
   }
   const auto& result = std::get<nlohmann::json>(reply.response.body);
-  Piece p;
+  FollowPiece p;
   if (const auto r = proto::Logs::Reply::from_json(result)) p.text = r->text.value_or("");
   p.ended = !proto::has_more(result);
   return p;
@@ -83,7 +83,7 @@ int run_signal_expect(Client& main, const ParsedCli& cli, Timeout connect, Timeo
   logs.lines = 0;
   logs.follow = true;
   std::string problem;
-  const auto first = piece_of(follower.call(logs, request), problem);
+  const auto first = follow_piece(follower.call(logs, request), problem);
   if (!first) return fail(err, kFailed, problem);
   if (first->ended) return fail(err, kFailed, "supd ended the log stream at once; see: supctl status");
 
@@ -125,7 +125,7 @@ int run_signal_expect(Client& main, const ParsedCli& cli, Timeout connect, Timeo
       if (e.kind() != ClientFailure::Kind::TimedOut) throw;
     }
     if (reply) {
-      const auto piece = piece_of(*reply, problem);
+      const auto piece = follow_piece(*reply, problem);
       if (!piece) return fail(err, kFailed, problem);
       printed = printed || !piece->text.empty();
       for (const auto& line : lines.feed(piece->text))

@@ -12,7 +12,7 @@ namespace {
 
 namespace proto = supd::protocol;
 
-proto::Command build(std::span<const std::string> args, const SubcommandFlags& f) {
+proto::Command build_events(std::span<const std::string> args, const SubcommandFlags& f) {
   proto::Events ev;
   if (!args.empty()) {
     check_job_name(args[0]);
@@ -28,7 +28,7 @@ proto::Command build(std::span<const std::string> args, const SubcommandFlags& f
 }
 
 // Every piece of the history as it arrives, then (with -f) each new event.
-int run(Session& session) {
+int run_events(Session& session) {
   static constexpr StreamWords kWords{
       "supd sent an events result supctl cannot read; use the supctl that came with this supd",
       "supd closed the connection in the middle of the history",
@@ -36,21 +36,21 @@ int run(Session& session) {
   return stream_replies(session, std::get<proto::Events>(session.cli.command).follow, render_events_json, kWords);
 }
 
-constexpr Subcommand kRows[] = {{
+constexpr Subcommand kEventsRows[] = {{
     .name = "events",
     .synopsis = "[JOB] [-n N] [-f]",
     .help = "the event history (transitions, signals, exits), all jobs merged or one; -f streams new ones (-n N: the last N first)",
     .min_args = 0,
     .max_args = 1,
     .options = kOptEvents,
-    .build = build,
-    .run = run,
+    .build = build_events,
+    .run = run_events,
     .rank = 90,
 }};
 
 }  // namespace
 
-std::span<const Subcommand> rows(std::type_identity<proto::Events>) { return kRows; }
+std::span<const Subcommand> rows(std::type_identity<proto::Events>) { return kEventsRows; }
 
 bool waits(const proto::Events&) { return false; }
 

@@ -10,7 +10,7 @@ namespace {
 
 namespace proto = supd::protocol;
 
-proto::Command build(std::span<const std::string> args, const SubcommandFlags&) {
+proto::Command build_export(std::span<const std::string> args, const SubcommandFlags&) {
   if (args[0] != "systemd")
     throw UsageError(fmt::format("cannot export as '{}'; the one format is systemd: supctl export systemd JOB...",
                                  printable(args[0])));
@@ -18,20 +18,20 @@ proto::Command build(std::span<const std::string> args, const SubcommandFlags&) 
   return proto::Export{"systemd", job_list(args.subspan(1))};
 }
 
-constexpr Subcommand kRows[] = {{
+constexpr Subcommand kExportRows[] = {{
     .name = "export",
     .synopsis = "systemd JOB...",
     .help = "print the job as a systemd user unit, for moving it to systemd (> ~/.config/systemd/user/JOB.service)",
     .min_args = 1,
     .max_args = kMany,
-    .build = build,
+    .build = build_export,
     .rank = 165,
     .document = true,
 }};
 
 }  // namespace
 
-std::span<const Subcommand> rows(std::type_identity<proto::Export>) { return kRows; }
+std::span<const Subcommand> rows(std::type_identity<proto::Export>) { return kExportRows; }
 
 bool waits(const proto::Export&) { return false; }
 

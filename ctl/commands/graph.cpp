@@ -16,15 +16,15 @@ namespace proto = supd::protocol;
 using Node = proto::Graph::Node;
 
 // No names or "all": every job (supd resolves both the same way).
-proto::Command build(std::span<const std::string> args, const SubcommandFlags&) { return proto::Graph{job_list(args)}; }
+proto::Command build_graph(std::span<const std::string> args, const SubcommandFlags&) { return proto::Graph{job_list(args)}; }
 
-constexpr Subcommand kRows[] = {{
+constexpr Subcommand kGraphRows[] = {{
     .name = "graph",
     .synopsis = "[JOB...]",
     .help = "draw what each job depends on, and whether each condition holds now",
     .min_args = 0,
     .max_args = kMany,
-    .build = build,
+    .build = build_graph,
     .rank = 125,
     .document = true,
 }};
@@ -59,7 +59,7 @@ struct Drawer {
 
 }  // namespace
 
-std::span<const Subcommand> rows(std::type_identity<proto::Graph>) { return kRows; }
+std::span<const Subcommand> rows(std::type_identity<proto::Graph>) { return kGraphRows; }
 
 bool waits(const proto::Graph&) { return false; }
 

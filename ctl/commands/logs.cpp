@@ -19,7 +19,7 @@ namespace {
 
 namespace proto = supd::protocol;
 
-proto::Command build(std::span<const std::string> args, const SubcommandFlags& f) {
+proto::Command build_logs(std::span<const std::string> args, const SubcommandFlags& f) {
   proto::Logs logs;
   if (f.reopen) {
     if (!args.empty() || f.follow || f.lines || f.from_stderr || f.timestamps || f.since)
@@ -64,7 +64,7 @@ std::optional<std::string> skipped_note(const nlohmann::json& result) {
 }
 
 // Each piece as it arrives: raw text, or one JSON document per line with --json.
-int run(Session& session) {
+int run_logs(Session& session) {
   if (wants_merged_logs(session.cli)) return run_merged_logs(session);
   static const std::string kNoOutput = "nothing in the job's log yet: " + std::string(kBufferedHint);
   const auto& logs = std::get<proto::Logs>(session.cli.command);
@@ -79,7 +79,7 @@ int run(Session& session) {
   return stream_replies(session, logs.follow, render_json_result, words);
 }
 
-constexpr Subcommand kRows[] = {{
+constexpr Subcommand kLogsRows[] = {{
     .name = "logs",
     .synopsis = "JOB... [-n N] [-f] [--stderr] [-t] [--since T]",
     .help = "print the job's last N lines (10), across rotated files; -f follows; -t adds times; several jobs or "
@@ -87,14 +87,14 @@ constexpr Subcommand kRows[] = {{
     .min_args = 0,
     .max_args = kMany,
     .options = kOptLogs,
-    .build = build,
-    .run = run,
+    .build = build_logs,
+    .run = run_logs,
     .rank = 80,
 }};
 
 }  // namespace
 
-std::span<const Subcommand> rows(std::type_identity<proto::Logs>) { return kRows; }
+std::span<const Subcommand> rows(std::type_identity<proto::Logs>) { return kLogsRows; }
 
 bool waits(const proto::Logs&) { return false; }
 

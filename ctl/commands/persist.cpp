@@ -9,24 +9,24 @@ namespace {
 
 namespace proto = supd::protocol;
 
-proto::Command build(std::span<const std::string> args, const SubcommandFlags&) {
+proto::Command build_persist(std::span<const std::string> args, const SubcommandFlags&) {
   check_job_name(args[0]);
   return proto::Persist{args[0]};
 }
 
-constexpr Subcommand kRows[] = {{
+constexpr Subcommand kPersistRows[] = {{
     .name = "persist",
     .synopsis = "NAME",
     .help = "append an ad-hoc job (from supctl run) to the config file",
     .min_args = 1,
     .max_args = 1,
-    .build = build,
+    .build = build_persist,
     .rank = 140,
 }};
 
 }  // namespace
 
-std::span<const Subcommand> rows(std::type_identity<proto::Persist>) { return kRows; }
+std::span<const Subcommand> rows(std::type_identity<proto::Persist>) { return kPersistRows; }
 
 bool waits(const proto::Persist&) { return false; }
 

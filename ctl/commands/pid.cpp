@@ -8,25 +8,25 @@ namespace {
 
 namespace proto = supd::protocol;
 
-proto::Command build(std::span<const std::string> args, const SubcommandFlags&) {
+proto::Command build_pid(std::span<const std::string> args, const SubcommandFlags&) {
   check_job_name(args[0]);
   return proto::Pid{args[0]};
 }
 
-constexpr Subcommand kRows[] = {{
+constexpr Subcommand kPidRows[] = {{
     .name = "pid",
     .synopsis = "JOB",
     .help = "print the job's main PID and nothing else",
     .min_args = 1,
     .max_args = 1,
-    .build = build,
+    .build = build_pid,
     .rank = 60,
     .plain = true,
 }};
 
 }  // namespace
 
-std::span<const Subcommand> rows(std::type_identity<proto::Pid>) { return kRows; }
+std::span<const Subcommand> rows(std::type_identity<proto::Pid>) { return kPidRows; }
 
 bool waits(const proto::Pid&) { return false; }
 

@@ -14,13 +14,13 @@ namespace {
 
 namespace proto = supd::protocol;
 
-proto::Command build(std::span<const std::string>, const SubcommandFlags& f) {
+proto::Command build_reload(std::span<const std::string>, const SubcommandFlags& f) {
   return proto::Reload{f.dry_run, !f.dry_run && !f.no_wait};
 }
 
 // The answer is printed as any other (nothing for a refused reload, or its --json document);
 // the refusal is then the error line and exit 1.
-int run(Session& session) {
+int run_reload(Session& session) {
   auto client = session.connect();
   const auto reply = client.call(session.cli.command, session.limits.request);
   if (const int code = session.show(reply); code != kOk) return code;
@@ -39,7 +39,7 @@ int run(Session& session) {
                                            result->failed.size(), all));
 }
 
-constexpr Subcommand kRows[] = {{
+constexpr Subcommand kReloadRows[] = {{
     .name = "reload",
     .synopsis = "[--dry-run] [--no-wait]",
     .help = "re-read the config file, show what changed per job, apply it and wait for the jobs it starts "
@@ -47,15 +47,15 @@ constexpr Subcommand kRows[] = {{
     .min_args = 0,
     .max_args = 0,
     .options = kOptDryRun | kOptNoWait,
-    .build = build,
-    .run = run,
+    .build = build_reload,
+    .run = run_reload,
     .rank = 120,
     .document = true,
 }};
 
 }  // namespace
 
-std::span<const Subcommand> rows(std::type_identity<proto::Reload>) { return kRows; }
+std::span<const Subcommand> rows(std::type_identity<proto::Reload>) { return kReloadRows; }
 
 bool waits(const proto::Reload& command) { return command.wait; }
 

@@ -9,25 +9,25 @@ namespace {
 
 namespace proto = supd::protocol;
 
-proto::Command build(std::span<const std::string> args, const SubcommandFlags& f) {
+proto::Command build_remove(std::span<const std::string> args, const SubcommandFlags& f) {
   check_job_name(args[0]);
   return proto::Remove{args[0], !f.no_wait};
 }
 
-constexpr Subcommand kRows[] = {{
+constexpr Subcommand kRemoveRows[] = {{
     .name = "remove",
     .synopsis = "NAME [--no-wait]",
     .help = "stop an ad-hoc job (from supctl run) and forget it; its log file stays",
     .min_args = 1,
     .max_args = 1,
     .options = kOptNoWait,
-    .build = build,
+    .build = build_remove,
     .rank = 145,
 }};
 
 }  // namespace
 
-std::span<const Subcommand> rows(std::type_identity<proto::Remove>) { return kRows; }
+std::span<const Subcommand> rows(std::type_identity<proto::Remove>) { return kRemoveRows; }
 
 bool waits(const proto::Remove& command) { return command.wait; }
 

@@ -7,25 +7,25 @@ namespace {
 
 namespace proto = supd::protocol;
 
-proto::Command build(std::span<const std::string> args, const SubcommandFlags& f) {
+proto::Command build_restart(std::span<const std::string> args, const SubcommandFlags& f) {
   return proto::Restart{job_list(args), !f.no_wait};
 }
 
-constexpr Subcommand kRows[] = {{
+constexpr Subcommand kRestartRows[] = {{
     .name = "restart",
     .synopsis = "JOB... [--no-wait]",
     .help = "stop, then start jobs ('all' = every job)",
     .min_args = 1,
     .max_args = kMany,
     .options = kOptNoWait,
-    .build = build,
+    .build = build_restart,
     .rank = 40,
     .plain = true,
 }};
 
 }  // namespace
 
-std::span<const Subcommand> rows(std::type_identity<proto::Restart>) { return kRows; }
+std::span<const Subcommand> rows(std::type_identity<proto::Restart>) { return kRestartRows; }
 
 bool waits(const proto::Restart& command) { return command.wait; }
 

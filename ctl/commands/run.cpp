@@ -19,7 +19,7 @@ constexpr std::string_view kRunUsage = "supctl run NAME [--restart POLICY] [--di
                                        "[--stdout FILE] [--no-wait] -- CMD [ARGS...]";
 
 // supctl sends argv (no shell) and an absolute directory: supd's cwd is not the user's.
-proto::Command build(std::span<const std::string> args, const SubcommandFlags& f) {
+proto::Command build_run(std::span<const std::string> args, const SubcommandFlags& f) {
   check_job_name(args[0]);
   if (common::is_reserved_job_name(args[0])) throw UsageError(common::reserved_job_name_message(args[0]));
   if (args.size() > 1)
@@ -53,20 +53,20 @@ proto::Command build(std::span<const std::string> args, const SubcommandFlags& f
   return run;
 }
 
-constexpr Subcommand kRows[] = {{
+constexpr Subcommand kRunRows[] = {{
     .name = "run",
     .synopsis = "NAME [--restart P] [--directory DIR] [--env K=V]... [--stdout FILE] -- CMD [ARGS...]",
     .help = "start an ad-hoc job now (the nohup CMD & replacement) and wait until it settles",
     .min_args = 1,
     .max_args = kMany,
     .options = kOptRun | kOptNoWait,
-    .build = build,
+    .build = build_run,
     .rank = 130,
 }};
 
 }  // namespace
 
-std::span<const Subcommand> rows(std::type_identity<proto::Run>) { return kRows; }
+std::span<const Subcommand> rows(std::type_identity<proto::Run>) { return kRunRows; }
 
 bool waits(const proto::Run& command) { return command.wait; }
 

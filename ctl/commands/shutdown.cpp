@@ -10,18 +10,18 @@ namespace {
 
 namespace proto = supd::protocol;
 
-proto::Command build(std::span<const std::string>, const SubcommandFlags& f) {
+proto::Command build_shutdown(std::span<const std::string>, const SubcommandFlags& f) {
   return proto::Shutdown{f.leave_running};
 }
 
-int run(Session& session) {
+int run_shutdown(Session& session) {
   auto client = session.connect();
   const auto reply = client.call(session.cli.command, session.limits.request);
   if (reply.response.ok()) client.wait_for_close(session.limits.request);  // returns once supd is gone
   return session.show(reply);
 }
 
-constexpr Subcommand kRows[] = {{
+constexpr Subcommand kShutdownRows[] = {{
     .name = "shutdown",
     .synopsis = "[--leave-running]",
     .help = "stop every job, then supd itself (--leave-running: leave the jobs for the next supd); returns once "
@@ -29,14 +29,14 @@ constexpr Subcommand kRows[] = {{
     .min_args = 0,
     .max_args = 0,
     .options = kOptLeaveRunning,
-    .build = build,
-    .run = run,
+    .build = build_shutdown,
+    .run = run_shutdown,
     .rank = 70,
 }};
 
 }  // namespace
 
-std::span<const Subcommand> rows(std::type_identity<proto::Shutdown>) { return kRows; }
+std::span<const Subcommand> rows(std::type_identity<proto::Shutdown>) { return kShutdownRows; }
 
 bool waits(const proto::Shutdown&) { return true; }  // it stops every job first
 

@@ -13,7 +13,7 @@ namespace {
 
 namespace proto = supd::protocol;
 
-proto::Command build(std::span<const std::string> args, const SubcommandFlags& f) {
+proto::Command build_signal_job(std::span<const std::string> args, const SubcommandFlags& f) {
   check_job_name(args[0]);
   const auto signo = common::parse_signal(args[1]);
   if (!signo)
@@ -31,14 +31,14 @@ proto::Command build(std::span<const std::string> args, const SubcommandFlags& f
 
 // --expect follows the job's log before the signal goes out, so the signal is not sent
 // behind the hello.
-int run(Session& session) {
+int run_signal_job(Session& session) {
   if (!session.cli.flags.expect) return run_request(session);
   auto client = session.connect(false);
   return run_signal_expect(client, session.cli, session.limits.connect, session.limits.request, session.out,
                            session.err);
 }
 
-constexpr Subcommand kRows[] = {{
+constexpr Subcommand kSignalJobRows[] = {{
     .name = "signal",
     .synopsis = "JOB SIG [--group] [--expect REGEX]",
     .help = "send SIG (USR1, SIGUSR1, usr1, 10, RTMIN+2) to the job's process; --expect waits for a new output "
@@ -46,15 +46,15 @@ constexpr Subcommand kRows[] = {{
     .min_args = 2,
     .max_args = 2,
     .options = kOptGroup | kOptExpect,
-    .build = build,
-    .run = run,
+    .build = build_signal_job,
+    .run = run_signal_job,
     .rank = 50,
     .plain = true,
 }};
 
 }  // namespace
 
-std::span<const Subcommand> rows(std::type_identity<proto::SignalJob>) { return kRows; }
+std::span<const Subcommand> rows(std::type_identity<proto::SignalJob>) { return kSignalJobRows; }
 
 bool waits(const proto::SignalJob&) { return false; }
 

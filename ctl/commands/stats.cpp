@@ -7,26 +7,26 @@ namespace {
 
 namespace proto = supd::protocol;
 
-proto::Command build(std::span<const std::string> args, const SubcommandFlags&) {
+proto::Command build_stats(std::span<const std::string> args, const SubcommandFlags&) {
   auto jobs = job_list(args);
   if (jobs == std::vector<std::string>{"all"}) jobs.clear();  // empty = every job
   return proto::Stats{std::move(jobs)};
 }
 
-constexpr Subcommand kRows[] = {{
+constexpr Subcommand kStatsRows[] = {{
     .name = "stats",
     .synopsis = "[JOB...]",
     .help = "CPU time, CPU% (over the last second when asked every second), RSS and processes of each job's "
             "whole group or cgroup",
     .min_args = 0,
     .max_args = kMany,
-    .build = build,
+    .build = build_stats,
     .rank = 15,
 }};
 
 }  // namespace
 
-std::span<const Subcommand> rows(std::type_identity<proto::Stats>) { return kRows; }
+std::span<const Subcommand> rows(std::type_identity<proto::Stats>) { return kStatsRows; }
 
 bool waits(const proto::Stats&) { return false; }
 

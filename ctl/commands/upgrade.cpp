@@ -8,20 +8,20 @@ namespace {
 
 namespace proto = supd::protocol;
 
-proto::Command build(std::span<const std::string>, const SubcommandFlags&) { return proto::Upgrade{}; }
+proto::Command build_upgrade(std::span<const std::string>, const SubcommandFlags&) { return proto::Upgrade{}; }
 
-constexpr Subcommand kRows[] = {{
+constexpr Subcommand kUpgradeRows[] = {{
     .name = "upgrade",
     .help = "re-exec supd in place from its binary (a new version installed over it); jobs keep running",
     .min_args = 0,
     .max_args = 0,
-    .build = build,
+    .build = build_upgrade,
     .rank = 160,
 }};
 
 }  // namespace
 
-std::span<const Subcommand> rows(std::type_identity<proto::Upgrade>) { return kRows; }
+std::span<const Subcommand> rows(std::type_identity<proto::Upgrade>) { return kUpgradeRows; }
 
 bool waits(const proto::Upgrade&) { return false; }
 

@@ -15,25 +15,25 @@ namespace {
 
 namespace proto = supd::protocol;
 
-proto::Command build(std::span<const std::string> args, const SubcommandFlags&) {
+proto::Command build_why(std::span<const std::string> args, const SubcommandFlags&) {
   check_job_name(args[0]);
   return proto::Why{args[0]};
 }
 
-constexpr Subcommand kRows[] = {{
+constexpr Subcommand kWhyRows[] = {{
     .name = "why",
     .synopsis = "JOB",
     .help = "post-mortem of the job's last exit: code or signal, core, who caused it, last lines",
     .min_args = 1,
     .max_args = 1,
-    .build = build,
+    .build = build_why,
     .rank = 100,
     .document = true,
 }};
 
 }  // namespace
 
-std::span<const Subcommand> rows(std::type_identity<proto::Why>) { return kRows; }
+std::span<const Subcommand> rows(std::type_identity<proto::Why>) { return kWhyRows; }
 
 bool waits(const proto::Why&) { return false; }
 

@@ -54,7 +54,7 @@ bool has_exited(int pidfd) {
 // Without a pidfd: is `pid` still the process that started at `starttime`, and not a zombie?
 // A zombie child of ours counts as running: SIGCHLD brings its real status.
 bool still_running(pid_t pid, std::uint64_t starttime) {
-  const auto stat = read_proc_stat(pid);
+  const auto stat = read_proc_stat_line(pid);
   if (!stat || parse_stat_starttime(*stat) != starttime) return false;
   const auto st = parse_stat_state(*stat);
   if (!st) return false;
@@ -87,7 +87,7 @@ std::size_t kill_unowned_leftovers(const Cgroups& cgroups, const Supervisor& sup
 fs::path records_dir_for(const fs::path& socket) { return fs::path(socket.string() + ".jobs"); }
 
 std::optional<std::uint64_t> process_starttime(pid_t pid) {
-  const auto stat = read_proc_stat(pid);
+  const auto stat = read_proc_stat_line(pid);
   if (!stat) return std::nullopt;
   return parse_stat_starttime(*stat);
 }
@@ -208,7 +208,7 @@ namespace {
 // A zombie's wait status from /proc/PID/stat, while its parent has not reaped it (the pid
 // cannot be reused before): the same process if its start time is the recorded one.
 std::optional<common::ExitStatus> zombie_status(pid_t pid, std::uint64_t starttime) {
-  const auto line = read_proc_stat(pid);
+  const auto line = read_proc_stat_line(pid);
   if (!line || parse_stat_starttime(*line) != starttime) return std::nullopt;
   const auto state = parse_stat_state(*line);
   const auto code = parse_stat_exit_code(*line);

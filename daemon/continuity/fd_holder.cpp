@@ -25,6 +25,7 @@
 namespace supd::daemon {
 namespace {
 
+using common::inode_of;
 using common::UniqueFd;
 namespace fs = std::filesystem;
 
@@ -46,7 +47,7 @@ bool wait_readable(int fd, int timeout_ms) {
 
 // True while /proc shows `pid` neither gone nor a zombie.
 bool running(pid_t pid) {
-  const auto stat = read_proc_stat(pid);
+  const auto stat = read_proc_stat_line(pid);
   if (!stat) return false;
   const auto st = parse_stat_state(*stat);
   return !st || (st->state != 'Z' && st->state != 'X');
@@ -59,11 +60,6 @@ bool wait_holder_gone(int conn, pid_t pid) {
   if (pid <= 0) return true;
   for (int i = 0; i < 2000 && running(pid); ++i) ::usleep(1000);
   return !running(pid);
-}
-
-ino_t inode_of(int fd) {
-  struct stat st {};
-  return ::fstat(fd, &st) == 0 ? st.st_ino : 0;
 }
 
 std::vector<std::string> split_fields(const char* data, std::size_t n) {

@@ -15,14 +15,10 @@
 
 namespace supd::daemon {
 namespace fs = std::filesystem;
+using common::inode_of;
 using common::UniqueFd;
 
 namespace {
-
-ino_t inode_of(int fd) {
-  struct stat st {};
-  return ::fstat(fd, &st) == 0 ? st.st_ino : 0;
-}
 
 std::string fd_name(ino_t inode) { return fmt::format("{}{}", kStoredPipePrefix, inode); }
 

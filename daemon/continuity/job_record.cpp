@@ -195,7 +195,7 @@ std::optional<StatState> parse_stat_state(std::string_view line) noexcept {
   return out;
 }
 
-std::optional<std::string> read_proc_stat(pid_t pid) {
+std::optional<std::string> read_proc_stat_line(pid_t pid) {
   std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
   std::string line;
   if (!in || !std::getline(in, line)) return std::nullopt;

@@ -1,7 +1,7 @@
 // What supd remembers about a job's live process outside its own memory, so that the next
 // supd (after a kill -9, `shutdown --leave-running` or `upgrade`) finds the process again
 // instead of starting a second one. Pure (JSON text in and out, /proc lines parsed) but for
-// read_proc_stat(), the one place that reads /proc/PID/stat.
+// read_proc_stat_line(), the one place that reads /proc/PID/stat.
 //
 //   {"version": 1, "name": "amsa", "pid": 4242, "pgid": 4242, "starttime": 123456,
 //    "spawned_at_ms": 1764090000000, "spawns": 3, "argv": ["python3", "-u", "amsa.py"]}
@@ -72,6 +72,6 @@ std::optional<StatState> parse_stat_state(std::string_view stat_line) noexcept;
 
 // The line of /proc/PID/stat, or nullopt when the process is gone: the one reader of it for
 // adoption and the fd holder.
-std::optional<std::string> read_proc_stat(pid_t pid);
+std::optional<std::string> read_proc_stat_line(pid_t pid);
 
 }  // namespace supd::daemon

@@ -106,10 +106,6 @@ std::optional<Inodes> listening_inodes(const fs::path& net_dir) {
   return out;
 }
 
-bool is_pid_name(std::string_view name) {
-  return !name.empty() && name.find_first_not_of("0123456789") == std::string_view::npos;
-}
-
 }  // namespace
 
 bool group_listens(pid_t pgid, const fs::path& proc) {

@@ -16,16 +16,16 @@ namespace {
 constexpr std::size_t kPgrp = 2, kUtime = 11, kStime = 12, kRss = 21;
 
 template <class Int>
-bool number(std::string_view text, Int& out) {
+bool parse_int(std::string_view text, Int& out) {
   const auto [end, err] = std::from_chars(text.data(), text.data() + text.size(), out);
   return !text.empty() && err == std::errc{} && end == text.data() + text.size();
 }
 
+}  // namespace
+
 bool is_pid_name(std::string_view name) {
   return !name.empty() && name.find_first_not_of("0123456789") == std::string_view::npos;
 }
-
-}  // namespace
 
 std::optional<ProcStat> parse_proc_stat(pid_t pid, std::string_view line) {
   const auto close = line.rfind(')');
@@ -42,10 +42,10 @@ std::optional<ProcStat> parse_proc_stat(pid_t pid, std::string_view line) {
     const auto end = rest.find_first_of(" \n");
     const std::string_view field = rest.substr(0, end);
     bool ok = true;
-    if (i == kPgrp) ok = number(field, s.pgid);
-    if (i == kUtime) ok = number(field, utime);
-    if (i == kStime) ok = number(field, stime);
-    if (i == kRss) ok = number(field, rss);
+    if (i == kPgrp) ok = parse_int(field, s.pgid);
+    if (i == kUtime) ok = parse_int(field, utime);
+    if (i == kStime) ok = parse_int(field, stime);
+    if (i == kRss) ok = parse_int(field, rss);
     if (!ok) return std::nullopt;
     rest.remove_prefix(end == std::string_view::npos ? rest.size() : end);
   }
@@ -70,7 +70,7 @@ std::vector<ProcStat> read_all_proc_stats(const fs::path& proc) {
   for (fs::directory_iterator it(proc, ec), end; !ec && it != end; it.increment(ec)) {
     const auto name = it->path().filename().native();
     pid_t pid = 0;
-    if (!is_pid_name(name) || !number(std::string_view(name), pid)) continue;
+    if (!is_pid_name(name) || !parse_int(std::string_view(name), pid)) continue;
     if (auto s = read_proc_stat(pid, proc)) out.push_back(*s);
   }
   return out;

@@ -23,6 +23,9 @@ struct ProcStat {
 // the fields are counted from the last ')'. nullopt for a line that is not one.
 std::optional<ProcStat> parse_proc_stat(pid_t pid, std::string_view line);
 
+// A /proc entry that is a process: its name is all digits.
+bool is_pid_name(std::string_view name);
+
 // /proc/PID/stat of one process; nullopt once it is gone.
 std::optional<ProcStat> read_proc_stat(pid_t pid, const std::filesystem::path& proc = "/proc");
 

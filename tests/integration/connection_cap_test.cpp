@@ -12,7 +12,7 @@ namespace {
 
 constexpr int kCap = 128;  // kMaxConnectionsPerUid in daemon/control/control_server.cpp
 
-constexpr const char* kConfig = R"(
+constexpr const char* kConnectionCapConfig = R"(
 [jobs.j]
 command = ["sleep", "1000"]
 start_secs = 0
@@ -24,7 +24,7 @@ json events_follow(int id) { return {{"id", id}, {"method", "events"}, {"params"
 
 TEST_CASE("R55 at the connection cap a new client closes the oldest one that never sent a request",
           "[integration][R55]") {
-  TestDaemon d(kConfig);
+  TestDaemon d(kConnectionCapConfig);
   REQUIRE(d.wait_running("j") > 0);
   d.record_fd_baseline();
   // One follower first (the oldest connection, but not idle), then idle connections up to the cap.
@@ -64,7 +64,7 @@ TEST_CASE("R55 at the connection cap a new client closes the oldest one that nev
 
 TEST_CASE("R55 at the connection cap with every slot following, a new client is refused with one error line",
           "[integration][R55]") {
-  TestDaemon d(kConfig);
+  TestDaemon d(kConnectionCapConfig);
   REQUIRE(d.wait_running("j") > 0);
   d.record_fd_baseline();
   std::vector<std::unique_ptr<RawClient>> followers;

@@ -5,7 +5,7 @@ using namespace supd::test;
 
 namespace {
 
-constexpr const char* kConfig = R"(
+constexpr const char* kCtlConfig = R"(
 [jobs.a]
 command = ["sleep", "1000"]
 [jobs.b]
@@ -16,7 +16,7 @@ autostart = false
 }  // namespace
 
 TEST_CASE("supctl usage errors exit 2 with one line", "[integration][ctl]") {
-  TestDaemon d(kConfig);
+  TestDaemon d(kCtlConfig);
   REQUIRE(d.wait_running("a") > 0);
   const pid_t a = d.job_pid("a");
   d.record_fd_baseline();
@@ -42,7 +42,7 @@ TEST_CASE("supctl usage errors exit 2 with one line", "[integration][ctl]") {
 }
 
 TEST_CASE("supctl on an unknown job exits 1 with one line", "[integration][ctl]") {
-  TestDaemon d(kConfig);
+  TestDaemon d(kCtlConfig);
   REQUIRE(d.wait_running("a") > 0);
   d.record_fd_baseline();
   const std::vector<std::vector<std::string>> cases = {
@@ -62,7 +62,7 @@ TEST_CASE("supctl on an unknown job exits 1 with one line", "[integration][ctl]"
 }
 
 TEST_CASE("supctl options go before or after positional arguments", "[integration][ctl]") {
-  TestDaemon d(kConfig);
+  TestDaemon d(kCtlConfig);
   const pid_t a = d.wait_running("a");
   REQUIRE(a > 0);
 
@@ -85,7 +85,7 @@ TEST_CASE("supctl options go before or after positional arguments", "[integratio
 }
 
 TEST_CASE("supctl start all and stop all act on every job", "[integration][ctl][R22]") {
-  TestDaemon d(kConfig);
+  TestDaemon d(kCtlConfig);
   REQUIRE(d.wait_running("a") > 0);
   const auto start = d.ctl({"start", "all"});
   INFO(start.err);
@@ -102,7 +102,7 @@ TEST_CASE("supctl start all and stop all act on every job", "[integration][ctl][
 }
 
 TEST_CASE("supctl --json status is one document with lower case states", "[integration][ctl]") {
-  TestDaemon d(kConfig);
+  TestDaemon d(kCtlConfig);
   const pid_t a = d.wait_running("a");
   REQUIRE(a > 0);
   const auto r = d.ctl({"--json", "status"});
@@ -138,7 +138,7 @@ TEST_CASE("supctl --json status is one document with lower case states", "[integ
 }
 
 TEST_CASE("supctl stop on a stopped job and start on a running one give definite answers", "[integration][ctl][R14]") {
-  TestDaemon d(kConfig);
+  TestDaemon d(kCtlConfig);
   // R14: 0, or 1 with a reason; never a hang, never a change.
   const auto stop_stopped = d.ctl({"stop", "b"});
   INFO(stop_stopped.err);

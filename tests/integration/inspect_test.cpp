@@ -8,7 +8,7 @@ namespace {
 
 constexpr int kNoMatch = 4;
 
-constexpr const char* kConfig = R"(
+constexpr const char* kInspectConfig = R"(
 [jobs.amsa]
 command = ["@AMSA@"]
 stop_timeout = "5s"
@@ -52,7 +52,7 @@ pid_t amsa_ticking(TestDaemon& d) {
 }  // namespace
 
 TEST_CASE("inspect shows amsa's ids and that it ignores HUP and catches USR1", "[integration][inspect]") {
-  TestDaemon d(kConfig);
+  TestDaemon d(kInspectConfig);
   const pid_t pid = amsa_ticking(d);
   REQUIRE(pid > 0);
 
@@ -98,7 +98,7 @@ TEST_CASE("inspect shows amsa's ids and that it ignores HUP and catches USR1", "
 }
 
 TEST_CASE("inspect lists the other processes of the job's group", "[integration][inspect]") {
-  TestDaemon d(kConfig);
+  TestDaemon d(kInspectConfig);
   const pid_t pid = d.wait_running("family");
   REQUIRE(pid > 0);
   json doc;
@@ -128,7 +128,7 @@ TEST_CASE("inspect lists the other processes of the job's group", "[integration]
 }
 
 TEST_CASE("inspect of a job that is not running or unknown exits 1 with one line", "[integration][inspect]") {
-  TestDaemon d(kConfig);
+  TestDaemon d(kInspectConfig);
   REQUIRE(d.wait_running("amsa") > 0);
   for (const char* job : {"idle", "nosuchjob"}) {
     INFO(job);
@@ -144,7 +144,7 @@ TEST_CASE("inspect of a job that is not running or unknown exits 1 with one line
 }
 
 TEST_CASE("signal --expect prints the matching new line and exits 0", "[integration][expect]") {
-  TestDaemon d(kConfig);
+  TestDaemon d(kInspectConfig);
   const pid_t pid = amsa_ticking(d);
   REQUIRE(pid > 0);
   const auto r = d.ctl({"signal", "amsa", "USR1", "--expect", "^Hello w"});
@@ -165,7 +165,7 @@ TEST_CASE("signal --expect prints the matching new line and exits 0", "[integrat
 }
 
 TEST_CASE("signal --expect exits 4 when nothing new matches in time", "[integration][expect]") {
-  TestDaemon d(kConfig);
+  TestDaemon d(kInspectConfig);
   const pid_t pid = amsa_ticking(d);
   REQUIRE(pid > 0);
   // "Tick 0" is already in the log: only lines after the signal count.
@@ -182,7 +182,7 @@ TEST_CASE("signal --expect exits 4 when nothing new matches in time", "[integrat
 }
 
 TEST_CASE("signal --expect exits 1 when the job exits first", "[integration][expect]") {
-  TestDaemon d(kConfig);
+  TestDaemon d(kInspectConfig);
   const pid_t pid = d.wait_running("sleeper");
   REQUIRE(pid > 0);
   const auto r = d.ctl({"signal", "sleeper", "TERM", "--expect", "x", "--timeout", "30s"});
@@ -201,7 +201,7 @@ TEST_CASE("signal --expect exits 1 when the job exits first", "[integration][exp
 }
 
 TEST_CASE("signal --expect sees the last line a job prints as it exits", "[integration][expect]") {
-  TestDaemon d(kConfig);
+  TestDaemon d(kInspectConfig);
   REQUIRE(amsa_ticking(d) > 0);
   const auto r = d.ctl({"signal", "amsa", "TERM", "--expect", "^Bye$"});
   INFO(r.out << r.err);

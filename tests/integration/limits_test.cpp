@@ -7,12 +7,11 @@
 #include <fstream>
 
 #include "tests/support/harness.hpp"
+#include "tests/support/temp_user.hpp"
 
 using namespace supd::test;
 
 namespace {
-
-bool is_root() { return ::geteuid() == 0; }
 
 std::string many_jobs(int n, const std::string& defaults) {
   std::string config = "[defaults]\n" + defaults + "\n";

@@ -11,7 +11,7 @@ using namespace supd::test;
 
 namespace {
 
-constexpr const char* kConfig = R"(
+constexpr const char* kNopidfdConfig = R"(
 [defaults]
 start_secs = 0
 stop_timeout = "5s"
@@ -49,7 +49,7 @@ std::size_t idle_instances(const TestDaemon& d) {
 }  // namespace
 
 TEST_CASE("R81 without pidfds jobs start, take signals, stop and restart", "[integration][R81]") {
-  TestDaemon d(kConfig, without_pidfd());
+  TestDaemon d(kNopidfdConfig, without_pidfd());
   const pid_t rec = d.wait_running("rec");
   REQUIRE(rec > 0);
   REQUIRE(d.wait_running("idle") > 0);
@@ -81,7 +81,7 @@ TEST_CASE("R81 without pidfds jobs start, take signals, stop and restart", "[int
 }
 
 TEST_CASE("R81 without pidfds, after kill -9 of supd the next supd runs each job once", "[integration][R81]") {
-  TestDaemon d(kConfig, without_pidfd());
+  TestDaemon d(kNopidfdConfig, without_pidfd());
   const pid_t idle = d.wait_running("idle");
   REQUIRE(idle > 0);
   REQUIRE(d.wait_running("rec") > 0);

@@ -8,7 +8,7 @@ using namespace supd::test;
 namespace {
 
 // Jobs whose answers do not change between two calls: b and c stay stopped (no uptime).
-constexpr const char* kConfig = R"(
+constexpr const char* kPlainPathConfig = R"(
 [jobs.a]
 command = ["sleep", "1000"]
 [jobs.b]
@@ -28,7 +28,7 @@ std::string shown(const std::vector<std::string>& args) {
 }  // namespace
 
 TEST_CASE("supctl's plain path and its full path print and exit alike", "[integration][ctl][plain]") {
-  TestDaemon d(kConfig);
+  TestDaemon d(kPlainPathConfig);
   REQUIRE(d.wait_running("a") > 0);
   const std::vector<std::vector<std::string>> cases = {
       // plain

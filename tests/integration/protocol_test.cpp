@@ -8,7 +8,7 @@ using namespace supd::test;
 
 namespace {
 
-constexpr const char* kConfig = R"(
+constexpr const char* kProtocolConfig = R"(
 [jobs.j]
 command = ["sleep", "1000"]
 )";
@@ -50,7 +50,7 @@ json normalized(json j) {
 }  // namespace
 
 TEST_CASE("a malformed request gets an error and the connection still answers", "[integration][protocol][R46]") {
-  TestDaemon d(kConfig);
+  TestDaemon d(kProtocolConfig);
   REQUIRE(d.wait_running("j") > 0);
   d.record_fd_baseline();
   RawClient c(d.socket());
@@ -67,7 +67,7 @@ TEST_CASE("a malformed request gets an error and the connection still answers", 
 }
 
 TEST_CASE("R45 hello names the protocol version and refuses an unsupported one", "[integration][protocol][R45]") {
-  TestDaemon d(kConfig);
+  TestDaemon d(kProtocolConfig);
   REQUIRE(d.wait_running("j") > 0);
   d.record_fd_baseline();
   RawClient c(d.socket());
@@ -90,7 +90,7 @@ TEST_CASE("R45 hello names the protocol version and refuses an unsupported one",
 }
 
 TEST_CASE("R46 broken lines get one error response each", "[integration][protocol][R46]") {
-  TestDaemon d(kConfig);
+  TestDaemon d(kProtocolConfig);
   REQUIRE(d.wait_running("j") > 0);
   d.record_fd_baseline();
   RawClient c(d.socket());
@@ -120,7 +120,7 @@ TEST_CASE("R46 broken lines get one error response each", "[integration][protoco
 }
 
 TEST_CASE("R47 bad ids and types and unknown fields and duplicate keys and deep nesting", "[integration][protocol][R47]") {
-  TestDaemon d(kConfig);
+  TestDaemon d(kProtocolConfig);
   const pid_t job = d.wait_running("j");
   REQUIRE(job > 0);
   d.record_fd_baseline();
@@ -179,7 +179,7 @@ TEST_CASE("R47 bad ids and types and unknown fields and duplicate keys and deep 
 }
 
 TEST_CASE("R48 unknown verbs get unknown_method", "[integration][protocol][R48]") {
-  TestDaemon d(kConfig);
+  TestDaemon d(kProtocolConfig);
   REQUIRE(d.wait_running("j") > 0);
   d.record_fd_baseline();
   RawClient c(d.socket());
@@ -200,7 +200,7 @@ TEST_CASE("R48 unknown verbs get unknown_method", "[integration][protocol][R48]"
 
 TEST_CASE("R49 a line one byte over the limit gets too_large and the next request is answered",
           "[integration][protocol][R49]") {
-  TestDaemon d(kConfig);
+  TestDaemon d(kProtocolConfig);
   REQUIRE(d.wait_running("j") > 0);
   d.record_fd_baseline();
   RawClient c(d.socket());
@@ -220,7 +220,7 @@ TEST_CASE("R49 a line one byte over the limit gets too_large and the next reques
 }
 
 TEST_CASE("R50 half a request then EOF executes nothing", "[integration][protocol][R50]") {
-  TestDaemon d(kConfig);
+  TestDaemon d(kProtocolConfig);
   const pid_t job = d.wait_running("j");
   REQUIRE(job > 0);
   d.record_fd_baseline();
@@ -238,7 +238,7 @@ TEST_CASE("R50 half a request then EOF executes nothing", "[integration][protoco
 }
 
 TEST_CASE("R51 requests written byte by byte or in random chunks get the same answers", "[integration][protocol][R51]") {
-  TestDaemon d(kConfig);
+  TestDaemon d(kProtocolConfig);
   REQUIRE(d.wait_running("j") > 0);
   d.record_fd_baseline();
   const std::vector<json> requests = {
@@ -284,7 +284,7 @@ TEST_CASE("R51 requests written byte by byte or in random chunks get the same an
 }
 
 TEST_CASE("R52 a thousand requests in one write get a thousand answers in order", "[integration][protocol][R52]") {
-  TestDaemon d(kConfig);
+  TestDaemon d(kProtocolConfig);
   REQUIRE(d.wait_running("j") > 0);
   d.record_fd_baseline();
   RawClient c(d.socket());
@@ -311,7 +311,7 @@ TEST_CASE("R52 a thousand requests in one write get a thousand answers in order"
 }
 
 TEST_CASE("R57 invalid job names get an error and open no file", "[integration][protocol][R57]") {
-  TestDaemon d(kConfig);
+  TestDaemon d(kProtocolConfig);
   REQUIRE(d.wait_running("j") > 0);
   d.record_fd_baseline();
   const auto logs_before = [&] {

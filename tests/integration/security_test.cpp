@@ -15,19 +15,18 @@
 #include <thread>
 
 #include "tests/support/harness.hpp"
+#include "tests/support/temp_user.hpp"
 
 using namespace supd::test;
 
 namespace {
 
-constexpr const char* kConfig = R"(
+constexpr const char* kSecurityConfig = R"(
 [jobs.j]
 command = ["sleep", "1000"]
 )";
 
 constexpr uid_t kNobody = 65534;
-
-bool is_root() { return ::geteuid() == 0; }
 
 std::vector<std::string> concat_flags(std::vector<std::string> flags, const std::string& more) {
   flags.push_back(more);
@@ -96,7 +95,7 @@ TEST_CASE("a runtime dir other users can enter is refused, naming the path and t
   DaemonOptions opts;
   opts.start = false;
   opts.pass_socket = false;  // the XDG default: run/supd/ is supd's own dir, it must be 0700
-  TestDaemon d(kConfig, opts);
+  TestDaemon d(kSecurityConfig, opts);
   const fs::path run_dir = d.socket().parent_path();
   fs::create_directory(run_dir);
   fs::permissions(run_dir, fs::perms(0755));
@@ -117,7 +116,7 @@ TEST_CASE("a runtime dir other users can enter is refused, naming the path and t
 TEST_CASE("a --socket dir anyone may write is refused with the chmod that fixes it", "[integration][security]") {
   DaemonOptions opts;
   opts.start = false;
-  TestDaemon d(kConfig, opts);
+  TestDaemon d(kSecurityConfig, opts);
   const fs::path open_dir = d.dir() / "open";
   fs::create_directory(open_dir);
   fs::permissions(open_dir, fs::perms(0777));
@@ -134,7 +133,7 @@ TEST_CASE("a client with another uid is refused with permission_denied, and supd
     WARN("SKIP: needs root to run a client as uid 65534");
     return;
   }
-  TestDaemon d(kConfig);
+  TestDaemon d(kSecurityConfig);
   REQUIRE(d.wait_running("j") > 0);
 
   // As set up, the modes alone keep uid 65534 out: it cannot even connect.
@@ -162,7 +161,7 @@ TEST_CASE("a client with another uid is refused with permission_denied, and supd
 TEST_CASE("a config file group or others may write is refused, unless explicitly allowed", "[integration][security][R73]") {
   DaemonOptions opts;
   opts.start = false;
-  TestDaemon d(kConfig, opts);
+  TestDaemon d(kSecurityConfig, opts);
   const std::string config = d.config_path().string();
 
   for (const auto mode : {0664, 0646}) {
@@ -195,7 +194,7 @@ TEST_CASE("a config file owned by another user is refused", "[integration][secur
   }
   DaemonOptions opts;
   opts.start = false;
-  TestDaemon d(kConfig, opts);
+  TestDaemon d(kSecurityConfig, opts);
   REQUIRE(::chown(d.config_path().c_str(), kNobody, kNobody) == 0);
   const auto r = d.run_supd(d.supd_flags());
   INFO(r.out << r.err);
@@ -207,7 +206,7 @@ TEST_CASE("a config file owned by another user is refused", "[integration][secur
 TEST_CASE("job names and output files cannot leave the log dir", "[integration][security][R63]") {
   DaemonOptions opts;
   opts.start = false;
-  TestDaemon d(kConfig, opts);
+  TestDaemon d(kSecurityConfig, opts);
   struct Case {
     const char* toml;
     const char* message;
@@ -233,7 +232,7 @@ TEST_CASE("job names and output files cannot leave the log dir", "[integration][
 }
 
 TEST_CASE("a client flooding requests does not starve another one", "[integration][security][R54]") {
-  TestDaemon d(kConfig);
+  TestDaemon d(kSecurityConfig);
   REQUIRE(d.wait_running("j") > 0);
   constexpr int kFlood = 50000;
   RawClient flood(d.socket());
@@ -319,7 +318,7 @@ TEST_CASE("a client that never reads its replies cannot block supd, is dropped, 
 
 TEST_CASE("R73 a reload refuses a config file or directory others may write, and --check says so",
           "[integration][security][R73]") {
-  TestDaemon d(kConfig);
+  TestDaemon d(kSecurityConfig);
   const pid_t job = d.wait_running("j");
   REQUIRE(job > 0);
   const std::string config = d.config_path().string();

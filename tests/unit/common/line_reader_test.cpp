@@ -6,7 +6,7 @@
 #include "common/line_reader.hpp"
 
 using supd::common::LineReader;
-using Status = LineReader::Status;
+using ReadStatus = LineReader::Status;
 
 namespace {
 // Drains every complete result: lines as text, TooLong as "<too long>".
@@ -15,8 +15,8 @@ std::vector<std::string> drain(LineReader& r) {
   std::string line;
   for (;;) {
     const auto st = r.next(line);
-    if (st == Status::NeedMore) return out;
-    out.push_back(st == Status::Line ? line : "<too long>");
+    if (st == ReadStatus::NeedMore) return out;
+    out.push_back(st == ReadStatus::Line ? line : "<too long>");
   }
 }
 }  // namespace
@@ -25,13 +25,13 @@ TEST_CASE("a line split over three feeds arrives whole", "[line_reader]") {
   LineReader r(1024);
   std::string line;
   r.feed("{\"id\":");
-  CHECK(r.next(line) == Status::NeedMore);
+  CHECK(r.next(line) == ReadStatus::NeedMore);
   r.feed("1,\"method\":");
-  CHECK(r.next(line) == Status::NeedMore);
+  CHECK(r.next(line) == ReadStatus::NeedMore);
   r.feed("\"status\"}\n");
-  REQUIRE(r.next(line) == Status::Line);
+  REQUIRE(r.next(line) == ReadStatus::Line);
   CHECK(line == R"({"id":1,"method":"status"})");
-  CHECK(r.next(line) == Status::NeedMore);
+  CHECK(r.next(line) == ReadStatus::NeedMore);
   CHECK(r.buffered() == 0);
 }
 
@@ -71,14 +71,14 @@ TEST_CASE("an over-cap line is TooLong exactly once, then the next line parses",
   LineReader r(16);
   std::string line;
   r.feed(std::string(10, 'x'));
-  CHECK(r.next(line) == Status::NeedMore);
+  CHECK(r.next(line) == ReadStatus::NeedMore);
   r.feed(std::string(10, 'x'));  // 20 buffered, no '\n': reported now, not at its end
-  CHECK(r.next(line) == Status::TooLong);
-  CHECK(r.next(line) == Status::NeedMore);
+  CHECK(r.next(line) == ReadStatus::TooLong);
+  CHECK(r.next(line) == ReadStatus::NeedMore);
   CHECK(r.buffered() == 0);
   for (int i = 0; i < 100; ++i) {  // the rest of it is dropped, never buffered or re-reported
     r.feed(std::string(1000, 'y'));
-    CHECK(r.next(line) == Status::NeedMore);
+    CHECK(r.next(line) == ReadStatus::NeedMore);
     CHECK(r.buffered() == 0);
   }
   r.feed("yyy\n{\"id\":2}\nnext");

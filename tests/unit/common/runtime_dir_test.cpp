@@ -4,12 +4,13 @@
 #include <string>
 
 #include "common/runtime_dir.hpp"
+#include "tests/unit/shared.hpp"
 
 using namespace supd::common;
 using State = RuntimeDirFacts::State;
 
 namespace {
-bool has(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
+using supd::test_unit::has;
 }  // namespace
 
 TEST_CASE("an XDG_RUNTIME_DIR of mine, or one I may create, is fine", "[runtime_dir]") {

@@ -7,6 +7,7 @@
 #include <catch2/catch.hpp>
 
 #include "common/socket_trust.hpp"
+#include "tests/unit/shared.hpp"
 
 using namespace supd::common;
 using Reason = Distrust::Reason;
@@ -18,7 +19,7 @@ constexpr uid_t kOther = 1001;
 
 SocketDirFacts dir(uid_t owner, mode_t mode) { return {owner, S_IFDIR | mode, std::nullopt}; }
 
-bool has(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
+using supd::test_unit::has;
 
 }  // namespace
 

@@ -11,6 +11,7 @@
 #include "config/diff.hpp"
 #include "config/load.hpp"
 #include "config_test_util.hpp"
+#include "tests/unit/shared.hpp"
 
 using namespace supd::config;
 using supd::config::test::has_message;
@@ -20,15 +21,11 @@ using supd::config::test::parse;
 namespace {
 
 
-struct TempDir {
-  std::filesystem::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/supd-isolation-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  void write(const std::string& name, const std::string& text) const { std::ofstream(path / name) << text; }
-};
+using supd::test_unit::TempDir;
+
+void write_in(const TempDir& dir, const std::string& name, const std::string& text) {
+  std::ofstream(dir.path / name) << text;
+}
 
 }  // namespace
 
@@ -163,8 +160,8 @@ TEST_CASE("user and group must exist and need root for another", "[config][user]
 
 TEST_CASE("env_file entries are absolute with their dash kept and are read at load", "[config][env_file]") {
   TempDir dir;
-  dir.write("app.env", "# secrets\nexport TOKEN=abc\n");
-  dir.write("bad.env", "GOOD=1\nnot a line\n");
+  write_in(dir, "app.env", "# secrets\nexport TOKEN=abc\n");
+  write_in(dir, "bad.env", "GOOD=1\nnot a line\n");
   const auto text = "[jobs.a]\ncommand = \"./a\"\nenv_file = [\"" + (dir.path / "app.env").string() +
                     "\", \"-" + (dir.path / "missing.env").string() + "\"]\n";
   const auto r = parse(text);

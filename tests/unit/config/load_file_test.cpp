@@ -13,30 +13,14 @@
 
 #include "config/load.hpp"
 #include "config_test_util.hpp"
+#include "tests/unit/shared.hpp"
 
 using namespace supd::config;
 namespace fs = std::filesystem;
 
 namespace {
 
-class TempDir {
-public:
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "supd-config-XXXXXX").string();
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
-private:
-  fs::path path_;
-};
+using supd::test_unit::TempDir;
 
 // 0644 whatever the umask: load_config refuses a config others may write.
 void write_file(const fs::path& p, const std::string& text) {
@@ -60,30 +44,30 @@ using Lines = std::vector<std::string>;
 
 TEST_CASE("a regular file loads, with base_dir = its directory", "[config][load_file]") {
   TempDir dir;
-  const auto file = dir.path() / "supd.toml";
+  const auto file = dir.path / "supd.toml";
   write_file(file, "[jobs.amsa]\ncommand = \"python3 amsa.py\"\n[jobs.sub]\ncommand = \"x\"\ndirectory = \"sub\"\n");
   const auto r = load_config(file, test::fake_env);
   INFO(Catch::Detail::stringify(test::messages(r)));
   REQUIRE(r.config);
   REQUIRE(r.config->jobs.size() == 2);
-  CHECK(r.config->jobs[0].directory == dir.path());
-  CHECK(r.config->jobs[1].directory == dir.path() / "sub");
+  CHECK(r.config->jobs[0].directory == dir.path);
+  CHECK(r.config->jobs[1].directory == dir.path / "sub");
 }
 
 TEST_CASE("a relative config path still gives an absolute base_dir", "[config][load_file]") {
   TempDir dir;
-  write_file(dir.path() / "supd.toml", "[jobs.a]\ncommand = \"x\"\n");
+  write_file(dir.path / "supd.toml", "[jobs.a]\ncommand = \"x\"\n");
   const auto old = fs::current_path();
-  fs::current_path(dir.path());
+  fs::current_path(dir.path);
   const auto r = load_config("supd.toml", test::fake_env);
   fs::current_path(old);
   REQUIRE(r.config);
-  CHECK(r.config->jobs[0].directory == dir.path());
+  CHECK(r.config->jobs[0].directory == dir.path);
 }
 
 TEST_CASE("errors inside the file carry the path as given", "[config][load_file]") {
   TempDir dir;
-  const auto file = dir.path() / "supd.toml";
+  const auto file = dir.path / "supd.toml";
   write_file(file, "[jobs.a]\ncommand = \"x\"\nrestart = 5\n");
   CHECK(load_messages(file) ==
         Lines{file.string() + R"(:3:11: restart: expected "always", "on-failure" or "never", got integer)"});
@@ -91,32 +75,32 @@ TEST_CASE("errors inside the file carry the path as given", "[config][load_file]
 
 TEST_CASE("R65: a missing file and a dangling symlink", "[config][load_file][R65]") {
   TempDir dir;
-  const auto missing = dir.path() / "nope.toml";
+  const auto missing = dir.path / "nope.toml";
   CHECK(load_messages(missing) == Lines{missing.string() + ": No such file or directory"});
-  const auto link = dir.path() / "dangling.toml";
-  fs::create_symlink(dir.path() / "gone.toml", link);
+  const auto link = dir.path / "dangling.toml";
+  fs::create_symlink(dir.path / "gone.toml", link);
   CHECK(load_messages(link) == Lines{link.string() + ": No such file or directory"});
 }
 
 TEST_CASE("R65: a directory", "[config][load_file][R65]") {
   TempDir dir;
-  CHECK(load_messages(dir.path()) == Lines{dir.path().string() + ": not a regular file"});
+  CHECK(load_messages(dir.path) == Lines{dir.path.string() + ": not a regular file"});
 }
 
 TEST_CASE("R65: a FIFO with no writer does not hang", "[config][load_file][R65]") {
   TempDir dir;
-  const auto fifo = dir.path() / "fifo.toml";
+  const auto fifo = dir.path / "fifo.toml";
   REQUIRE(::mkfifo(fifo.c_str(), 0600) == 0);
   CHECK(load_messages(fifo) == Lines{fifo.string() + ": not a regular file"});
 }
 
 TEST_CASE("R65: a symlink to /dev/zero and a socket", "[config][load_file][R65]") {
   TempDir dir;
-  const auto zero = dir.path() / "zero.toml";
+  const auto zero = dir.path / "zero.toml";
   fs::create_symlink("/dev/zero", zero);
   CHECK(load_messages(zero) == Lines{zero.string() + ": not a regular file"});
 
-  const auto sock_path = dir.path() / "sock.toml";
+  const auto sock_path = dir.path / "sock.toml";
   const int fd = ::socket(AF_UNIX, SOCK_STREAM, 0);
   REQUIRE(fd >= 0);
   sockaddr_un addr{};
@@ -130,7 +114,7 @@ TEST_CASE("R65: a symlink to /dev/zero and a socket", "[config][load_file][R65]"
 
 TEST_CASE("R64: a file over 16 MiB is refused before parsing", "[config][load_file][R64]") {
   TempDir dir;
-  const auto big = dir.path() / "big.toml";
+  const auto big = dir.path / "big.toml";
   {
     std::ofstream out(big, std::ios::binary);
     out << "# padding\n";
@@ -142,7 +126,7 @@ TEST_CASE("R64: a file over 16 MiB is refused before parsing", "[config][load_fi
 TEST_CASE("an unreadable file reports the errno words", "[config][load_file]") {
   if (::geteuid() == 0) return;  // root reads anything
   TempDir dir;
-  const auto file = dir.path() / "secret.toml";
+  const auto file = dir.path / "secret.toml";
   write_file(file, "");
   fs::permissions(file, fs::perms::none);
   CHECK(load_messages(file) == Lines{file.string() + ": Permission denied"});
@@ -150,7 +134,7 @@ TEST_CASE("an unreadable file reports the errno words", "[config][load_file]") {
 
 TEST_CASE("a file with bytes that are not UTF-8 is a parse error, not a crash", "[config][load_file]") {
   TempDir dir;
-  const auto file = dir.path() / "bin.toml";
+  const auto file = dir.path / "bin.toml";
   write_file(file, std::string("[jobs.a]\ncommand = \"\xff\xfe\"\n", 23));
   const auto m = load_messages(file);
   REQUIRE(m.size() == 1);
@@ -189,7 +173,7 @@ TEST_CASE("R73: insecure_dir_problem: a directory others may write, unless stick
 
 TEST_CASE("load_config refuses a config others may write, unless told to allow it", "[config][load_file][R73]") {
   TempDir dir;
-  const auto file = dir.path() / "supd.toml";
+  const auto file = dir.path / "supd.toml";
   write_file(file, "[jobs.a]\ncommand = \"x\"\n");
   fs::permissions(file, fs::perms(0666));
   const auto messages = load_messages(file);

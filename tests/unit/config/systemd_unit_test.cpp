@@ -4,6 +4,7 @@
 #include <csignal>
 
 #include "config/systemd_unit.hpp"
+#include "tests/unit/shared.hpp"
 
 using namespace supd::config;
 
@@ -18,7 +19,7 @@ JobSpec api() {
   return j;
 }
 
-bool has(const std::string& text, std::string_view line) { return text.find(line) != std::string::npos; }
+using supd::test_unit::has;
 
 }  // namespace
 

@@ -47,34 +47,34 @@ Outcome supctl(const fs::path& socket, std::vector<std::string> args) {
   return {code, out.str(), err.str()};
 }
 
-bool one_line(const std::string& s) { return s.size() > 1 && s.find('\n') == s.size() - 1; }
+bool one_reply_line(const std::string& s) { return s.size() > 1 && s.find('\n') == s.size() - 1; }
 
 }  // namespace
 
 TEST_CASE("no socket: exit 3 with one line saying how to start supd", "[ctl][client]") {
   TempDir dir;
-  const auto r = supctl(dir.path() / "supd.sock", {"status"});
+  const auto r = supctl(dir.path / "supd.sock", {"status"});
   CHECK(r.code == supd::ctl::kUnreachable);
   CHECK(r.out.empty());
-  CHECK(one_line(r.err));
-  CHECK(r.err == "supctl: cannot reach supd at " + (dir.path() / "supd.sock").string() +
+  CHECK(one_reply_line(r.err));
+  CHECK(r.err == "supctl: cannot reach supd at " + (dir.path / "supd.sock").string() +
                      " (No such file or directory); start it with: supd --detach --socket " +
-                     (dir.path() / "supd.sock").string() + "\n");
+                     (dir.path / "supd.sock").string() + "\n");
 }
 
 TEST_CASE("a socket nobody listens on: exit 3", "[ctl][client]") {
   TempDir dir;
-  const auto path = dir.path() / "supd.sock";
+  const auto path = dir.path / "supd.sock";
   const auto stale = bound_socket(path);  // bound, never listening: connection refused
   const auto r = supctl(path, {"pid", "amsa"});
   CHECK(r.code == supd::ctl::kUnreachable);
   CHECK(r.err.find("(Connection refused); start it with: supd --detach") != std::string::npos);
-  CHECK(one_line(r.err));
+  CHECK(one_reply_line(r.err));
 }
 
 TEST_CASE("a supd that never answers hello: exit 3 after the timeout", "[ctl][client]") {
   TempDir dir;
-  const auto path = dir.path() / "supd.sock";
+  const auto path = dir.path / "supd.sock";
   const auto listener = bound_socket(path);
   REQUIRE(::listen(listener.get(), 8) == 0);  // like a SIGSTOPped supd: the kernel accepts
   const auto t0 = std::chrono::steady_clock::now();
@@ -82,7 +82,7 @@ TEST_CASE("a supd that never answers hello: exit 3 after the timeout", "[ctl][cl
   CHECK(std::chrono::steady_clock::now() - t0 >= 200ms);
   CHECK(r.code == supd::ctl::kUnreachable);
   CHECK(r.err.find("did not answer within 200ms") != std::string::npos);
-  CHECK(one_line(r.err));
+  CHECK(one_reply_line(r.err));
 }
 
 TEST_CASE("hello comes first, then the one request, and the table is printed", "[ctl][client]") {
@@ -141,7 +141,7 @@ TEST_CASE("pid of a job without a process: exit 1, nothing on stdout", "[ctl][cl
   const auto r = supctl(supd.socket(), {"pid", "amsa"});
   CHECK(r.code == supd::ctl::kFailed);
   CHECK(r.out.empty());
-  CHECK(one_line(r.err));
+  CHECK(one_reply_line(r.err));
 }
 
 TEST_CASE("pid prints the number only", "[ctl][client]") {
@@ -198,7 +198,7 @@ TEST_CASE("supd hanging up before it answers: exit 3", "[ctl][client]") {
     const auto r = supctl(supd.socket(), {"stop", "amsa"});
     CHECK(r.code == supd::ctl::kUnreachable);
     CHECK(r.err.find("closed the connection before answering") != std::string::npos);
-    CHECK(one_line(r.err));
+    CHECK(one_reply_line(r.err));
   }
 }
 
@@ -212,7 +212,7 @@ TEST_CASE("a waiting command past an explicit --timeout: exit 1", "[ctl][client]
   const auto r = supctl(supd.socket(), {"stop", "amsa", "--timeout", "200ms"});
   CHECK(r.code == supd::ctl::kFailed);
   CHECK(r.err.find("no answer from supd within 200ms") != std::string::npos);
-  CHECK(one_line(r.err));
+  CHECK(one_reply_line(r.err));
 }
 
 TEST_CASE("a read command unanswered after hello: exit 3", "[ctl][client]") {
@@ -244,7 +244,7 @@ TEST_CASE("garbage from the socket is a bad reply, not a crash: exit 1", "[ctl][
   });
   const auto r = supctl(supd.socket(), {"status"});
   CHECK(r.code == supd::ctl::kFailed);
-  CHECK(one_line(r.err));
+  CHECK(one_reply_line(r.err));
 }
 
 TEST_CASE("shutdown returns only once supd has closed the connection", "[ctl][client]") {

@@ -15,13 +15,14 @@
 
 #include "ctl/cli.hpp"
 #include "ctl/doctor.hpp"
+#include "tests/unit/shared.hpp"
 
 using namespace supd::ctl;
 using State = SocketFacts::State;
 
 namespace {
 
-bool has(const std::string& text, const std::string& needle) { return text.find(needle) != std::string::npos; }
+using supd::test_unit::has;
 
 SocketFacts answering() {
   SocketFacts s;

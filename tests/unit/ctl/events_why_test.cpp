@@ -13,24 +13,24 @@ using nlohmann::json;
 
 namespace {
 
-proto::Command command(std::vector<std::string> args) { return supd::ctl::parse_cli(args).command; }
+proto::Command parsed_command(std::vector<std::string> args) { return supd::ctl::parse_cli(args).command; }
 
 }  // namespace
 
 TEST_CASE("events and why command lines", "[ctl][events]") {
-  CHECK(command({"events"}) == proto::Command{proto::Events{}});
+  CHECK(parsed_command({"events"}) == proto::Command{proto::Events{}});
   // -f follows from now: the request asks for no history (limit 0) unless -n gives a number.
-  CHECK(command({"events", "amsa", "-f"}) == proto::Command{proto::Events{"amsa", true, 0}});
-  CHECK(command({"events", "-f", "-n", "5"}) == proto::Command{proto::Events{std::nullopt, true, 5}});
-  CHECK(command({"events", "-n", "5", "amsa"}) == proto::Command{proto::Events{"amsa", false, 5}});
-  CHECK(command({"why", "amsa"}) == proto::Command{proto::Why{"amsa"}});
-  CHECK(command({"remove", "web"}) == proto::Command{proto::Remove{"web", true}});
-  CHECK(command({"remove", "--no-wait", "web"}) == proto::Command{proto::Remove{"web", false}});
-  CHECK_THROWS_AS(command({"remove"}), supd::ctl::UsageError);
-  CHECK_THROWS_AS(command({"why"}), supd::ctl::UsageError);
-  CHECK_THROWS_AS(command({"why", "a", "b"}), supd::ctl::UsageError);
-  CHECK_THROWS_AS(command({"events", "a/b"}), supd::ctl::UsageError);
-  CHECK_THROWS_AS(command({"events", "-n", "-1"}), supd::ctl::UsageError);
+  CHECK(parsed_command({"events", "amsa", "-f"}) == proto::Command{proto::Events{"amsa", true, 0}});
+  CHECK(parsed_command({"events", "-f", "-n", "5"}) == proto::Command{proto::Events{std::nullopt, true, 5}});
+  CHECK(parsed_command({"events", "-n", "5", "amsa"}) == proto::Command{proto::Events{"amsa", false, 5}});
+  CHECK(parsed_command({"why", "amsa"}) == proto::Command{proto::Why{"amsa"}});
+  CHECK(parsed_command({"remove", "web"}) == proto::Command{proto::Remove{"web", true}});
+  CHECK(parsed_command({"remove", "--no-wait", "web"}) == proto::Command{proto::Remove{"web", false}});
+  CHECK_THROWS_AS(parsed_command({"remove"}), supd::ctl::UsageError);
+  CHECK_THROWS_AS(parsed_command({"why"}), supd::ctl::UsageError);
+  CHECK_THROWS_AS(parsed_command({"why", "a", "b"}), supd::ctl::UsageError);
+  CHECK_THROWS_AS(parsed_command({"events", "a/b"}), supd::ctl::UsageError);
+  CHECK_THROWS_AS(parsed_command({"events", "-n", "-1"}), supd::ctl::UsageError);
 }
 
 TEST_CASE("events render one line per event in local time", "[ctl][events]") {

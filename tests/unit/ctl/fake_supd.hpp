@@ -16,6 +16,7 @@
 #include "common/fd.hpp"
 #include "common/line_reader.hpp"
 #include "common/protocol.hpp"
+#include "tests/unit/shared.hpp"
 
 namespace supd::ctl_test {
 
@@ -23,22 +24,7 @@ namespace fs = std::filesystem;
 namespace proto = supd::protocol;
 using supd::common::UniqueFd;
 
-class TempDir {
-public:
-  TempDir() {
-    std::string tmpl = "/tmp/supctl-test-XXXXXX";  // short: sun_path holds 108 bytes
-    REQUIRE(::mkdtemp(tmpl.data()) != nullptr);
-    path_ = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  const fs::path& path() const { return path_; }
-
-private:
-  fs::path path_;
-};
+using supd::test_unit::TempDir;
 
 inline UniqueFd bound_socket(const fs::path& path) {
   UniqueFd fd(::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
@@ -109,7 +95,7 @@ public:
     ::shutdown(listener_.get(), SHUT_RDWR);  // wakes accept() if nobody connected
     thread_.join();
   }
-  fs::path socket() const { return dir_.path() / "supd.sock"; }
+  fs::path socket() const { return dir_.path / "supd.sock"; }
 
 private:
   TempDir dir_;

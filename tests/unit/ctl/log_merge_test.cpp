@@ -6,7 +6,7 @@
 using namespace supd::ctl;
 
 TEST_CASE("merged logs: a line split across pieces comes out whole, its time taken off", "[logs]") {
-  LineAssembler a;
+  TimedLineAssembler a;
   CHECK(a.feed("2026-12-06T10:00:00.000Z hel").empty());
   const auto lines = a.feed("lo\n2026-12-06T10:00:01.000Z second\n2026-12-06T10:00:02.000Z par");
   REQUIRE(lines.size() == 2);

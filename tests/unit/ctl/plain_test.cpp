@@ -123,20 +123,20 @@ const std::vector<Args> kOtherLines = {
 };
 
 // What the full path gives for the same line (a UsageError is what main prints for it).
-struct Outcome {
+struct PlainOutcome {
   int code = 0;
   std::string out;
   std::string err;
-  bool operator==(const Outcome&) const = default;
+  bool operator==(const PlainOutcome&) const = default;
 };
 
-std::ostream& operator<<(std::ostream& os, const Outcome& o) {
+std::ostream& operator<<(std::ostream& os, const PlainOutcome& o) {
   return os << "exit " << o.code << ", stdout \"" << o.out << "\", stderr \"" << o.err << "\"";
 }
 
 const supd::common::Getenv kNoEnv = [](std::string_view) -> std::optional<std::string> { return std::nullopt; };
 
-Outcome full_path(const Args& args, const supd::common::Getenv& env) {
+PlainOutcome full_path(const Args& args, const supd::common::Getenv& env) {
   std::ostringstream out, err;
   try {
     const auto cli = supd::ctl::parse_cli(args);
@@ -159,7 +159,7 @@ std::string contents(int fd) {
   }
 }
 
-Outcome plain_path(const ParsedCli& cli, const supd::common::Getenv& env) {
+PlainOutcome plain_path(const ParsedCli& cli, const supd::common::Getenv& env) {
   const UniqueFd out(::memfd_create("out", MFD_CLOEXEC)), err(::memfd_create("err", MFD_CLOEXEC));
   REQUIRE(out);
   REQUIRE(err);
@@ -288,7 +288,7 @@ TEST_CASE("the plain path prints, says and exits as the full path does", "[ctl][
 
 TEST_CASE("with no supd, or its socket named by SUPD_SOCKET, the plain path says what the full one says", "[ctl][plain]") {
   TempDir dir;
-  const std::string socket = (dir.path() / "supd.sock").string();
+  const std::string socket = (dir.path / "supd.sock").string();
   const supd::common::Getenv env = [&](std::string_view name) -> std::optional<std::string> {
     if (name == "SUPD_SOCKET") return socket;
     return std::nullopt;

@@ -2,6 +2,7 @@
 #include <catch2/catch.hpp>
 
 #include "ctl/top_view.hpp"
+#include "tests/unit/shared.hpp"
 
 using namespace supd::ctl;
 namespace proto = supd::protocol;
@@ -39,7 +40,7 @@ TopModel model_of(std::vector<TopJob> jobs, std::string host = "") {
   return m;
 }
 
-bool has(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
+using supd::test_unit::has;
 
 }  // namespace
 

@@ -18,27 +18,16 @@
 #include <thread>
 
 #include "daemon/process/cgroup.hpp"
+#include "tests/unit/shared.hpp"
 
 using namespace supd::daemon;
 namespace fs = std::filesystem;
 
 namespace {
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p);
-  std::stringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using supd::test_unit::slurp;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    char tmpl[] = "/tmp/supd-cgroup-XXXXXX";
-    path = ::mkdtemp(tmpl);
-  }
-  ~TempDir() { fs::remove_all(path); }
-};
+using supd::test_unit::TempDir;
 
 template <class F>
 bool eventually(F&& done) {

@@ -12,24 +12,14 @@
 
 #include "common/fd.hpp"
 #include "daemon/continuity/fd_holder.hpp"
+#include "tests/unit/shared.hpp"
 
 namespace supd::daemon {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct TempDir {
-  TempDir() {
-    char tmpl[] = "/tmp/supd-holder-XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-  fs::path path;
-};
+using supd::test_unit::TempDir;
 
 TEST_CASE("the fd holder keeps a pipe for the next supd and passes it back with its bytes", "[fd_holder]") {
   TempDir dir;

@@ -61,7 +61,7 @@ ino_t inode_of(int fd) {
   return st.st_ino;
 }
 
-struct Fixture {
+struct StoreFixture {
   TempDir dir;
   UniqueFd receiver = bound_dgram(dir.path / "notify");
   asio::io_context io;
@@ -75,7 +75,7 @@ struct Fixture {
 }  // namespace
 
 TEST_CASE("FdStore stores a new pipe in systemd's fd store, named by inode, with its job noted", "[fd_store]") {
-  Fixture f;
+  StoreFixture f;
   const auto store_dir = f.dir.path / "sock.pipes";
   supd::daemon::FdStore store(f.notifier, store_dir, {}, {});
   auto pipe = supd::common::make_pipe();
@@ -105,7 +105,7 @@ TEST_CASE("FdStore stores a new pipe in systemd's fd store, named by inode, with
 }
 
 TEST_CASE("FdStore takes back what systemd passed after a crash, and drops what it has no note of", "[fd_store]") {
-  Fixture f;
+  StoreFixture f;
   const auto store_dir = f.dir.path / "sock.pipes";
   auto kept = supd::common::make_pipe();
   auto stray = supd::common::make_pipe();
@@ -133,7 +133,7 @@ TEST_CASE("FdStore takes back what systemd passed after a crash, and drops what 
 }
 
 TEST_CASE("FdStore hands its pipes across an upgrade's exec and takes them back from the handover", "[fd_store]") {
-  Fixture f;
+  StoreFixture f;
   auto pipe = supd::common::make_pipe();
   const auto ino = inode_of(pipe.read.get());
   std::vector<supd::daemon::HandedPipe> handed;

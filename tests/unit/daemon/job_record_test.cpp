@@ -96,11 +96,11 @@ TEST_CASE("an exited child not yet reaped gives its status through /proc, then t
   const int fd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0U));
   REQUIRE(fd >= 0);
   CHECK(pidfd_exit_status(fd).kind != PidfdExit::Kind::Known);  // alive
-  const auto start = parse_stat_starttime(*read_proc_stat(pid));
+  const auto start = parse_stat_starttime(*read_proc_stat_line(pid));
   ::kill(pid, SIGTERM);
   pollfd p{fd, POLLIN, 0};
   REQUIRE(::poll(&p, 1, 10000) == 1);  // exited: a zombie until we reap it
-  const auto zombie = read_proc_stat(pid);
+  const auto zombie = read_proc_stat_line(pid);
   REQUIRE(zombie);
   CHECK(parse_stat_starttime(*zombie) == start);
   CHECK(parse_stat_exit_code(*zombie) == SIGTERM);
@@ -126,13 +126,13 @@ TEST_CASE("state and ppid come after the last parenthesis of /proc/PID/stat", "[
 }
 
 TEST_CASE("a live process is read from /proc and a gone one is not", "[job_record]") {
-  const auto self = read_proc_stat(::getpid());
+  const auto self = read_proc_stat_line(::getpid());
   REQUIRE(self);
   const auto st = parse_stat_state(*self);
   REQUIRE(st);
   CHECK(st->state == 'R');
   CHECK(st->ppid == ::getppid());
-  CHECK_FALSE(read_proc_stat(0));
+  CHECK_FALSE(read_proc_stat_line(0));
 }
 
 TEST_CASE("our own start time parses from the real /proc", "[job_record]") {

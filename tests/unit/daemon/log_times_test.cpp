@@ -14,6 +14,7 @@
 #include "daemon/output/log_file.hpp"
 #include "daemon/output/log_index.hpp"
 #include "daemon/output/log_times.hpp"
+#include "tests/unit/shared.hpp"
 
 using namespace supd::daemon;
 namespace fs = std::filesystem;
@@ -31,10 +32,7 @@ struct ScratchDir {
 
 void put(const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::binary) << text; }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
+using supd::test_unit::slurp;
 
 constexpr std::int64_t T0 = 1'795'000'000'000LL;  // 2026-11-18T11:06:40.000Z
 

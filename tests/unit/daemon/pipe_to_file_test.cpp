@@ -19,6 +19,7 @@
 #include "daemon/output/log_dir.hpp"
 #include "daemon/output/log_file.hpp"
 #include "daemon/output/pipe_peek.hpp"
+#include "tests/unit/shared.hpp"
 
 using namespace supd::daemon;
 namespace fs = std::filesystem;
@@ -38,10 +39,7 @@ struct Scratch {
   }
 };
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
+using supd::test_unit::slurp;
 
 int in_pipe(int fd) {
   int n = -1;

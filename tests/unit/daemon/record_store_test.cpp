@@ -10,6 +10,7 @@
 
 #include "daemon/continuity/record_store.hpp"
 #include "tests/unit/daemon/unix_socket_fixtures.hpp"
+#include "tests/unit/shared.hpp"
 
 namespace supd::daemon {
 namespace {
@@ -21,10 +22,7 @@ JobRecord record(const std::string& name, pid_t pid, int spawns = 1) {
   return {name, pid, pid, 1000ULL + static_cast<unsigned>(pid), 1764090000000LL, spawns, {"sleep", "1000"}};
 }
 
-std::string slurp(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), {}};
-}
+using supd::test_unit::slurp;
 
 // A records dir in a fresh temp dir, made as supd makes it.
 struct Scratch {

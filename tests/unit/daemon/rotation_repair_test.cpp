@@ -20,6 +20,7 @@
 #include "daemon/output/rotation_census.hpp"
 #include "daemon/output/rotation_repair.hpp"
 #include "daemon/output/rotation_worker.hpp"
+#include "tests/unit/shared.hpp"
 
 using namespace supd::daemon;
 namespace fs = std::filesystem;
@@ -28,15 +29,9 @@ namespace {
 
 constexpr const char* kName = "j.out";
 
-struct TempDir {
-  TempDir() {
-    char tmpl[] = "/tmp/supd-repair-XXXXXX";
-    REQUIRE(::mkdtemp(tmpl) != nullptr);
-    path = tmpl;
-    fd = supd::common::UniqueFd(::open(tmpl, O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  }
-  ~TempDir() { fs::remove_all(path); }
-  fs::path path;
+// A temp dir and an fd open on it, as a log's directory fd is.
+struct DirWithFd : supd::test_unit::TempDir {
+  DirWithFd() : fd(::open(path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) {}
   supd::common::UniqueFd fd;
 };
 
@@ -127,7 +122,7 @@ TEST_CASE("plan_rotation: pending files take .1.. and the numbered ones shift up
 }
 
 TEST_CASE("scan_rotation finds pending, numbered and orphaned index files of one log only", "[rotation][R92]") {
-  TempDir t;
+  DirWithFd t;
   lay_out(t.path, 2, 3);
   write(t.path / "j.out.007", "not ours\n");     // not a number we write
   write(t.path / "j.out.1.gz", "not ours\n");
@@ -161,7 +156,7 @@ TEST_CASE("rotated_file_bases names the log of every file a rotation leaves, and
 
 TEST_CASE("with a census, only a log with rotated files is put in order at its first adoption",
           "[rotation][census][R92]") {
-  TempDir t;
+  DirWithFd t;
   lay_out(t.path, 2, 1);  // a rotation of j.out a kill cut short
   write(t.path / "k.out", "live\n");
   RotationCensus census;
@@ -198,7 +193,7 @@ TEST_CASE("a rotation cut after any step, or inside one, is finished by the next
         if (torn && (cut == plan.size() || plan[cut].to.empty())) continue;
         INFO("pending " << c.pending << ", numbered " << c.numbered << ", keep " << c.keep << ", cut after step "
                         << cut << (torn ? " and the next one's log file" : ""));
-        TempDir t;
+        DirWithFd t;
         lay_out(t.path, c.pending, c.numbered);
         for (std::size_t s = 0; s < cut; ++s) REQUIRE(apply_rotation_step(t.fd.get(), plan[s]));
         if (torn) REQUIRE(::renameat(t.fd.get(), plan[cut].from.c_str(), t.fd.get(), plan[cut].to.c_str()) == 0);
@@ -213,7 +208,7 @@ TEST_CASE("a rotation cut after any step, or inside one, is finished by the next
 }
 
 TEST_CASE("a rotation never overwrites: a file at a step's target stops the settling", "[rotation][R92]") {
-  TempDir t;
+  DirWithFd t;
   lay_out(t.path, 0, 2);
   write(t.path / pending_name(kName, 1), "x\n");
   write(t.path / "j.out.3", "in the way\n");
@@ -226,7 +221,7 @@ TEST_CASE("a rotation never overwrites: a file at a step's target stops the sett
 
 TEST_CASE("LogFile with the worker: many rotations at a large log_keep end numbered 1.. in order",
           "[rotation][logfile][R92]") {
-  TempDir t;
+  DirWithFd t;
   lay_out(t.path, 2, 3);  // what a killed supd left: two pending files above three numbered ones
   fs::remove(t.path / kName);
   RotationWorker worker;

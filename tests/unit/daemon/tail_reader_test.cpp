@@ -9,23 +9,14 @@
 
 #include "daemon/output/log_file.hpp"
 #include "daemon/output/tail_reader.hpp"
+#include "tests/unit/shared.hpp"
 
 namespace supd::daemon {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct TempDir {
-  fs::path path;
-  TempDir() {
-    std::string tmpl = (fs::temp_directory_path() / "supd-tail-XXXXXX").string();
-    path = ::mkdtemp(tmpl.data());
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path, ec);
-  }
-};
+using supd::test_unit::TempDir;
 
 void write(const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::binary) << text; }
 

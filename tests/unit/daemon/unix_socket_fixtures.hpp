@@ -1,5 +1,5 @@
-// Small fixtures the systemd-glue and listen-check tests share: a temp dir, Unix socket addresses,
-// and a datagram socket bound in it that stands in for NOTIFY_SOCKET.
+// Small fixtures the systemd-glue and listen-check tests share: Unix socket addresses,
+// and a datagram socket bound in a temp dir that stands in for NOTIFY_SOCKET.
 #pragma once
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -12,19 +12,9 @@
 #include <catch2/catch.hpp>
 
 #include "common/fd.hpp"
+#include "tests/unit/shared.hpp"
 
 namespace supd::test_unit {
-
-struct TempDir {
-  std::filesystem::path path;
-  explicit TempDir(const char* prefix = "supd-unit-") {
-    std::string t = (std::filesystem::temp_directory_path() / (std::string(prefix) + "XXXXXX")).string();
-    path = ::mkdtemp(t.data());
-  }
-  ~TempDir() { std::filesystem::remove_all(path); }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-};
 
 inline sockaddr_un unix_address(const std::filesystem::path& p) {
   sockaddr_un a{};
