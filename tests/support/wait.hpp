@@ -14,7 +14,7 @@ using Millis = std::chrono::milliseconds;
 double scale();
 Millis scaled(Millis deadline);
 
-// Polls `pred` every 20 ms until it returns true (then true) or the scaled deadline passes
+// Polls `pred` every 20 ms (or, after a try that took longer, as long again) until it returns true (then true) or the scaled deadline passes
 // (then false, after one last try). Wrap it in CHECK/REQUIRE so a failure names what it awaited.
 bool eventually(const std::function<bool()>& pred, Millis deadline = 10s);
 
