@@ -1,7 +1,5 @@
 #include "common/cron.hpp"
 
-#include "common/ascii.hpp"
-
 #include <array>
 #include <charconv>
 #include <cstdint>
@@ -12,6 +10,8 @@
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
+
+#include "common/ascii.hpp"
 
 namespace supd::common {
 namespace {
@@ -68,8 +68,8 @@ constexpr std::array<Macro, 7> kMacros{{
 
 using ascii::is_alpha;
 using ascii::is_digit;
-using ascii::lower;
 using ascii::is_space;
+using ascii::lower;
 
 bool equal_ignoring_case(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;

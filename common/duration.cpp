@@ -1,11 +1,11 @@
 #include "common/duration.hpp"
 
-#include "common/ascii.hpp"
-
 #include <array>
 #include <limits>
 
 #include <fmt/format.h>
+
+#include "common/ascii.hpp"
 
 namespace supd::common {
 namespace {

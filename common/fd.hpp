@@ -1,7 +1,8 @@
 // An RAII file descriptor that is boring on purpose, and pipes made of them.
 #pragma once
-#include <system_error>
 #include <sys/types.h>
+
+#include <system_error>
 #include <utility>
 
 namespace supd::common {

@@ -20,7 +20,6 @@ using supd::config::test::parse;
 
 namespace {
 
-
 using supd::test_unit::TempDir;
 
 void write_in(const TempDir& dir, const std::string& name, const std::string& text) {
