@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <string>
+#include <utility>
 
 #include "common/fd.hpp"
 #include "common/sys_error.hpp"
@@ -20,6 +21,13 @@ std::string failed(const std::string& what, const std::filesystem::path& p, int 
 }  // namespace
 
 std::string write_file_atomically(const std::filesystem::path& given, std::string_view text, mode_t new_mode) {
+  return write_file_atomically(given, [text, done = false]() mutable {
+    return std::exchange(done, true) ? std::string_view() : text;
+  }, new_mode);
+}
+
+std::string write_file_atomically(const std::filesystem::path& given, const std::function<std::string_view()>& next,
+                                  mode_t new_mode) {
   std::error_code ec;
   std::filesystem::path file = given;
   if (std::filesystem::is_symlink(given, ec)) {
@@ -40,11 +48,13 @@ std::string write_file_atomically(const std::filesystem::path& given, std::strin
     return why;
   };
   if (::fchmod(fd.get(), mode) != 0) return give_up(failed("cannot chmod", tmp, errno));
-  for (std::size_t done = 0; done < text.size();) {
-    const ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return give_up(failed("cannot write", tmp, errno));
-    done += static_cast<std::size_t>(n);
+  for (std::string_view text = next(); !text.empty(); text = next()) {
+    for (std::size_t done = 0; done < text.size();) {
+      const ssize_t n = ::write(fd.get(), text.data() + done, text.size() - done);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return give_up(failed("cannot write", tmp, errno));
+      done += static_cast<std::size_t>(n);
+    }
   }
   if (::fsync(fd.get()) != 0) return give_up(failed("cannot fsync", tmp, errno));
   fd.reset();

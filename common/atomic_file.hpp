@@ -3,6 +3,7 @@
 // fsync the dir.
 #pragma once
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <sys/types.h>
@@ -12,5 +13,10 @@ namespace supd::common {
 // "" on success, else one line naming the path and the failing step. The file keeps its
 // mode (new files get `new_mode`). A symlink is followed: its target is what is replaced.
 std::string write_file_atomically(const std::filesystem::path& file, std::string_view text, mode_t new_mode = 0600);
+
+// The same, with the text handed over a block at a time: `next` returns the next block, and an
+// empty one at the end. For a large file, which need never be whole in memory.
+std::string write_file_atomically(const std::filesystem::path& file, const std::function<std::string_view()>& next,
+                                  mode_t new_mode = 0600);
 
 }  // namespace supd::common

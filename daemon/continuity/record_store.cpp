@@ -73,14 +73,23 @@ bool RecordStore::append(const std::string& line) {
 }
 
 bool RecordStore::rewrite(const std::map<std::string, JobRecord>& live) {
-  std::string text;
-  for (const auto& [name, record] : live) text += encode_record(record);
-  if (const auto error = common::write_file_atomically(journal_path(), text); !error.empty()) {
+  // Handed over 16 KiB at a time: with thousands of jobs the whole text would be a heap block
+  // of megabytes, which raises supd's RSS for good, as reading it whole did.
+  std::string block;
+  std::uint64_t size = 0;
+  auto it = live.begin();
+  const auto next = [&]() -> std::string_view {
+    block.clear();
+    for (; it != live.end() && block.size() < (16u << 10); ++it) block += encode_record(it->second);
+    size += block.size();
+    return block;
+  };
+  if (const auto error = common::write_file_atomically(journal_path(), next); !error.empty()) {
     spdlog::error("cannot rewrite the job records: {}; appending to them as they are", error);
     return false;
   }
   fd_.reset();  // the next write opens the new file
-  size_ = text.size();
+  size_ = size;
   compact_at_ = std::max(kMinCompactBytes, 4 * size_);
   return true;
 }
